@@ -1,0 +1,1 @@
+"""One thin typer module per command; `main.py` wires them together."""

@@ -1,0 +1,1 @@
+"""Curation steps: normalise, clean, dedup, decontaminate, difficulty."""

