@@ -1,0 +1,219 @@
+"""The `Sandbox` interface: run one untrusted program against a batch of test cases, under limits.
+
+A backend (`DockerSandbox` in docker_backend.py, `LocalSandbox` in local.py) starts the stdlib-only
+runner (runner.py) inside its isolation, sends it the program, the test cases and the limits, and
+gets back one report per submission. Results are data: a frozen `ExecResult` holding one frozen
+`CaseResult` per case that ran.
+
+Guaranteed by every backend (each attack has a test in tests/sandboxes/test_attacks_*.py)
+- No network: the program has no interface but loopback (TCP connect and DNS fail).
+- No host files: the program sees only the sandbox's own root (read-only) and a small private
+  work directory; nothing of the host's file system is mounted.
+- Bounded: CPU time (RLIMIT_CPU plus a wall-clock deadline), address space (RLIMIT_AS), output
+  (the runner stops reading and kills at the cap), file sizes and disk (a size-limited tmpfs),
+  processes (a pids cgroup or RLIMIT_NPROC).
+- Unprivileged: a non-root uid, no capabilities, no-new-privileges.
+- Nothing survives a submission: the runner kills every other process in the sandbox and wipes the
+  writable places before and after each submission.
+- The verdict comes from the runner's report on a channel the program cannot write to (see
+  runner.py), compared against expected outputs the program's process never holds.
+
+Not guaranteed
+- Function-call tests run in the program's own interpreter (as HumanEval/MBPP harnesses do): a
+  program that deliberately tampers with that interpreter (an object whose `__eq__` is always
+  true, patched builtins) can pass asserts it should fail. Stdin/stdout tests do not have this gap.
+- Side channels between concurrent sandboxes (CPU caches, timing) and kernel exploits: the
+  containers share the host kernel. Use a VM boundary for adversaries beyond RL policies.
+- Timing is CPU time under a wall-clock cap of `wall_factor` x the limit: on a badly overloaded
+  host a correct but slow program can still hit the wall cap.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from ringdata.records import TestCase
+
+
+class CaseStatus(str, enum.Enum):
+    """How one test case ended."""
+
+    PASSED = "passed"
+    WRONG_ANSWER = "wrong_answer"  # wrong output, or a failed assert
+    TIME_LIMIT = "time_limit"
+    MEMORY_LIMIT = "memory_limit"
+    RUNTIME_ERROR = "runtime_error"  # non-zero exit, uncaught exception, killed by a signal
+    OUTPUT_LIMIT = "output_limit"
+    SANDBOX_ERROR = "sandbox_error"  # the sandbox failed, not the program: grade it again
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per test case limits (the container-wide ones are in the backend configs)."""
+
+    time_s: float = 2.0  # CPU seconds per test case (RLIMIT_CPU rounds up to whole seconds)
+    wall_factor: float = 3.0  # the wall-clock deadline is time_s x this + 0.5 s: slack for a busy host
+    memory_mb: int = 512  # address space of the program (RLIMIT_AS), MiB
+    output_bytes: int = 16 << 20  # stdout beyond this is cut and the case is output_limit
+    file_bytes: int = 16 << 20  # largest file the program may write (RLIMIT_FSIZE)
+    float_tol: float = 1e-6  # absolute or relative tolerance between numeric output tokens
+
+    def to_dict(self) -> dict:
+        return {
+            "time_s": self.time_s,
+            "wall_factor": self.wall_factor,
+            "memory_mb": self.memory_mb,
+            "output_bytes": self.output_bytes,
+            "file_bytes": self.file_bytes,
+            "float_tol": self.float_tol,
+        }
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One program and the test cases to run it on."""
+
+    program: str
+    tests: tuple[TestCase, ...]
+    limits: Limits = field(default_factory=Limits)
+    stop_on_first_failure: bool = True  # later cases are not run once one fails
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    status: CaseStatus
+    time_s: float = 0.0  # CPU seconds of the program
+    wall_s: float = 0.0
+    exit_code: int | None = None
+    signal: int | None = None
+    stdout_tail: str = ""  # the last KiB of stdout
+    stderr_tail: str = ""  # the last 2 KiB of stderr (tracebacks)
+    detail: str = ""  # one line: first differing token, failed assert, limit hit
+
+    @property
+    def passed(self) -> bool:
+        return self.status is CaseStatus.PASSED
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """The outcome of one submission: one `CaseResult` per case that ran, in test order."""
+
+    cases: tuple[CaseResult, ...]
+    n_tests: int  # cases submitted; more than len(cases) when the run stopped at a failure
+    wall_s: float = 0.0  # host-side time for the whole submission
+    error: str = ""  # set when the sandbox failed (status sandbox_error): infrastructure, not the program
+
+    @property
+    def status(self) -> CaseStatus:
+        """Passed when every submitted case passed, else the first failing case's status."""
+        if self.error:
+            return CaseStatus.SANDBOX_ERROR
+        for case in self.cases:
+            if not case.passed:
+                return case.status
+        return CaseStatus.PASSED if len(self.cases) == self.n_tests else CaseStatus.SANDBOX_ERROR
+
+    @property
+    def n_passed(self) -> int:
+        return sum(c.passed for c in self.cases)
+
+    @property
+    def passed(self) -> bool:
+        return self.status is CaseStatus.PASSED
+
+    @property
+    def first_failure(self) -> tuple[int, CaseResult] | None:
+        for i, case in enumerate(self.cases):
+            if not case.passed:
+                return i, case
+        return None
+
+    @classmethod
+    def fault(cls, n_tests: int, wall_s: float, status: str, detail: str) -> "ExecResult":
+        """The program broke the runner itself (stopped it, killed it): one failed case."""
+        return cls((CaseResult(CaseStatus(status), wall_s=wall_s, detail=detail),), n_tests, wall_s)
+
+    @classmethod
+    def failed(cls, n_tests: int, error: str, wall_s: float = 0.0) -> "ExecResult":
+        return cls((), n_tests, wall_s, error)
+
+
+class Sandbox(ABC):
+    """Runs untrusted programs. Thread-safe: `run` may be called from several threads at once."""
+
+    name: str = "sandbox"
+    parallelism: int = 1  # submissions it can run at once
+
+    @abstractmethod
+    def run(self, submission: Submission) -> ExecResult:
+        """Run one submission. Never raises for anything the program does."""
+
+    def run_many(self, submissions: Sequence[Submission]) -> list[ExecResult]:
+        """Run submissions concurrently (up to `parallelism`), results in input order."""
+        if len(submissions) <= 1 or self.parallelism <= 1:
+            return [self.run(s) for s in submissions]
+        with ThreadPoolExecutor(self.parallelism, thread_name_prefix=self.name) as pool:
+            return list(pool.map(self.run, submissions))
+
+    def close(self) -> None:
+        """Release containers or processes. Idempotent."""
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def case_from_report(d: dict) -> CaseResult:
+    return CaseResult(
+        status=CaseStatus(d["status"]),
+        time_s=float(d.get("time_s", 0.0)),
+        wall_s=float(d.get("wall_s", 0.0)),
+        exit_code=d.get("exit_code"),
+        signal=d.get("signal"),
+        stdout_tail=d.get("stdout_tail", ""),
+        stderr_tail=d.get("stderr_tail", ""),
+        detail=d.get("detail", ""),
+    )
+
+
+def payload(submission: Submission, nonce: str) -> dict:
+    """What the runner reads from its stdin."""
+    return {
+        "nonce": nonce,
+        "program": submission.program,
+        "tests": [t.to_dict() for t in submission.tests],
+        "limits": submission.limits.to_dict(),
+        "stop_on_first_failure": submission.stop_on_first_failure,
+    }
+
+
+def parse_report(raw: bytes, nonce: str) -> dict | None:
+    """The runner's report if `raw` holds one framed with `nonce`, else None."""
+    from sandboxes.runner import FRAME
+
+    mark = FRAME + b" " + nonce.encode() + b"\n"
+    start = raw.find(mark)
+    if start < 0:
+        return None
+    end = raw.find(mark, start + len(mark))
+    if end < 0:
+        return None
+    import json
+
+    try:
+        return json.loads(raw[start + len(mark) : end])
+    except ValueError:
+        return None
+
+
+def runner_source() -> str:
+    from pathlib import Path
+
+    return (Path(__file__).with_name("runner.py")).read_text()

@@ -1,0 +1,170 @@
+"""Local backend for machines without Docker: bubblewrap namespaces plus rlimits, one per submission.
+
+Each submission runs the same runner (sandboxes/runner.py) as the Docker backend, inside a fresh
+`bwrap --unshare-all` (user, pid, net, ipc, uts, cgroup namespaces) that sees only the host's /usr
+read-only, its own /proc and /dev, and a size-limited tmpfs at /work. Run as root, the sandbox
+gets its own host uid (10001 + worker slot, via setpriv) so a sandboxed process cannot signal or
+read anything of the grader's; run as another user, it runs under that user's uid inside the
+user namespace.
+
+Guaranteed (the same attack tests as Docker pass where the kernel allows them)
+- No network: a new network namespace has only a downed loopback.
+- No host files beyond /usr (read-only): no /etc, /home, /root, /tmp, no repository.
+- No capabilities (`--cap-drop ALL`), and a new session (no terminal injection).
+- CPU time, address space, file size per process (rlimits set by the runner); processes per
+  sandbox uid (RLIMIT_NPROC); disk (the tmpfs size).
+- Nothing survives: the pid namespace dies with the submission, and the tmpfs with it.
+
+Not guaranteed (use Docker when these matter)
+- Total memory of a submission is not capped by a cgroup: each process is capped by RLIMIT_AS,
+  so a fork bomb of allocating processes can use up to `nproc` x `memory_mb`.
+- No CPU quota: a submission may use every core until its CPU-time limit.
+- Without root, the sandbox runs under the caller's uid (mapped in a user namespace) and
+  RLIMIT_NPROC counts all of the caller's processes.
+- The host's /usr is visible (read-only): installed software and its versions are not secret.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from ringdata.errors import RingdataError
+from sandboxes.base import (
+    ExecResult,
+    Sandbox,
+    Submission,
+    case_from_report,
+    parse_report,
+    payload,
+    runner_source,
+)
+
+BASE_UID = 10001  # sandbox uids are BASE_UID + slot when we run as root
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    workers: int = 2  # submissions in flight (each gets its own uid when run as root)
+    python: str = "/usr/bin/python3"  # must live under /usr: nothing else is visible inside
+    work_mb: int = 64  # size of the /work tmpfs, MiB
+    nproc: int = 64  # RLIMIT_NPROC of the sandbox uid: bounds fork bombs
+    exec_grace_s: float = 10.0  # host-side slack on top of the runner's own deadlines
+
+
+def bwrap_problem(python: str = "/usr/bin/python3") -> str | None:
+    """Why the local backend cannot run here, or None if it can."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap is not installed (apt-get install bubblewrap)"
+    if not os.path.realpath(python).startswith("/usr/"):
+        return f"{python} is not under /usr, the only host directory the sandbox sees"
+    if not os.access(python, os.X_OK):
+        return f"{python} does not exist (apt-get install python3)"
+    probe = subprocess.run(
+        ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr",
+         "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--proc", "/proc",
+         python, "-I", "-S", "-c", "import os, sys; sys.exit(0 if os.getpid() < 10 else 3)"],
+        capture_output=True,
+        text=True,
+    )
+    if probe.returncode != 0:
+        tail = (probe.stderr.strip().splitlines() or [f"exit {probe.returncode}"])[-1]
+        return f"bwrap cannot create namespaces here ({tail})"
+    return None
+
+
+class LocalSandbox(Sandbox):
+    """bubblewrap per submission. Thread-safe; `run_many` runs `workers` submissions at once."""
+
+    name = "local"
+
+    def __init__(self, config: LocalConfig | None = None) -> None:
+        self.config = config or LocalConfig()
+        problem = bwrap_problem(self.config.python)
+        if problem:
+            raise RingdataError(f"the local sandbox cannot run: {problem}")
+        self.parallelism = self.config.workers
+        self._runner = runner_source()
+        self._root = os.geteuid() == 0
+        self._slots: list[int] = list(range(self.config.workers))
+        self._cv = threading.Condition()
+
+    def _command(self, slot: int) -> list[str]:
+        cfg = self.config
+        inner = [
+            "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--ro-bind", "/usr", "/usr",
+            "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+            "--proc", "/proc", "--dev", "/dev",
+            "--size", str(cfg.work_mb << 20), "--perms", "1777", "--tmpfs", "/work",
+            "--chdir", "/work", "--clearenv",
+            "--setenv", "TMPDIR", "/work", "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
+        ]
+        if self._root:
+            uid = str(BASE_UID + slot)
+            inner[1:1] = ["--unshare-user", "--uid", uid, "--gid", uid]
+            prefix = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+        else:
+            prefix = []
+        return prefix + inner + [cfg.python, "-I", "-S", "-c", self._runner, "--isolated-pid-namespace"]
+
+    def _limit(self) -> None:  # runs in the child between fork and exec
+        resource.setrlimit(resource.RLIMIT_NPROC, (self.config.nproc, self.config.nproc))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    def run(self, submission: Submission) -> ExecResult:
+        with self._cv:
+            self._cv.wait_for(lambda: self._slots)
+            slot = self._slots.pop()
+        try:
+            return self._run(slot, submission)
+        finally:
+            with self._cv:
+                self._slots.append(slot)
+                self._cv.notify()
+
+    def _run(self, slot: int, submission: Submission) -> ExecResult:
+        n = len(submission.tests)
+        lim = submission.limits
+        deadline = (lim.time_s * lim.wall_factor + 1.0) * max(1, n) + self.config.exec_grace_s
+        nonce = uuid.uuid4().hex
+        import json
+
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            self._command(slot),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=self._limit,
+            start_new_session=True,
+        )
+        try:
+            out, err = proc.communicate(json.dumps(payload(submission, nonce)).encode(), timeout=deadline)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            proc.communicate()
+            wall = time.perf_counter() - started
+            return ExecResult.fault(n, wall, "time_limit", "the runner was stopped or starved by the program")
+        _kill_group(proc)  # --die-with-parent already took the namespace down; belt and braces
+        wall = time.perf_counter() - started
+        report = parse_report(out, nonce)
+        if report is not None:
+            return ExecResult(tuple(case_from_report(c) for c in report["cases"]), n, wall)
+        if proc.returncode in (-9, 137) or (proc.returncode or 0) >= 128:
+            return ExecResult.fault(n, wall, "runtime_error", f"the program killed the runner (exit {proc.returncode})")
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
+        return ExecResult.failed(n, f"the runner failed (exit {proc.returncode}): {' | '.join(tail)}", wall)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, 9)
+    except (ProcessLookupError, PermissionError):
+        pass
