@@ -1,0 +1,1 @@
+"""Rollout backends behind `train.rollout.RolloutBackend`: transformers (`hf`) and vLLM (`vllm`)."""

@@ -1,0 +1,110 @@
+"""Rollouts with vLLM (`vllm.LLM`) in this process, on CPU or GPU.
+
+The engine is built once; `push_weights` reloads weights in place through the worker's
+`reload_weights` (transformers parameter names) and resets the prefix cache, which would otherwise
+serve KV blocks computed with the old weights. vLLM only *logs* "Failed to load weights" for a
+layer whose weights did not arrive (e.g. a tied `lm_head.weight` left out) and keeps the stale
+tensor, so the push listens to that logger and raises instead.
+
+The environment (VLLM_ENABLE_V1_MULTIPROCESSING=0, VLLM_CPU_KVCACHE_SPACE) is set by
+`train.rollout.make_backend` before this module is imported.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Mapping
+
+import torch
+
+from train.backends.common import cut_response, encode_prompts, load_tokenizer, make_rollout
+from train.rollout import Rollout, SamplingConfig
+
+RELOAD_LOGGER = "vllm.model_executor.model_loader.reload.layerwise"
+
+
+class _Failures(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "Failed to load weights" in message:
+            self.messages.append(message)
+
+
+class VLLMBackend:
+    def __init__(self, model_dir: Path, *, max_model_len: int = 1024, seed: int = 0, dtype: str = "float32") -> None:
+        from vllm import LLM
+
+        self.tokenizer = load_tokenizer(model_dir)
+        self.llm = LLM(
+            model=str(model_dir),
+            dtype=dtype,
+            max_model_len=max_model_len,
+            seed=seed,
+            enable_prefix_caching=True,  # K samples of one prompt share its prefill
+        )
+        self.eos_ids = {self.tokenizer.eos_token_id}
+        gen_eos = self.llm.llm_engine.model_config.hf_config.eos_token_id
+        if isinstance(gen_eos, int):
+            self.eos_ids.add(gen_eos)
+        elif isinstance(gen_eos, list):
+            self.eos_ids.update(gen_eos)
+
+    def generate(self, prompts: list[str], config: SamplingConfig) -> list[Rollout]:
+        from vllm import SamplingParams
+
+        params = SamplingParams(
+            n=config.n,
+            temperature=config.temperature,
+            top_p=config.top_p,
+            top_k=-1 if hasattr(SamplingParams, "top_k") else None,
+            max_tokens=config.max_tokens,
+            min_tokens=config.min_tokens,
+            seed=config.seed,
+            stop=list(config.stop) or None,
+            logprobs=0,  # only the sampled token's logprob (raw: logprobs_mode="raw_logprobs")
+            skip_special_tokens=True,
+        )
+        encoded = encode_prompts(self.tokenizer, prompts)
+        outputs = self.llm.generate([{"prompt_token_ids": ids} for ids in encoded], params, use_tqdm=False)
+        rows: list[Rollout] = []
+        for index, (ids, out) in enumerate(zip(encoded, outputs)):
+            for c in sorted(out.outputs, key=lambda c: c.index):
+                toks = list(c.token_ids)
+                lps = [step[t].logprob for t, step in zip(toks, c.logprobs)]
+                # vLLM already stopped; cut_response only recomputes text/reason the same way as hf
+                toks, lps, text, reason = cut_response(toks, lps, self.tokenizer, self.eos_ids, ())
+                reason = "length" if c.finish_reason == "length" else "stop"
+                rows.append(make_rollout(index, ids, toks, lps, c.text if config.stop else text, reason))
+        return rows
+
+    def push_weights(self, state_dict: Mapping[str, torch.Tensor]) -> None:
+        """Reload weights in place. Callers pass transformers names; a tied `lm_head.weight` must be
+        present (vLLM keeps it as its own tensor): it is added from the embedding when missing."""
+        weights = dict(state_dict)
+        if "lm_head.weight" not in weights and "model.embed_tokens.weight" in weights:
+            weights["lm_head.weight"] = weights["model.embed_tokens.weight"]
+        weights = {k: v.detach().to("cpu") for k, v in weights.items()}
+        failures = _Failures()
+        logger = logging.getLogger(RELOAD_LOGGER)
+        logger.addHandler(failures)
+        try:
+            self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": iter(weights.items())})
+        finally:
+            logger.removeHandler(failures)
+        self.llm.reset_prefix_cache()
+        if failures.messages:
+            raise RuntimeError(
+                f"vLLM did not load every pushed weight ({'; '.join(failures.messages[:3])}): "
+                "the engine would sample from stale weights"
+            )
+
+    def close(self) -> None:
+        import gc
+
+        del self.llm
+        gc.collect()
