@@ -1,8 +1,66 @@
-"""`ringdata curate` (being built: see the open issue)."""
+"""`ringdata curate`: raw problem files in, clean RL training problems and a report out."""
 
-from ringdata.errors import RingdataError
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ringdata.curate.clean import CleanConfig
+from ringdata.curate.pipeline import CurateConfig, curate as run_curate
+from ringdata.io.formats import ADAPTERS
+from ringdata.io.problems import ReadConfig, parse_field_map
+from ringdata.report import print_summary
 
 
-def curate() -> None:
-    """Not built yet."""
-    raise RingdataError("ringdata curate is not built yet")
+def curate(
+    inputs: Annotated[list[Path], typer.Argument(help="Problem files (.jsonl, .json, .parquet, .csv), datasets folders, or directories holding them.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory: problems.parquet, dropped.parquet, report.json, report.html.")],
+    format: Annotated[Optional[str], typer.Option("--format", help=f"Input format, when auto-detection cannot tell: {', '.join(ADAPTERS)}.")] = None,
+    field: Annotated[Optional[str], typer.Option("--field", help="Map columns to fields, e.g. question=problem,answer=solution.")] = None,
+    domain: Annotated[Optional[str], typer.Option("--domain", help="Domain of every input row: math, code or science.")] = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="Source name for every input row (default: the row's, else the file name).")] = None,
+    min_chars: Annotated[int, typer.Option("--min-chars", help="Drop questions shorter than this many characters.")] = CleanConfig.min_chars,
+    keep_choice_questions: Annotated[bool, typer.Option("--keep-choice-questions", help="Keep multiple-choice, true/false and yes/no math questions (dropped by default, as Ring-lite).")] = False,
+    drop_asy: Annotated[bool, typer.Option("--drop-asy", help="Drop MATH problems whose figure is given as [asy] code (kept by default).")] = False,
+    no_gold_check: Annotated[bool, typer.Option("--no-gold-check", help="Do not drop math gold answers the math verifier cannot parse.")] = False,
+    no_dedup: Annotated[bool, typer.Option("--no-dedup", help="Skip exact and near-duplicate removal.")] = False,
+    near_threshold: Annotated[float, typer.Option("--near-threshold", help="Jaccard similarity at or above which two questions are near-duplicates.")] = CurateConfig.near_threshold,
+    ngram: Annotated[int, typer.Option("--ngram", help="Word n-gram length for decontamination against evaluation sets.")] = CurateConfig.ngram,
+    evalset: Annotated[Optional[list[Path]], typer.Option("--evalset", help="Evaluation set file to decontaminate against (repeatable; default: the bundled sets).")] = None,
+    no_decontam: Annotated[bool, typer.Option("--no-decontam", help="Skip decontamination against evaluation sets.")] = False,
+    pass_rates: Annotated[Optional[Path], typer.Option("--pass-rates", help="Pass-rate table from `ringdata grade` (problem_id, pass_rate, n_samples).")] = None,
+    min_pass_rate: Annotated[float, typer.Option("--min-pass-rate", help="Keep problems with pass rate above this (exclusive).")] = CurateConfig.min_pass_rate,
+    max_pass_rate: Annotated[float, typer.Option("--max-pass-rate", help="Keep problems with pass rate below this (exclusive).")] = CurateConfig.max_pass_rate,
+    validate_tests: Annotated[bool, typer.Option("--validate-tests", help="Run reference solutions against code tests in a sandbox; drop problems whose tests fail them.")] = False,
+    sandbox: Annotated[str, typer.Option("--sandbox", help="Sandbox for --validate-tests: docker or local.")] = CurateConfig.sandbox,
+) -> None:
+    """Curate problems: normalise, clean, dedup, decontaminate, filter by difficulty."""
+    config = CurateConfig(
+        read=ReadConfig(format=format, fields=parse_field_map(field), domain=domain, source=source),
+        clean=CleanConfig(
+            min_chars=min_chars,
+            keep_asy=not drop_asy,
+            choice_domains=() if keep_choice_questions else CleanConfig.choice_domains,
+            check_gold=not no_gold_check,
+        ),
+        dedup=not no_dedup,
+        near_threshold=near_threshold,
+        decontam=not no_decontam,
+        ngram=ngram,
+        evalsets=tuple(str(p) for p in evalset or ()),
+        pass_rates=str(pass_rates) if pass_rates else None,
+        min_pass_rate=min_pass_rate,
+        max_pass_rate=max_pass_rate,
+        validate_tests=validate_tests,
+        sandbox=sandbox,
+    )
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        run = run_curate(list(inputs), out, config, progress)
+    print_summary(run.report, Console())
+    Console().print(f"wrote {out / 'problems.parquet'}, {out / 'dropped.parquet'}, {out / 'report.html'}")

@@ -1,0 +1,159 @@
+"""The curate pipeline: read, normalise, clean, dedup, decontaminate, filter by difficulty,
+optionally validate code tests, and write what was kept, what was dropped and why.
+
+`default_steps(config)` is the plain list of steps (datatrove style: no registry, no DSL);
+`curate(inputs, out_dir, config)` runs it with `run_pipeline` and writes, in `out_dir`:
+
+- problems.parquet: the kept problems, exactly `PROBLEM_SCHEMA`;
+- dropped.parquet: every dropped problem plus `step`, `drop_reason`, `drop_match`;
+- report.json / report.html / funnel.png: see `ringdata.report`.
+
+Kept plus dropped always equals the rows read (`run_pipeline` asserts it, and so does a test on
+the bundled data).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+from rich.progress import Progress
+
+from ringdata.curate.base import DROP_MATCH, DROP_REASON, PipelineResult, Step, run_pipeline
+from ringdata.curate.clean import CleanConfig, clean_steps
+from ringdata.curate.difficulty import Difficulty, read_pass_rates
+from ringdata.curate.normalise import Normalise
+from ringdata.errors import RingdataError
+from ringdata.io.problems import InputStats, ReadConfig, read_problems, to_table
+
+
+@dataclass(frozen=True)
+class CurateConfig:
+    read: ReadConfig = ReadConfig()
+    clean: CleanConfig = CleanConfig()
+    dedup: bool = True  # exact then near-duplicate removal (ringdata.curate.dedup)
+    near_threshold: float = 0.8  # estimated Jaccard similarity above which two questions are near-duplicates
+    decontam: bool = True  # drop problems that overlap an evaluation set (ringdata.curate.decontam)
+    ngram: int = 13  # n-gram length (words) of the decontamination overlap test, as GPT-3 / open-r1
+    evalsets: tuple[str, ...] = ()  # evaluation set files; empty = the bundled DEFAULT_EVALSETS
+    pass_rates: str | None = None  # `ringdata grade` pass-rate table; None = no difficulty filter
+    min_pass_rate: float = 0.0  # exclusive lower bound on pass rate (0.0 drops never-solved)
+    max_pass_rate: float = 1.0  # exclusive upper bound on pass rate (1.0 drops always-solved)
+    validate_tests: bool = False  # run reference solutions against code tests in a sandbox
+    sandbox: str = "docker"  # sandbox backend for validate_tests: docker | local
+
+
+@dataclass
+class CurateRun:
+    result: PipelineResult
+    inputs: list[InputStats]
+    domains_in: dict[str, int]
+    timings: dict[str, float]
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> notes
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def dedup_and_decontam_steps(config: CurateConfig, notes: dict[str, dict[str, Any]]) -> list[Step]:
+    """The dedup and decontamination steps, when their modules are installed.
+
+    They are separate modules with their own configs; a checkout without them still curates,
+    and the report says which steps did not run instead of silently skipping them.
+    """
+    steps: list[Step] = []
+    if config.dedup:
+        try:
+            from ringdata.curate.dedup import DedupConfig, dedup_steps
+        except ImportError as exc:
+            notes["dedup"] = {"skipped": f"ringdata.curate.dedup is not available ({exc})"}
+        else:
+            steps += dedup_steps(DedupConfig(threshold=config.near_threshold))
+    if config.decontam:
+        try:
+            from ringdata.curate.decontam import DEFAULT_EVALSETS, DecontamConfig, decontam_steps
+        except ImportError as exc:
+            notes["decontam"] = {"skipped": f"ringdata.curate.decontam is not available ({exc})"}
+        else:
+            evalsets = tuple(config.evalsets) or tuple(DEFAULT_EVALSETS)
+            steps += decontam_steps(DecontamConfig(ngram=config.ngram, evalsets=evalsets))
+    return steps
+
+
+def validate_step(config: CurateConfig) -> Step:
+    try:
+        from ringdata.curate.validate import ValidateTests
+    except ImportError as exc:
+        raise RingdataError(f"--validate-tests needs ringdata.curate.validate, which is not available ({exc})") from None
+    return ValidateTests(sandbox=config.sandbox)
+
+
+def default_steps(config: CurateConfig, notes: dict[str, dict[str, Any]] | None = None) -> list[Step]:
+    """normalise, clean, dedup, decontaminate, difficulty (with a pass-rate table), validate."""
+    notes = {} if notes is None else notes
+    steps: list[Step] = [Normalise(), *clean_steps(config.clean)]
+    steps += dedup_and_decontam_steps(config, notes)
+    if config.pass_rates:
+        steps.append(Difficulty(read_pass_rates(Path(config.pass_rates)), config.min_pass_rate, config.max_pass_rate))
+    if config.validate_tests:
+        steps.append(validate_step(config))
+    return steps
+
+
+def check_config(config: CurateConfig) -> None:
+    if not 0.0 <= config.min_pass_rate < config.max_pass_rate <= 1.0:
+        raise RingdataError(
+            f"pass-rate bounds must satisfy 0 <= min < max <= 1; got min {config.min_pass_rate}, max {config.max_pass_rate}"
+        )
+    if not 0.0 < config.near_threshold <= 1.0:
+        raise RingdataError(f"--near-threshold must be in (0, 1]; got {config.near_threshold}")
+    if config.ngram < 1:
+        raise RingdataError(f"--ngram must be at least 1; got {config.ngram}")
+    if config.sandbox not in ("docker", "local"):
+        raise RingdataError(f"--sandbox must be docker or local; got {config.sandbox!r}")
+
+
+def dropped_table(dropped: pl.DataFrame) -> pa.Table:
+    """`PROBLEM_SCHEMA` columns plus step, drop_reason, drop_match."""
+    base = to_table(dropped, file="dropped.parquet")
+    for name in ("step", DROP_REASON, DROP_MATCH):
+        values = dropped[name].cast(pl.Utf8).to_arrow() if name in dropped.columns else pa.nulls(dropped.height, pa.string())
+        base = base.append_column(pa.field(name, pa.string()), values.cast(pa.string()))
+    return base
+
+
+def curate(
+    inputs: list[Path], out_dir: Path, config: CurateConfig = CurateConfig(), progress: Progress | None = None
+) -> CurateRun:
+    """Read `inputs`, run the default steps, write the outputs and the report into `out_dir`."""
+    from ringdata.report import build_report, write_report
+
+    check_config(config)
+    started = time.perf_counter()
+    notes: dict[str, dict[str, Any]] = {}
+    steps = default_steps(config, notes)  # before reading: a bad pass-rate table fails fast
+    read = read_problems(inputs, config.read, progress)
+    read_seconds = time.perf_counter() - started
+    domains_in = dict(read.frame.group_by("domain").len().sort("domain").iter_rows())
+    result = run_pipeline(read.frame, steps, progress)
+    steps_seconds = time.perf_counter() - started - read_seconds
+    for step in steps:
+        if getattr(step, "notes", None):
+            notes.setdefault(step.name, {}).update(step.notes)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pq.write_table(to_table(result.kept, file=str(out_dir / "problems.parquet")), out_dir / "problems.parquet")
+    pq.write_table(dropped_table(result.dropped), out_dir / "dropped.parquet")
+    timings = {"read": read_seconds, "steps": steps_seconds}
+    run = CurateRun(result, read.inputs, domains_in, timings, notes)
+    timings["write"] = time.perf_counter() - started - read_seconds - steps_seconds
+    timings["total"] = time.perf_counter() - started
+    run.report = build_report(run, config_dict(config))
+    write_report(run.report, out_dir)
+    return run
+
+
+def config_dict(config: CurateConfig) -> dict[str, Any]:
+    return asdict(config)

@@ -1,0 +1,255 @@
+"""The curation report: what went in, what each step removed and why, and what came out.
+
+Three forms of the same facts, all written into the curate output directory:
+- report.json: machine-readable (inputs with per-file row counts, per-step funnel, drops by step,
+  reason and domain, notes such as "not in pass-rate table", timings, the config used);
+- report.html: one self-contained page (the funnel chart embedded as a base64 PNG, the tables,
+  and a few dropped examples per reason so a reader can judge each heuristic at a glance);
+- funnel.png: the chart on its own.
+`print_summary` renders the same tables in the terminal with rich (`ringdata report DIR`).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from ringdata.errors import RingdataError
+
+if TYPE_CHECKING:
+    from ringdata.curate.pipeline import CurateRun
+
+REPORT_VERSION = 1
+EXAMPLES_PER_REASON = 3  # dropped rows shown per reason in the HTML: enough to judge a heuristic
+
+
+def build_report(run: "CurateRun", config: dict[str, Any]) -> dict[str, Any]:
+    result = run.result
+    kept_by_domain = dict(result.kept.group_by("domain").len().sort("domain").iter_rows()) if result.kept.height else {}
+    by_reason: dict[str, int] = {}
+    by_domain: dict[str, dict[str, int]] = {}
+    steps = []
+    for st in result.steps:
+        for reason, n in st.dropped.items():
+            by_reason[reason] = by_reason.get(reason, 0) + n
+        for domain, reasons in st.dropped_by_domain.items():
+            for reason, n in reasons.items():
+                by_domain.setdefault(domain, {})[reason] = by_domain.get(domain, {}).get(reason, 0) + n
+        steps.append(
+            {
+                "name": st.name,
+                "rows_in": st.rows_in,
+                "rows_out": st.rows_out,
+                "seconds": round(st.seconds, 4),
+                "dropped": st.dropped,
+                "dropped_by_domain": st.dropped_by_domain,
+                "notes": run.notes.get(st.name, {}),
+            }
+        )
+    skipped = {k: v for k, v in run.notes.items() if k not in {s["name"] for s in steps}}
+    return {
+        "version": REPORT_VERSION,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "inputs": [{"file": i.file, "format": i.format, "rows": i.rows} for i in run.inputs],
+        "rows_in": result.rows_in,
+        "rows_kept": result.kept.height,
+        "rows_dropped": result.dropped.height,
+        "domains": {
+            d: {"in": n, "kept": kept_by_domain.get(d, 0)} for d, n in sorted(run.domains_in.items())
+        },
+        "steps": steps,
+        "skipped_steps": skipped,
+        "dropped_by_reason": dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
+        "dropped_by_domain": by_domain,
+        "examples": _examples(result.dropped),
+        "timings": {k: round(v, 4) for k, v in run.timings.items()},
+        "config": config,
+        "outputs": {"problems": "problems.parquet", "dropped": "dropped.parquet", "html": "report.html"},
+    }
+
+
+def _examples(dropped: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    if not dropped.height:
+        return {}
+    sample = (
+        dropped.with_columns(pl.int_range(pl.len()).over("drop_reason").alias("_n"))
+        .filter(pl.col("_n") < EXAMPLES_PER_REASON)
+        .select("drop_reason", "id", "step", "drop_match", pl.col("question").str.slice(0, 300))
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in sample.iter_rows(named=True):
+        out.setdefault(row.pop("drop_reason"), []).append(row)
+    return out
+
+
+# ---- writing ---------------------------------------------------------------------------------
+
+
+def funnel_png(report: dict[str, Any]) -> bytes:
+    """Two panels sharing the step axis: problems left after each step, and what each step
+    dropped. Drops are often a few percent, invisible on the first panel alone."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = ["input"] + [s["name"] for s in report["steps"]]
+    left = [report["rows_in"]] + [s["rows_out"] for s in report["steps"]]
+    dropped = [0] + [s["rows_in"] - s["rows_out"] for s in report["steps"]]
+    y = list(range(len(names)))[::-1]
+    fig, (ax, ax2) = plt.subplots(
+        1, 2, figsize=(10, 0.32 * len(names) + 1.4), dpi=110, sharey=True, gridspec_kw={"width_ratios": [3, 2]}
+    )
+    ax.barh(y, left, color="#4c78a8")
+    for yi, n in zip(y, left):
+        ax.text(n, yi, f" {n:,}", va="center", fontsize=8)
+    ax.set_xlim(0, max(max(left), 1) * 1.2)
+    ax.set_yticks(y, names, fontsize=8)
+    ax.set_xlabel("problems left after the step")
+    ax2.barh(y, dropped, color="#e45756")
+    for yi, d in zip(y, dropped):
+        if d:
+            ax2.text(d, yi, f" {d:,}", va="center", fontsize=8)
+    ax2.set_xlim(0, max(max(dropped), 1) * 1.25)
+    ax2.set_xlabel("problems dropped by the step")
+    for a in (ax, ax2):
+        a.spines[["top", "right"]].set_visible(False)
+    fig.suptitle(f"curation funnel: {report['rows_in']:,} in, {report['rows_kept']:,} kept, {report['rows_dropped']:,} dropped")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_html(report: dict[str, Any], png: bytes) -> str:
+    steps = [
+        [s["name"], f"{s['rows_in']:,}", f"{s['rows_out']:,}", f"{s['rows_in'] - s['rows_out']:,}",
+         ", ".join(f"{r}: {n}" for r, n in s["dropped"].items()), f"{s['seconds']:.3f}",
+         "; ".join(f"{k}: {v}" for k, v in s["notes"].items())]
+        for s in report["steps"]
+    ]  # fmt: skip
+    domains = sorted(report["dropped_by_domain"])
+    reasons = [
+        [r, n, *[report["dropped_by_domain"].get(d, {}).get(r, 0) for d in domains]]
+        for r, n in report["dropped_by_reason"].items()
+    ]
+    examples = "".join(
+        f"<h3>{html.escape(reason)}</h3>"
+        + _table(["id", "step", "matched", "question (start)"], [[e["id"], e["step"], e["drop_match"] or "", e["question"]] for e in rows])
+        for reason, rows in report["examples"].items()
+    )
+    skipped = "".join(
+        f"<p class=warn>{html.escape(k)} did not run: {html.escape(str(v.get('skipped', v)))}</p>"
+        for k, v in report.get("skipped_steps", {}).items()
+    )
+    parts = [
+        "<!doctype html><meta charset=utf-8><title>ringdata curation report</title><style>"
+        "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+        "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .6em;"
+        "font-size:.9em;text-align:left;vertical-align:top}th{background:#f3f3f3}.warn{color:#b00}</style>",
+        "<h1>ringdata curation report</h1>",
+        f"<p>{report['rows_in']:,} problems in, <b>{report['rows_kept']:,} kept</b>, "
+        f"{report['rows_dropped']:,} dropped; {report['timings'].get('total', 0):.2f} s; {html.escape(report['created'])}</p>",
+        skipped,
+        f"<img alt='curation funnel' src='data:image/png;base64,{base64.b64encode(png).decode()}'>",
+        "<h2>Inputs</h2>",
+        _table(["file", "format", "rows"], [[i["file"], i["format"], f"{i['rows']:,}"] for i in report["inputs"]]),
+        "<h2>Domains</h2>",
+        _table(["domain", "in", "kept"], [[d, v["in"], v["kept"]] for d, v in report["domains"].items()]),
+        "<h2>Funnel by step</h2>",
+        _table(["step", "in", "out", "dropped", "reasons", "seconds", "notes"], steps),
+        "<h2>Drops by reason and domain</h2>",
+        _table(["reason", "total", *domains], reasons),
+        "<h2>Dropped examples</h2>",
+        examples or "<p>nothing was dropped</p>",
+        "<h2>Config</h2>",
+        f"<pre>{html.escape(json.dumps(report['config'], indent=2, default=str))}</pre>",
+    ]
+    return "\n".join(parts)
+
+
+def write_report(report: dict[str, Any], out_dir: Path) -> Path:
+    """Write report.json, funnel.png and report.html; returns the HTML path."""
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2, default=str, ensure_ascii=False))
+    return write_html(report, out_dir)
+
+
+def write_html(report: dict[str, Any], out_dir: Path) -> Path:
+    png = funnel_png(report)
+    (out_dir / "funnel.png").write_bytes(png)
+    path = out_dir / "report.html"
+    path.write_text(render_html(report, png), encoding="utf-8")
+    return path
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+
+def load_report(out_dir: Path) -> dict[str, Any]:
+    path = out_dir / "report.json"
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RingdataError(f"{out_dir}: no report.json here; run `ringdata curate ... --out {out_dir}` first") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RingdataError(f"{path}: not a readable report ({exc}); re-run `ringdata curate`") from None
+    if not isinstance(report, dict) or report.get("version") != REPORT_VERSION or "steps" not in report:
+        raise RingdataError(f"{path}: not a ringdata curation report (version {REPORT_VERSION}); re-run `ringdata curate`")
+    return report
+
+
+def print_summary(report: dict[str, Any], console: Console) -> None:
+    """The funnel per step and the drops by reason and domain, as rich tables."""
+    console.print(
+        f"[bold]{report['rows_in']:,}[/] problems in, [bold green]{report['rows_kept']:,} kept[/], "
+        f"[red]{report['rows_dropped']:,} dropped[/] in {report['timings'].get('total', 0):.2f} s"
+    )
+    for name, note in report.get("skipped_steps", {}).items():
+        console.print(f"[yellow]{name} did not run:[/] {note.get('skipped', note)}")
+    funnel = Table(title="Funnel", title_justify="left")
+    funnel.add_column("step", no_wrap=True)
+    for col in ("in", "out", "dropped"):
+        funnel.add_column(col, justify="right")
+    funnel.add_column("kept", no_wrap=True)
+    funnel.add_column("seconds", justify="right")
+    top = max(report["rows_in"], 1)
+    for s in report["steps"]:
+        gone = s["rows_in"] - s["rows_out"]
+        bar = "█" * max(round(20 * s["rows_out"] / top), 0)
+        funnel.add_row(s["name"], f"{s['rows_in']:,}", f"{s['rows_out']:,}", f"[red]{gone:,}[/]" if gone else "0",
+                       f"[blue]{bar}[/]", f"{s['seconds']:.3f}")  # fmt: skip
+    console.print(funnel)
+    for s in report["steps"]:
+        for key, value in s["notes"].items():
+            console.print(f"[yellow]{s['name']}[/] {key}: {value}")
+    domains = sorted(report["dropped_by_domain"])
+    reasons = Table(title="Drops by reason and domain", title_justify="left")
+    reasons.add_column("reason")
+    reasons.add_column("total", justify="right")
+    for d in domains:
+        reasons.add_column(d, justify="right")
+    for r, n in report["dropped_by_reason"].items():
+        reasons.add_row(r, f"{n:,}", *[f"{report['dropped_by_domain'].get(d, {}).get(r, 0):,}" for d in domains])
+    console.print(reasons if report["dropped_by_reason"] else "nothing was dropped")
+    kept = Table(title="Domains", title_justify="left")
+    for col in ("domain", "in", "kept"):
+        kept.add_column(col, justify="left" if col == "domain" else "right")
+    for d, v in report["domains"].items():
+        kept.add_row(d, f"{v['in']:,}", f"{v['kept']:,}")
+    console.print(kept)
