@@ -146,6 +146,8 @@ def native_tests(value: Any, key: str = "tests") -> list[dict[str, str | None]] 
     if value is None:
         return None
     value = _json_cell(value, key)
+    if value is None:
+        return None
     if isinstance(value, dict) and "inputs" in value:
         return _tests_stdio(value.get("inputs"), value.get("outputs"), key)
     if not isinstance(value, list):
