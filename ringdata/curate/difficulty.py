@@ -66,7 +66,7 @@ def read_pass_rates(path: Path) -> pl.DataFrame:
             row=row["_row"],
             field=what,
         )
-    dup = table.filter(pl.col("problem_id").is_duplicated())
+    dup = table.filter(~pl.col("problem_id").is_first_distinct())  # the first repeat
     if dup.height:
         row = dup.row(0, named=True)
         raise DataError(

@@ -54,10 +54,14 @@ def _strip_wrapper(col: str, pattern: str) -> pl.Expr:
     """Drop a wrapper matched by `pattern` (one group: the inside) when the whole answer is it and
     the inside has balanced braces: "\\boxed{a}+\\boxed{b}" is not one boxed answer."""
     inside = pl.col(col).str.extract(pattern, 1)
-    balanced = inside.str.count_matches(r"\{") == inside.str.count_matches(r"\}")
+    rest = inside
+    for _ in range(_MAX_NESTING):  # peel innermost {...} pairs; balanced text peels to no braces
+        rest = rest.str.replace_all(r"\{[^{}]*\}", "")
+    balanced = ~rest.str.contains(r"[{}]")
     return pl.when(inside.is_not_null() & balanced).then(inside.str.strip_chars()).otherwise(pl.col(col)).alias(col)
 
 
+_MAX_NESTING = 8  # brace depth checked when unwrapping; MATH answers nest 3-4 deep at most
 _WRAPPERS = (
     r"^\$\$(.*)\$\$$", r"^\$(.*)\$$", r"^\\\((.*)\\\)$", r"^\\\[(.*)\\\]$",
     r"^\\boxed\s*\{(.*)\}$", r"^\\fbox\s*\{(.*)\}$", r"^\$\\boxed\{(.*)\}\$$",
