@@ -1,0 +1,76 @@
+"""Checkpoints: everything a stopped run needs to continue as if it had never stopped.
+
+RUN_DIR/<stage>/checkpoints/step_000020/
+    model.safetensors   policy weights (safetensors; tied weights stored once)
+    optimizer.pt        AdamW moments and the LR scheduler
+    state.pt            step, data cursor, carried-over responses, Python and torch RNG states
+    state.json          step and cursor, for people
+A checkpoint directory is written under a temporary name and renamed when complete, so a run
+killed mid-save never leaves a half checkpoint that `--resume` would pick up.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_model, save_model
+
+from train.budget import Sample
+
+PREFIX = "step_"
+
+
+def save_checkpoint(stage_dir: Path, step: int, model, optimizer, scheduler, state: dict[str, Any], keep: int = 2) -> Path:
+    """Write checkpoint `step`; keep only the newest `keep` (at least 1)."""
+    root = Path(stage_dir) / "checkpoints"
+    final = root / f"{PREFIX}{step:06d}"
+    tmp = root / f".tmp_{PREFIX}{step:06d}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    save_model(model, str(tmp / "model.safetensors"))
+    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, tmp / "optimizer.pt")
+    full = dict(state, step=step, carried=[asdict(s) for s in state.get("carried", ())],
+                python_rng=random.getstate(), torch_rng=torch.get_rng_state())
+    torch.save(full, tmp / "state.pt")
+    (tmp / "state.json").write_text(json.dumps({"step": step, "cursor": state.get("cursor")}, indent=1))
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)
+    for old in list_checkpoints(stage_dir)[: -max(keep, 1)]:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def list_checkpoints(stage_dir: Path) -> list[Path]:
+    root = Path(stage_dir) / "checkpoints"
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith(PREFIX))
+
+
+def latest_checkpoint(stage_dir: Path) -> Path | None:
+    found = list_checkpoints(stage_dir)
+    return found[-1] if found else None
+
+
+def load_checkpoint(path: Path, model, optimizer, scheduler) -> dict[str, Any]:
+    """Restore weights, optimizer, scheduler and RNG states in place; returns the trainer state."""
+    path = Path(path)
+    load_model(model, str(path / "model.safetensors"))
+    opt = torch.load(path / "optimizer.pt", weights_only=False)
+    optimizer.load_state_dict(opt["optimizer"])
+    scheduler.load_state_dict(opt["scheduler"])
+    state = torch.load(path / "state.pt", weights_only=False)
+    random.setstate(state.pop("python_rng"))
+    torch.set_rng_state(state.pop("torch_rng"))
+    state["carried"] = [_sample(d) for d in state.get("carried", [])]
+    return state
+
+
+def _sample(d: dict[str, Any]) -> Sample:
+    return Sample(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})

@@ -1,0 +1,233 @@
+"""Trainer configuration: frozen dataclasses with commented defaults, loaded from TOML.
+
+A config file names the model, the loss and optimiser settings shared by every stage, and the
+stages themselves; `schedules` names orders of stages (Ring-lite's two-stage recipe is
+`math-then-code`: math first, then code + science from the math stage's final weights).
+
+    model = "tiny"                 # a transformers model dir, or "tiny" (train/tiny.py's demo model)
+    seed = 0
+    [loss]
+    kind = "c3po"                  # c3po | dapo | grpo
+    [optim]
+    lr = 3e-6
+    [stages.math]
+    data = "toy"                   # "toy" (train/toy.py) or a curated Parquet path
+    domains = ["math"]
+    steps = 100
+    token_budget = 4096
+    [schedules]
+    math-then-code = ["math", "code"]
+
+Unknown keys and wrong types are `DataError`s naming the file and the key: a typo in a config
+silently training with a default would waste a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ringdata.errors import DataError
+
+LOSS_KINDS = ("c3po", "dapo", "grpo")
+BACKENDS = ("vllm", "hf", "auto")
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """The policy loss (Ring-lite eq. for C3PO; `kind` picks the normaliser, see train/loss.py)."""
+
+    kind: str = "c3po"  # c3po: sum / token budget Phi; dapo: sum / step's tokens; grpo: per-sample mean
+    clip_eps: float = 0.2  # PPO ratio clip: r in [1 - eps, 1 + eps]
+    kl_coef: float = 1e-3  # beta: weight of the per-token k3 KL to the frozen reference
+    entropy_coef: float = 5e-4  # alpha: weight of the per-token entropy bonus
+    adv_eps: float = 1e-6  # added to the group std so all-equal groups get advantage 0, not NaN
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    lr: float = 3e-6  # AdamW learning rate after warm-up (Ring-lite); the tiny demo needs ~1e-4
+    warmup_steps: int = 0  # linear warm-up from 0 over this many optimizer steps, then constant
+    weight_decay: float = 0.0  # AdamW decoupled weight decay
+    betas: tuple[float, float] = (0.9, 0.999)  # AdamW moment decay rates
+    grad_clip: float = 1.0  # max global grad L2 norm; 0 disables clipping
+    micro_batch_tokens: int = 4096  # forward/backward at most this many sequence tokens at once
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    """One stage of the schedule: its own data, length limit, steps and budget."""
+
+    name: str = "main"  # the stage's directory under the run dir
+    data: str = "toy"  # "toy" (train/toy.py arithmetic) or a curated Parquet file/dir of them
+    domains: tuple[str, ...] = ("math",)  # which problem domains of `data` this stage trains on
+    steps: int = 10  # optimizer steps
+    prompts_per_step: int = 8  # L: prompts sampled per rollout round
+    samples_per_prompt: int = 16  # K: responses per prompt (the group the advantage is taken over)
+    temperature: float = 1.0  # rollout sampling temperature
+    top_p: float = 1.0  # rollout nucleus sampling
+    max_response_tokens: int = 256  # per response; longer ones are cut (finish_reason "length")
+    token_budget: int = 4096  # Phi: response tokens per optimizer step under c3po
+    carry_over: bool = False  # keep unselected responses for the next step instead of dropping them
+    max_carry_age: int = 1  # carried responses older than this many steps are dropped (off-policy)
+    max_refill_rounds: int = 4  # extra rollout rounds when a step holds fewer than Phi tokens
+    skip_uniform_groups: bool = False  # drop groups whose rewards are all equal (advantage 0)
+    toy_problems: int = 2000  # size of the toy training set (data = "toy")
+    eval_problems: int = 64  # held-out problems scored every `eval_every` steps (0 = never)
+    eval_samples: int = 4  # responses per held-out problem (reward = mean over them)
+    eval_every: int = 0  # steps between held-out evaluations; 0 = only before and after the stage
+    checkpoint_every: int = 0  # steps between checkpoints; 0 = only the final one
+    keep_checkpoints: int = 2  # older step checkpoints are deleted
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    model: str = "tiny"  # transformers model dir, or "tiny" for train/tiny.py's cached demo model
+    seed: int = 0  # seeds data order, rollouts, token selection and torch
+    backend: str = "auto"  # rollout engine: vllm | hf | auto (train/rollout.py)
+    max_model_len: int = 1024  # prompt + response tokens the rollout engine is sized for
+    code_sandbox: str = "auto"  # sandbox for code rewards: auto | docker | local
+    loss: LossConfig = field(default_factory=LossConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    stages: tuple[StageConfig, ...] = (StageConfig(),)
+    schedules: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> stage names in order
+
+    def stage(self, name: str) -> StageConfig:
+        for s in self.stages:
+            if s.name == name:
+                return s
+        raise DataError(f"no stage {name!r}; the config has {', '.join(s.name for s in self.stages)}", field="stage")
+
+    def plan(self, selector: str | None) -> tuple[StageConfig, ...]:
+        """The stages `--stage selector` runs: a schedule name, a stage name, or all in order."""
+        if selector is None:
+            return self.stages
+        if selector in self.schedules:
+            return tuple(self.stage(n) for n in self.schedules[selector])
+        if any(s.name == selector for s in self.stages):
+            return (self.stage(selector),)
+        known = [*self.schedules, *(s.name for s in self.stages)]
+        raise DataError(f"--stage {selector!r} is neither a schedule nor a stage", hint=f"choose one of {', '.join(known)}")
+
+
+def _check_type(value: Any, tp: Any, where: str, file: str) -> Any:
+    """`value` converted to `tp` (tuples from lists, floats from ints), or a DataError."""
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if not isinstance(value, (list, tuple)):
+            raise DataError(f"expected a list, got {value!r}", file=file, field=where)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_check_type(v, args[0], where, file) for v in value)
+        if len(value) != len(args):
+            raise DataError(f"expected {len(args)} values, got {len(value)}", file=file, field=where)
+        return tuple(_check_type(v, a, where, file) for v, a in zip(value, args))
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if tp in (int, str, bool, float):
+        if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
+            raise DataError(f"expected {tp.__name__}, got {value!r}", file=file, field=where)
+        return value
+    return value
+
+
+def _build(cls: type, table: dict[str, Any], where: str, file: str, **extra: Any) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in fields(cls)}
+    kwargs: dict[str, Any] = dict(extra)
+    for key, value in table.items():
+        if key not in names or key in extra:
+            raise DataError(
+                f"unknown key {key!r}", file=file, field=f"{where}{key}",
+                hint=f"known keys: {', '.join(sorted(names - set(extra)))}",
+            )
+        kwargs[key] = _check_type(value, hints[key], f"{where}{key}", file)
+    return cls(**kwargs)
+
+
+def config_from_dict(data: dict[str, Any], *, file: str = "<config>") -> TrainConfig:
+    """A validated `TrainConfig` from a parsed TOML document."""
+    data = dict(data)
+    loss = _build(LossConfig, data.pop("loss", {}), "loss.", file)
+    optim = _build(OptimConfig, data.pop("optim", {}), "optim.", file)
+    raw_stages = data.pop("stages", None)
+    if not isinstance(raw_stages, dict) or not raw_stages:
+        raise DataError("the config needs at least one [stages.<name>] table", file=file, field="stages")
+    stages = tuple(
+        _build(StageConfig, body, f"stages.{name}.", file, name=name) for name, body in raw_stages.items()
+    )
+    schedules = {
+        name: _check_type(order, tuple[str, ...], f"schedules.{name}", file)
+        for name, order in data.pop("schedules", {}).items()
+    }
+    cfg = _build(TrainConfig, data, "", file, loss=loss, optim=optim, stages=stages, schedules=schedules)
+    validate(cfg, file)
+    return cfg
+
+
+def validate(cfg: TrainConfig, file: str = "<config>") -> None:
+    """Values that parse but cannot train: fail before a model is loaded."""
+    if cfg.loss.kind not in LOSS_KINDS:
+        raise DataError(f"loss.kind is {cfg.loss.kind!r}; choose {', '.join(LOSS_KINDS)}", file=file, field="loss.kind")
+    if cfg.backend not in BACKENDS:
+        raise DataError(f"backend is {cfg.backend!r}; choose {', '.join(BACKENDS)}", file=file, field="backend")
+    names = [s.name for s in cfg.stages]
+    for sched, order in cfg.schedules.items():
+        for n in order:
+            if n not in names:
+                raise DataError(f"schedule names unknown stage {n!r}", file=file, field=f"schedules.{sched}")
+    for s in cfg.stages:
+        for key in ("steps", "prompts_per_step", "samples_per_prompt", "token_budget", "max_response_tokens"):
+            if getattr(s, key) < 1:
+                raise DataError("must be at least 1", file=file, field=f"stages.{s.name}.{key}")
+        if s.samples_per_prompt < 2:
+            raise DataError("a group needs at least 2 samples for an advantage", file=file,
+                            field=f"stages.{s.name}.samples_per_prompt")
+        bad = set(s.domains) - {"math", "code", "science"}
+        if bad:
+            raise DataError(f"unknown domain(s) {sorted(bad)}", file=file, field=f"stages.{s.name}.domains")
+
+
+def load_config(path: Path) -> TrainConfig:
+    """Parse and validate a TOML config file. Relative data paths resolve against the file's dir."""
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise DataError("config file not found", file=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"not valid TOML: {exc}", file=str(path)) from None
+    cfg = config_from_dict(data, file=str(path))
+    base = Path(path).resolve().parent
+    stages = tuple(
+        s if s.data == "toy" or Path(s.data).is_absolute() else replace(s, data=str((base / s.data).resolve()))
+        for s in cfg.stages
+    )
+    model = cfg.model
+    if model != "tiny" and not Path(model).is_absolute() and (base / model).exists():
+        model = str((base / model).resolve())
+    return replace(cfg, stages=stages, model=model)
+
+
+def with_overrides(cfg: TrainConfig, *, steps: int | None = None, seed: int | None = None,
+                   loss: str | None = None, backend: str | None = None) -> TrainConfig:
+    """The config with command-line overrides applied (steps apply to every stage)."""
+    if steps is not None:
+        cfg = replace(cfg, stages=tuple(replace(s, steps=steps) for s in cfg.stages))
+    if seed is not None:
+        cfg = replace(cfg, seed=seed)
+    if loss is not None:
+        cfg = replace(cfg, loss=replace(cfg.loss, kind=loss))
+    if backend is not None:
+        cfg = replace(cfg, backend=backend)
+    validate(cfg)
+    return cfg
+
+
+def to_dict(cfg: TrainConfig) -> dict[str, Any]:
+    """JSON-ready form, written beside each run so a run records what it trained with."""
+    return dataclasses.asdict(cfg)
