@@ -57,6 +57,7 @@ def match_text_expr(question: str = "question", choices: str | None = "choices")
         text = text.str.replace_all(pattern, " ")
     for pattern, repl in _LATEX_RENAME:
         text = text.str.replace_all(pattern, repl)
+    text = text.str.replace_all(r"(\\[a-z]+)(\d)", "${1} ${2}")  # a command name ends at a digit: \sqrt2
     text = text.str.replace_all(r"(\d)(?:,|\{,\})(\d\d\d)", "${1}${2}")
     return text.str.extract_all(TOKEN).list.join(" ").alias(MATCH_TEXT)
 
@@ -126,7 +127,8 @@ class HashedTokens:
         pos = np.arange(total, dtype=np.int64)
         with np.errstate(over="ignore"):
             for k in range(n):
-                running[: total - k] += self.hashes[k:] * coef[k]
+                if k < total:
+                    running[: total - k] += self.hashes[k:] * coef[k]
                 valid = pos + k + 1 <= ends
                 yield k + 1, running, valid
 

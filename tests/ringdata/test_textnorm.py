@@ -1,0 +1,86 @@
+"""Match text: the re-typings of one problem collapse, different problems stay apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from ringdata.curate.textnorm import HashedTokens, match_text, match_text_expr
+
+
+@pytest.mark.parametrize(
+    "a,b",
+    [
+        # LaTeX delimiters and grouping braces
+        ("Find $x^2$ when $x=3$.", r"Find \(x^{2}\) when \(x=3\)."),
+        ("Find $x^2$ when $x=3$.", "Find x^2 when x=3"),
+        ("Find $x^2$ when $x=3$.", r"Find $$x^2$$ when \[x = 3\]"),
+        # case, spacing, punctuation
+        ("Find $x^2$ when $x=3$.", "FIND   X^2 WHEN X = 3 !"),
+        ("What is 7, then?", "what is 7 then"),
+        # presentation-only LaTeX
+        (r"$\dfrac{1}{2}$", r"$\frac{1}{2}$"),
+        (r"$\sqrt2$", r"$\sqrt{2}$"),
+        (r"$\left( a \right)$", "(a)"),
+        (r"$a \leq b$", r"$a\le b$"),
+        (r"5 \text{ cm}", "5 cm"),
+        (r"$a\,b$", "a b"),
+        # thousands separators, Unicode compatibility forms
+        ("1,000 apples", "1000 apples"),
+        (r"$1{,}000$ apples", "1000 apples"),
+        ("ｆｉｎｄ x", "find x"),
+    ],
+)
+def test_retypings_have_the_same_match_text(a: str, b: str) -> None:
+    assert match_text([a]) == match_text([b])
+
+
+@pytest.mark.parametrize(
+    "a,b",
+    [
+        ("Compute $2+3$.", "Compute $2-3$."),  # operators are content
+        ("Compute $3.5 + 1$.", "Compute $35 + 1$."),  # a decimal point is content
+        ("Find $f(x)$", "Find $fx$"),  # brackets are content
+        ("x < y", "x > y"),
+    ],
+)
+def test_different_problems_stay_different(a: str, b: str) -> None:
+    assert match_text([a]) != match_text([b])
+
+
+def test_choices_are_part_of_the_match_text() -> None:
+    frame = pl.DataFrame({"question": ["Which is true?", "Which is true?"], "choices": [["A cat", "A dog"], None]})
+    got = frame.select(match_text_expr()).to_series().to_list()
+    assert got == ["which is true a cat a dog", "which is true"]
+
+
+def _grams(texts: list[str], n: int) -> list[set[int]]:
+    h, d = HashedTokens(pl.Series(texts)).ngrams(n)
+    return [set(h[d == i].tolist()) for i in range(len(texts))]
+
+
+def test_ngrams_count_order_and_boundaries() -> None:
+    a, b, c, short, empty = _grams(["a b c d", "b c d e", "d c b a", "a b", ""], 3)
+    assert len(a) == 2 and len(b) == 2
+    assert len(a & b) == 1  # "b c d" is shared
+    assert not a & c  # order matters
+    assert len(short) == 1  # a text shorter than n is one gram, itself
+    assert not empty
+
+
+def test_short_text_gram_equals_the_same_tokens_inside_a_longer_text() -> None:
+    """A short text's one gram is the hash of its tokens: the same tokens at the start of a
+    longer text give the same prefix hash (what decontamination of short items relies on)."""
+    tokens = HashedTokens(pl.Series(["x y z w", "x y"]))
+    for length, running, valid in tokens.prefix_grams(2):
+        if length == 2:
+            assert running[0] == running[4] and valid[0] and valid[4]
+
+
+def test_grams_never_cross_texts() -> None:
+    joined, = _grams(["a b c d e f"], 3)
+    split = _grams(["a b c", "d e f"], 3)
+    crossing = joined - split[0] - split[1]
+    assert len(crossing) == 2  # "b c d" and "c d e" exist only in the joined text
+    assert np.all(np.array(sorted(split[0] | split[1])) != 0)
