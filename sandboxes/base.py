@@ -32,9 +32,9 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 from ringdata.records import TestCase
 
@@ -153,12 +153,25 @@ class Sandbox(ABC):
     def run(self, submission: Submission) -> ExecResult:
         """Run one submission. Never raises for anything the program does."""
 
-    def run_many(self, submissions: Sequence[Submission]) -> list[ExecResult]:
-        """Run submissions concurrently (up to `parallelism`), results in input order."""
-        if len(submissions) <= 1 or self.parallelism <= 1:
-            return [self.run(s) for s in submissions]
+    def run_many(
+        self, submissions: Sequence[Submission], on_done: Callable[[int], None] | None = None
+    ) -> list[ExecResult]:
+        """Run submissions concurrently (up to `parallelism`), results in input order.
+        `on_done(1)` is called as each finishes (for a progress bar)."""
+        results: list[ExecResult | None] = [None] * len(submissions)
+        if self.parallelism <= 1 or len(submissions) <= 1:
+            for i, sub in enumerate(submissions):
+                results[i] = self.run(sub)
+                if on_done:
+                    on_done(1)
+            return results  # type: ignore[return-value]
         with ThreadPoolExecutor(self.parallelism, thread_name_prefix=self.name) as pool:
-            return list(pool.map(self.run, submissions))
+            futures = {pool.submit(self.run, sub): i for i, sub in enumerate(submissions)}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                if on_done:
+                    on_done(1)
+        return results  # type: ignore[return-value]
 
     def close(self) -> None:
         """Release containers or processes. Idempotent."""

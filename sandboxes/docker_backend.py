@@ -57,7 +57,11 @@ BUILD_SCRIPT = Path(__file__).with_name("image") / "build.sh"
 # PID 1 of every container: reaps orphans (else zombies would fill the pids limit) and ignores
 # every signal it has no handler for, as PID 1 of a pid namespace does.
 REAPER = """\
-import os, signal
+import ctypes, os, signal
+ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: programs cannot open our /proc/1/fd
+null = os.open(os.devnull, os.O_RDWR)
+for fd in (0, 1, 2):  # nothing reaches the container log (a host-disk channel) through us
+    os.dup2(null, fd)
 signal.signal(signal.SIGCHLD, lambda *_: None)
 while True:
     try:
@@ -65,7 +69,6 @@ while True:
     except ChildProcessError:
         signal.pause()
 """
-
 
 @dataclass(frozen=True)
 class DockerConfig:
@@ -189,7 +192,7 @@ class DockerSandbox(Sandbox):
             working_dir="/work",
             network_mode="none",
             read_only=True,
-            tmpfs={"/work": f"rw,size={cfg.work_mb}m,mode=1777,noexec,nosuid,nodev"},
+            tmpfs={"/work": f"rw,size={cfg.work_mb}m,uid=10001,gid=10001,mode=0700,noexec,nosuid,nodev"},
             ipc_mode="none",
             mem_limit=mem,
             memswap_limit=mem,
@@ -200,6 +203,7 @@ class DockerSandbox(Sandbox):
             ulimits=[{"Name": "core", "Soft": 0, "Hard": 0}, {"Name": "nofile", "Soft": 256, "Hard": 256}],
             environment={"PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8", "TMPDIR": "/work"},
             stop_signal="SIGKILL",
+            log_config={"type": "none"},  # container output never lands on the host's disk
             auto_remove=False,
         )
 

@@ -103,6 +103,7 @@ class LocalSandbox(Sandbox):
             "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
             "--proc", "/proc", "--dev", "/dev",
             "--size", str(cfg.work_mb << 20), "--perms", "1777", "--tmpfs", "/work",
+            "--remount-ro", "/dev", "--remount-ro", "/",  # only /work stays writable
             "--chdir", "/work", "--clearenv",
             "--setenv", "TMPDIR", "/work", "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
         ]

@@ -390,7 +390,9 @@ def run_case(zsock: socket.socket, program: str, case: dict, limits: dict) -> di
         "file_bytes": limits["file_bytes"],
     }
     started = time.monotonic()
-    _send(zsock, req, [in_r, out_w, err_w, tok_r, done_w])
+    # A stdio program gets exactly fds 0, 1, 2; a function-call test also 3 (token) and 4 (done).
+    child_fds = [in_r, out_w, err_w] + ([tok_r, done_w] if is_assert else [])
+    _send(zsock, req, child_fds)
     for fd in (in_r, out_w, err_w, tok_r, done_w):
         os.close(fd)
     msg, _ = _recv(zsock)

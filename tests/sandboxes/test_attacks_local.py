@@ -1,0 +1,12 @@
+"""Attacks against the local bubblewrap backend (the properties are in attacks.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.sandboxes.attacks import *  # noqa: F401,F403 - the shared attack tests
+
+
+@pytest.fixture
+def sandbox(local_solo):
+    return local_solo
