@@ -1,0 +1,144 @@
+"""`ringdata curate` through the real entry point: every bad input is exit code 1 and one line on
+stderr, never a traceback; a good run writes its outputs and prints the funnel."""
+
+import json
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+
+from ringdata.cli.main import main
+from tests.conftest import DATA
+
+GOOD = {"question": "What is two plus three? Answer with a number.", "answer": "5", "domain": "math"}
+
+
+def run_cli(monkeypatch, capsys, *args):
+    monkeypatch.setattr(sys, "argv", ["ringdata", *map(str, args)])
+    monkeypatch.delenv("RINGDATA_DEBUG", raising=False)
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _missing(tmp):
+    return [tmp / "nope.jsonl"], "no such file"
+
+
+def _bad_json(tmp):
+    p = tmp / "bad.jsonl"
+    p.write_text(json.dumps(GOOD) + "\n{oops\n")
+    return [p], "row 1"
+
+
+def _latin1(tmp):
+    p = tmp / "latin1.jsonl"
+    p.write_bytes('{"question": "caf\xe9?", "domain": "math"}\n'.encode("latin-1"))
+    return [p], "not UTF-8"
+
+
+def _empty(tmp):
+    p = tmp / "empty.jsonl"
+    p.write_text("")
+    return [p], "empty"
+
+
+def _wrong_type(tmp):
+    return [jsonl(tmp / "t.jsonl", [GOOD, {**GOOD, "question": ["a list"]}])], "field 'question'"
+
+
+def _missing_field(tmp):
+    return [jsonl(tmp / "m.jsonl", [{"problem": "p", "solution": "\\boxed{1}"}, {"solution": "x", "problem": None}])], "field 'problem'"
+
+
+def _unknown_format(tmp):
+    return [jsonl(tmp / "a.jsonl", [GOOD]), "--format", "nosuch"], "unknown --format"
+
+
+def _undetectable(tmp):
+    return [jsonl(tmp / "a.jsonl", [{"body": "text", "gold": "1"}])], "--format"
+
+
+def _ambiguous(tmp):
+    row = {"problem": "Add.", "solution": "\\boxed{3}", "tests": [{"input": "1 2", "output": "3"}]}
+    return [jsonl(tmp / "a.jsonl", [row])], "fit several formats"
+
+
+def _bad_field_map(tmp):
+    return [jsonl(tmp / "a.jsonl", [GOOD]), "--field", "question"], "FIELD=COLUMN"
+
+
+def _bad_bounds(tmp):
+    return [jsonl(tmp / "a.jsonl", [GOOD]), "--min-pass-rate", "0.9", "--max-pass-rate", "0.1"], "min < max"
+
+
+def _bad_pass_rates(tmp):
+    rates = tmp / "rates.csv"
+    rates.write_text("problem_id,pass_rate\na,0.5\n")
+    return [jsonl(tmp / "a.jsonl", [GOOD]), "--pass-rates", rates], "n_samples"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [_missing, _bad_json, _latin1, _empty, _wrong_type, _missing_field, _unknown_format, _undetectable, _ambiguous,
+     _bad_field_map, _bad_bounds, _bad_pass_rates],
+)  # fmt: skip
+def test_bad_input_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys, make):
+    args, words = make(tmp_path)
+    code, out, err = run_cli(monkeypatch, capsys, "curate", *args, "--out", tmp_path / "out")
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error:") and words in lines[0]
+    assert "Traceback" not in err + out
+    assert not (tmp_path / "out" / "problems.parquet").exists()
+
+
+def test_good_run_writes_outputs_and_prints_funnel(tmp_path, monkeypatch, capsys):
+    src = jsonl(tmp_path / "mine.jsonl", [GOOD, {**GOOD, "question": "Prove that 7 is prime."} | {"answer": None}])
+    code, out, err = run_cli(monkeypatch, capsys, "curate", src, "--out", tmp_path / "out", "--no-decontam")
+    assert code == 0, err
+    assert "proof_without_answer" in out and "2 problems in" in out
+    assert pl.read_parquet(tmp_path / "out" / "problems.parquet").height == 1
+    assert pl.read_parquet(tmp_path / "out" / "dropped.parquet")["drop_reason"].to_list() == ["proof_without_answer"]
+
+
+def test_options_reach_the_library(tmp_path, monkeypatch, capsys):
+    rows = [{"body": "Is 91 prime or not, exactly?", "gold": "No"}, {"body": "Short", "gold": "1"}]
+    src = jsonl(tmp_path / "odd.jsonl", rows)
+    args = ["curate", src, "--out", tmp_path / "out", "--field", "question=body,answer=gold", "--domain", "math",
+            "--source", "mine", "--min-chars", "3", "--keep-choice-questions", "--no-decontam", "--no-gold-check"]  # fmt: skip
+    code, out, err = run_cli(monkeypatch, capsys, *args)
+    assert code == 0, err
+    kept = pl.read_parquet(tmp_path / "out" / "problems.parquet")
+    assert sorted(kept["question"].to_list()) == ["Is 91 prime or not, exactly?", "Short"]
+    assert set(kept["source"]) == {"mine"}
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["config"]["clean"]["choice_domains"] == [] and report["config"]["clean"]["min_chars"] == 3
+
+
+def test_console_script_end_to_end(tmp_path):
+    """The installed command, as a user runs it, on a bundled file and on a missing one."""
+    out = tmp_path / "out"
+    ok = subprocess.run(
+        [sys.executable, "-m", "ringdata.cli.main", "curate", str(DATA / "problems" / "scibench.jsonl"), "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert (out / "problems.parquet").exists() and (out / "report.html").exists()
+    bad = subprocess.run(
+        [sys.executable, "-m", "ringdata.cli.main", "curate", str(tmp_path / "missing.jsonl"), "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert [line for line in bad.stderr.splitlines() if line.strip()] == [f"error: {tmp_path / 'missing.jsonl'}: no such file or directory (check the path)"]

@@ -1,0 +1,84 @@
+"""`ringdata report`: the curation summary, the HTML page, and dispatch to training-run reports."""
+
+import json
+import sys
+import types
+
+import pytest
+
+from ringdata.cli.main import main
+from ringdata.curate.pipeline import curate
+from tests.conftest import DATA
+
+
+def run_cli(monkeypatch, capsys, *args):
+    monkeypatch.setattr(sys, "argv", ["ringdata", *map(str, args)])
+    monkeypatch.delenv("RINGDATA_DEBUG", raising=False)
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def curated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("curated")
+    curate([DATA / "problems" / "math_train.jsonl", DATA / "problems" / "code_contests_rllm.jsonl"], out)
+    return out
+
+
+def test_report_prints_funnel_reasons_and_html_path(curated, monkeypatch, capsys):
+    code, out, err = run_cli(monkeypatch, capsys, "report", curated)
+    assert code == 0, err
+    report = json.loads((curated / "report.json").read_text())
+    for step in report["steps"]:
+        assert step["name"] in out
+    assert "needs_figure" in out and "multiple_choice" in out  # drops by reason
+    assert f"{report['rows_in']:,} problems in" in out and f"{report['rows_kept']:,} kept" in out
+    assert str((curated / "report.html").resolve()) in out.replace("\n", "")
+
+
+def test_report_regenerates_a_missing_html_page(curated, monkeypatch, capsys):
+    (curated / "report.html").unlink()
+    code, _, err = run_cli(monkeypatch, capsys, "report", curated)
+    assert code == 0, err
+    assert "data:image/png;base64," in (curated / "report.html").read_text()
+
+
+@pytest.mark.parametrize(
+    "setup,words",
+    [
+        (lambda d: None, "neither a curate output"),
+        (lambda d: (d / "report.json").write_text("{not json"), "not a readable report"),
+        (lambda d: (d / "report.json").write_text('{"version": 99}'), "not a ringdata curation report"),
+    ],
+)
+def test_report_on_wrong_directory_is_one_line(tmp_path, monkeypatch, capsys, setup, words):
+    setup(tmp_path)
+    code, out, err = run_cli(monkeypatch, capsys, "report", tmp_path)
+    assert code == 1 and "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and words in lines[0]
+
+
+def test_report_on_missing_directory(tmp_path, monkeypatch, capsys):
+    code, _, err = run_cli(monkeypatch, capsys, "report", tmp_path / "nope")
+    assert code == 1 and "not a directory" in err
+
+
+@pytest.mark.parametrize("layout", ["metrics.jsonl", "stage1/metrics.jsonl"])
+def test_training_run_directory_dispatches_to_train_report(tmp_path, monkeypatch, capsys, layout):
+    """Only the dispatch is tested here (the renderer has its own tests in tests/train): a stand-in
+    `train.report` records the call."""
+    (tmp_path / layout).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / layout).write_text('{"step": 1, "reward": 0.5}\n')
+    calls = []
+    fake = types.ModuleType("train.report")
+    fake.render_run = lambda run_dir: calls.append(run_dir) or run_dir / "report.html"
+    monkeypatch.setitem(sys.modules, "train.report", fake)
+    code, out, err = run_cli(monkeypatch, capsys, "report", tmp_path)
+    assert code == 0, err
+    assert calls == [tmp_path] and "report.html" in out
