@@ -231,7 +231,7 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
     top = max(report["rows_in"], 1)
     for s in report["steps"]:
         gone = s["rows_in"] - s["rows_out"]
-        bar = "█" * max(round(20 * s["rows_out"] / top), 0)
+        bar = "█" * max(round(12 * s["rows_out"] / top), 0)
         funnel.add_row(s["name"], f"{s['rows_in']:,}", f"{s['rows_out']:,}", f"[red]{gone:,}[/]" if gone else "0",
                        f"[blue]{bar}[/]", f"{s['seconds']:.3f}")  # fmt: skip
     console.print(funnel)

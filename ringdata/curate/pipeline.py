@@ -78,7 +78,7 @@ def dedup_and_decontam_steps(config: CurateConfig, notes: dict[str, dict[str, An
         except ImportError as exc:
             notes["decontam"] = {"skipped": f"ringdata.curate.decontam is not available ({exc})"}
         else:
-            evalsets = tuple(config.evalsets) or tuple(DEFAULT_EVALSETS)
+            evalsets = tuple(Path(p) for p in config.evalsets) or tuple(DEFAULT_EVALSETS)
             steps += decontam_steps(DecontamConfig(ngram=config.ngram, evalsets=evalsets))
     return steps
 
