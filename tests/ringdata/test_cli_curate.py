@@ -142,3 +142,18 @@ def test_console_script_end_to_end(tmp_path):
     )  # fmt: skip
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert [line for line in bad.stderr.splitlines() if line.strip()] == [f"error: {tmp_path / 'missing.jsonl'}: no such file or directory (check the path)"]
+
+
+def test_evalset_and_ngram_options_decontaminate(tmp_path, monkeypatch, capsys):
+    leaked = "A train leaves the station at noon travelling at sixty miles per hour towards a city two hundred miles away."
+    rows = [{**GOOD, "question": leaked + " When does it arrive?"}, GOOD]
+    src = jsonl(tmp_path / "train.jsonl", rows)
+    evalset = jsonl(tmp_path / "eval.jsonl", [{"id": "e1", "question": leaked + " At what time will it arrive?", "domain": "math"}])
+    args = ["curate", src, "--out", tmp_path / "out", "--evalset", evalset, "--ngram", "8", "--no-gold-check"]
+    code, out, err = run_cli(monkeypatch, capsys, *args)
+    assert code == 0, err
+    dropped = pl.read_parquet(tmp_path / "out" / "dropped.parquet")
+    assert dropped["drop_reason"].to_list() == ["contaminated"]
+    assert dropped["question"][0].startswith("A train leaves")
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["config"]["ngram"] == 8 and report["config"]["evalsets"] == [str(evalset)]
