@@ -33,7 +33,10 @@ def report(
         console.print(f"HTML report: {html.resolve()}")
         return
     if is_run_dir(directory):
-        from train.report import render_run
+        try:
+            from train.report import render_run
+        except ImportError as exc:
+            raise RingdataError(f"{directory}: is a training run, but train.report is not available ({exc})") from None
 
         console.print(f"training run report: {render_run(directory)}")
         return

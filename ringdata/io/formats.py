@@ -183,9 +183,11 @@ def _native(row: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(meta, dict):
         raise FieldError("metadata", f"is a {type(meta).__name__}, expected an object")
     meta = {**{k: v for k, v in row.items() if k not in _NATIVE}, **meta}  # keep unknown columns
-    pass_rate = row.get("pass_rate")
-    if pass_rate is not None and (isinstance(pass_rate, str) or not 0 <= float(pass_rate) <= 1):
+    pass_rate, n_samples = row.get("pass_rate"), row.get("n_samples")
+    if pass_rate is not None and (not isinstance(pass_rate, (int, float)) or not 0 <= pass_rate <= 1):
         raise FieldError("pass_rate", f"is {pass_rate!r}, expected a number in [0, 1]")
+    if n_samples is not None and (not isinstance(n_samples, int) or isinstance(n_samples, bool)):
+        raise FieldError("n_samples", f"is {n_samples!r}, expected a whole number")
     return {
         "own_id": _opt_text(row, "id"),
         "id_is_full": True,
@@ -199,7 +201,7 @@ def _native(row: dict[str, Any]) -> dict[str, Any]:
         "solutions": _str_list(row["solutions"], "solutions") if row.get("solutions") is not None else None,
         "metadata": meta,
         "pass_rate": pass_rate,
-        "n_samples": row.get("n_samples"),
+        "n_samples": n_samples,
     }
 
 

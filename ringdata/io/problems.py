@@ -120,7 +120,11 @@ def convert_file(raw: RawFile, config: ReadConfig, advance=lambda n=1: None) -> 
             got = adapter.convert(row)
         except FieldError as exc:
             raise DataError(
-                f"{exc.message} ({adapter.name} format)", file=raw.name, row=n, field=exc.field, hint=exc.hint
+                f"{exc.message} ({adapter.name} format)",
+                file=raw.name,
+                row=n,
+                field=exc.field,
+                hint=exc.hint or "fix this row, or map the right column with --field FIELD=COLUMN",
             ) from None
         except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a shape the adapter did not foresee
             raise DataError(
