@@ -1,13 +1,84 @@
-"""`ringdata sandbox ...` (being built: see the open issue)."""
+"""`ringdata sandbox build|status`: build the code sandbox's Docker image and check it runs."""
+
+from __future__ import annotations
+
+from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 app = typer.Typer(help="Build and check the code sandbox.", no_args_is_help=True)
 
+ImageOpt = Annotated[str, typer.Option("--image", help="Docker image tag of the sandbox.")]
+
 
 @app.command("build")
-def build() -> None:
-    """Not built yet."""
-    from ringdata.errors import RingdataError
+def build(
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if the image exists.")] = False,
+    image: ImageOpt = "ringdata-sandbox",
+) -> None:
+    """Build the sandbox image locally (debootstrap + docker import, ~30 s; needs root)."""
+    from sandboxes.docker_backend import build_image
 
-    raise RingdataError("ringdata sandbox build is not built yet")
+    console = Console()
+    if build_image(image, force=force):
+        console.print(f"[green]built[/] {image}")
+    else:
+        console.print(f"{image} already exists (use --force to rebuild)")
+
+
+@app.command("status")
+def status(
+    image: ImageOpt = "ringdata-sandbox",
+    check: Annotated[bool, typer.Option("--check/--no-check", help="Also grade a tiny program in each backend.")] = True,
+) -> None:
+    """Say whether the Docker engine runs, the image exists and each backend grades a program."""
+    from ringdata.errors import RingdataError
+    from sandboxes.docker_backend import DockerConfig, client, image_recipe
+    from sandboxes.local import bwrap_problem
+
+    table = Table("part", "state", title="ringdata sandbox")
+    docker_ok = False
+    try:
+        c = client()
+        table.add_row("Docker engine", f"[green]running[/] ({c.version().get('Version', '?')})")
+        recipe = image_recipe(c, image)
+        if recipe is None:
+            table.add_row(f"image {image}", "[red]missing[/]: run `ringdata sandbox build`")
+        else:
+            table.add_row(f"image {image}", f"[green]present[/] (recipe {recipe or '?'})")
+            docker_ok = True
+    except RingdataError as exc:
+        table.add_row("Docker engine", f"[red]not running[/]: {exc}")
+    problem = bwrap_problem()
+    table.add_row("local (bubblewrap)", f"[red]unavailable[/]: {problem}" if problem else "[green]available[/]")
+    if check:
+        for kind, ok in (("docker", docker_ok), ("local", problem is None)):
+            if ok:
+                table.add_row(f"{kind} smoke test", _smoke(kind, DockerConfig(image=image, pool_size=1)))
+    Console().print(table)
+    if not docker_ok:
+        raise RingdataError("the Docker sandbox is not ready (see the table above)")
+
+
+def _smoke(kind: str, docker_config) -> str:
+    """Grade one right and one wrong program; the state cell for the table."""
+    import time
+
+    from ringdata.errors import RingdataError
+    from ringdata.records import TestCase
+    from sandboxes import Submission, open_sandbox
+
+    tests = (TestCase(input="20 22\n", output="42\n"),)
+    try:
+        started = time.perf_counter()
+        with open_sandbox(kind, docker=docker_config) as sandbox:
+            right = sandbox.run(Submission("print(sum(map(int, input().split())))", tests))
+            wrong = sandbox.run(Submission("print(0)", tests))
+        seconds = time.perf_counter() - started
+    except RingdataError as exc:
+        return f"[red]failed[/]: {exc}"
+    if right.passed and wrong.status.value == "wrong_answer":
+        return f"[green]ok[/] ({seconds:.1f} s including start-up)"
+    return f"[red]wrong results[/]: {right.status.value}, {wrong.status.value} {right.error}"

@@ -1,0 +1,208 @@
+"""Code rewards: run the response's program on the problem's tests in a sandbox.
+
+    with CodeGrader("docker") as grader:
+        verdicts = grader.grade_many([(problem, response), ...])
+
+The program is the last fenced python block of the response (after any `</think>`), else the
+whole text when it compiles. Stdin/stdout tests are compared token-wise with numeric tolerance
+(sandboxes/runner.py `compare_outputs`); function-call tests (`TestCase.assert_`) run after the
+program, HumanEval/MBPP style. The reward is 1 only when every test passes, as in Ring-lite; the
+fraction passed is reported beside it (with `stop_on_first_failure`, the default, it counts the
+tests passed before the first failure: set it to False for the exact fraction at the cost of
+running every test of every wrong program).
+
+Reasons: empty_response, no_code, syntax_error (checked on the host, no sandbox needed),
+unparsable_gold (the problem has no tests: the data's fault), then the first failing test's
+time_limit / memory_limit / runtime_error / output_limit / wrong_answer, sandbox_error (the
+sandbox broke: infrastructure, grade again), correct.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+from rewards.verdict import Reason, Verdict
+from ringdata.records import Problem, TestCase
+from sandboxes import CaseStatus, ExecResult, Limits, Sandbox, Submission
+
+__all__ = ["CodeConfig", "CodeGrader", "extract_program"]
+
+
+@dataclass(frozen=True)
+class CodeConfig:
+    limits: Limits = field(default_factory=Limits)  # per test case: CPU s, memory, output, tolerance
+    stop_on_first_failure: bool = True  # stop a program at its first failing test (reward is 0 anyway)
+    max_tests: int | None = None  # grade on the first N tests only; None = all
+    docker: object | None = None  # sandboxes.docker_backend.DockerConfig; None = defaults
+    local: object | None = None  # sandboxes.local.LocalConfig; None = defaults
+
+
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+.-]*)[^\n]*\n(.*?)```", re.S)
+_PYTHON_TAGS = {"", "python", "py", "python3", "py3"}
+_STATUS_REASON = {
+    CaseStatus.WRONG_ANSWER: Reason.WRONG_ANSWER,
+    CaseStatus.TIME_LIMIT: Reason.TIME_LIMIT,
+    CaseStatus.MEMORY_LIMIT: Reason.MEMORY_LIMIT,
+    CaseStatus.RUNTIME_ERROR: Reason.RUNTIME_ERROR,
+    CaseStatus.OUTPUT_LIMIT: Reason.OUTPUT_LIMIT,
+    CaseStatus.SANDBOX_ERROR: Reason.SANDBOX_ERROR,
+}
+
+
+def extract_program(response: str) -> tuple[str | None, str]:
+    """(program, why not) from a model response: the last fenced python (or untagged) block after
+    the reasoning, else the whole answer when it compiles as Python."""
+    answer = response.rsplit("</think>", 1)[-1]
+    blocks = _FENCE.findall(answer)
+    python = [body for tag, body in blocks if tag.lower() in _PYTHON_TAGS]
+    if python:
+        return python[-1].strip("\n"), ""
+    if blocks:
+        tags = sorted({tag or "untagged" for tag, _ in blocks})
+        return None, f"no python code block (found {', '.join(tags)})"
+    text = answer.strip()
+    if not text:
+        return None, "no code after the reasoning"
+    try:
+        compile(text, "solution.py", "exec")
+    except Exception:  # noqa: BLE001 - prose, not a program
+        return None, "no fenced code block, and the text is not a Python program"
+    return text, ""
+
+
+def _syntax_error(program: str) -> str | None:
+    try:
+        compile(program, "solution.py", "exec")
+    except SyntaxError as exc:
+        return f"line {exc.lineno}: {exc.msg}"
+    except Exception as exc:  # noqa: BLE001 - e.g. too deeply nested for the compiler
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return None
+
+
+def _with_entry_point(program: str, problem: Problem) -> str:
+    """Completion-style answers (the function body only) get the problem's stub prepended, as
+    HumanEval's harness does, when the question is the stub and the program lacks the function."""
+    entry = problem.entry_point
+    if not entry or re.search(rf"^\s*(def|class)\s+{re.escape(entry)}\b|^\s*{re.escape(entry)}\s*=", program, re.M):
+        return program
+    if re.search(rf"^\s*def\s+{re.escape(entry)}\s*\(", problem.question, re.M):
+        candidate = problem.question.rstrip() + "\n" + program
+        if _syntax_error(candidate) is None:
+            return candidate
+    return program
+
+
+def _tests(problem: Problem, cfg: CodeConfig) -> tuple[TestCase, ...]:
+    tests = tuple(problem.tests or ())
+    if cfg.max_tests is not None:
+        tests = tests[: cfg.max_tests]
+    entry = problem.entry_point
+    if entry:  # a HumanEval `check(candidate)` block that nobody calls would pass vacuously
+        tests = tuple(
+            TestCase(assert_=f"{t.assert_}\n\ncheck({entry})\n")
+            if t.assert_ is not None and re.search(r"^def check\(", t.assert_, re.M)
+            and not re.search(r"^check\(", t.assert_, re.M)
+            else t
+            for t in tests
+        )
+    return tests
+
+
+class CodeGrader:
+    """Grades code responses in a sandbox. `sandbox` is "auto" | "docker" | "local" (opened on
+    first use, closed by `close()`) or an open `Sandbox` (shared: not closed here)."""
+
+    def __init__(self, sandbox: str | Sandbox = "auto", config: CodeConfig | None = None) -> None:
+        self.config = config or CodeConfig()
+        self._kind = sandbox if isinstance(sandbox, str) else None
+        self._sandbox: Sandbox | None = None if isinstance(sandbox, str) else sandbox
+        self._owned = isinstance(sandbox, str)
+        self._lock = threading.Lock()
+
+    @property
+    def sandbox(self) -> Sandbox:
+        with self._lock:
+            if self._sandbox is None:
+                from sandboxes import open_sandbox
+
+                self._sandbox = open_sandbox(self._kind, docker=self.config.docker, local=self.config.local)
+            return self._sandbox
+
+    def grade(self, problem: Problem, response: str) -> Verdict:
+        return self.grade_many([(problem, response)])[0]
+
+    def grade_many(
+        self, items: list[tuple[Problem, str]], on_done: Callable[[int], None] | None = None
+    ) -> list[Verdict]:
+        """Grade (problem, response) pairs in parallel across the sandbox pool, results in order.
+        `on_done(n)` is called as verdicts become ready (for a progress bar)."""
+        verdicts: list[Verdict | None] = [None] * len(items)
+        todo: list[tuple[int, Submission, str]] = []
+        for i, (problem, response) in enumerate(items):
+            early, program = self._precheck(problem, response)
+            if early is not None:
+                verdicts[i] = early
+            else:
+                sub = Submission(
+                    program, _tests(problem, self.config), self.config.limits, self.config.stop_on_first_failure
+                )
+                todo.append((i, sub, program))
+        if on_done and len(todo) < len(items):
+            on_done(len(items) - len(todo))
+        if todo:
+            results = self.sandbox.run_many([sub for _, sub, _ in todo], on_done=on_done)
+            for (i, _, program), result in zip(todo, results):
+                verdicts[i] = verdict_from(result, program)
+        return verdicts  # type: ignore[return-value]
+
+    def _precheck(self, problem: Problem, response: str) -> tuple[Verdict | None, str]:
+        """A verdict that needs no sandbox (empty, no code, syntax error, no tests), else the program."""
+        if not response or not response.strip():
+            return Verdict.wrong(Reason.EMPTY_RESPONSE, pass_fraction=0.0), ""
+        program, why = extract_program(response)
+        if program is None:
+            return Verdict.wrong(Reason.NO_CODE, detail=why, pass_fraction=0.0), ""
+        program = _with_entry_point(program, problem)
+        error = _syntax_error(program)
+        if error:
+            return Verdict.wrong(Reason.SYNTAX_ERROR, program, error, pass_fraction=0.0), ""
+        if not problem.tests:
+            return Verdict.wrong(Reason.UNPARSABLE_GOLD, program, f"problem {problem.id} has no tests"), ""
+        return None, program
+
+    def close(self) -> None:
+        if self._owned and self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None
+
+    def __enter__(self) -> "CodeGrader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def verdict_from(result: ExecResult, program: str) -> Verdict:
+    """The verdict for a sandbox result: correct only when every test passed."""
+    fraction = result.n_passed / result.n_tests if result.n_tests else 0.0
+    if result.error:
+        return Verdict.wrong(Reason.SANDBOX_ERROR, program, result.error[:300], pass_fraction=fraction)
+    if result.passed:
+        return Verdict.right(program, f"{result.n_tests}/{result.n_tests} tests passed", pass_fraction=1.0)
+    failure = result.first_failure
+    if failure is None:  # fewer reports than tests without a failing one: the runner stopped early
+        return Verdict.wrong(Reason.SANDBOX_ERROR, program, "the runner reported too few tests", pass_fraction=fraction)
+    index, case = failure
+    detail = f"test {index + 1}/{result.n_tests}: {case.detail}" if case.detail else f"test {index + 1}/{result.n_tests}"
+    return Verdict.wrong(_STATUS_REASON[case.status], program, detail[:300], pass_fraction=fraction)
+
+
+def grade_code(problem: Problem, response: str, sandbox: str | Sandbox = "auto") -> Verdict:
+    """One-off convenience: grade one response (opens and closes a sandbox: slow in loops)."""
+    with CodeGrader(sandbox) as grader:
+        return grader.grade(problem, response)
+

@@ -1,0 +1,112 @@
+"""The Docker backend on the real engine: outcomes, hardening, pool behaviour, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from ringdata.errors import RingdataError
+from ringdata.records import TestCase
+from sandboxes import CaseStatus, Limits, Submission
+from sandboxes.docker_backend import LABEL, UID, client
+
+DOUBLE = tuple(TestCase(input=f"{i}\n", output=f"{2 * i}\n") for i in range(5))
+QUICK = Limits(time_s=1.0, wall_factor=2.0)
+
+
+@pytest.mark.parametrize(
+    "program,status,n_cases",
+    [
+        ("print(int(input()) * 2)", CaseStatus.PASSED, 5),
+        ("n = int(input())\nprint(n * 2 if n < 3 else n)", CaseStatus.WRONG_ANSWER, 4),  # fails test 4
+        ("print(1 / 0)", CaseStatus.RUNTIME_ERROR, 1),
+        ("import sys\nsys.exit(3)", CaseStatus.RUNTIME_ERROR, 1),
+        ("import sys\nprint(int(input()) * 2)\nsys.exit(0)", CaseStatus.PASSED, 5),
+        ("while True:\n    pass", CaseStatus.TIME_LIMIT, 1),
+        ("x = bytearray(4 * 2**30)", CaseStatus.MEMORY_LIMIT, 1),
+        ("print('x' * (40 << 20))", CaseStatus.OUTPUT_LIMIT, 1),
+    ],
+)
+def test_outcomes(docker_pool, program, status, n_cases):
+    result = docker_pool.run(Submission(program, DOUBLE, QUICK))
+    assert result.status is status, result
+    assert len(result.cases) == n_cases
+    assert result.n_tests == 5
+
+
+def test_all_cases_run_when_asked(docker_pool):
+    program = "n = int(input())\nprint(n * 2 if n % 2 else -1)"
+    result = docker_pool.run(Submission(program, DOUBLE, QUICK, stop_on_first_failure=False))
+    assert [c.status for c in result.cases] == [CaseStatus.WRONG_ANSWER, CaseStatus.PASSED] * 2 + [CaseStatus.WRONG_ANSWER]
+    assert result.n_passed == 2 and result.status is CaseStatus.WRONG_ANSWER
+
+
+def test_function_call_tests_need_the_asserts_to_finish(docker_pool):
+    tests = (TestCase(assert_="assert add(1, 2) == 3"), TestCase(assert_="assert add(2, 2) == 5"))
+    assert docker_pool.run(Submission("def add(a, b): return a + b", tests[:1])).passed
+    failed = docker_pool.run(Submission("def add(a, b): return a + b", tests))
+    assert failed.status is CaseStatus.WRONG_ANSWER
+    assert "assert add(2, 2) == 5" in failed.cases[1].detail
+    early = docker_pool.run(Submission("import sys\ndef add(a, b): return 0\nsys.exit(0)", tests))
+    assert early.status is CaseStatus.RUNTIME_ERROR, early
+    hard = docker_pool.run(Submission("import os\ndef add(a, b): return 0\nos._exit(0)", tests))
+    assert hard.status is CaseStatus.RUNTIME_ERROR, hard
+
+
+def test_stdin_larger_than_a_pipe_buffer(docker_pool):
+    numbers = " ".join(str(i) for i in range(200_000))
+    tests = (TestCase(input=f"{numbers}\n", output=f"{sum(range(200_000))}\n"),)
+    result = docker_pool.run(Submission("print(sum(map(int, input().split())))", tests, Limits(time_s=5)))
+    assert result.passed, result
+
+
+def test_run_many_keeps_order_across_the_pool(docker_pool):
+    subs = [Submission(f"input()\nprint({k})", (TestCase(input="\n", output=f"{k}\n"),)) for k in range(8)]
+    subs[3] = Submission("print('nope')", subs[3].tests)
+    results = docker_pool.run_many(subs)
+    assert [r.passed for r in results] == [k != 3 for k in range(8)]
+
+
+def test_containers_are_hardened(docker_pool):
+    c = client()
+    containers = c.containers.list(filters={"label": LABEL})
+    ours = [ct for ct in containers if ct.labels.get(LABEL) == docker_pool._owner]
+    assert len(ours) == docker_pool.config.pool_size
+    host = ours[0].attrs["HostConfig"]
+    assert host["NetworkMode"] == "none"
+    assert host["ReadonlyRootfs"] is True
+    assert host["CapDrop"] == ["ALL"] and not host["CapAdd"]
+    assert "no-new-privileges" in host["SecurityOpt"]
+    assert host["PidsLimit"] == docker_pool.config.pids
+    assert host["Memory"] == host["MemorySwap"] == docker_pool.config.memory_mb << 20
+    assert host["NanoCpus"] == int(docker_pool.config.cpus * 1e9)
+    assert host["IpcMode"] == "none" and host["LogConfig"]["Type"] == "none"
+    assert not host["Binds"] and list(host["Tmpfs"]) == ["/work"]
+    assert ours[0].attrs["Config"]["User"] == UID
+
+
+def test_a_missing_engine_says_how_to_start_it(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    with pytest.raises(RingdataError, match="dockerd --iptables=false"):
+        client()
+
+
+def test_a_missing_image_says_how_to_build_it(docker_pool):
+    from sandboxes.docker_backend import DockerConfig, DockerSandbox
+
+    with pytest.raises(RingdataError, match="ringdata sandbox build"):
+        DockerSandbox(DockerConfig(image="ringdata-sandbox-does-not-exist"))
+
+
+def test_periodic_recycling_replaces_containers():
+    from sandboxes.docker_backend import DockerConfig, DockerSandbox
+
+    try:
+        sandbox = DockerSandbox(DockerConfig(pool_size=1, recycle_every=2))
+    except RingdataError as exc:
+        from tests.conftest import skip_or_fail
+
+        skip_or_fail("Docker engine", "RINGDATA_REQUIRE_DOCKER", str(exc))
+    with sandbox:
+        sub = Submission("print(int(input()) * 2)", DOUBLE[:2])
+        assert all(sandbox.run(sub).passed for _ in range(5))
+        assert sandbox.recycled == 2

@@ -1,0 +1,51 @@
+"""sandboxes/runner.py: output comparison and the report framing (no sandbox needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandboxes.base import parse_report
+from sandboxes.runner import FRAME, compare_outputs
+
+
+@pytest.mark.parametrize(
+    "expected,actual,equal",
+    [
+        # whitespace is only a separator: trailing spaces, blank lines, CRLF
+        ("1 2 3\n", "1 2 3", True),
+        ("1 2 3\n", "1  2\t3   \n\n", True),
+        ("YES\r\n", "YES\n", True),
+        ("1\n2\n", "1 2", True),
+        # tokens must match exactly unless both are numbers
+        ("YES", "yes", False),
+        ("1 2 3", "1 2", False),
+        ("1 2", "1 2 3", False),
+        ("", "", True),
+        ("", "0", False),
+        # numbers: within 1e-6 absolute or relative
+        ("0.3333333", "0.33333333333", True),
+        ("0.333333", "0.333", False),
+        ("1000000000.0", "1000000000.5", True),  # relative 5e-10
+        ("1e-9", "0", True),  # absolute
+        ("3", "3.0", True),
+        ("2.5", "2.6", False),
+        # non-finite numbers compare as text
+        ("nan", "nan", True),
+        ("inf", "1e400", False),
+    ],
+)
+def test_compare_outputs(expected, actual, equal):
+    assert compare_outputs(expected, actual)[0] is equal
+
+
+def test_compare_outputs_names_the_first_difference():
+    ok, why = compare_outputs("1 2 3", "1 5 3")
+    assert not ok and "token 2" in why and "'2'" in why and "'5'" in why
+
+
+def test_report_needs_the_nonce_on_both_sides():
+    body = b'{"cases": []}'
+    framed = FRAME + b" abc\n" + body + b"\n" + FRAME + b" abc\n"
+    assert parse_report(b"noise" + framed + b"noise", "abc") == {"cases": []}
+    assert parse_report(framed, "xyz") is None
+    assert parse_report(FRAME + b" abc\n" + body, "abc") is None
