@@ -129,8 +129,14 @@ class NeedsFigure:
 
 
 # "(a) ... (b) ..." as separate parts: the marker starts a line or follows whitespace/punctuation
-# and is followed by a space, so "f(a) + f(b)" is not a match. Also "(i) ... (ii) ...".
-_PART = r"(?:^|[\s:;.,])\({label}\)\s"
+# and is followed by a space, so "f(a) + f(b)" is not a match. The first part must itself ask
+# something (a question mark or an imperative), so a list of givens labelled (a), (b), (c)
+# followed by one question is kept. Also "(i) ... (ii) ...".
+_ASKS = r"(?i:\?|\b(?:find|compute|calculate|determine|evaluate|estimate|what|how|which|show|prove|explain|sketch|express|write|give|state|solve)\b)"
+
+
+def _first_part(first: str, second: str) -> pl.Expr:
+    return _Q.str.extract(rf"(?s)(?:^|[\s:;.,])\({first}\)\s(.*?)(?:^|[\s:;.,])\({second}\)\s", 1)
 
 
 @dataclass(frozen=True)
@@ -141,8 +147,8 @@ class MultiPart:
     name: str = "multi_part"
 
     def __call__(self, frame: pl.DataFrame, ctx: StepContext) -> pl.DataFrame:
-        ab = _Q.str.contains(_PART.format(label="a")) & _Q.str.contains(_PART.format(label="b"))
-        roman = _Q.str.contains(_PART.format(label="i")) & _Q.str.contains(_PART.format(label="ii"))
+        ab = _first_part("a", "b").str.contains(_ASKS)
+        roman = _first_part("i", "ii").str.contains(_ASKS)
         cond = (ab | roman) & (_DOMAIN != "code")
         match = pl.when(ab).then(pl.lit("(a) ... (b)")).otherwise(pl.lit("(i) ... (ii)"))
         return with_progress(self.name, ctx, frame, lambda: drop_where(frame, cond, "multi_part", match))

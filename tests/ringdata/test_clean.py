@@ -87,7 +87,8 @@ def test_asy_is_kept_by_default_and_dropped_on_request():
     [
         ("A car moves. (a) Find its speed. (b) Find its acceleration.", "science", "multi_part"),
         ("Let $x=2$.\n(a) Compute $x^2$.\n(b) Compute $x^3$.", "math", "multi_part"),
-        ("Answer both: (i) the mean and (ii) the median.", "math", "multi_part"),
+        ("For the data 1, 2, 9: (i) what is the mean? (ii) what is the median?", "math", "multi_part"),
+        ("Moves: (a) 2 km east; (b) 2 km north; (c) 1 km west. What is the final distance?", "science", None),
         ("If $f(a) + f(b) = 3$ and $f(a) = 1$, find $f(b)$.", "math", None),  # function calls, not parts
         ("Read n. (a) print it (b) print it twice.", "code", None),  # one program does all parts
     ],
