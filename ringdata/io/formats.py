@@ -175,6 +175,16 @@ _NATIVE = {"id", "domain", "source", "question", "answer", "choices", "tests", "
            "solutions", "metadata", "pass_rate", "n_samples"}  # fmt: skip
 
 
+def _cell_number(value: Any, kind: type) -> Any:
+    """CSV cells are text: "0.5" is a number there. Anything else is returned as is (and checked)."""
+    if isinstance(value, str):
+        try:
+            return kind(value.strip()) if value.strip() else None
+        except ValueError:
+            return value
+    return value
+
+
 def _native(row: dict[str, Any]) -> dict[str, Any]:
     domain = row.get("domain")
     if domain is not None and domain not in DOMAINS:
@@ -183,7 +193,7 @@ def _native(row: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(meta, dict):
         raise FieldError("metadata", f"is a {type(meta).__name__}, expected an object")
     meta = {**{k: v for k, v in row.items() if k not in _NATIVE}, **meta}  # keep unknown columns
-    pass_rate, n_samples = row.get("pass_rate"), row.get("n_samples")
+    pass_rate, n_samples = _cell_number(row.get("pass_rate"), float), _cell_number(row.get("n_samples"), int)
     if pass_rate is not None and (not isinstance(pass_rate, (int, float)) or not 0 <= pass_rate <= 1):
         raise FieldError("pass_rate", f"is {pass_rate!r}, expected a number in [0, 1]")
     if n_samples is not None and (not isinstance(n_samples, int) or isinstance(n_samples, bool)):

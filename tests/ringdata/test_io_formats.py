@@ -200,7 +200,7 @@ def test_repeated_ids_get_a_stable_suffix(tmp_path):
         ([{"text": "t", "test_list": ["assert f(1) == 2"], "code": "def f(x): return 2"},
           {"text": "t", "test_list": [3], "code": "def f(x): return 2"}], 1, "test_list", "list of strings"),
         ([{"question": "q?", "domain": "math", "pass_rate": 3}], 0, "pass_rate", "[0, 1]"),
-        ([{"question": "q?", "domain": "math", "n_samples": "8"}], 0, "n_samples", "whole number"),
+        ([{"question": "q?", "domain": "math", "n_samples": "eight"}], 0, "n_samples", "whole number"),
         ([{"problem": "p", "solution": "s"}, {"problem": None, "solution": "s"}], 1, "problem", "missing"),
     ],
 )

@@ -15,7 +15,7 @@ from ringdata.io.readers import expand_inputs, read_raw
 from ringdata.records import COLUMNS, PROBLEM_SCHEMA
 
 ROWS = [
-    {"question": "What is 2 + 3? Give the number.", "answer": "5", "domain": "math"},
+    {"question": "What is 2 + 3? Give the number.", "answer": "5", "domain": "math", "pass_rate": 0.5, "n_samples": 8},
     {"question": "Write a program that prints hello.", "domain": "code", "tests": [{"input": "", "output": "hello\n"}]},
 ]
 
@@ -41,6 +41,7 @@ def test_jsonl_json_parquet_csv_and_gzip_read_the_same_rows(tmp_path):
         assert frame["question"].to_list() == [r["question"] for r in ROWS], name
         assert frame["tests"].to_list()[1] == [{"input": "", "output": "hello\n", "assert": None}], name
         assert frame["answer"].to_list() == ["5", None], name
+        assert frame["pass_rate"].to_list() == [0.5, None] and frame["n_samples"].to_list() == [8, None], name
 
 
 def test_datasets_save_to_disk_folder_is_read(tmp_path):
