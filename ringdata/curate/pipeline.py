@@ -30,6 +30,7 @@ from ringdata.curate.difficulty import Difficulty, read_pass_rates
 from ringdata.curate.normalise import Normalise
 from ringdata.errors import RingdataError
 from ringdata.io.problems import InputStats, ReadConfig, read_problems, to_table
+from ringdata.records import DOMAINS
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ def default_steps(config: CurateConfig, notes: dict[str, dict[str, Any]] | None 
 
 
 def check_config(config: CurateConfig) -> None:
+    if config.read.domain is not None and config.read.domain not in DOMAINS:
+        raise RingdataError(f"--domain must be one of {', '.join(DOMAINS)}; got {config.read.domain!r}")
     if not 0.0 <= config.min_pass_rate < config.max_pass_rate <= 1.0:
         raise RingdataError(
             f"pass-rate bounds must satisfy 0 <= min < max <= 1; got min {config.min_pass_rate}, max {config.max_pass_rate}"

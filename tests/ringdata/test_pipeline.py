@@ -133,6 +133,7 @@ def test_bad_pass_rate_table_fails_before_reading(tmp_path):
         (CurateConfig(near_threshold=0.0), "near-threshold"),
         (CurateConfig(ngram=0), "ngram"),
         (CurateConfig(sandbox="vm"), "docker or local"),
+        (CurateConfig(read=ReadConfig(domain="biology")), "--domain must be one of"),
     ],
 )
 def test_bad_config(config, words):
