@@ -36,7 +36,7 @@ def curate(
     min_pass_rate: Annotated[float, typer.Option("--min-pass-rate", help="Keep problems with pass rate above this (exclusive).")] = CurateConfig.min_pass_rate,
     max_pass_rate: Annotated[float, typer.Option("--max-pass-rate", help="Keep problems with pass rate below this (exclusive).")] = CurateConfig.max_pass_rate,
     validate_tests: Annotated[bool, typer.Option("--validate-tests", help="Run reference solutions against code tests in a sandbox; drop problems whose tests fail them.")] = False,
-    sandbox: Annotated[str, typer.Option("--sandbox", help="Sandbox for --validate-tests: docker or local.")] = CurateConfig.sandbox,
+    sandbox: Annotated[str, typer.Option("--sandbox", help="Sandbox for --validate-tests: docker, local (bubblewrap) or auto (docker when it runs).")] = CurateConfig.sandbox,
 ) -> None:
     """Curate problems: normalise, clean, dedup, decontaminate, filter by difficulty."""
     config = CurateConfig(

@@ -33,6 +33,9 @@ from ringdata.io.problems import InputStats, ReadConfig, read_problems, to_table
 from ringdata.records import DOMAINS
 
 
+SANDBOXES = ("docker", "local", "auto")
+
+
 @dataclass(frozen=True)
 class CurateConfig:
     read: ReadConfig = ReadConfig()
@@ -46,7 +49,7 @@ class CurateConfig:
     min_pass_rate: float = 0.0  # exclusive lower bound on pass rate (0.0 drops never-solved)
     max_pass_rate: float = 1.0  # exclusive upper bound on pass rate (1.0 drops always-solved)
     validate_tests: bool = False  # run reference solutions against code tests in a sandbox
-    sandbox: str = "docker"  # sandbox backend for validate_tests: docker | local
+    sandbox: str = "docker"  # sandbox backend for validate_tests: docker | local | auto (docker if it runs)
 
 
 @dataclass
@@ -115,8 +118,8 @@ def check_config(config: CurateConfig) -> None:
         raise RingdataError(f"--near-threshold must be in (0, 1]; got {config.near_threshold}")
     if config.ngram < 1:
         raise RingdataError(f"--ngram must be at least 1; got {config.ngram}")
-    if config.sandbox not in ("docker", "local"):
-        raise RingdataError(f"--sandbox must be docker or local; got {config.sandbox!r}")
+    if config.sandbox not in SANDBOXES:
+        raise RingdataError(f"--sandbox must be {', '.join(SANDBOXES[:-1])} or {SANDBOXES[-1]}; got {config.sandbox!r}")
 
 
 def dropped_table(dropped: pl.DataFrame) -> pa.Table:

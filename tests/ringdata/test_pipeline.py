@@ -132,7 +132,7 @@ def test_bad_pass_rate_table_fails_before_reading(tmp_path):
         (CurateConfig(min_pass_rate=0.6, max_pass_rate=0.4), "min < max"),
         (CurateConfig(near_threshold=0.0), "near-threshold"),
         (CurateConfig(ngram=0), "ngram"),
-        (CurateConfig(sandbox="vm"), "docker or local"),
+        (CurateConfig(sandbox="vm"), "docker, local or auto"),
         (CurateConfig(read=ReadConfig(domain="biology")), "--domain must be one of"),
     ],
 )
