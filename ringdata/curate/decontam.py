@@ -24,8 +24,9 @@ the smaller label). Evaluation sets are read with `ringdata.io.read_problems`, s
 file it reads works with `--evalset`; a file it cannot place falls back to the first of the
 `question` / `problem` / `prompt` / `text` columns.
 
-Matching is vectorised: 64-bit n-gram hashes (numpy) looked up in the sorted hashes of the
-evaluation n-grams (binary search), then a Polars group-by to name the item.
+Matching is vectorised: 64-bit n-gram hashes (numpy) filtered through a bitmap of the evaluation
+hashes' top bits, the few survivors checked by binary search in the sorted hashes, then a Polars
+group-by to name the item.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import numpy as np
 import polars as pl
 
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, StepContext
-from ringdata.curate.textnorm import MATCH_TEXT, HashedTokens, match_text_expr, mix64, with_match_text
+from ringdata.curate.textnorm import MATCH_TEXT, HashedTokens, match_text_expr, with_match_text
 from ringdata.errors import DataError
 
 CONTAMINATED = "contaminated"
@@ -105,13 +106,43 @@ def read_evalset(path: Path) -> pl.DataFrame:
         return frame.select("label", match_text_expr("question", None))
 
 
+_BITS = 24  # bitmap prefilter: 2^24 bits (16 MB as bools) keeps false candidates near 1.5%
+
+
+@dataclass(frozen=True)
+class GramTable:
+    """Sorted unique n-gram hashes plus a bitmap of their top bits, a cheap first filter."""
+
+    hashes: np.ndarray
+    bitmap: np.ndarray
+
+    @classmethod
+    def of(cls, hashes: np.ndarray) -> "GramTable":
+        hashes = np.unique(hashes)
+        bitmap = np.zeros(1 << _BITS, dtype=bool)
+        bitmap[hashes >> np.uint64(64 - _BITS)] = True
+        return cls(hashes, bitmap)
+
+    def find(self, running: np.ndarray) -> np.ndarray:
+        """Flat positions whose hash is in the table."""
+        cand = np.flatnonzero(self.bitmap[running >> np.uint64(64 - _BITS)])
+        if not len(cand):
+            return cand
+        h = running[cand]
+        pos = np.searchsorted(self.hashes, h)
+        pos[pos == len(self.hashes)] = 0
+        return cand[self.hashes[pos] == h]
+
+
 @dataclass(frozen=True)
 class EvalIndex:
-    """Sorted n-gram hashes of every evaluation item, by gram length (n, or a short item's own
-    length), and the table that names the item behind a hash."""
+    """The n-gram hashes of every evaluation item: `full` for n-grams, `short` for the one gram
+    of an item shorter than n (by its length), and the table naming the item behind a hash."""
 
     labels: pl.DataFrame  # item, label, set_order, grams (its distinct n-grams after filtering)
-    by_length: dict[int, np.ndarray]  # gram length -> sorted unique hashes
+    full: GramTable
+    short: GramTable
+    short_lengths: frozenset[int]
     owners: pl.DataFrame  # h (UInt64), item (Int64)
 
     @property
@@ -125,7 +156,7 @@ def build_index(ngram: int, evalsets: tuple[Path, ...], min_tokens: int, max_ite
     parts = [read_evalset(Path(p)).with_columns(pl.lit(k).alias("set_order")) for k, p in enumerate(evalsets)]
     items = pl.concat(parts) if parts else pl.DataFrame(schema={"label": pl.Utf8, MATCH_TEXT: pl.Utf8, "set_order": pl.Int32})
     tokens = HashedTokens(items[MATCH_TEXT].str.replace_all(_ASY, " "))
-    grams, item = tokens.ngrams(ngram)
+    grams, item = tokens.ngrams(ngram, mixed=False)
     length = np.minimum(tokens.lengths, ngram)[item]
     ok = tokens.lengths[item] >= min_tokens
     grams, item, length = grams[ok], item[ok], length[ok]
@@ -136,37 +167,38 @@ def build_index(ngram: int, evalsets: tuple[Path, ...], min_tokens: int, max_ite
     common = spread.filter(pl.col("k") > max_items)["h"].to_numpy()
     ok = ~np.isin(grams, common)
     grams, item, length = grams[ok], item[ok], length[ok]
-    by_length = {int(L): np.unique(grams[length == L]) for L in np.unique(length)}
     owners = pl.DataFrame({"h": grams, "item": item}).unique()
     labels = items.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("item"), "label", "set_order").join(
         owners.group_by("item").len("grams"), on="item"
     )
-    return EvalIndex(labels, by_length, owners)
-
-
-def _lookup(table: np.ndarray, h: np.ndarray) -> np.ndarray:
-    pos = np.searchsorted(table, h)
-    pos[pos == len(table)] = 0
-    return table[pos] == h
+    is_short = length < ngram
+    return EvalIndex(
+        labels,
+        GramTable.of(grams[~is_short]),
+        GramTable.of(grams[is_short]),
+        frozenset(int(x) for x in np.unique(length[is_short])),
+        owners,
+    )
 
 
 def contamination(texts: pl.Series, index: EvalIndex, ngram: int, min_coverage: float = 0.0) -> pl.Series:
     """For each match text, the label of the evaluation item it overlaps most, or null."""
     tokens = HashedTokens(texts.str.replace_all(_ASY, " "))
-    doc = np.repeat(np.arange(len(tokens), dtype=np.int64), tokens.lengths)
+    text_end = tokens.starts + tokens.lengths
     found_h, found_d = [], []
-    for length, running, valid in tokens.prefix_grams(ngram):
-        table = index.by_length.get(length)
+    for length, running in tokens.prefix_grams(ngram):
+        table = index.full if length == ngram else index.short if length in index.short_lengths else None
         if table is None:
             continue
-        h = mix64(running[valid])
-        hit = _lookup(table, h)
-        found_h.append(h[hit])
-        found_d.append(doc[valid][hit])
+        at = table.find(running)
+        doc = np.searchsorted(tokens.starts, at, side="right") - 1
+        inside = at + length <= text_end[doc]
+        found_h.append(running[at[inside]])
+        found_d.append(doc[inside])
     out = pl.DataFrame({"doc": np.arange(len(tokens), dtype=np.int64)})
-    if not found_h or not sum(len(x) for x in found_h):
+    if not sum(len(x) for x in found_h):
         return out.with_columns(pl.lit(None, pl.Utf8).alias("label"))["label"]
-    hits = pl.DataFrame({"doc": np.concatenate(found_d), "h": np.concatenate(found_h)}).unique()
+    hits = pl.DataFrame({"doc": np.concatenate(found_d).astype(np.int64), "h": np.concatenate(found_h)}).unique()
     best = (
         hits.join(index.owners, on="h")
         .group_by("doc", "item")

@@ -88,7 +88,9 @@ class DedupConfig:
 
     @cached_property
     def permutations(self) -> tuple[np.ndarray, np.ndarray]:
-        """Multipliers (odd) and offsets of the hash family h(x) = mix(a * x + b mod 2^32)."""
+        """Multipliers (odd) and offsets of the family h(x) = a * x + b mod 2^32, applied to
+        shingle hashes that are already well mixed (splitmix64), as datasketch applies
+        a * x + b mod p to SHA-1 hashes."""
         rng = np.random.default_rng(self.seed)
         a = rng.integers(0, 2**32, size=self.num_perm, dtype=np.uint64).astype(_U32) | _U32(1)
         b = rng.integers(0, 2**32, size=self.num_perm, dtype=np.uint64).astype(_U32)
@@ -146,7 +148,6 @@ def _signatures(tokens: HashedTokens, config: DedupConfig) -> np.ndarray:
         block = buf[: hi - lo]
         np.multiply(x[lo:hi, None], a[None, :], out=block)
         block += b
-        block ^= block >> _U32(15)
         sig[doc[first[i:j]]] = np.minimum.reduceat(block, first[i:j] - lo, axis=0)
         i = j
     return sig

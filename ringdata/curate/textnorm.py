@@ -5,7 +5,7 @@ question (plus the options of a multiple-choice question) reduced to a sequence 
 that the ways people re-type one problem collapse together:
 
 - LaTeX delimiters vanish: `$x^2$`, `\\(x^{2}\\)`, `$$x^2$$`, `\\[x^2\\]` and `x^2` all become
-  the tokens `x ^ 2` (braces are grouping, not content, and are dropped);
+  the tokens `x ^ 2` (braces are grouping, not content, and are dropped; `x_{1}` is `x_1`);
 - presentation-only LaTeX goes too: `\\left`/`\\right`, `\\displaystyle`, `\\text{..}` and font
   wrappers (the argument stays), spacing commands (`\\,` `\\!` `\\;` `\\quad`), and `\\dfrac` and
   `\\tfrac` are spelled `\\frac`, `\\leq`/`\\geq`/`\\neq` as `\\le`/`\\ge`/`\\ne`;
@@ -28,46 +28,61 @@ import polars as pl
 
 MATCH_TEXT = "_match_text"  # working column: the match text, tokens joined by one space
 
-# LaTeX that changes how a formula looks, not what it says. Order matters: longer names first
-# ("\\leq" before "\\le"), and wrappers keep their argument because only the command is removed.
-_LATEX_DROP = [
-    r"\\left\b", r"\\right\b", r"\\bigl?\b", r"\\bigr\b", r"\\Bigl?\b", r"\\Bigr\b",
-    r"\\displaystyle\b", r"\\textstyle\b", r"\\limits\b", r"\\nolimits\b",
+# LaTeX that changes how a formula looks, not what it says, and the math delimiters: one regex
+# pass replaces all of them by a space (wrappers such as \\text{..} keep their argument because
+# only the command goes). Display delimiters come first so that "\\[" is not read as a bracket.
+_LATEX_DROP = "|".join([
+    r"\$\$", r"\\\[", r"\\\]", r"\\\(", r"\\\)", r"\$",
+    r"\\(?:left|right|bigl?|bigr|displaystyle|textstyle|limits|nolimits)\b",
     r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|mathsf|operatorname|mbox|hbox)\b",
     r"\\(?:quad|qquad)\b", r"\\[,;:!> ]", r"~",
-]  # fmt: skip
-_LATEX_RENAME = [
-    (r"\\[dt]frac\b", r"\\frac"), (r"\\leq(?:slant)?\b", r"\\le"), (r"\\geq(?:slant)?\b", r"\\ge"),
-    (r"\\neq\b", r"\\ne"), (r"\\cdots\b", r"\\dots"), (r"\\ldots\b", r"\\dots"),
-]  # fmt: skip
+])  # fmt: skip
+# Spellings of one symbol (literal, longest first; one Aho-Corasick pass).
+_LATEX_RENAME = {
+    r"\dfrac": r"\frac", r"\tfrac": r"\frac", r"\leqslant": r"\le", r"\geqslant": r"\ge",
+    r"\leq": r"\le", r"\geq": r"\ge", r"\neq": r"\ne", r"\cdots": r"\dots", r"\ldots": r"\dots",
+}  # fmt: skip
 # One token: a word (letters, digits, underscore; a decimal part kept) or one operator/bracket.
 TOKEN = r"[\p{L}\p{N}_]+(?:\.\p{N}+)*|[+\-*/=<>^()\[\]|]"
 
 
-def match_text_expr(question: str = "question", choices: str | None = "choices") -> pl.Expr:
-    """The match text of `question` (and the options in `choices`, when given and not null)."""
-    text = pl.col(question)
-    if choices is not None:
-        opts = pl.col(choices).list.join(" ")
-        text = pl.when(opts.is_null()).then(text).otherwise(text + " " + opts)
-    text = text.str.normalize("NFKC").str.to_lowercase()
-    # display delimiters first so that "\[" is not read as a bracket token
-    text = text.str.replace_all(r"\$\$|\\\[|\\\]|\\\(|\\\)|\$", " ")
-    for pattern in _LATEX_DROP:
-        text = text.str.replace_all(pattern, " ")
-    for pattern, repl in _LATEX_RENAME:
-        text = text.str.replace_all(pattern, repl)
+def _fold(text: pl.Expr) -> pl.Expr:
+    """Everything after Unicode normalisation: case, LaTeX, separators, tokens."""
+    text = text.str.to_lowercase()
+    text = text.str.replace_all(_LATEX_DROP, " ")
+    text = text.str.replace_many(list(_LATEX_RENAME), list(_LATEX_RENAME.values()))
+    text = text.str.replace_all(r"([_^])\{([^{}]*)\}", "${1}${2}")  # x_{1} is x_1, x^{2} is x^2
     text = text.str.replace_all(r"(\\[a-z]+)(\d)", "${1} ${2}")  # a command name ends at a digit: \sqrt2
     text = text.str.replace_all(r"(\d)(?:,|\{,\})(\d\d\d)", "${1}${2}")
     return text.str.extract_all(TOKEN).list.join(" ").alias(MATCH_TEXT)
 
 
+def _joined(question: str, choices: str | None) -> pl.Expr:
+    text = pl.col(question)
+    if choices is None:
+        return text
+    opts = pl.col(choices).list.join(" ")
+    return pl.when(opts.is_null()).then(text).otherwise(text + " " + opts)
+
+
+def match_text_expr(question: str = "question", choices: str | None = "choices") -> pl.Expr:
+    """The match text of `question` (and the options in `choices`, when given and not null)."""
+    return _fold(_joined(question, choices).str.normalize("NFKC"))
+
+
 def with_match_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame` with the `_match_text` working column (computed once, reused by later steps)."""
+    """`frame` with the `_match_text` working column (computed once, reused by later steps).
+
+    Same result as `match_text_expr`, but NFKC runs only on rows with a non-ASCII character:
+    on ASCII text it changes nothing and it is the most expensive pass."""
     if MATCH_TEXT in frame.columns:
         return frame
     choices = "choices" if "choices" in frame.columns else None
-    return frame.with_columns(match_text_expr("question", choices))
+    raw = frame.select(_joined("question", choices).alias(MATCH_TEXT)).to_series()
+    wide = raw.str.contains(r"[^\x00-\x7F]").fill_null(False).arg_true()
+    if len(wide):
+        raw = raw.scatter(wide, raw.gather(wide).str.normalize("NFKC"))
+    return frame.with_columns(pl.DataFrame({MATCH_TEXT: raw}).select(_fold(pl.col(MATCH_TEXT))).to_series())
 
 
 def match_text(texts: list[str]) -> list[str]:
@@ -116,30 +131,33 @@ class HashedTokens:
     def __len__(self) -> int:
         return len(self.lengths)
 
+    def ends(self) -> np.ndarray:
+        """For each flat token position, the end (exclusive) of its text."""
+        return np.repeat(self.starts + self.lengths, self.lengths)
+
     def prefix_grams(self, n: int):
-        """Yield (L, hashes, starts) for L = 1..n: `hashes[i]` is the hash of the L tokens that
-        start at flat position `starts[i]` and stay inside one text. One running sum serves
-        every length, so checking short evaluation items costs no extra pass."""
+        """Yield (L, hashes) for L = 1..n: `hashes[i]` is the hash of the L tokens from flat
+        position i on (meaningful only where i + L <= the end of i's text). One running sum
+        serves every length, so checking short evaluation items costs no extra pass."""
         coef = _coefficients(n)
         total = len(self.hashes)
         running = np.zeros(total, dtype=np.uint64)
-        ends = np.repeat(self.starts + self.lengths, self.lengths)  # end of each token's text
-        pos = np.arange(total, dtype=np.int64)
         with np.errstate(over="ignore"):
             for k in range(n):
                 if k < total:
                     running[: total - k] += self.hashes[k:] * coef[k]
-                valid = pos + k + 1 <= ends
-                yield k + 1, running, valid
+                yield k + 1, running
 
-    def ngrams(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def ngrams(self, n: int, mixed: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(hash, text index) of every n-gram, in text order; a text shorter than n gives one
-        gram, the whole text, so short texts still match (their "n-gram" is themselves)."""
+        gram, the whole text, so short texts still match (their "n-gram" is themselves).
+        `mixed=False` skips the finaliser: fine for equality lookups, not for min-hashing."""
         total = len(self.hashes)
         gram = np.zeros(total, dtype=np.uint64)
         keep = np.zeros(total, dtype=bool)
-        for length, running, valid in self.prefix_grams(n):
+        for length, running in self.prefix_grams(n):
             if length == n:
+                valid = np.arange(total) + n <= self.ends()
                 gram[valid] = running[valid]
                 keep |= valid
             else:  # texts of exactly this length: their one gram starts at the text start
@@ -147,4 +165,4 @@ class HashedTokens:
                 gram[at] = running[at]
                 keep[at] = True
         doc = np.repeat(np.arange(len(self), dtype=np.int64), self.lengths)
-        return mix64(gram[keep]), doc[keep]
+        return (mix64(gram[keep]) if mixed else gram[keep]), doc[keep]
