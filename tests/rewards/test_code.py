@@ -14,7 +14,7 @@ from ringdata.records import Problem, TestCase
 from sandboxes import Limits
 from tests.sandboxes.conftest import docker_pool  # noqa: F401 - the session pool fixture
 
-HUMANEVAL = Path("/work/shared/data/humaneval.jsonl")
+HUMANEVAL = Path(__file__).resolve().parents[1] / "sandboxes" / "data" / "humaneval.jsonl"
 FAST = CodeConfig(limits=Limits(time_s=1.0, wall_factor=2.0))
 
 
