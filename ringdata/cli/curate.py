@@ -19,8 +19,8 @@ from ringdata.report import print_summary
 def curate(
     inputs: Annotated[list[Path], typer.Argument(help="Problem files (.jsonl, .json, .parquet, .csv), datasets folders, or directories holding them.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory: problems.parquet, dropped.parquet, report.json, report.html.")],
-    format: Annotated[Optional[str], typer.Option("--format", help=f"Input format, when auto-detection cannot tell: {', '.join(ADAPTERS)}.")] = None,
-    field: Annotated[Optional[str], typer.Option("--field", help="Map columns to fields, e.g. question=problem,answer=solution.")] = None,
+    format: Annotated[Optional[str], typer.Option("--format", help=f"Input format of every input file, when auto-detection cannot tell: {', '.join(ADAPTERS)}.")] = None,
+    field: Annotated[Optional[str], typer.Option("--field", help="Map columns to fields in every input file, e.g. question=problem,answer=solution.")] = None,
     domain: Annotated[Optional[str], typer.Option("--domain", help="Domain of every input row: math, code or science.")] = None,
     source: Annotated[Optional[str], typer.Option("--source", help="Source name for every input row (default: the row's, else the file name).")] = None,
     min_chars: Annotated[int, typer.Option("--min-chars", help="Drop questions shorter than this many characters.")] = CleanConfig.min_chars,
