@@ -106,32 +106,34 @@ def read_evalset(path: Path) -> pl.DataFrame:
         return frame.select("label", match_text_expr("question", None))
 
 
-_BITS = 24  # bitmap prefilter: 2^24 bits (16 MB as bools) keeps false candidates near 1.5%
-
-
 @dataclass(frozen=True)
 class GramTable:
-    """Sorted unique n-gram hashes plus a bitmap of their top bits, a cheap first filter."""
+    """Sorted unique hashes plus a bitmap of their top `bits` bits, a cheap first filter: with
+    2^24 bits (16 MB as bools) for ~250k n-grams, about 1.5% of lookups reach the binary search."""
 
     hashes: np.ndarray
     bitmap: np.ndarray
+    shift: np.uint64
 
     @classmethod
-    def of(cls, hashes: np.ndarray) -> "GramTable":
+    def of(cls, hashes: np.ndarray, bits: int = 24) -> "GramTable":
         hashes = np.unique(hashes)
-        bitmap = np.zeros(1 << _BITS, dtype=bool)
-        bitmap[hashes >> np.uint64(64 - _BITS)] = True
-        return cls(hashes, bitmap)
+        shift = np.uint64(64 - bits)
+        bitmap = np.zeros(1 << bits, dtype=bool)
+        bitmap[hashes >> shift] = True
+        return cls(hashes, bitmap, shift)
 
-    def find(self, running: np.ndarray) -> np.ndarray:
-        """Flat positions whose hash is in the table."""
-        cand = np.flatnonzero(self.bitmap[running >> np.uint64(64 - _BITS)])
-        if not len(cand):
-            return cand
-        h = running[cand]
-        pos = np.searchsorted(self.hashes, h)
+    def find(self, values: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
+        """Positions (into `values`, or the subset `at`) whose value is in the table."""
+        h = values if at is None else values[at]
+        cand = np.flatnonzero(self.bitmap[h >> self.shift])
+        if not len(cand) or not len(self.hashes):
+            return cand if at is None else at[cand]
+        v = h[cand]
+        pos = np.searchsorted(self.hashes, v)
         pos[pos == len(self.hashes)] = 0
-        return cand[self.hashes[pos] == h]
+        cand = cand[self.hashes[pos] == v]
+        return cand if at is None else at[cand]
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ class EvalIndex:
     full: GramTable
     short: GramTable
     short_lengths: frozenset[int]
+    short_first: GramTable  # first tokens of the short items: where a short match can start
     owners: pl.DataFrame  # h (UInt64), item (Int64)
 
     @property
@@ -172,11 +175,13 @@ def build_index(ngram: int, evalsets: tuple[Path, ...], min_tokens: int, max_ite
         owners.group_by("item").len("grams"), on="item"
     )
     is_short = length < ngram
+    short_items = np.unique(item[is_short])
     return EvalIndex(
         labels,
         GramTable.of(grams[~is_short]),
-        GramTable.of(grams[is_short]),
+        GramTable.of(grams[is_short], bits=16),
         frozenset(int(x) for x in np.unique(length[is_short])),
+        GramTable.of(tokens.hashes[tokens.starts[short_items]], bits=16),
         owners,
     )
 
@@ -185,12 +190,15 @@ def contamination(texts: pl.Series, index: EvalIndex, ngram: int, min_coverage: 
     """For each match text, the label of the evaluation item it overlaps most, or null."""
     tokens = HashedTokens(texts.str.replace_all(_ASY, " "))
     text_end = tokens.starts + tokens.lengths
+    starts = index.short_first.find(tokens.hashes) if index.short_lengths else None
     found_h, found_d = [], []
     for length, running in tokens.prefix_grams(ngram):
-        table = index.full if length == ngram else index.short if length in index.short_lengths else None
-        if table is None:
+        if length == ngram:
+            at = index.full.find(running)
+        elif length in index.short_lengths:
+            at = index.short.find(running, starts)
+        else:
             continue
-        at = table.find(running)
         doc = np.searchsorted(tokens.starts, at, side="right") - 1
         inside = at + length <= text_end[doc]
         found_h.append(running[at[inside]])

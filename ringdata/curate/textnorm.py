@@ -107,7 +107,7 @@ def mix64(x: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: turns a linear n-gram combination into a well-spread hash."""
     with np.errstate(over="ignore"):
         x = x ^ (x >> np.uint64(30))
-        x = x * np.uint64(0xBF58476D1CE4E5B9)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
         x ^= x >> np.uint64(27)
         x *= np.uint64(0x94D049BB133111EB)
         x ^= x >> np.uint64(31)
@@ -153,16 +153,22 @@ class HashedTokens:
         gram, the whole text, so short texts still match (their "n-gram" is themselves).
         `mixed=False` skips the finaliser: fine for equality lookups, not for min-hashing."""
         total = len(self.hashes)
-        gram = np.zeros(total, dtype=np.uint64)
-        keep = np.zeros(total, dtype=bool)
+        ends = self.starts + self.lengths
+        keep = np.ones(total, dtype=bool)
+        for j in range(1, n):  # the last n-1 positions of a text start no full n-gram
+            keep[ends[self.lengths >= j] - j] = False
+        short_at, short_h = [], []
+        running = np.zeros(total, dtype=np.uint64)
         for length, running in self.prefix_grams(n):
-            if length == n:
-                valid = np.arange(total) + n <= self.ends()
-                gram[valid] = running[valid]
-                keep |= valid
-            else:  # texts of exactly this length: their one gram starts at the text start
+            if length < n:  # texts of exactly this length: their one gram starts at the text start
                 at = self.starts[self.lengths == length]
-                gram[at] = running[at]
-                keep[at] = True
+                if len(at):
+                    short_at.append(at)
+                    short_h.append(running[at].copy())
+        gram = running
+        for at, h in zip(short_at, short_h):
+            gram[at] = h
+            keep[at] = True
         doc = np.repeat(np.arange(len(self), dtype=np.int64), self.lengths)
-        return (mix64(gram[keep]) if mixed else gram[keep]), doc[keep]
+        out = gram[keep]
+        return (mix64(out) if mixed else out), doc[keep]

@@ -116,9 +116,9 @@ def test_survivors_do_not_depend_on_input_order(order: tuple[int, ...]) -> None:
 
 def test_default_lsh_curve_sits_at_the_threshold() -> None:
     bands, rows = DedupConfig().band_rows
-    assert (bands, rows) == lsh_params(0.8, 128, 0.95) == (16, 8)
+    assert (bands, rows) == lsh_params(0.8, 64, 0.95) == (10, 6)
     p = lambda j: 1 - (1 - j**rows) ** bands  # noqa: E731
-    assert p(0.8) > 0.9 and p(0.85) > 0.99 and p(0.5) < 0.1
+    assert p(0.8) > 0.95 and p(0.85) > 0.99 and p(0.3) < 0.01
 
 
 def test_bundled_problems_every_drop_names_a_kept_survivor() -> None:
