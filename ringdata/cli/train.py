@@ -1,8 +1,52 @@
-"""`ringdata train` (being built: see the open issue)."""
+"""`ringdata train`: run a C3PO (or DAPO/GRPO) schedule from a TOML config."""
 
-from ringdata.errors import RingdataError
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
 
 
-def train() -> None:
-    """Not built yet."""
-    raise RingdataError("ringdata train is not built yet")
+def train(
+    config: Annotated[Path, typer.Option("--config", "-c", help="TOML config: model, loss, optim, [stages.*], [schedules].")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run dir: <stage>/metrics.jsonl, checkpoints/, final/.")],
+    stage: Annotated[Optional[str], typer.Option(help="A schedule (e.g. math-then-code) or one stage (math, code); default: every stage in order.")] = None,
+    loss: Annotated[Optional[str], typer.Option(help="Override loss.kind: c3po (fixed token budget), dapo (token mean), grpo (sample mean).")] = None,
+    backend: Annotated[Optional[str], typer.Option(help="Rollout engine: vllm | hf | auto.")] = None,
+    steps: Annotated[Optional[int], typer.Option(help="Override every stage's optimizer steps.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Override the seed.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoints in --out; finished stages are skipped.")] = False,
+) -> None:
+    """Train a policy with C3PO's fixed token budget, stage by stage (Ring-lite)."""
+    from train.config import load_config, with_overrides
+    from train.loop import run
+
+    cfg = with_overrides(load_config(config), steps=steps, seed=seed, loss=loss, backend=backend)
+    plan = cfg.plan(stage)
+    console = Console()
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_stage(s) -> None:
+            tasks[s.name] = progress.add_task(f"{s.name} ({cfg.loss.kind})", total=s.steps, info="starting")
+
+        def on_step(m: dict) -> None:
+            info = (f"reward {m['reward']:.3f}  len {m['response_len']:.0f}  tokens {m['selected_tokens']}"
+                    f"  {m['tokens_per_s']:.0f} tok/s")
+            progress.update(tasks[m["stage"]], completed=m["step"], info=info)
+
+        results = run(cfg, plan, out, resume=resume, on_step=on_step, on_stage=on_stage)
+    table = Table(title=f"ringdata train: {out}")
+    for col in ("stage", "held-out reward before", "after", "final model"):
+        table.add_column(col)
+    fmt = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
+    for r in results:
+        table.add_row(r.name, fmt(r.eval_before), fmt(r.eval_after), str(r.final_dir))
+    console.print(table)
+    console.print(f"metrics: {', '.join(str(r.metrics_path) for r in results)}; plots: ringdata report {out}")
