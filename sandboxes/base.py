@@ -196,34 +196,56 @@ def case_from_report(d: dict) -> CaseResult:
     )
 
 
-def payload(submission: Submission, nonce: str) -> dict:
-    """What the runner reads from its stdin."""
-    return {
-        "nonce": nonce,
-        "program": submission.program,
-        "tests": [t.to_dict() for t in submission.tests],
-        "limits": submission.limits.to_dict(),
-        "stop_on_first_failure": submission.stop_on_first_failure,
-    }
+def payload(submissions: Sequence[Submission], nonce: str) -> bytes:
+    """What the runner reads from its stdin: marshal (the runner cannot afford json's imports)."""
+    import marshal
+
+    return marshal.dumps(
+        {
+            "nonce": nonce,
+            "submissions": [
+                {
+                    "program": s.program,
+                    "tests": [t.to_dict() for t in s.tests],
+                    "limits": s.limits.to_dict(),
+                    "stop_on_first_failure": s.stop_on_first_failure,
+                }
+                for s in submissions
+            ],
+        },
+        4,
+    )
 
 
-def parse_report(raw: bytes, nonce: str) -> dict | None:
-    """The runner's report if `raw` holds one framed with `nonce`, else None."""
+def parse_reports(raw: bytes, nonce: str) -> dict[int, dict]:
+    """The runner's reports in `raw` that are framed with `nonce`, by submission index (-1 is
+    the end frame). Anything else in `raw` is ignored."""
+    import ast
+
     from sandboxes.runner import FRAME
 
     mark = FRAME + b" " + nonce.encode() + b"\n"
+    reports: dict[int, dict] = {}
     start = raw.find(mark)
-    if start < 0:
-        return None
-    end = raw.find(mark, start + len(mark))
-    if end < 0:
-        return None
-    import json
+    while start >= 0:
+        end = raw.find(mark, start + len(mark))
+        if end < 0:
+            break
+        try:  # literal_eval builds plain data only: no code runs whatever the bytes say
+            report = ast.literal_eval(raw[start + len(mark) : end].decode("utf-8"))
+        except (ValueError, SyntaxError, UnicodeDecodeError, MemoryError, RecursionError):
+            report = None
+        if isinstance(report, dict) and isinstance(report.get("index"), int):
+            reports[report["index"]] = report
+        start = raw.find(mark, end + len(mark))
+    return reports
 
-    try:
-        return json.loads(raw[start + len(mark) : end])
-    except ValueError:
+
+def result_from_report(report: dict, submission: Submission, wall_s: float) -> ExecResult | None:
+    """The submission's result, or None when the runner did not run it (`not_run`)."""
+    if "cases" not in report:
         return None
+    return ExecResult(tuple(case_from_report(c) for c in report["cases"]), len(submission.tests), wall_s)
 
 
 def runner_source() -> str:

@@ -40,9 +40,9 @@ from sandboxes.base import (
     ExecResult,
     Sandbox,
     Submission,
-    case_from_report,
-    parse_report,
+    parse_reports,
     payload,
+    result_from_report,
     runner_source,
 )
 
@@ -135,7 +135,6 @@ class LocalSandbox(Sandbox):
         lim = submission.limits
         deadline = (lim.time_s * lim.wall_factor + 1.0) * max(1, n) + self.config.exec_grace_s
         nonce = uuid.uuid4().hex
-        import json
 
         started = time.perf_counter()
         proc = subprocess.Popen(
@@ -147,7 +146,7 @@ class LocalSandbox(Sandbox):
             start_new_session=True,
         )
         try:
-            out, err = proc.communicate(json.dumps(payload(submission, nonce)).encode(), timeout=deadline)
+            out, err = proc.communicate(payload([submission], nonce), timeout=deadline)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             proc.communicate()
@@ -155,9 +154,11 @@ class LocalSandbox(Sandbox):
             return ExecResult.fault(n, wall, "time_limit", "the runner was stopped or starved by the program")
         _kill_group(proc)  # --die-with-parent already took the namespace down; belt and braces
         wall = time.perf_counter() - started
-        report = parse_report(out, nonce)
-        if report is not None:
-            return ExecResult(tuple(case_from_report(c) for c in report["cases"]), n, wall)
+        reports = parse_reports(out, nonce)
+        if 0 in reports and -1 in reports:
+            result = result_from_report(reports[0], submission, wall)
+            if result is not None:
+                return result
         if proc.returncode in (-9, 137) or (proc.returncode or 0) >= 128:
             return ExecResult.fault(n, wall, "runtime_error", f"the program killed the runner (exit {proc.returncode})")
         tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]

@@ -30,13 +30,15 @@ that is a limit of in-process asserts, not of the isolation.
 
 from __future__ import annotations
 
-import json
+# Only builtin and C modules: the runner starts once per submission, and `json`, `socket`,
+# `signal` or `ctypes` would each add milliseconds of imports (enum, re) to every one of them.
+import _signal as signal
+import _socket
+import marshal
 import math
 import os
 import resource
 import select
-import signal
-import socket
 import struct
 import sys
 import time
@@ -49,6 +51,10 @@ EXIT_EARLY = 98  # SystemExit raised while the asserts were running
 STDERR_TAIL = 2048  # bytes of stderr kept per case: enough for a traceback's last lines
 STDOUT_TAIL = 1024  # bytes of stdout kept per case for the report (the full capped stdout is compared)
 FRAME = b"RINGDATA-REPORT"
+HARNESS_KILLED = "the program killed the test harness"
+HARNESS_TIMEOUT = 5.0  # seconds the zygote may take to fork or report; longer means it was stopped
+ZYGOTE_PID = 0  # set by main(): the runner resumes it if a program stopped it
+_SIGNAL_NAMES = {4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 11: "SIGSEGV", 13: "SIGPIPE", 15: "SIGTERM"}
 
 
 # --------------------------------------------------------------------------- output comparison
@@ -83,14 +89,28 @@ def compare_outputs(expected: str, actual: str, tol: float = 1e-6) -> tuple[bool
 
 
 def _prctl_no_dumps() -> bool:
-    """Make this process non-dumpable; see the module docstring. False if impossible here."""
+    """Make this process non-dumpable; see the module docstring. False if impossible here.
+
+    The image's python3 is execute-only for the sandbox user, which makes the kernel start every
+    process of it non-dumpable; ctypes (10 ms of imports) is only needed elsewhere (bubblewrap).
+    """
+    if _non_dumpable():
+        return True
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
         PR_SET_DUMPABLE = 4
-        return libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+        return libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 and _non_dumpable()
     except (ImportError, OSError, AttributeError):
+        return False
+
+
+def _non_dumpable() -> bool:
+    """/proc/self belongs to root exactly when this process is non-dumpable (and not root)."""
+    try:
+        return os.getuid() != 0 and os.stat("/proc/self/fd").st_uid == 0
+    except OSError:
         return False
 
 
@@ -110,29 +130,44 @@ def _live_pids() -> list[int]:
     return out
 
 
-def kill_everything_else(rounds: int = 50) -> int:
-    """SIGKILL every process this uid can signal except ourselves and init; returns survivors.
+def kill_everything_else(spare: tuple[int, ...] = (), rounds: int = 50) -> int:
+    """SIGKILL every process this uid can signal except ourselves, init and `spare`; returns
+    how many survived.
 
     Only called in a private pid namespace (the payload says so): there `kill(-1)` reaches exactly
-    the sandbox's processes. Stopping first keeps a fork bomb from outrunning the kills.
+    the sandbox's processes. Stopping first keeps a fork bomb from outrunning the kills. With
+    `spare` (the zygote, between the submissions of a batch) processes are killed one by one,
+    round after round: the pids limit bounds how many a bomb can make between two rounds.
     """
-    for sig in (signal.SIGSTOP, signal.SIGKILL):
-        try:
-            os.kill(-1, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+    if not spare:
+        for sig in (signal.SIGSTOP, signal.SIGKILL):
+            try:
+                os.kill(-1, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
     for _ in range(rounds):
         _reap()
-        alive = _live_pids()
+        alive = [pid for pid in _live_pids() if pid not in spare]
         if not alive:
             return 0
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        time.sleep(0.002)
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.001)
     _reap()
-    return len(_live_pids())
+    return len([pid for pid in _live_pids() if pid not in spare])
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` exists and is not a zombie (after a SIGCONT in case it was stopped)."""
+    try:
+        os.kill(pid, signal.SIGCONT)
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return False
 
 
 def _reap() -> None:
@@ -183,9 +218,9 @@ def _remove_sysv_ipc() -> None:
                     getattr(libc, ctl)(int(row[1]), IPC_RMID, None)
 
 
-def scrub(workdir: str, cleanup_all: bool) -> int:
+def scrub(workdir: str, cleanup_all: bool, spare: tuple[int, ...] = ()) -> int:
     """Leave nothing of a previous submission: processes, files, IPC objects. Returns survivors."""
-    survivors = kill_everything_else() if cleanup_all else 0
+    survivors = kill_everything_else(spare) if cleanup_all else 0
     wipe(workdir)
     if cleanup_all:
         wipe("/dev/mqueue")
@@ -197,20 +232,40 @@ def scrub(workdir: str, cleanup_all: bool) -> int:
 # --------------------------------------------------------------------------- messages
 
 
-def _send(sock: socket.socket, obj: dict, fds: list[int] = ()) -> None:
-    body = json.dumps(obj).encode()
+def _send(sock, obj: dict, fds: list[int] = ()) -> None:
+    """A length-prefixed marshal message, with `fds` passed along (SCM_RIGHTS)."""
+    body = marshal.dumps(obj)
     header = struct.pack("!Q", len(body))
     if fds:
-        socket.send_fds(sock, [header], list(fds))
+        rights = struct.pack(f"{len(fds)}i", *fds)
+        sock.sendmsg([header], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
     else:
         sock.sendall(header)
     sock.sendall(body)
 
 
-def _recv(sock: socket.socket, maxfds: int = 0) -> tuple[dict | None, list[int]]:
+def _recv_within(sock, seconds: float) -> dict | None:
+    """The zygote's next message, or None if it is dead or silent for `seconds` (stopped by a
+    program: it is sent SIGCONT first, in case)."""
+    if ZYGOTE_PID:
+        try:
+            os.kill(ZYGOTE_PID, signal.SIGCONT)
+        except OSError:
+            pass
+    try:
+        ready, _, _ = select.select([sock], [], [], seconds)
+        return _recv(sock)[0] if ready else None
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+
+
+def _recv(sock, maxfds: int = 0) -> tuple[dict | None, list[int]]:
     fds: list[int] = []
     if maxfds:
-        header, fds, _flags, _addr = socket.recv_fds(sock, 8, maxfds)
+        header, ancdata, _flags, _addr = sock.recvmsg(8, _socket.CMSG_SPACE(maxfds * 4))
+        for level, kind, data in ancdata:
+            if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+                fds += struct.unpack(f"{len(data) // 4}i", data[: len(data) - len(data) % 4])
     else:
         header = sock.recv(8)
     while header and len(header) < 8:
@@ -227,13 +282,13 @@ def _recv(sock: socket.socket, maxfds: int = 0) -> tuple[dict | None, list[int]]
         if not chunk:
             return None, fds
         body += chunk
-    return json.loads(body), fds
+    return marshal.loads(bytes(body)), fds
 
 
 # --------------------------------------------------------------------------- the zygote
 
 
-def _zygote(sock: socket.socket) -> None:
+def _zygote(sock) -> None:
     """Forks one child per request and reports its pid, then its exit status and CPU time."""
     while True:
         req, fds = _recv(sock, maxfds=5)
@@ -295,11 +350,8 @@ def _child(req: dict, fds: list[int]) -> None:
 
 def _run_program(req: dict) -> int:
     import builtins
-    import linecache
-    import traceback
 
     source = req["program"]
-    linecache.cache["solution.py"] = (len(source), None, source.splitlines(True), "solution.py")
     scope = {"__name__": "__main__", "__builtins__": builtins, "__file__": "/work/solution.py"}
     in_asserts, code = False, 0
     try:
@@ -321,8 +373,7 @@ def _run_program(req: dict) -> int:
             print(exc.code, file=sys.stderr)
             code = 1
     except BaseException as exc:  # noqa: BLE001 - an uncaught exception is the program's error
-        # Drop the wrapper's own frame so the traceback reads as `python3 solution.py`'s would.
-        traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next)
+        _print_traceback(exc, source, req.get("asserts"))
         if isinstance(exc, MemoryError):
             code = EXIT_MEMORY
         elif isinstance(exc, AssertionError) and in_asserts:
@@ -332,6 +383,17 @@ def _run_program(req: dict) -> int:
     if not _flush() and code == 0:
         code = 1
     return code
+
+
+def _print_traceback(exc: BaseException, source: str, asserts: str | None) -> None:
+    """As `python3 solution.py` would print it: with source lines, without the wrapper's frame.
+    Imported here, on the error path only: traceback costs milliseconds to import."""
+    import linecache
+    import traceback
+
+    for name, text in (("solution.py", source), ("tests.py", asserts or "")):
+        linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+    traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next)
 
 
 def _flush() -> bool:
@@ -371,7 +433,7 @@ def _killpg(pid: int) -> None:
             pass
 
 
-def run_case(zsock: socket.socket, program: str, case: dict, limits: dict) -> dict:
+def run_case(zsock, program: str, case: dict, limits: dict) -> dict:
     """Run the program on one test case through the zygote; returns the case's report."""
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
@@ -392,10 +454,18 @@ def run_case(zsock: socket.socket, program: str, case: dict, limits: dict) -> di
     started = time.monotonic()
     # A stdio program gets exactly fds 0, 1, 2; a function-call test also 3 (token) and 4 (done).
     child_fds = [in_r, out_w, err_w] + ([tok_r, done_w] if is_assert else [])
-    _send(zsock, req, child_fds)
+    try:
+        _send(zsock, req, child_fds)
+        msg = _recv_within(zsock, HARNESS_TIMEOUT)
+    except OSError:  # the zygote is gone: killed by a background process of this submission
+        msg = None
     for fd in (in_r, out_w, err_w, tok_r, done_w):
         os.close(fd)
-    msg, _ = _recv(zsock)
+    if msg is None:
+        for fd in (in_w, out_r, err_r, done_r):
+            os.close(fd)
+        return {"status": "runtime_error", "time_s": 0.0, "wall_s": round(time.monotonic() - started, 4),
+                "exit_code": None, "signal": None, "stdout_tail": "", "stderr_tail": "", "detail": HARNESS_KILLED}  # fmt: skip
     pid = msg["pid"]
     stdin_data = (case.get("input") or "").encode() if not is_assert else b""
     out, err, done = bytearray(), _Tail(STDERR_TAIL), bytearray()
@@ -430,7 +500,7 @@ def run_case(zsock: socket.socket, program: str, case: dict, limits: dict) -> di
             if fd is zsock:
                 exit_msg, _ = _recv(zsock)
                 if exit_msg is None:  # the program killed the zygote: no more cases can run
-                    verdict = "harness_killed"
+                    verdict = HARNESS_KILLED
                     _killpg(pid)
                 continue
             try:
@@ -449,11 +519,13 @@ def run_case(zsock: socket.socket, program: str, case: dict, limits: dict) -> di
                 err.add(data)
             else:
                 done += data
-        if verdict in ("output_limit", "harness_killed"):
+        if verdict in ("output_limit", HARNESS_KILLED):
             break
     wall = time.monotonic() - started
-    if exit_msg is None and verdict != "harness_killed":  # killed by us: the zygote's word on it
-        exit_msg, _ = _recv(zsock)
+    if exit_msg is None and verdict != HARNESS_KILLED:  # killed by us: the zygote's word on it
+        exit_msg = _recv_within(zsock, HARNESS_TIMEOUT)
+        if exit_msg is None:
+            verdict = HARNESS_KILLED
     _killpg(pid)  # background processes of this case do not carry over to the next one
     for fd in (out_r, err_r, done_r):  # what the program wrote before it exited
         while True:
@@ -487,8 +559,8 @@ def run_case(zsock: socket.socket, program: str, case: dict, limits: dict) -> di
         )
     elif verdict == "time_limit":
         detail = f"killed after {wall:.2f}s wall ({cpu:.2f}s CPU)"
-    elif verdict == "harness_killed":
-        verdict, detail = "runtime_error", "the program killed the test harness"
+    elif verdict == HARNESS_KILLED:
+        verdict, detail = "runtime_error", HARNESS_KILLED
     else:
         detail = f"more than {limits['output_bytes']} bytes of output"
     return {
@@ -511,7 +583,7 @@ def _classify(exit_code, sig, cpu, limits, stderr, is_assert, completed, case, s
     if exit_code == EXIT_MEMORY or (exit_code not in (0, None) and "MemoryError" in stderr[-300:]):
         return "memory_limit", f"MemoryError under the {limits['memory_mb']} MB limit"
     if sig is not None:
-        return "runtime_error", f"killed by signal {sig} ({signal.Signals(sig).name})"
+        return "runtime_error", f"killed by signal {sig} ({_SIGNAL_NAMES.get(sig, 'signal')})"
     if is_assert:
         if exit_code == EXIT_ASSERTION:
             return "wrong_answer", _failed_assert(stderr, case["assert"])
@@ -545,53 +617,74 @@ def _last_line(text: str) -> str:
 # --------------------------------------------------------------------------- main
 
 
+def _write_frame(fd: int, nonce: bytes, report: dict) -> None:
+    # repr of plain data, read on the host with ast.literal_eval (no json: see the imports)
+    mark = FRAME + b" " + nonce + b"\n"
+    view = memoryview(mark + repr(report).encode() + b"\n" + mark)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _run_submission(zsock, sub: dict) -> tuple[list[dict], bool]:
+    """Run one submission's cases; returns (case reports, whether the zygote survived)."""
+    cases = []
+    for case in sub["tests"]:
+        result = run_case(zsock, sub["program"], case, sub["limits"])
+        cases.append(result)
+        if result["detail"] == HARNESS_KILLED:
+            return cases, False
+        if result["status"] != "passed" and sub.get("stop_on_first_failure", True):
+            break
+    return cases, True
+
+
 def main() -> None:
-    """Read the payload, run its cases, write the framed report."""
+    """Read a batch of submissions; write one framed report per submission as it finishes, then
+    an end frame (index -1). Between two submissions nothing of the first survives but the
+    zygote, which holds nothing of either: a submission that kills or stops it is caught (the
+    case it was running fails), and the rest of the batch is reported `not_run` so that the host
+    grades each of them again in a fresh exec rather than blame them."""
     report_fd = os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 1)  # nothing but the report reaches the host
+    os.dup2(devnull, 1)  # nothing but the reports reaches the host
     non_dumpable = _prctl_no_dumps()
     workdir = os.getcwd()
     cleanup_all = "--isolated-pid-namespace" in sys.argv
     survivors = scrub(workdir, cleanup_all)
-    parent_sock, zygote_sock = socket.socketpair()
+    parent_sock, zygote_sock = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
     zpid = os.fork()
     if zpid == 0:  # the zygote holds nothing but its socket: no payload, no report channel
         parent_sock.close()
         os.dup2(devnull, 0)
         os.dup2(devnull, 2)
-        for fd in (report_fd,):
-            os.close(fd)
+        os.close(report_fd)
         _zygote(zygote_sock)
     zygote_sock.close()
-    payload = json.loads(sys.stdin.buffer.read())
+    global ZYGOTE_PID
+    ZYGOTE_PID = zpid
+    payload = marshal.loads(sys.stdin.buffer.read())  # from the host, which is trusted
     os.dup2(devnull, 0)
-    started = time.monotonic()
-    cases = []
-    for case in payload["tests"]:
-        result = run_case(parent_sock, payload["program"], case, payload["limits"])
-        cases.append(result)
-        harness_gone = result["detail"] == "the program killed the test harness"
-        if harness_gone or (result["status"] != "passed" and payload.get("stop_on_first_failure", True)):
-            break
+    nonce = payload["nonce"].encode()
+    harness = True
+    for index, sub in enumerate(payload["submissions"]):
+        if index:
+            left = scrub(workdir, cleanup_all, spare=(zpid,))
+            harness = harness and left == 0 and _alive(zpid)
+        if not harness:
+            _write_frame(report_fd, nonce, {"index": index, "not_run": "an earlier submission broke the harness"})
+            continue
+        started = time.monotonic()
+        cases, harness = _run_submission(parent_sock, sub)
+        report = {"index": index, "cases": cases, "wall_s": round(time.monotonic() - started, 4)}
+        _write_frame(report_fd, nonce, report)
     parent_sock.close()
     try:
         os.waitpid(zpid, 0)
     except ChildProcessError:
         pass
     leftovers = scrub(workdir, cleanup_all)
-    report = {
-        "cases": cases,
-        "wall_s": round(time.monotonic() - started, 4),
-        "non_dumpable": non_dumpable,
-        "survivors_before": survivors,
-        "survivors_after": leftovers,
-    }
-    nonce = payload["nonce"].encode()
-    frame = FRAME + b" " + nonce + b"\n" + json.dumps(report).encode() + b"\n" + FRAME + b" " + nonce + b"\n"
-    view = memoryview(frame)
-    while view:
-        view = view[os.write(report_fd, view) :]
+    end = {"index": -1, "non_dumpable": non_dumpable, "survivors_before": survivors, "survivors_after": leftovers}
+    _write_frame(report_fd, nonce, end)
 
 
 if __name__ == "__main__":

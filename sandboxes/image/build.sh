@@ -6,13 +6,13 @@
 # runner and ordinary contest solutions import), from the Debian mirror apt is configured with,
 # imported as one layer. It adds the unprivileged user `sandbox` (uid 10001, no other process on
 # the host uses it) and nothing else: the runner is sent in with every `docker exec`, so the image
-# never goes stale when sandboxes/runner.py changes.
+# never goes stale when sandboxes/runner.py changes. The interpreter is execute-only (see below).
 #
 # usage: build.sh [IMAGE_TAG]
 set -euo pipefail
 tag=${1:-ringdata-sandbox}
 suite=bookworm
-recipe=2  # bump when this script changes what is in the image; `ringdata sandbox status` reads it
+recipe=3  # bump when this script changes what is in the image; `ringdata sandbox status` reads it
 
 # The mirror apt uses (deb822 sources first, then the one-line format); Debian's default otherwise.
 mirror=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null \
@@ -37,6 +37,10 @@ rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
 echo 'sandbox:x:10001:10001:ringdata sandbox:/work:/usr/sbin/nologin' >>"$root/etc/passwd"
 echo 'sandbox:x:10001:' >>"$root/etc/group"
 mkdir -p "$root/work"
+# Execute-only interpreter: the kernel makes every process started from a binary its user cannot
+# read non-dumpable, so the runner's /proc files are closed to the programs it runs from the
+# first instruction (sandboxes/runner.py), without paying for ctypes on every submission.
+chmod 0711 "$root"/usr/bin/python3.11
 
 echo "[sandbox build] docker import -> $tag"
 tar -C "$root" -c . | docker import \

@@ -110,3 +110,46 @@ def test_periodic_recycling_replaces_containers():
         sub = Submission("print(int(input()) * 2)", DOUBLE[:2])
         assert all(sandbox.run(sub).passed for _ in range(5))
         assert sandbox.recycled == 2
+
+
+KILL_HARNESS = """
+import os, signal
+zygote = os.getppid()
+with open(f"/proc/{zygote}/stat") as f:
+    runner = int(f.read().rsplit(")", 1)[1].split()[1])
+os.kill(zygote, signal.SIGKILL)
+os.kill(runner, signal.SIGKILL)
+"""
+STOP_HARNESS_LATER = """
+import os, signal, subprocess, sys
+zygote = os.getppid()
+subprocess.Popen([sys.executable, "-c", f"import os, time; time.sleep(0.3); os.kill({zygote}, 19)"], start_new_session=True)
+print(int(input()) * 2)
+"""
+LEAVE_TRACES = """
+import os, subprocess
+subprocess.Popen(["sleep", "1000"], start_new_session=True)
+open("/work/trace", "w").write("x")
+print(int(input()) * 2)
+"""
+FIND_TRACES = """
+import os
+procs = [p for p in os.listdir("/proc") if p.isdigit() and open(f"/proc/{p}/cmdline").read().startswith("sleep")]
+print(int(input()) * 2 if not procs and not os.path.exists("/work/trace") else "TRACES")
+"""
+RIGHT = "print(int(input()) * 2)"
+
+
+def test_one_batch_attacker_does_not_change_its_neighbours_results(docker_solo):
+    """Several submissions share one exec in run_many: attackers get their own verdicts, the
+    others theirs, exactly as if each ran alone."""
+    programs = [RIGHT, LEAVE_TRACES, FIND_TRACES, STOP_HARNESS_LATER, RIGHT, KILL_HARNESS, RIGHT,
+                "while True:\n    pass", RIGHT]  # fmt: skip
+    subs = [Submission(p, DOUBLE[:3], QUICK) for p in programs]
+    results = docker_solo.run_many(subs)
+    assert [r.status for r in results] == [
+        CaseStatus.PASSED, CaseStatus.PASSED, CaseStatus.PASSED,
+        CaseStatus.PASSED,  # it finished before its helper stopped the harness
+        CaseStatus.PASSED, CaseStatus.RUNTIME_ERROR, CaseStatus.PASSED, CaseStatus.TIME_LIMIT, CaseStatus.PASSED,
+    ], [(r.status, r.cases[-1].detail if r.cases else r.error) for r in results]  # fmt: skip
+    assert not any(r.error for r in results)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandboxes.base import parse_report
+from sandboxes.base import parse_reports
 from sandboxes.runner import FRAME, compare_outputs
 
 
@@ -43,9 +43,13 @@ def test_compare_outputs_names_the_first_difference():
     assert not ok and "token 2" in why and "'2'" in why and "'5'" in why
 
 
-def test_report_needs_the_nonce_on_both_sides():
-    body = b'{"cases": []}'
-    framed = FRAME + b" abc\n" + body + b"\n" + FRAME + b" abc\n"
-    assert parse_report(b"noise" + framed + b"noise", "abc") == {"cases": []}
-    assert parse_report(framed, "xyz") is None
-    assert parse_report(FRAME + b" abc\n" + body, "abc") is None
+def test_reports_need_the_nonce_on_both_sides():
+    def frame(nonce: bytes, body: bytes) -> bytes:
+        return FRAME + b" " + nonce + b"\n" + body + b"\n" + FRAME + b" " + nonce + b"\n"
+
+    good = frame(b"abc", b"{'index': 0, 'cases': []}") + frame(b"abc", b"{'index': -1}")
+    assert parse_reports(b"noise" + good + b"noise", "abc") == {0: {"index": 0, "cases": []}, -1: {"index": -1}}
+    assert parse_reports(good, "xyz") == {}
+    assert parse_reports(FRAME + b" abc\n{'index': 0}", "abc") == {}
+    # only plain data is accepted: an expression is not evaluated
+    assert parse_reports(frame(b"abc", b"__import__('os').system('true')"), "abc") == {}

@@ -1,0 +1,193 @@
+"""Sandbox throughput: the warm Docker pool against a container per test, in the same run.
+
+    python benchmarks/bench_sandbox.py [--programs 240] [--tests 10] [--pool 4] [--baseline 24]
+
+Grades `--programs` submissions (a quarter each right, wrong, crashing, slow: ~20 ms of CPU per
+test) of `--tests` stdin/stdout tests each, stopping at the first failure as the grader does, in:
+
+1. the warm pool (`DockerSandbox`: one `docker exec` per submission, a forked process per test);
+2. the warm pool recycling its container after every submission (the alternative to in-place
+   cleaning that the sandbox design weighed);
+3. the baseline: one `docker run --rm` per test with the same hardening flags, on a subsample of
+   `--baseline` submissions (it is ~50x slower; the ratio is per test executed, so a subsample
+   measures it fairly), with as many runs in flight as the pool has containers.
+
+And the target case, trivial programs only, through the warm pool. Prints tests/s, submissions/s,
+p50/p99 latency per submission and the ratios in a table; the machine's load (`uptime`) goes
+beside the figures because the cores are shared. Targets: >= 10x the baseline, >= 100 tests/s for
+trivial programs on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from ringdata.records import TestCase
+from sandboxes import Limits, Submission
+from sandboxes.docker_backend import IMAGE, UID, DockerConfig, DockerSandbox
+from sandboxes.runner import compare_outputs
+
+LIMITS = Limits(time_s=2.0)
+KINDS = {
+    "right": "n = int(input())\nprint(n * n)\n",
+    "wrong": "n = int(input())\nprint(n * n + (n > 4))\n",  # passes 5 tests, then fails
+    "crash": "n = int(input())\nprint([n][n])\n",  # passes test 0, then IndexError
+    "slow": "import time\nn = int(input())\nend = time.process_time() + 0.02\nwhile time.process_time() < end:\n    pass\nprint(n * n)\n",
+}
+
+
+def workload(n_programs: int, n_tests: int, kinds: tuple[str, ...] = tuple(KINDS)) -> list[tuple[str, Submission]]:
+    tests = tuple(TestCase(input=f"{i}\n", output=f"{i * i}\n") for i in range(n_tests))
+    return [
+        (kind, Submission(KINDS[kind] + f"# submission {i}\n", tests, LIMITS))
+        for i in range(n_programs)
+        for kind in [kinds[i % len(kinds)]]
+    ]
+
+
+@dataclass
+class Run:
+    name: str
+    submissions: int
+    tests: int  # test executions (stopping at the first failure)
+    seconds: float
+    latencies: list[float]
+    statuses: dict[str, int]
+    note: str = ""
+
+    @property
+    def tests_per_s(self) -> float:
+        return self.tests / self.seconds
+
+    def pct(self, q: float) -> float:
+        xs = sorted(self.latencies)
+        return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def run_pool(name: str, config: DockerConfig, work, progress: Progress, note: str = "") -> Run:
+    with DockerSandbox(config) as sandbox:
+        sandbox.run(work[0][1])  # warm-up: the first exec pays for page-cache misses
+        task = progress.add_task(name, total=len(work))
+        latencies: list[float] = []
+
+        def one(sub: Submission):
+            t = time.perf_counter()
+            result = sandbox.run(sub)
+            latencies.append(time.perf_counter() - t)
+            progress.advance(task)
+            return result
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(config.pool_size) as pool:
+            results = list(pool.map(one, [s for _, s in work]))
+        seconds = time.perf_counter() - started
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[r.status.value] = statuses.get(r.status.value, 0) + 1
+    return Run(name, len(work), sum(len(r.cases) for r in results), seconds, latencies, statuses, note)
+
+
+DOCKER_RUN = [
+    "docker", "run", "--rm", "-i", "--network", "none", "--read-only", "--user", UID,
+    "--tmpfs", "/work:rw,size=64m,uid=10001,gid=10001,mode=0700,noexec,nosuid,nodev",
+    "--memory", "1024m", "--memory-swap", "1024m", "--pids-limit", "64", "--cpus", "1",
+    "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--ipc", "none", "--log-driver", "none",
+    "-w", "/work", IMAGE, "python3", "-I", "-S", "-c",
+]  # fmt: skip
+
+
+def run_baseline(work, parallel: int, progress: Progress) -> Run:
+    """One `docker run` per test, stopping each submission at its first failure."""
+    task = progress.add_task("baseline: docker run per test", total=len(work))
+    latencies: list[float] = []
+    executed: list[int] = []
+    statuses: dict[str, int] = {}
+
+    def one(sub: Submission):
+        t = time.perf_counter()
+        status = "passed"
+        for n, case in enumerate(sub.tests, 1):
+            try:
+                proc = subprocess.run(
+                    DOCKER_RUN + [sub.program], input=case.input.encode(), capture_output=True,
+                    timeout=LIMITS.time_s * LIMITS.wall_factor + 10,
+                )
+                ok = proc.returncode == 0 and compare_outputs(case.output, proc.stdout.decode())[0]
+                status = "passed" if ok else ("wrong_answer" if proc.returncode == 0 else "runtime_error")
+            except subprocess.TimeoutExpired:
+                status = "time_limit"
+            if status != "passed":
+                break
+        executed.append(n)
+        statuses[status] = statuses.get(status, 0) + 1
+        latencies.append(time.perf_counter() - t)
+        progress.advance(task)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(parallel) as pool:
+        list(pool.map(one, [s for _, s in work]))
+    seconds = time.perf_counter() - started
+    return Run("docker run per test (baseline)", len(work), sum(executed), seconds, latencies, statuses,
+               f"subsample of {len(work)} submissions")  # fmt: skip
+
+
+def load() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--programs", type=int, default=240, help="submissions in the mixed workload")
+    ap.add_argument("--tests", type=int, default=10, help="tests per submission")
+    ap.add_argument("--pool", type=int, default=4, help="warm containers (and baseline runs in flight)")
+    ap.add_argument("--baseline", type=int, default=24, help="submissions graded by the baseline")
+    args = ap.parse_args()
+    console = Console()
+    console.print(f"cores: {os.cpu_count()}  load before: {load()}")
+    mixed = workload(args.programs, args.tests)
+    trivial = workload(args.programs, args.tests, kinds=("right",))
+    sub = mixed[:: max(1, len(mixed) // args.baseline)][: args.baseline]
+    cfg = DockerConfig(pool_size=args.pool)
+    with Progress(console=console, transient=True) as progress:
+        runs = [
+            run_pool("warm pool, mixed", cfg, mixed, progress),
+            run_pool("warm pool, trivial programs", cfg, trivial, progress),
+            run_pool("warm pool, recycle per submission, mixed", DockerConfig(pool_size=args.pool, recycle_every=1),
+                     mixed[: len(mixed) // 4], progress, f"first {len(mixed) // 4} submissions"),  # fmt: skip
+            run_baseline(sub, args.pool, progress),
+        ]
+    base = runs[-1].tests_per_s
+    table = Table(title=f"sandbox throughput ({args.tests} tests per submission, stop at first failure)")
+    for col in ("mode", "submissions", "tests run", "seconds", "tests/s", "subm/s", "p50 s", "p99 s", "x baseline", "statuses"):
+        table.add_column(col, justify="right" if col not in ("mode", "statuses") else "left")
+    for r in runs:
+        table.add_row(
+            r.name + (f"\n[dim]{r.note}[/]" if r.note else ""), str(r.submissions), str(r.tests), f"{r.seconds:.1f}",
+            f"{r.tests_per_s:.1f}", f"{r.submissions / r.seconds:.2f}", f"{r.pct(0.5):.3f}", f"{r.pct(0.99):.3f}",
+            f"{r.tests_per_s / base:.1f}", " ".join(f"{k}={v}" for k, v in sorted(r.statuses.items())),
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"load after: {load()}")
+    mixed_ratio, trivial_rate = runs[0].tests_per_s / base, runs[1].tests_per_s
+    console.print(
+        f"warm pool vs container per test: [bold]{mixed_ratio:.1f}x[/] (target >= 10x); "
+        f"trivial programs: [bold]{trivial_rate:.0f} tests/s[/] (target >= 100 on 2 cores)"
+    )
+    expected = {"right": "passed", "wrong": "wrong_answer", "crash": "runtime_error", "slow": "passed"}
+    assert runs[0].statuses == {
+        s: sum(1 for k, _ in mixed if expected[k] == s) for s in set(expected.values())
+    }, f"the pool graded the mixed workload wrongly: {runs[0].statuses}"
+
+
+if __name__ == "__main__":
+    main()
