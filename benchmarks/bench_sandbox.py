@@ -1,13 +1,14 @@
 """Sandbox throughput: the warm Docker pool against a container per test, in the same run.
 
-    python benchmarks/bench_sandbox.py [--programs 240] [--tests 10] [--pool 4] [--baseline 24]
+    python benchmarks/bench_sandbox.py [--programs 240] [--tests 10] [--pool 4] [--batch 8] [--baseline 24]
 
 Grades `--programs` submissions (a quarter each right, wrong, crashing, slow: ~20 ms of CPU per
 test) of `--tests` stdin/stdout tests each, stopping at the first failure as the grader does, in:
 
-1. the warm pool (`DockerSandbox`: one `docker exec` per submission, a forked process per test);
-2. the warm pool recycling its container after every submission (the alternative to in-place
-   cleaning that the sandbox design weighed);
+1. the warm pool (`DockerSandbox.run_many`: one `docker exec` per batch of up to 8 submissions,
+   a forked process per test), as `CodeGrader.grade_many` uses it;
+2. the pool without batching (one submission per exec) and recycling its container after every
+   submission (the alternative to in-place cleaning that the sandbox design weighed);
 3. the baseline: one `docker run --rm` per test with the same hardening flags, on a subsample of
    `--baseline` submissions (it is ~50x slower; the ratio is per test executed, so a subsample
    measures it fairly), with as many runs in flight as the pool has containers.
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -75,25 +75,18 @@ class Run:
 
 
 def run_pool(name: str, config: DockerConfig, work, progress: Progress, note: str = "") -> Run:
+    """Through `run_many`, as `CodeGrader.grade_many` does (batches of submissions per exec).
+    A submission's latency is its exec's: submissions batched together share it."""
     with DockerSandbox(config) as sandbox:
         sandbox.run(work[0][1])  # warm-up: the first exec pays for page-cache misses
         task = progress.add_task(name, total=len(work))
-        latencies: list[float] = []
-
-        def one(sub: Submission):
-            t = time.perf_counter()
-            result = sandbox.run(sub)
-            latencies.append(time.perf_counter() - t)
-            progress.advance(task)
-            return result
-
         started = time.perf_counter()
-        with ThreadPoolExecutor(config.pool_size) as pool:
-            results = list(pool.map(one, [s for _, s in work]))
+        results = sandbox.run_many([s for _, s in work], on_done=lambda n: progress.advance(task, n))
         seconds = time.perf_counter() - started
     statuses: dict[str, int] = {}
     for r in results:
         statuses[r.status.value] = statuses.get(r.status.value, 0) + 1
+    latencies = [r.wall_s for r in results]
     return Run(name, len(work), sum(len(r.cases) for r in results), seconds, latencies, statuses, note)
 
 
@@ -150,19 +143,23 @@ def main() -> None:
     ap.add_argument("--programs", type=int, default=240, help="submissions in the mixed workload")
     ap.add_argument("--tests", type=int, default=10, help="tests per submission")
     ap.add_argument("--pool", type=int, default=4, help="warm containers (and baseline runs in flight)")
+    ap.add_argument("--batch", type=int, default=8, help="submissions per exec in the warm pool")
     ap.add_argument("--baseline", type=int, default=24, help="submissions graded by the baseline")
     args = ap.parse_args()
-    console = Console()
+    console = Console(width=200)
     console.print(f"cores: {os.cpu_count()}  load before: {load()}")
     mixed = workload(args.programs, args.tests)
     trivial = workload(args.programs, args.tests, kinds=("right",))
     sub = mixed[:: max(1, len(mixed) // args.baseline)][: args.baseline]
-    cfg = DockerConfig(pool_size=args.pool)
+    cfg = DockerConfig(pool_size=args.pool, batch=args.batch)
     with Progress(console=console, transient=True) as progress:
         runs = [
             run_pool("warm pool, mixed", cfg, mixed, progress),
             run_pool("warm pool, trivial programs", cfg, trivial, progress),
-            run_pool("warm pool, recycle per submission, mixed", DockerConfig(pool_size=args.pool, recycle_every=1),
+            run_pool("warm pool, one submission per exec, mixed", DockerConfig(pool_size=args.pool, batch=1),
+                     mixed, progress),
+            run_pool("warm pool, new container per submission, mixed",
+                     DockerConfig(pool_size=args.pool, batch=1, recycle_every=1),
                      mixed[: len(mixed) // 4], progress, f"first {len(mixed) // 4} submissions"),  # fmt: skip
             run_baseline(sub, args.pool, progress),
         ]

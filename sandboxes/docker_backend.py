@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ringdata.errors import RingdataError
+from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
     ExecResult,
     Sandbox,
@@ -292,7 +293,7 @@ class DockerSandbox(Sandbox):
         try:
             ex = api.exec_create(
                 slot.container.id,
-                ["python3", "-I", "-S", "-c", self._runner, "--isolated-pid-namespace"],
+                ["python3", "-I", "-S", "-c", self._runner, SANDBOXED_FLAG],
                 stdin=True,
                 user=UID,
                 workdir="/work",

@@ -36,6 +36,7 @@ import uuid
 from dataclasses import dataclass
 
 from ringdata.errors import RingdataError
+from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
     ExecResult,
     Sandbox,
@@ -113,7 +114,7 @@ class LocalSandbox(Sandbox):
             prefix = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
         else:
             prefix = []
-        return prefix + inner + [cfg.python, "-I", "-S", "-c", self._runner, "--isolated-pid-namespace"]
+        return prefix + inner + [cfg.python, "-I", "-S", "-c", self._runner, SANDBOXED_FLAG]
 
     def _limit(self) -> None:  # runs in the child between fork and exec
         resource.setrlimit(resource.RLIMIT_NPROC, (self.config.nproc, self.config.nproc))

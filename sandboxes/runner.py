@@ -53,6 +53,7 @@ STDOUT_TAIL = 1024  # bytes of stdout kept per case for the report (the full cap
 FRAME = b"RINGDATA-REPORT"
 HARNESS_KILLED = "the program killed the test harness"
 HARNESS_TIMEOUT = 5.0  # seconds the zygote may take to fork or report; longer means it was stopped
+SANDBOXED_FLAG = "--sandboxed"  # the backends pass it: a private pid namespace and work dir (see scrub)
 ZYGOTE_PID = 0  # set by main(): the runner resumes it if a program stopped it
 _SIGNAL_NAMES = {4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 11: "SIGSEGV", 13: "SIGPIPE", 15: "SIGTERM"}
 
@@ -218,14 +219,18 @@ def _remove_sysv_ipc() -> None:
                     getattr(libc, ctl)(int(row[1]), IPC_RMID, None)
 
 
-def scrub(workdir: str, cleanup_all: bool, spare: tuple[int, ...] = ()) -> int:
-    """Leave nothing of a previous submission: processes, files, IPC objects. Returns survivors."""
-    survivors = kill_everything_else(spare) if cleanup_all else 0
-    wipe(workdir)
-    if cleanup_all:
-        wipe("/dev/mqueue")
-        wipe("/dev/shm")
-        _remove_sysv_ipc()
+def scrub(workdir: str, sandboxed: bool, spare: tuple[int, ...] = ()) -> int:
+    """Leave nothing of a previous submission: processes, files, IPC objects. Returns survivors.
+
+    Destructive by design, so only with `--sandboxed` (a private pid namespace and a private,
+    disposable work directory): run anywhere else, the runner kills and deletes nothing.
+    """
+    if not sandboxed:
+        return 0
+    survivors = kill_everything_else(spare)
+    for path in (workdir, "/dev/mqueue", "/dev/shm"):
+        wipe(path)
+    _remove_sysv_ipc()
     return survivors
 
 
@@ -617,6 +622,12 @@ def _last_line(text: str) -> str:
 # --------------------------------------------------------------------------- main
 
 
+def sandboxed_mode(argv: list[str], uid: int, workdir: str) -> bool:
+    """Whether to scrub (kill -1, wipe): asked for, and belt and braces for a destructive mode,
+    never as root and never outside the sandbox's /work."""
+    return SANDBOXED_FLAG in argv and uid != 0 and workdir == "/work"
+
+
 def _write_frame(fd: int, nonce: bytes, report: dict) -> None:
     # repr of plain data, read on the host with ast.literal_eval (no json: see the imports)
     mark = FRAME + b" " + nonce + b"\n"
@@ -649,7 +660,7 @@ def main() -> None:
     os.dup2(devnull, 1)  # nothing but the reports reaches the host
     non_dumpable = _prctl_no_dumps()
     workdir = os.getcwd()
-    cleanup_all = "--isolated-pid-namespace" in sys.argv
+    cleanup_all = sandboxed_mode(sys.argv, os.getuid(), workdir)
     survivors = scrub(workdir, cleanup_all)
     parent_sock, zygote_sock = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
     zpid = os.fork()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sandboxes.base import parse_reports
-from sandboxes.runner import FRAME, compare_outputs
+from sandboxes.runner import FRAME, SANDBOXED_FLAG, compare_outputs, sandboxed_mode
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,42 @@ def test_reports_need_the_nonce_on_both_sides():
     assert parse_reports(FRAME + b" abc\n{'index': 0}", "abc") == {}
     # only plain data is accepted: an expression is not evaluated
     assert parse_reports(frame(b"abc", b"__import__('os').system('true')"), "abc") == {}
+
+
+def test_runner_outside_a_sandbox_kills_and_deletes_nothing(tmp_path):
+    """Without --sandboxed the runner neither wipes its work dir nor kills other processes."""
+    import subprocess
+    import sys
+    import uuid
+
+    from ringdata.records import TestCase
+    from sandboxes.base import Submission, payload, result_from_report, runner_source
+    keep = tmp_path / "keep.txt"
+    keep.write_text("precious")
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        for flags in ([],):
+            nonce = uuid.uuid4().hex
+            sub = Submission("print(int(input()) * 2)", (TestCase(input="2\n", output="4\n"),))
+            proc = subprocess.run(
+                [sys.executable, "-I", "-S", "-c", runner_source(), *flags],
+                input=payload([sub], nonce), capture_output=True, timeout=60, cwd=tmp_path,
+            )  # fmt: skip
+            assert result_from_report(parse_reports(proc.stdout, nonce)[0], sub, 0.0).passed
+            assert keep.read_text() == "precious"
+            assert sleeper.poll() is None
+    finally:
+        sleeper.kill()
+
+
+@pytest.mark.parametrize(
+    "argv,uid,workdir,allowed",
+    [
+        (["-c", SANDBOXED_FLAG], 10001, "/work", True),
+        (["-c"], 10001, "/work", False),  # not asked
+        (["-c", SANDBOXED_FLAG], 0, "/work", False),  # root: kill(-1) would reach the whole host
+        (["-c", SANDBOXED_FLAG], 10001, "/tmp", False),  # not the sandbox's disposable work dir
+    ],
+)
+def test_scrubbing_is_refused_outside_a_sandbox(argv, uid, workdir, allowed):
+    assert sandboxed_mode(argv, uid, workdir) is allowed
