@@ -1,5 +1,10 @@
-"""Verifiers and graders: (problem, response) -> Verdict."""
+"""Verifiers and graders: (problem, response) -> Verdict.
 
+`grade(problem, response)` dispatches on the problem's domain (math, science, code); `Grader`
+grades many in parallel. Every verdict carries its reason (see `Reason`).
+"""
+
+from rewards.grade import GradeConfig, Grader, grade
 from rewards.verdict import Reason, Verdict
 
-__all__ = ["Reason", "Verdict"]
+__all__ = ["GradeConfig", "Grader", "Reason", "Verdict", "grade"]

@@ -1,0 +1,199 @@
+"""One entry point for every domain: (problem, response) -> `Verdict`.
+
+    verdict = rewards.grade(problem, response)              # one-off, a shared 1-worker pool
+    with Grader(GradeConfig(workers=8)) as grader:          # many, in parallel
+        verdicts = grader.grade_many([(problem, response), ...])
+
+Math and science checks run in `VerifierPool` workers, so every verdict arrives within
+`timeout_s` whatever the response holds (a timed-out worker is killed and replaced: reason
+`timeout`); code goes to `rewards.code.CodeGrader` in its sandbox. Nothing here raises on model
+output: an empty response is `empty_response`, a verifier crash on it is `timeout` (the worker
+died) or `wrong_answer` (the verifier raised, detail says so); a problem without a usable gold
+answer is `unparsable_gold`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from rewards.math import MathConfig
+from rewards.science import ScienceConfig
+from rewards.verdict import Reason, Verdict
+from ringdata.records import Problem
+
+__all__ = ["GradeConfig", "Grader", "grade"]
+
+
+@dataclass(frozen=True)
+class GradeConfig:
+    timeout_s: float = 5.0  # wall-clock bound per math/science verification, seconds
+    workers: int = 1  # verifier processes; the CLI uses all cores
+    memory_mb: int | None = 4096  # address-space cap per verifier process, MiB
+    sandbox: str = "auto"  # code: "docker" | "local" | "auto" (see rewards.code.CodeGrader)
+    math: MathConfig = field(default_factory=MathConfig)
+    science: ScienceConfig = field(default_factory=ScienceConfig)
+    code: Any = None  # rewards.code.CodeConfig; None = its defaults
+
+
+def check_in_worker(domain: str, answer: str | None, choices: tuple[str, ...] | None, unit: str | None,
+                    response: str, math_config: MathConfig, science_config: ScienceConfig) -> tuple[str, str | None, str]:
+    """The worker side: (reason, extracted, detail) for a math or science response."""
+    from rewards import math as math_rewards
+    from rewards import science
+
+    if domain == "science":
+        if science.is_multiple_choice(answer, choices) or science.parse_quantity(answer or "")[0] is not None:
+            return science.check(answer, choices, unit, response, science_config)
+    if answer is None or not answer.strip():
+        return Reason.UNPARSABLE_GOLD.value, None, "the problem has no gold answer"
+    return math_rewards.check(answer, response, math_config)
+
+
+def _unit(problem: Problem) -> str | None:
+    unit = problem.metadata.get("unit") if isinstance(problem.metadata, dict) else None
+    return unit if isinstance(unit, str) and unit.strip() else None
+
+
+class Grader:
+    """Grades (problem, response) pairs of any domain; owns a verifier pool and, when code
+    problems come, a `CodeGrader`. Close it (or use `with`) to stop the workers."""
+
+    def __init__(self, config: GradeConfig | None = None) -> None:
+        self.config = config or GradeConfig()
+        self._pool = None
+        self._code = None
+        self._lock = threading.Lock()
+
+    @property
+    def pool(self):
+        from rewards.pool import PoolConfig, VerifierPool
+
+        with self._lock:
+            if self._pool is None:
+                self._pool = VerifierPool(
+                    PoolConfig(workers=self.config.workers, timeout_s=self.config.timeout_s, memory_mb=self.config.memory_mb)
+                )
+            return self._pool
+
+    def grade(self, problem: Problem, response: str) -> Verdict:
+        return self.grade_many([(problem, response)])[0]
+
+    def grade_many(self, items: list[tuple[Problem, str]], on_done: Callable[[int], None] | None = None) -> list[Verdict]:
+        """Verdicts in input order; `on_done(n)` reports progress."""
+        return [v for v, _ in self.grade_many_timed(items, on_done)]
+
+    def grade_many_timed(
+        self, items: list[tuple[Problem, str]], on_done: Callable[[int], None] | None = None
+    ) -> list[tuple[Verdict, float]]:
+        """(verdict, seconds) in input order. Code responses are graded as one sandbox batch
+        while math and science run in the pool; a code row's seconds is the batch's mean."""
+        results: list[tuple[Verdict, float] | None] = [None] * len(items)
+        code_idx = [i for i, (p, r) in enumerate(items) if p.domain == "code" and _has_text(r)]
+        code_set = set(code_idx)
+        other_idx = [i for i in range(len(items)) if i not in code_set]
+        done = on_done or (lambda n: None)
+        code_thread = None
+        if code_idx:
+            code_thread = threading.Thread(target=self._grade_code, args=(items, code_idx, results, done), daemon=True)
+            code_thread.start()
+
+        def one(i: int) -> None:
+            start = time.perf_counter()
+            verdict = self._grade_one(*items[i])
+            results[i] = (verdict, time.perf_counter() - start)
+            done(1)
+
+        if other_idx:
+            workers = max(1, self.config.workers)
+            if workers == 1 or len(other_idx) == 1:
+                for i in other_idx:
+                    one(i)
+            else:
+                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ringdata-grade") as ex:
+                    list(ex.map(one, other_idx))
+        if code_thread is not None:
+            code_thread.join()
+        return results  # type: ignore[return-value]
+
+    def _grade_one(self, problem: Problem, response: Any) -> Verdict:
+        if not _has_text(response):
+            return Verdict.wrong(Reason.EMPTY_RESPONSE, pass_fraction=0.0 if problem.domain == "code" else None)
+        if problem.domain not in ("math", "science"):
+            return Verdict.wrong(Reason.UNPARSABLE_GOLD, detail=f"unknown domain {problem.domain!r}")
+        from rewards.pool import VerifierTimeout, WorkerDied
+
+        args = (problem.domain, problem.answer, problem.choices, _unit(problem), response,
+                self.config.math, self.config.science)
+        try:
+            reason, extracted, detail = self.pool.call(check_in_worker, *args)
+        except VerifierTimeout as exc:
+            return Verdict.wrong(Reason.TIMEOUT, detail=str(exc))
+        except WorkerDied as exc:
+            return Verdict.wrong(Reason.TIMEOUT, detail=f"{exc} (likely out of memory)")
+        except RuntimeError as exc:
+            return Verdict.wrong(Reason.WRONG_ANSWER, detail=f"verifier error: {exc}"[:300])
+        reason = Reason(reason)
+        if reason is Reason.CORRECT:
+            return Verdict.right(extracted, detail)
+        return Verdict.wrong(reason, extracted, detail)
+
+    def _grade_code(self, items, idx, results, done) -> None:
+        start = time.perf_counter()
+        try:
+            grader = self._code_grader()
+            verdicts = grader.grade_many([items[i] for i in idx], on_done=done)
+        except Exception as exc:  # noqa: BLE001 - infrastructure failure, reported per row
+            verdicts = [Verdict.wrong(Reason.SANDBOX_ERROR, detail=f"code grader failed: {type(exc).__name__}: {exc}"[:300],
+                                      pass_fraction=0.0)] * len(idx)
+            done(len(idx))
+        mean = (time.perf_counter() - start) / max(1, len(idx))
+        for i, verdict in zip(idx, verdicts):
+            results[i] = (verdict, mean)
+
+    def _code_grader(self):
+        with self._lock:
+            if self._code is None:
+                from rewards.code import CodeGrader
+
+                self._code = CodeGrader(self.config.sandbox, self.config.code)
+            return self._code
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+            if self._code is not None:
+                self._code.close()
+                self._code = None
+
+    def __enter__(self) -> "Grader":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _has_text(response: Any) -> bool:
+    return isinstance(response, str) and bool(response.strip())
+
+
+_SHARED: dict[GradeConfig, Grader] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def grade(problem: Problem, response: str, config: GradeConfig | None = None) -> Verdict:
+    """Grade one response. Uses a process-wide `Grader` per config (started on first use, closed
+    at exit); for many responses use `Grader.grade_many`, which runs them in parallel."""
+    config = config or GradeConfig()
+    with _SHARED_LOCK:
+        grader = _SHARED.get(config)
+        if grader is None:
+            grader = _SHARED[config] = Grader(config)
+            atexit.register(grader.close)
+    return grader.grade(problem, response)
