@@ -1,21 +1,27 @@
-"""Docker backend: a pool of warm, hardened containers; one `docker exec` per submission.
+"""Docker backend: a pool of warm, hardened containers; one `docker exec` per batch of submissions.
 
 Each container of the pool (image `ringdata-sandbox`, built locally by `ringdata sandbox build`)
-is created once and idles as a tiny zombie-reaping PID 1. A submission is one `docker exec` of the
-runner (sandboxes/runner.py, sent in as `python3 -c`), which runs all its test cases and reports on
-its own stdout. That makes a submission cost one exec (~0.1 s) instead of one container per test
-(~0.3 s each), and the runner's forked zygote makes each case cost ~5 ms.
+is created once and idles as a tiny zombie-reaping PID 1. `run_many` sends up to `batch`
+submissions to one `docker exec` of the runner (sandboxes/runner.py, sent in as `python3 -c`),
+which runs them one after another and reports each on its own stdout as it finishes. A batch
+costs one exec (~80 ms of engine work) instead of one container per test (~0.3 s each), and the
+runner's forked zygote makes each test case cost ~2 ms.
 
 Guaranteed, on top of sandboxes/base.py's list
 - `network_mode=none`: no interface but loopback.
 - Read-only root file system; the only writable places are the `/work` tmpfs (size-limited,
-  noexec) and `/dev/mqueue`; `ipc_mode=none` gives a private IPC namespace without /dev/shm.
-- `cap_drop=ALL`, `no-new-privileges`, uid/gid 10001 for PID 1 and every exec.
+  noexec, owned by the sandbox uid) and `/dev/mqueue`; `ipc_mode=none` gives a private IPC
+  namespace without /dev/shm; `log_config=none`, so nothing a program does reaches the host disk.
+- `cap_drop=ALL`, `no-new-privileges`, uid/gid 10001 for PID 1 and every exec; the interpreter
+  is execute-only for that uid, so every sandbox process starts non-dumpable.
 - cgroup limits per container: memory (no swap), pids, a CPU quota.
-- Between submissions the runner SIGKILLs every other process of the container (its own pid
-  namespace) and wipes /work, /dev/mqueue and SysV IPC objects, before and after running. A
-  container whose runner did not report (killed or stopped by the program), or that reported
-  survivors, is thrown away and replaced: `recycle_every` also replaces containers periodically.
+- Between submissions, also inside a batch, the runner SIGKILLs every other process of the
+  container (its own pid namespace; the zygote is spared inside a batch and holds nothing) and
+  wipes /work, /dev/mqueue and SysV IPC objects. A submission that kills or stops the runner or
+  its zygote fails on its own; the submissions after it in the batch are graded again alone, so a
+  neighbour's attack never decides another submission's verdict. A container whose runner did not
+  finish cleanly, or that reported survivors, is thrown away and replaced (`recycle_every` also
+  replaces containers periodically).
 
 Not guaranteed
 - Containers share the host kernel (see base.py); the Docker daemon runs as root.
@@ -111,16 +117,25 @@ def image_recipe(c, image: str = IMAGE) -> str | None:
     return (img.labels or {}).get("ringdata.sandbox.recipe", "")
 
 
+def current_recipe() -> str:
+    """The recipe version build.sh would build now (compare with `image_recipe`)."""
+    import re
+
+    found = re.search(r"^recipe=(\d+)", BUILD_SCRIPT.read_text(), re.M)
+    return found.group(1) if found else ""
+
+
 def build_image(image: str = IMAGE, force: bool = False) -> bool:
     """Build `image` with sandboxes/image/build.sh (debootstrap + docker import, ~30 s).
 
-    Returns False when it exists and `force` is not set. Needs root (debootstrap) and the engine.
+    Returns False when it exists, is current and `force` is not set. Needs root (debootstrap) and
+    the engine.
     """
     import shutil
 
     c = client()
-    if image_recipe(c, image) is not None and not force:
-        return False
+    if image_recipe(c, image) == current_recipe() and not force:
+        return False  # present and built by this recipe; a stale or missing image is (re)built
     for tool in ("debootstrap", "tar"):
         if shutil.which(tool) is None:
             raise RingdataError(f"{tool} is not installed: apt-get install {tool} (or run scripts/setup.sh)")

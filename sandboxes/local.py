@@ -2,7 +2,8 @@
 
 Each submission runs the same runner (sandboxes/runner.py) as the Docker backend, inside a fresh
 `bwrap --unshare-all` (user, pid, net, ipc, uts, cgroup namespaces) that sees only the host's /usr
-read-only, its own /proc and /dev, and a size-limited tmpfs at /work. Run as root, the sandbox
+read-only, its own /proc and /dev, and a size-limited tmpfs at /work, the only writable place
+(the root and /dev are remounted read-only). Run as root, the sandbox
 gets its own host uid (10001 + worker slot, via setpriv) so a sandboxed process cannot signal or
 read anything of the grader's; run as another user, it runs under that user's uid inside the
 user namespace.

@@ -1,20 +1,27 @@
-"""The runner: executes one submission's test cases inside the sandbox (stdlib only).
+"""The runner: executes submissions' test cases inside the sandbox (stdlib only, builtin modules).
 
-Every backend starts it as `python3 -I -S -c <this file>` inside the isolated environment (a warm
-container, a bubblewrap namespace), writes one JSON payload to its stdin and reads one framed JSON
-report from its stdout. The host imports this module too, for `compare_outputs`.
+Every backend starts it as `python3 -I -S -c <this file> --sandboxed` inside the isolated
+environment (a warm container, a bubblewrap namespace), writes one marshal payload (a batch of
+submissions) to its stdin and reads framed reports from its stdout: one per submission as it
+finishes, then an end frame. The host imports this module too, for `compare_outputs`.
 
 Why the report cannot be forged by the submission
-- The runner makes itself non-dumpable (`prctl(PR_SET_DUMPABLE, 0)`) before any secret arrives: a
-  process of the same uid without CAP_SYS_PTRACE (all capabilities are dropped) can then neither
-  open `/proc/<runner>/fd/*` (its stdout, the report channel) nor read `/proc/<runner>/mem`.
+- The runner is non-dumpable before any secret arrives (the image's interpreter is execute-only
+  for the sandbox uid, which makes the kernel start it so; elsewhere `prctl(PR_SET_DUMPABLE, 0)`):
+  a process of the same uid without CAP_SYS_PTRACE (all capabilities are dropped) can then
+  neither open `/proc/<runner>/fd/*` (its stdout, the report channel) nor read its memory.
 - Programs run in children of a *zygote* that the runner forks before it reads the payload, so no
   child ever holds expected outputs or the report nonce, even in memory. Each child gets its own
   stdin/stdout/stderr pipes and no other descriptor of the runner.
-- The report is framed with a per-submission nonce from the payload; the host ignores anything else.
+- Reports are framed with a per-exec nonce from the payload; the host ignores anything else and
+  reads them with `ast.literal_eval` (plain data only).
 
-Why a zygote: forking a warm interpreter costs ~1 ms where starting `python3` costs ~15 ms, and
-the tests of one submission run sequentially, so start-up would dominate trivial programs.
+Why a zygote: forking a warm interpreter costs ~1 ms where starting `python3` costs ~10 ms, and
+the tests of one submission run sequentially, so start-up would dominate trivial programs. For the
+same reason the runner imports only builtin and C modules (no json, socket, signal, ctypes).
+
+`--sandboxed` (kill every other process, wipe the work dir) is destructive: it is honoured only
+for a non-root uid in `/work` (`sandboxed_mode`); without it the runner kills and deletes nothing.
 
 Fidelity to `python3 solution.py`: the program is compiled as `solution.py` and executed with
 `__name__ == "__main__"` in a fresh namespace, with stdin/stdout/stderr bound to the test's pipes

@@ -35,7 +35,7 @@ def status(
 ) -> None:
     """Say whether the Docker engine runs, the image exists and each backend grades a program."""
     from ringdata.errors import RingdataError
-    from sandboxes.docker_backend import DockerConfig, client, image_recipe
+    from sandboxes.docker_backend import DockerConfig, client, current_recipe, image_recipe
     from sandboxes.local import bwrap_problem
 
     table = Table("part", "state", title="ringdata sandbox")
@@ -47,7 +47,14 @@ def status(
         if recipe is None:
             table.add_row(f"image {image}", "[red]missing[/]: run `ringdata sandbox build`")
         else:
-            table.add_row(f"image {image}", f"[green]present[/] (recipe {recipe or '?'})")
+            if recipe == current_recipe():
+                table.add_row(f"image {image}", f"[green]present[/] (recipe {recipe})")
+            else:
+                table.add_row(
+                    f"image {image}",
+                    f"[yellow]stale[/] (recipe {recipe or '?'}, current {current_recipe()}): "
+                    "`ringdata sandbox build --force`",
+                )
             docker_ok = True
     except RingdataError as exc:
         table.add_row("Docker engine", f"[red]not running[/]: {exc}")

@@ -1,0 +1,38 @@
+"""`ringdata sandbox status|build` through the real CLI entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import skip_or_fail
+
+
+def ringdata(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "ringdata.cli.main", *args], capture_output=True, text=True, timeout=300,
+        env={**os.environ, "COLUMNS": "400", **(env or {})},  # no wrapping inside the table
+    )  # fmt: skip
+
+
+def test_status_reports_a_working_sandbox(docker_pool):
+    proc = ringdata("sandbox", "status")
+    assert proc.returncode == 0, proc.stderr
+    assert "running" in proc.stdout and "present" in proc.stdout and "docker smoke test" in proc.stdout
+
+
+def test_status_without_an_engine_says_how_to_start_it():
+    proc = ringdata("sandbox", "status", "--no-check", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    assert proc.returncode == 1
+    assert "dockerd --iptables=false" in proc.stdout
+    assert "error: the Docker sandbox is not ready" in proc.stderr
+
+
+def test_build_skips_a_current_image(docker_pool):
+    proc = ringdata("sandbox", "build")
+    assert proc.returncode == 0, proc.stderr
+    assert "already exists" in proc.stdout
