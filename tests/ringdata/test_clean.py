@@ -196,9 +196,11 @@ def test_unparsable_gold_with_the_real_math_verifier():
         from rewards.math import gold_is_parsable  # noqa: F401  (helper B's verifier)
     except ImportError as exc:
         pytest.skip(f"rewards.math.gold_is_parsable not available yet: {exc}")
-    rows = [math("Compute one half.", "\\frac{1}{2}"), math("Broken gold.", "\\frac{1}{"), math("Big.", "10080")]
+    # what rewards.math cannot read: an empty \\boxed{} and a 10,000-character "answer"
+    rows = [math("Compute one half.", "\\frac{1}{2}"), math("Empty box.", "\\boxed{}"), math("Big.", "10080"),
+            math("Pasted a whole solution.", "x + " * 2500)]  # fmt: skip
     out = UnparsableGold()(frame(rows), StepContext())
-    assert out["drop_reason"].to_list() == [None, "unparsable_gold", None]
+    assert out["drop_reason"].to_list() == [None, "unparsable_gold", None, "unparsable_gold"]
 
 
 def test_every_clean_step_keeps_row_count_and_order():
