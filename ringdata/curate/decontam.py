@@ -19,7 +19,8 @@ An evaluation item shorter than n tokens is one n-gram, the whole item: it is ca
 row contains all of it, in order (MBPP has many one-line items of 7-12 words).
 
 The dropped row's `drop_match` names the evaluation item it overlaps most: `<set>:<item id>`,
-e.g. `aime2024:60` or `math500:test/algebra/1234.json` (ties go to the set listed first, then
+e.g. `aime2024:60` or `math500:test/algebra/1234.json`, or `<set>:<row>` when the file has no
+ids (ties go to the set listed first, then
 the smaller label). Evaluation sets are read with `ringdata.io.read_problems`, so any problem
 file it reads works with `--evalset`; a file it cannot place falls back to the first of the
 `question` / `problem` / `prompt` / `text` columns.
@@ -38,9 +39,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ringdata.curate.base import DROP_MATCH, DROP_REASON, StepContext
+from ringdata.curate.base import DROP_MATCH, DROP_REASON, Step, StepContext
 from ringdata.curate.textnorm import MATCH_TEXT, HashedTokens, match_text_expr, with_match_text
 from ringdata.errors import DataError
+from ringdata.records import make_id
 
 CONTAMINATED = "contaminated"
 EVALSET_DIR = Path(__file__).resolve().parents[2] / "data" / "evalsets"
@@ -81,7 +83,10 @@ def read_evalset(path: Path) -> pl.DataFrame:
 
     try:
         frame = read_problems([path], ReadConfig(domain="math")).frame  # domain is unused here
-        labels = [_label(s, i) for s, i in zip(frame["source"].to_list(), frame["id"].to_list())]
+        labels = []
+        for n, (source, pid, question) in enumerate(frame.select("source", "id", "question").iter_rows()):
+            own = pid if pid != make_id(source, question) else str(n)  # no id in the file: its row
+            labels.append(_label(source, own))
         text = frame.select(match_text_expr("question", "choices")).to_series()
         return pl.DataFrame({"label": labels, MATCH_TEXT: text})
     except DataError as first:
@@ -245,6 +250,6 @@ class Decontaminate:
         )
 
 
-def decontam_steps(config: DecontamConfig = DecontamConfig()) -> list:
+def decontam_steps(config: DecontamConfig = DecontamConfig()) -> list[Step]:
     """The decontamination pass: one step (a single n-gram lookup needs no more)."""
     return [Decontaminate(config)]

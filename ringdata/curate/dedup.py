@@ -30,7 +30,7 @@ from functools import cached_property
 import numpy as np
 import polars as pl
 
-from ringdata.curate.base import DROP_MATCH, DROP_REASON, StepContext
+from ringdata.curate.base import DROP_MATCH, DROP_REASON, Step, StepContext, keep_all
 from ringdata.curate.textnorm import MATCH_TEXT, HashedTokens, with_match_text
 
 EXACT = "exact_duplicate"
@@ -126,10 +126,6 @@ class ExactDedup:
         return out
 
 
-def _keep(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(pl.lit(None, pl.Utf8).alias(DROP_REASON), pl.lit(None, pl.Utf8).alias(DROP_MATCH))
-
-
 def _signatures(tokens: HashedTokens, config: DedupConfig) -> np.ndarray:
     """(texts, num_perm) min-hashes; a text without tokens gets all 0xFFFFFFFF (never bucketed)."""
     a, b = config.permutations
@@ -174,7 +170,7 @@ class MinHashSignatures:
             parts.append(_signatures(HashedTokens(texts), self.config))
             advance(len(texts))
         sig = np.concatenate(parts) if parts else np.zeros((0, self.config.num_perm), _U32)
-        return _keep(frame.with_columns(pl.Series(SIGNATURE, sig, dtype=pl.Array(pl.UInt32, self.config.num_perm))))
+        return keep_all(frame.with_columns(pl.Series(SIGNATURE, sig, dtype=pl.Array(pl.UInt32, self.config.num_perm))))
 
 
 @dataclass(frozen=True)
@@ -208,7 +204,7 @@ class LSHBuckets:
             .sort("a")["b"]
         )
         advance(frame.height)
-        return _keep(frame.with_columns(lists.alias(CANDIDATES)))
+        return keep_all(frame.with_columns(lists.alias(CANDIDATES)))
 
 
 def _bucket_pairs(table: pl.DataFrame, ids: pl.Series, max_bucket: int) -> pl.DataFrame:
@@ -306,6 +302,6 @@ class NearDupClusters:
         )
 
 
-def dedup_steps(config: DedupConfig = DedupConfig()) -> list:
+def dedup_steps(config: DedupConfig = DedupConfig()) -> list[Step]:
     """Exact dedup, then the three near-dedup passes, all sharing `config`."""
     return [ExactDedup(), MinHashSignatures(config), LSHBuckets(config), NearDupClusters(config)]

@@ -125,3 +125,23 @@ def test_bundled_evalsets() -> None:
     for path in DEFAULT_EVALSETS:
         labels = read_evalset(path)["label"]
         assert labels.n_unique() == labels.len(), path
+
+
+def test_ngram_shared_by_two_eval_items_is_boilerplate(tmp_path: Path) -> None:
+    stem = "Enter your answer as an ordered pair of integers separated by a comma and nothing else"
+    extra = tmp_path / "pairs.jsonl"
+    extra.write_text(
+        json.dumps({"question": f"Solve x + y = 3 and x - y = 1. {stem}"}) + "\n"
+        + json.dumps({"question": f"Solve 2x + y = 7 and x - 3y = 0. {stem}"}) + "\n"
+    )
+    config = DecontamConfig(evalsets=(extra,), min_coverage=0.0)
+    assert decontaminate([f"Solve x + 5y = 11 and 4x - y = 2. {stem}"], config) == [(None, None)]
+    assert decontaminate([f"Solve 2x + y = 7 and x - 3y = 0. {stem}"], config) == [(CONTAMINATED, "pairs:1")]
+
+
+def test_asymptote_code_is_not_matched(tmp_path: Path) -> None:
+    asy = "[asy] import olympiad; size(150); defaultpen(linewidth(0.8)); draw((0,0)--(4,0)--(4,3)--cycle); label(\"$A$\",(0,0),SW); [/asy]"
+    extra = tmp_path / "fig.jsonl"
+    extra.write_text(json.dumps({"question": f"In the right triangle shown, find the hypotenuse. {asy}"}) + "\n")
+    config = DecontamConfig(evalsets=(extra,), min_coverage=0.0)
+    assert decontaminate([f"A different question about the area of the triangle below. {asy}"], config) == [(None, None)]
