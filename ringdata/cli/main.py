@@ -15,6 +15,14 @@ from rich.console import Console
 from ringdata.cli import curate, grade, report, rollout, sandbox, select_checkpoint, train
 from ringdata.errors import RingdataError
 
+try:  # typer >= 0.26 vendors its own click; older typer uses the click package
+    from typer._click.exceptions import ClickException as _TyperClickException
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import ClickException as _TyperClickException
+import click
+
+USAGE_ERRORS = (click.ClickException, _TyperClickException)
+
 app = typer.Typer(
     name="ringdata",
     help="Clean RL training data, trustworthy rewards and a C3PO trainer for reasoning models.",
@@ -44,13 +52,9 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except USAGE_ERRORS as exc:  # bad options or commands: click's own message and exit code
+        exc.show()
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":
