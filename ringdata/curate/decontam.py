@@ -20,8 +20,7 @@ row contains all of it, in order (MBPP has many one-line items of 7-12 words).
 
 The dropped row's `drop_match` names the evaluation item it overlaps most: `<set>:<item id>`,
 e.g. `aime2024:60` or `math500:test/algebra/1234.json`, or `<set>:<row>` when the file has no
-ids (ties go to the set listed first, then
-the smaller label). Evaluation sets are read with `ringdata.io.read_problems`, so any problem
+ids (ties go to the set listed first, then the smaller label). Evaluation sets are read with `ringdata.io.read_problems`, so any problem
 file it reads works with `--evalset`; a file it cannot place falls back to the first of the
 `question` / `problem` / `prompt` / `text` columns.
 

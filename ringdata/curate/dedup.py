@@ -275,6 +275,7 @@ class NearDupClusters:
             survivor[nodes[moved]] = ids[nodes[labels[moved]]]
         match = pl.Series(DROP_MATCH, survivor.tolist(), dtype=pl.Utf8)
         advance(frame.height)
+        frame = frame.drop(SIGNATURE, CANDIDATES, strict=False)  # done with them: free the memory
         return frame.with_columns(
             pl.when(match.is_not_null()).then(pl.lit(NEAR)).otherwise(None).cast(pl.Utf8).alias(DROP_REASON),
             match,
