@@ -113,7 +113,7 @@ def load_problems(stage: StageConfig) -> tuple[list[Problem], list[Problem]]:
             held += made[: stage.eval_problems]
             train_set += made[stage.eval_problems :]
         return train_set, held
-    problems = _read_parquet(Path(stage.data), stage)
+    problems = read_parquet_problems(Path(stage.data), stage.domains, field=f"stages.{stage.name}.data")
     rng = random.Random(f"heldout/{stage.name}")
     order = rng.sample(range(len(problems)), len(problems))
     n_held = min(stage.eval_problems, len(problems) // 5)
@@ -121,13 +121,14 @@ def load_problems(stage: StageConfig) -> tuple[list[Problem], list[Problem]]:
     return [problems[i] for i in order[n_held:]], held
 
 
-def _read_parquet(path: Path, stage: StageConfig) -> list[Problem]:
+def read_parquet_problems(path: Path, domains: Sequence[str], field: str = "data") -> list[Problem]:
+    """The `domains` problems of a curated Parquet file (or a dir of them), schema-checked."""
     import pyarrow.parquet as pq
 
     from ringdata.records import conform, table_to_problems
 
     if not path.exists():
-        raise DataError("data file not found", file=str(path), field=f"stages.{stage.name}.data")
+        raise DataError("data file not found", file=str(path), field=field)
     files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
     problems: list[Problem] = []
     for f in files:
@@ -135,9 +136,9 @@ def _read_parquet(path: Path, stage: StageConfig) -> list[Problem]:
             table = pq.read_table(f)
         except Exception as exc:  # noqa: BLE001 - any unreadable file is the data's fault
             raise DataError(f"not a readable Parquet file ({exc})", file=str(f)) from None
-        problems += [p for p in table_to_problems(conform(table, file=str(f))) if p.domain in stage.domains]
+        problems += [p for p in table_to_problems(conform(table, file=str(f))) if p.domain in domains]
     if not problems:
-        raise DataError(f"no {'/'.join(stage.domains)} problems", file=str(path), field=f"stages.{stage.name}.domains")
+        raise DataError(f"no {'/'.join(domains)} problems", file=str(path), field=field)
     return problems
 
 
@@ -152,35 +153,25 @@ def draw(problems: Sequence[Problem], cursor: int, n: int, seed: int) -> list[Pr
 
 
 class Rewarder:
-    """Binary rewards from the real graders: `rewards.grade` for math and science, the sandboxed
-    `rewards.code.CodeGrader` for code (opened on the first code response)."""
+    """Binary rewards from the real graders (`rewards.Grader`): math and science in its verifier
+    pool, code in the sandbox. Also keeps the verdict reasons of the last call, for the metrics."""
 
-    def __init__(self, sandbox: str = "auto") -> None:
-        self.sandbox = sandbox
-        self._code = None
+    def __init__(self, sandbox: str = "auto", workers: int = 2) -> None:
+        from rewards import GradeConfig, Grader
+
+        self.grader = Grader(GradeConfig(workers=workers, sandbox=sandbox))
+        self.last_reasons: dict[str, int] = {}
 
     def __call__(self, items: list[tuple[Problem, str]]) -> list[float]:
-        from rewards import grade
-
-        out = [0.0] * len(items)
-        code = [i for i, (p, _) in enumerate(items) if p.domain == "code"]
-        for i, (problem, response) in enumerate(items):
-            if problem.domain != "code":
-                out[i] = grade(problem, response).reward
-        if code:
-            if self._code is None:
-                from rewards.code import CodeGrader
-
-                self._code = CodeGrader(self.sandbox)
-            verdicts = self._code.grade_many([items[i] for i in code])
-            for i, v in zip(code, verdicts):
-                out[i] = v.reward
-        return out
+        verdicts = self.grader.grade_many(items)
+        reasons: dict[str, int] = {}
+        for v in verdicts:
+            reasons[v.reason.value] = reasons.get(v.reason.value, 0) + 1
+        self.last_reasons = reasons
+        return [v.reward for v in verdicts]
 
     def close(self) -> None:
-        if self._code is not None:
-            self._code.close()
-            self._code = None
+        self.grader.close()
 
 
 # ---------------------------------------------------------------------------------------- loop
@@ -236,6 +227,7 @@ def collect(ctx: Context, step: int) -> tuple[Selection, dict]:
     samples: list[Sample] = []
     by_domain: dict[str, list[float]] = {}
     generated, rounds = 0, 0
+    reasons: dict[str, int] = {}
     while True:
         new, rewards, n_tok = rollout_round(ctx, step, rounds)
         samples += new
@@ -243,6 +235,8 @@ def collect(ctx: Context, step: int) -> tuple[Selection, dict]:
         rounds += 1
         for d, vals in rewards.items():
             by_domain.setdefault(d, []).extend(vals)
+        for reason, n in ctx.rewarder.last_reasons.items():
+            reasons[reason] = reasons.get(reason, 0) + n
         enough = kind != "c3po" or available_tokens(carried) + available_tokens(samples) >= st.token_budget
         if enough or rounds > st.max_refill_rounds:
             break
@@ -262,6 +256,7 @@ def collect(ctx: Context, step: int) -> tuple[Selection, dict]:
         "carried_tokens": selection.leftover_tokens if st.carry_over else 0,
         "dropped_tokens": stale + (0 if st.carry_over else selection.leftover_tokens),
         "shortfall": max(selection.shortfall, 0),
+        "reasons": dict(sorted(reasons.items())),
     }
     return selection, info
 
@@ -374,6 +369,7 @@ def run_stage(cfg: TrainConfig, stage: StageConfig, start_dir: Path, stage_dir: 
     backend.push_weights(policy.state_dict())
     log = MetricsLog(stage_dir / "metrics.jsonl", resume_step=first if ckpt is not None else None)
     (stage_dir / "config.json").write_text(json.dumps(to_dict(cfg), indent=1, default=str))
+    (stage_dir / "stage.json").write_text(json.dumps({"stage": stage.name, "start_model": str(start_dir)}))
     before = ctx.state.get("eval_before")
     if ckpt is None:
         before = evaluate(ctx, held_out)
