@@ -103,12 +103,14 @@ class DedupConfig:
 
 def _survivor_frame(frame: pl.DataFrame, group: pl.Expr, reason: str) -> pl.DataFrame:
     """Drop every row of a group except the smallest id; `group` null = not in any group."""
-    survivor = pl.col("id").min().over(group)
-    dropped = group.is_not_null() & (pl.col("id") != survivor)
+    frame = frame.with_columns(pl.col("id").rank("ordinal").alias("_rank"))  # unique even if ids repeat
+    rank = pl.col("_rank")
+    survivor = pl.col("id").min().over(group)  # the id of the smallest rank
+    dropped = group.is_not_null() & (rank != rank.min().over(group))
     return frame.with_columns(
         pl.when(dropped).then(pl.lit(reason)).otherwise(None).cast(pl.Utf8).alias(DROP_REASON),
         pl.when(dropped).then(survivor).otherwise(None).cast(pl.Utf8).alias(DROP_MATCH),
-    )
+    ).drop("_rank")
 
 
 @dataclass(frozen=True)

@@ -128,3 +128,13 @@ def test_bundled_problems_every_drop_names_a_kept_survivor() -> None:
     assert result.kept.height + result.dropped.height == problems.height
     assert set(result.dropped["drop_match"]) <= kept
     assert set(result.dropped["drop_reason"]) <= {EXACT, NEAR}
+
+
+def test_repeated_ids_still_leave_one_survivor() -> None:
+    kept, drops = run(frame(["Compute 17 * 23 + 4.", "compute 17*23+4"], ids=["same", "same"]))
+    assert kept == {"same"} and list(drops.values()) == [(EXACT, "same")]
+
+
+def test_empty_frame() -> None:
+    kept, drops = run(frame([], ids=[]))
+    assert kept == set() and drops == {}
