@@ -41,7 +41,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ringdata.curate.decontam import DEFAULT_EVALSETS, DecontamConfig, _label, read_evalset  # noqa: E402
+from ringdata.curate.decontam import DEFAULT_EVALSETS, DecontamConfig, _label  # noqa: E402
 from ringdata.curate.dedup import DedupConfig  # noqa: E402
 from ringdata.records import PROBLEM_SCHEMA  # noqa: E402
 
