@@ -47,10 +47,10 @@ def test_reports_need_the_nonce_on_both_sides():
     def frame(nonce: bytes, body: bytes) -> bytes:
         return FRAME + b" " + nonce + b"\n" + body + b"\n" + FRAME + b" " + nonce + b"\n"
 
-    good = frame(b"abc", b"{'index': 0, 'cases': []}") + frame(b"abc", b"{'index': -1}")
+    good = frame(b"abc", b'{"index": 0, "cases": []}') + frame(b"abc", b'{"index": -1}')
     assert parse_reports(b"noise" + good + b"noise", "abc") == {0: {"index": 0, "cases": []}, -1: {"index": -1}}
     assert parse_reports(good, "xyz") == {}
-    assert parse_reports(FRAME + b" abc\n{'index': 0}", "abc") == {}
+    assert parse_reports(FRAME + b' abc\n{"index": 0}', "abc") == {}
     # only plain data is accepted: an expression is not evaluated
     assert parse_reports(frame(b"abc", b"__import__('os').system('true')"), "abc") == {}
 
@@ -92,3 +92,29 @@ def test_runner_outside_a_sandbox_kills_and_deletes_nothing(tmp_path):
 )
 def test_scrubbing_is_refused_outside_a_sandbox(argv, uid, workdir, allowed):
     assert sandboxed_mode(argv, uid, workdir) is allowed
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": [1, 2.5, None, True, False], "b": {"c": "d"}},
+        'quote " backslash \\ newline \n tab \t nul \x00 bell \x07',
+        "unicode é 漢字 🙂",
+        [0.1, -3, 10**20, 1e-300],
+    ],
+)
+def test_to_json_round_trips(value):
+    import json
+
+    from sandboxes.runner import to_json
+
+    assert json.loads(to_json(value).encode("utf-8", "backslashreplace")) == value
+
+
+def test_to_json_escapes_lone_surrogates():
+    import json
+
+    from sandboxes.runner import to_json
+
+    text = b"\xff bytes".decode("utf-8", "surrogateescape")
+    assert json.loads(to_json(text).encode("utf-8", "backslashreplace")) == text
