@@ -29,6 +29,7 @@ from functools import cached_property
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, Step, StepContext, keep_all
 from ringdata.curate.textnorm import MATCH_TEXT, HashedTokens, with_match_text
@@ -37,7 +38,8 @@ EXACT = "exact_duplicate"
 NEAR = "near_duplicate"
 SIGNATURE = "_minhash"  # working column: Array(UInt32, num_perm)
 BAND_KEYS = "_lsh_bands"  # working column: Array(UInt64, bands), null for rows without shingles
-CANDIDATES = "_near_candidates"  # working column: list of row ids that share a bucket (larger ids)
+CANDIDATES = "_near_candidates"  # working column: `_near_row`s of larger-id rows sharing a bucket
+ROW = "_near_row"  # working column: a row number fixed by MinHashSignatures (survives filtering)
 
 _U32 = np.uint32
 
@@ -172,12 +174,16 @@ class MinHashSignatures:
             parts.append(_signatures(HashedTokens(texts), self.config))
             advance(len(texts))
         sig = np.concatenate(parts) if parts else np.zeros((0, self.config.num_perm), _U32)
-        return keep_all(frame.with_columns(pl.Series(SIGNATURE, sig, dtype=pl.Array(pl.UInt32, self.config.num_perm))))
+        return keep_all(frame.with_columns(
+            pl.Series(SIGNATURE, sig, dtype=pl.Array(pl.UInt32, self.config.num_perm)),
+            pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW),
+        ))  # fmt: skip
 
 
 @dataclass(frozen=True)
 class LSHBuckets:
-    """Add `_near_candidates`: for each row, the larger ids it shares an LSH bucket with."""
+    """Add `_near_candidates`: for each row, the `_near_row` of every row with a larger id that
+    shares an LSH bucket with it (integers, so the next step needs no string joins)."""
 
     config: DedupConfig = DedupConfig()
     name: str = "lsh_buckets"
@@ -197,14 +203,11 @@ class LSHBuckets:
         shared = np.flatnonzero(flat.is_duplicated().to_numpy() & (keys.ravel() != 0))  # hash-based
         table = pl.DataFrame({"row": shared // bands, "key": keys.ravel()[shared]})
         pairs = _bucket_pairs(table, frame["id"], self.config.max_bucket)
-        ids = frame["id"]
-        lists = (
-            pl.DataFrame({"a": pairs["a"], "b": ids.gather(pairs["b"])})
-            .group_by("a")
-            .agg(pl.col("b").sort())
-            .join(pl.DataFrame({"a": np.arange(frame.height)}), on="a", how="right")
-            .sort("a")["b"]
-        )
+        a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+        order = np.argsort(a, kind="stable")
+        offsets = np.r_[0, np.cumsum(np.bincount(a, minlength=frame.height))].astype(np.int64)
+        values = frame[ROW].to_numpy()[b[order]].astype(np.int64)
+        lists = pl.Series(pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(values)))
         advance(frame.height)
         return keep_all(frame.with_columns(lists.alias(CANDIDATES)))
 
@@ -223,6 +226,24 @@ def _bucket_pairs(table: pl.DataFrame, ids: pl.Series, max_bucket: int) -> pl.Da
     pairs = pl.concat([allpairs.select("r", "r_b"), star]).unique()
     order = np.argsort(rank)  # rank -> row
     return pl.DataFrame({"a": order[pairs["r"].to_numpy()], "b": order[pairs["r_b"].to_numpy()]})
+
+
+def _candidate_pairs(frame: pl.DataFrame) -> pl.DataFrame:
+    """(ra, rb): current positions of the candidate pairs, from `_near_candidates` (rows that
+    left the frame since LSHBuckets ran are skipped)."""
+    arrow = frame[CANDIDATES].to_arrow()
+    if hasattr(arrow, "combine_chunks"):
+        arrow = arrow.combine_chunks()
+    offsets = np.asarray(arrow.offsets, dtype=np.int64)
+    values = arrow.values.to_numpy(zero_copy_only=False)[offsets[0] : offsets[-1]]
+    rows = frame[ROW].to_numpy()
+    size = int(max(rows.max(initial=-1), values.max(initial=-1))) + 1
+    position = np.full(size, -1, dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    ra = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(offsets))
+    rb = position[values] if len(values) else values.astype(np.int64)
+    keep = rb >= 0
+    return pl.DataFrame({"ra": ra[keep], "rb": rb[keep]}, schema={"ra": pl.Int64, "rb": pl.Int64})
 
 
 def _components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -255,16 +276,9 @@ class NearDupClusters:
     def __call__(self, frame: pl.DataFrame, ctx: StepContext) -> pl.DataFrame:
         advance = ctx.task(self.name, frame.height)
         frame = with_match_text(frame)
-        rows = frame.select(pl.col("id"), pl.int_range(pl.len(), dtype=pl.Int64).alias("row"))
-        pairs = (
-            frame.select(pl.col("id").alias("a"), pl.col(CANDIDATES).alias("b"))
-            .explode("b")
-            .drop_nulls()
-            .join(rows.rename({"id": "a", "row": "ra"}), on="a")
-            .join(rows.rename({"id": "b", "row": "rb"}), on="b")
-        )
-        survivor = np.full(frame.height, None, dtype=object)
-        accepted = self._accepted(frame, pairs) if pairs.height else pairs.select("ra", "rb")
+        pairs = _candidate_pairs(frame)
+        survivor = np.full(frame.height, -1, dtype=np.int64)  # row of each dropped row's survivor
+        accepted = self._accepted(frame, pairs) if pairs.height else pairs
         if accepted.height:
             rank = frame["id"].rank("ordinal").cast(pl.Int64).to_numpy() - 1
             nodes = np.unique(np.r_[accepted["ra"].to_numpy(), accepted["rb"].to_numpy()])
@@ -273,11 +287,12 @@ class NearDupClusters:
             local[nodes] = np.arange(len(nodes))
             labels = _components(len(nodes), local[accepted["ra"].to_numpy()], local[accepted["rb"].to_numpy()])
             moved = labels != np.arange(len(nodes))
-            ids = frame["id"].to_numpy()
-            survivor[nodes[moved]] = ids[nodes[labels[moved]]]
-        match = pl.Series(DROP_MATCH, survivor.tolist(), dtype=pl.Utf8)
+            survivor[nodes[moved]] = nodes[labels[moved]]
+        dropped = pl.Series(survivor >= 0)
+        match = frame["id"].gather(np.maximum(survivor, 0))
+        match = pl.select(pl.when(dropped).then(match)).to_series().alias(DROP_MATCH)
         advance(frame.height)
-        frame = frame.drop(SIGNATURE, CANDIDATES, strict=False)  # done with them: free the memory
+        frame = frame.drop(SIGNATURE, CANDIDATES, ROW, strict=False)  # done with them: free the memory
         return frame.with_columns(
             pl.when(match.is_not_null()).then(pl.lit(NEAR)).otherwise(None).cast(pl.Utf8).alias(DROP_REASON),
             match,

@@ -138,3 +138,18 @@ def test_repeated_ids_still_leave_one_survivor() -> None:
 def test_empty_frame() -> None:
     kept, drops = run(frame([], ids=[]))
     assert kept == set() and drops == {}
+
+
+def test_rows_removed_between_near_dedup_passes_are_skipped() -> None:
+    """A step placed between LSHBuckets and NearDupClusters may drop rows; their pairs go."""
+    from ringdata.curate.base import StepContext
+    from ringdata.curate.dedup import LSHBuckets, MinHashSignatures, NearDupClusters
+
+    a = text(31)
+    f = frame([a, edit(a, [59]), edit(a, [58]), text(32)])
+    ctx, config = StepContext(), DedupConfig()
+    f = MinHashSignatures(config)(f, ctx).drop("drop_reason", "drop_match")
+    f = LSHBuckets(config)(f, ctx).drop("drop_reason", "drop_match")
+    f = f.filter(pl.col("id") != "p000")  # the would-be survivor leaves early
+    out = NearDupClusters(config)(f, ctx)
+    assert dict(zip(out["id"], out["drop_match"])) == {"p001": None, "p002": "p001", "p003": None}
