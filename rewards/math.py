@@ -11,7 +11,9 @@ Equivalence (`check`), gold first, through math-verify with these normalisations
   `1\\ 000`; `\\dfrac`/`\\tfrac`; `1.2e-3` and `1.2 \\cdot 10^{-3}` as `1.2\\times10^{-3}`.
 - units: a trailing `\\text{cm}`, `\\mbox{...}`, `\\mathrm{...}` or plain word after a number is
   dropped when the gold carries no text; a leading `\\$` too. Degrees (`^\\circ`) are optional.
-- percentages (math-verify's rule, kept): `50\\%` matches gold `50` and gold `0.5` and `50\\%`.
+- percentages: when the gold is a percentage (`28\\%`) the numbers are compared and the sign is
+  optional (`28`, `28\\%`, `28 percent` match; `0.28` does not); when the gold has no sign,
+  `50\\%` matches gold `50` and gold `0.5`.
 - equations: `x = 3` matches gold `3` and the reverse (math-verify takes the right-hand side).
 - order: tuples `(a, b)`, intervals and matrices are ordered; sets `\\{a, b\\}` and bare lists
   `a, b` are not. `(1, 2)` as gold is read as an open interval and matches the tuple only when
@@ -151,6 +153,8 @@ def normalize(answer: str, *, response_side: bool = False) -> str:
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\displaystyle", "")
     s = s.replace("\\left", "").replace("\\right", "").replace("\\!", "")
     s = re.sub(r"\\(?:text|mbox)\s*\{\s*\}", "", s)
+    s = re.sub(r"\\(?:mathrm|text|operatorname)\s*\{\s*e\s*\}", "e", s)  # Euler's e: math-verify stops at \mathrm{e}
+    s = re.sub(r"\*\*|__", "", s)  # markdown bold around the answer
     s = _THIN_GROUP.sub("", s)
     if _GROUPED.match(s):
         s = s.replace(",", "")
@@ -159,6 +163,7 @@ def normalize(answer: str, *, response_side: bool = False) -> str:
         s = f"{sci.group(1)}\\times10^{{{sci.group(2)}}}"
     s = _SCI_TIMES.sub(lambda m: f"{m.group(1)}\\times10^{{{m.group(2).strip('{}')}}}", s)
     if response_side:
+        s = re.sub(r"\s*(?:percent(?:age)?|pct)\.?$", "\\%", s)
         s = re.sub(r"^\\\$\s*|^\$\s*", "", s)
         s = re.sub(r"\\%$", "\\%", s)
         trail = _TRAIL_TEXT.match(s)
@@ -242,7 +247,11 @@ def check(gold: str, response: str, config: MathConfig = MathConfig()) -> tuple[
         return Reason.NO_ANSWER.value, None, how
     if len(extracted) > config.max_answer_chars:
         return Reason.WRONG_ANSWER.value, extracted[:200], f"answer longer than {config.max_answer_chars} chars"
-    g, p = normalize(gold), normalize(extracted, response_side=not _is_text(gold))
+    g = normalize(gold)
+    plain_gold = not re.search(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", "", g))  # no variables, i, or words
+    p = normalize(extracted, response_side=plain_gold)
+    if re.search(r"\\?%$", g):  # a percentage gold: compare the numbers, the sign is optional
+        g, p = re.sub(r"\s*\\?%$", "", g), re.sub(r"\s*\\?%$", "", p)
     if _text_key(g) == _text_key(p) and _text_key(g):
         return Reason.CORRECT.value, extracted, f"{how}; same text"
     gold_parsed, pred_parsed = _parse(g), _parse(p)
@@ -250,6 +259,10 @@ def check(gold: str, response: str, config: MathConfig = MathConfig()) -> tuple[
         return Reason.WRONG_ANSWER.value, extracted, f"{how}; the answer does not parse"
     if _verify(gold_parsed, pred_parsed, config):
         return Reason.CORRECT.value, extracted, how
+    if re.search(r"\\?%$", p):  # 50\% for a plain gold: 50 (as written) or 0.5 (as a fraction)
+        bare = _parse(re.sub(r"\s*\\?%$", "", p))
+        if bare and _verify(gold_parsed, bare, config):
+            return Reason.CORRECT.value, extracted, f"{how}; percent sign dropped"
     return Reason.WRONG_ANSWER.value, extracted, f"{how}; {pred_parsed[-1]!s:.60} != {gold_parsed[-1]!s:.60}"
 
 

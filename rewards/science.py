@@ -102,7 +102,13 @@ def extract_letter(response: str, choices: tuple[str, ...] | list[str], config: 
         letters, hedged = _letters_in(section[last_phrase.start(1) - 1 if section[last_phrase.start(1) - 1] == "(" else last_phrase.start(1):])
         if hedged:
             return ",".join(letters), "answer phrase"
-        return last_phrase.group(1).upper(), "answer phrase"
+        letter = last_phrase.group(1).upper()
+        if letter not in LETTERS[: len(choices)]:  # "the answer is: I only" names an option's text
+            answer, _ = extract_answer(section)
+            by_text = _by_text(answer, choices) if answer else None
+            if by_text:
+                return by_text, "answer is option text"
+        return letter, "answer phrase"
     lines = [ln for ln in section.strip().splitlines() if ln.strip()]
     if lines:
         lone = _LONE.match(lines[-1].strip())
@@ -119,12 +125,13 @@ def extract_letter(response: str, choices: tuple[str, ...] | list[str], config: 
 
 
 def _by_text(answer: str, choices: tuple[str, ...] | list[str]) -> str | None:
-    key = _plain(answer)
-    key = re.sub(r"^\(?[a-j]\)?[.:)]?\s+", "", key) if len(key) > 3 else key
-    if not key:
-        return None
-    hits = [LETTERS[i] for i, c in enumerate(choices[: len(LETTERS)]) if _plain(str(c)) == key]
-    return hits[0] if len(hits) == 1 else None
+    plain = _plain(answer)
+    texts = [_plain(str(c)) for c in choices[: len(LETTERS)]]
+    for key in (plain, re.sub(r"^(?:\([a-j]\)|[a-j][.:)])\s+", "", plain)):  # "(C) text" / "C. text"
+        hits = [LETTERS[i] for i, t in enumerate(texts) if key and t == key]
+        if len(hits) == 1:
+            return hits[0]
+    return None
 
 
 def check_choice(gold: str, choices: tuple[str, ...] | list[str], response: str, config: ScienceConfig) -> tuple[str, str | None, str]:
