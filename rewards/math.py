@@ -232,9 +232,22 @@ def gold_check(gold: str, config: MathConfig = MathConfig()) -> bool:
     """Whether a gold answer parses (worker side of `gold_is_parsable`)."""
     if not gold or not gold.strip() or len(gold) > config.max_gold_chars:
         return False
+    if not _balanced(gold):  # math-verify reads "\\frac{" leniently as something: the gold is cut off
+        return False
     if _is_text(gold):
         return True
     return bool(_parse(normalize(gold)))
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for i, c in enumerate(text):
+        if c in "{}" and i and text[i - 1] == "\\":
+            continue
+        depth += 1 if c == "{" else -1 if c == "}" else 0
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def check(gold: str, response: str, config: MathConfig = MathConfig()) -> tuple[str, str | None, str]:

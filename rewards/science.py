@@ -204,6 +204,7 @@ def unit_expression(latex: str) -> str:
     s = re.sub(r"\s*([*/])\s*", r"\1", s.strip())
     s = re.sub(r"\*\*\((-?\d+)\)", r"**\1", s)
     s = re.sub(r"\s+", "*", s)
+    s = re.sub(r"(?<![A-Za-z])u\*(?=[A-Za-z])", "u", s)  # "\\mu \\mathrm{C}" is microcoulomb, not atomic mass units
     s = re.sub(r"\bdegree\*C\b|\bdegree\*\(C\)", "degC", s)
     return s.strip("*.")
 

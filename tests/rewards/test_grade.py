@@ -1,0 +1,164 @@
+"""rewards/grade.py and rewards/pool.py: dispatch, bounded time, kill-and-replace, threads, leaks."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from rewards import GradeConfig, Grader, Reason, grade
+from rewards.grade import pass_at_k, read_responses
+from rewards.pool import PoolConfig, VerifierPool, VerifierTimeout, WorkerDied, wait_gone
+from ringdata.records import Problem
+
+MATH = Problem(id="m", domain="math", source="t", question="q", answer="5")
+
+
+def _sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def _crash() -> None:
+    import os
+
+    os._exit(3)
+
+
+def _raise() -> None:
+    raise ValueError("boom")
+
+
+def test_timeout_kills_and_replaces_the_worker_and_the_pool_keeps_working():
+    with VerifierPool(PoolConfig(workers=1, timeout_s=0.5, preload=())) as pool:
+        before = pool.pids()
+        with pytest.raises(VerifierTimeout):
+            pool.call(_sleep, 30)
+        assert wait_gone(before) == [], "the timed-out worker is still alive"
+        assert pool.replaced == 1 and pool.pids() != before
+        assert pool.call(_sleep, 0.01) == 0.01
+
+
+def test_a_dying_worker_is_replaced():
+    with VerifierPool(PoolConfig(workers=1, preload=())) as pool:
+        with pytest.raises(WorkerDied):
+            pool.call(_crash)
+        assert pool.call(_sleep, 0) == 0
+
+
+def test_a_raising_function_keeps_its_worker():
+    with VerifierPool(PoolConfig(workers=1, preload=())) as pool:
+        pid = pool.pids()
+        with pytest.raises(RuntimeError, match="ValueError: boom"):
+            pool.call(_raise)
+        assert pool.pids() == pid and pool.replaced == 0
+
+
+def test_no_worker_outlives_close():
+    pool = VerifierPool(PoolConfig(workers=2, timeout_s=0.3, preload=()))
+    with pytest.raises(VerifierTimeout):
+        pool.call(_sleep, 10)
+    pids = pool.pids()
+    pool.close()
+    assert len(pids) == 2 and wait_gone(pids) == []
+
+
+def test_calls_from_many_threads_run_in_parallel():
+    with VerifierPool(PoolConfig(workers=2, preload=())) as pool:
+        pool.call(_sleep, 0)  # both workers started
+        pool.call(_sleep, 0)
+        start = time.monotonic()
+        threads = [threading.Thread(target=pool.call, args=(_sleep, 0.5)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert time.monotonic() - start < 0.95
+
+
+def test_grading_from_a_non_main_thread_works(grader):
+    out: list = []
+    thread = threading.Thread(target=lambda: out.append(grader.grade(MATH, "\\boxed{5}")))
+    thread.start()
+    thread.join(30)
+    assert out and out[0].correct
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        "\\boxed{2^{2^{2^{100}}}}",
+        "\\boxed{10^{10^{10^{10}}}!}",
+        "x" * 1_000_000 + " \\boxed{4}",
+        "\\boxed{" + "{" * 8_000 + "1" + "}" * 8_000 + "}",
+        "\\boxed{" + "(" * 5_000 + "1" + ")" * 5_000 + "}",
+        "\\boxed{\\frac{1}{0}}",
+        "\\boxed{" + "\\frac{1}{" * 300 + "2" + "}" * 300 + "}",
+    ],
+    ids=["power-tower", "factorial-tower", "1MB", "nested-braces", "nested-parens", "div-by-zero", "nested-fracs"],
+)
+def test_pathological_responses_finish_within_the_bound(response):
+    timeout = 3.0
+    with Grader(GradeConfig(workers=1, timeout_s=timeout)) as g:
+        g.grade(MATH, "\\boxed{5}")  # worker started outside the measured call
+        start = time.monotonic()
+        verdict = g.grade(MATH, response)
+        elapsed = time.monotonic() - start
+        assert verdict.reason in (Reason.TIMEOUT, Reason.WRONG_ANSWER), verdict
+        assert elapsed < timeout + 2.0, f"took {elapsed:.1f} s"
+        assert g.grade(MATH, "\\boxed{5}").correct  # the grader still works afterwards
+
+
+@pytest.mark.parametrize(
+    "problem,response,reason",
+    [
+        (MATH, "", Reason.EMPTY_RESPONSE),
+        (MATH, None, Reason.EMPTY_RESPONSE),
+        (MATH, "   \n", Reason.EMPTY_RESPONSE),
+        (Problem(id="x", domain="math", source="t", question="q", answer=None), "\\boxed{1}", Reason.UNPARSABLE_GOLD),
+        (Problem(id="s", domain="science", source="t", question="q", answer="B", choices=("x", "y")), "Answer: B", Reason.CORRECT),
+        (Problem(id="n", domain="science", source="t", question="q", answer="3.2", metadata={"unit": "m/s"}), "\\boxed{11.52 km/h}", Reason.CORRECT),
+        (Problem(id="e", domain="science", source="t", question="q", answer="\\frac{1}{2}"), "\\boxed{0.5}", Reason.CORRECT),
+    ],
+)
+def test_dispatch_by_domain(grader, problem, response, reason):
+    assert grader.grade(problem, response).reason is reason
+
+
+def test_module_level_grade_returns_a_verdict():
+    verdict = grade(MATH, "The final answer is $5$.")
+    assert verdict.correct and verdict.reward == 1.0 and verdict.extracted == "5"
+
+
+def test_code_rows_without_a_sandbox_get_sandbox_error_not_a_crash():
+    code = Problem(id="c", domain="code", source="t", question="q", tests=None)
+    with Grader(GradeConfig(sandbox="no-such-sandbox")) as g:
+        verdict = g.grade(code, "```python\nprint(1)\n```")
+    assert verdict.reason in (Reason.SANDBOX_ERROR, Reason.UNPARSABLE_GOLD)
+
+
+@pytest.mark.parametrize("n,c,k,expected", [(4, 1, 1, 0.25), (4, 1, 2, 0.5), (4, 0, 3, 0.0), (4, 4, 4, 1.0), (10, 3, 5, 1 - 21 / 252)])
+def test_pass_at_k_is_the_unbiased_estimator(n, c, k, expected):
+    assert pass_at_k(n, c, k) == pytest.approx(expected)
+
+
+def test_read_responses_counts_every_bad_row(tmp_path):
+    path = tmp_path / "r.jsonl"
+    lines = [
+        json.dumps({"problem_id": "a", "response": "x"}),
+        json.dumps({"problem_id": "a", "response": "y"}),  # sample 1 assigned
+        json.dumps({"problem_id": "a", "sample": 1, "response": "z"}),  # repeated sample
+        json.dumps({"problem_id": "zzz", "response": "x"}),  # unknown id
+        "{not json",
+        json.dumps({"response": "x"}),  # no problem_id
+        json.dumps({"problem_id": "a", "response": 3}),  # not a string
+        json.dumps({"problem_id": "a", "sample": -1, "response": "x"}),
+        json.dumps({"problem_id": "a", "response": None}),  # graded as an empty response
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    got = read_responses(path, {"a"})
+    assert [(p, s) for p, s, _ in got.rows] == [("a", 0), ("a", 1), ("a", 2)]
+    assert [r.line for r in got.rejected] == [3, 4, 5, 6, 7, 8]
+    assert len(got.rows) + len(got.rejected) == len(lines)
