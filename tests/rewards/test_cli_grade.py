@@ -1,0 +1,111 @@
+"""`ringdata grade` through the real entry point: outputs, pass rates, counted bad rows, one-line
+errors, and the bundled demo (curate's bundled output + data/demo/responses.jsonl)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from ringdata.cli.main import main
+from ringdata.records import Problem, problems_to_table
+from tests.conftest import DATA, ROOT
+
+PROBLEMS = [
+    Problem(id="m1", domain="math", source="t", question="What is 2+3?", answer="5"),
+    Problem(id="m2", domain="math", source="t", question="Half of one?", answer="\\frac{1}{2}"),
+    Problem(id="s1", domain="science", source="t", question="Pick", answer="B", choices=("x", "y", "z")),
+    Problem(id="s2", domain="science", source="t", question="Speed?", answer="3.2", metadata={"unit": "m/s"}),
+]
+RESPONSES = [
+    {"problem_id": "m1", "response": "\\boxed{5}"},
+    {"problem_id": "m1", "response": "\\boxed{6}"},
+    {"problem_id": "m2", "sample": 0, "response": "The final answer is $0.5$."},
+    {"problem_id": "m2", "sample": 1, "response": ""},
+    {"problem_id": "s1", "response": "Answer: (B)"},
+    {"problem_id": "s2", "response": "\\boxed{11.52 km/h}"},
+    {"problem_id": "nope", "response": "\\boxed{5}"},
+]
+
+
+def run_cli(monkeypatch, capsys, *args):
+    monkeypatch.setattr(sys, "argv", ["ringdata", *map(str, args)])
+    monkeypatch.delenv("RINGDATA_DEBUG", raising=False)
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    problems = tmp_path / "problems.parquet"
+    pq.write_table(problems_to_table(PROBLEMS), problems)
+    responses = tmp_path / "responses.jsonl"
+    responses.write_text("".join(json.dumps(r) + "\n" for r in RESPONSES) + "{broken\n")
+    return problems, responses
+
+
+def test_grade_writes_verdicts_pass_rates_and_rejected_rows(monkeypatch, capsys, tmp_path, inputs):
+    problems, responses = inputs
+    out = tmp_path / "g" / "grades.parquet"
+    code, stdout, err = run_cli(monkeypatch, capsys, "grade", "--problems", problems, "--responses", responses,
+                                "--out", out, "--workers", "2")
+    assert code == 0, err
+    grades = pl.read_parquet(out)
+    assert set(grades.columns) >= {"problem_id", "sample", "reward", "correct", "reason", "extracted", "seconds", "detail", "pass_fraction"}
+    got = {(r["problem_id"], r["sample"]): r["reason"] for r in grades.iter_rows(named=True)}
+    assert got == {("m1", 0): "correct", ("m1", 1): "wrong_answer", ("m2", 0): "correct", ("m2", 1): "empty_response",
+                   ("s1", 0): "correct", ("s2", 0): "correct"}
+    rates = {r["problem_id"]: (r["pass_rate"], r["n_samples"]) for r in pl.read_parquet(tmp_path / "g" / "grades.pass_rates.parquet").iter_rows(named=True)}
+    assert rates == {"m1": (0.5, 2), "m2": (0.5, 2), "s1": (1.0, 1), "s2": (1.0, 1)}
+    rejected = [json.loads(l) for l in (tmp_path / "g" / "grades.rejected.jsonl").read_text().splitlines()]
+    assert [r["why"] for r in rejected][0] == "unknown problem_id" and rejected[1]["why"].startswith("not JSON")
+    assert "pass@1" in stdout and "unknown problem_id" in stdout and "empty_response" in stdout
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--responses", "{tmp}/missing.jsonl"], "no such responses file"),
+        (["--sandbox", "vm"], "--sandbox"),
+        (["--workers", "0"], "--workers"),
+    ],
+)
+def test_bad_options_are_one_line_errors(monkeypatch, capsys, tmp_path, inputs, args, message):
+    problems, responses = inputs
+    base = {"--problems": str(problems), "--responses": str(responses), "--out": str(tmp_path / "o.parquet")}
+    extra = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    for key in extra[::2]:
+        base.pop(key, None)
+    argv = [x for kv in base.items() for x in kv] + extra
+    code, _, err = run_cli(monkeypatch, capsys, "grade", *argv)
+    assert code == 1 and message in err and "Traceback" not in err
+
+
+def test_bundled_demo_grades_every_row(monkeypatch, capsys, tmp_path):
+    """The README's demo: curate the bundled problems, grade the bundled responses."""
+    curated = tmp_path / "curated"
+    code, _, err = run_cli(monkeypatch, capsys, "curate", DATA / "problems", "--out", curated)
+    assert code == 0, err
+    responses = ROOT / "data" / "demo" / "responses.jsonl"
+    out = tmp_path / "grades.parquet"
+    code, stdout, err = run_cli(monkeypatch, capsys, "grade", "--problems", curated / "problems.parquet",
+                                "--responses", responses, "--out", out, "--workers", "2", "--sandbox", "auto")
+    assert code == 0, err
+    lines = [l for l in responses.read_text().splitlines() if l.strip()]
+    grades = pl.read_parquet(out)
+    rejected = (tmp_path / "grades.rejected.jsonl").read_text().splitlines()
+    assert grades.height + len(rejected) == len(lines), "a demo row was silently dropped"
+    reasons = set(grades["reason"])
+    assert {"correct", "wrong_answer", "empty_response", "no_answer"} <= reasons
+    assert set(grades["domain"]) == {"math", "science", "code"}
+    assert len(rejected) >= 3
+    code_reasons = set(grades.filter(pl.col("domain") == "code")["reason"])
+    assert {"correct", "wrong_answer"} <= code_reasons, f"code rows were not run in a sandbox: {code_reasons}"
