@@ -400,17 +400,20 @@ def save_final(policy, tokenizer, stage_dir: Path) -> Path:
     return final
 
 
-def run(cfg: TrainConfig, plan: Sequence[StageConfig], run_dir: Path, *, backend_factory=None, resume: bool = False,
+def run(cfg: TrainConfig, plan: Sequence[StageConfig], run_dir: Path, *, backend=None, resume: bool = False,
         on_step: Callable[[dict], None] | None = None, on_stage: Callable[[StageConfig], None] | None = None) -> list[StageResult]:
     """Run the stages in order, each from the previous one's final weights. With `resume`, a
     finished stage (its final dir is complete) is skipped and an unfinished one continues from its
-    newest checkpoint. One rollout backend serves every stage (weights are pushed at each start)."""
+    newest checkpoint. One rollout backend serves every stage (each stage pushes its starting
+    weights); pass `backend` to share an open one (it is then not closed here)."""
     from train.rollout import make_backend
 
     run_dir = Path(run_dir)
     start = resolve_model(cfg.model)
-    factory = backend_factory or (lambda d: make_backend(cfg.backend, d, max_model_len=cfg.max_model_len, seed=cfg.seed))
-    backend, rewarder = factory(start), Rewarder(cfg.code_sandbox)
+    owned = backend is None
+    if owned:
+        backend = make_backend(cfg.backend, start, max_model_len=cfg.max_model_len, seed=cfg.seed)
+    rewarder = Rewarder(cfg.code_sandbox)
     results = []
     try:
         for stage in plan:
@@ -423,7 +426,8 @@ def run(cfg: TrainConfig, plan: Sequence[StageConfig], run_dir: Path, *, backend
                 results.append(run_stage(cfg, stage, start, stage_dir, backend, rewarder, resume=resume, on_step=on_step))
             start = results[-1].final_dir
     finally:
-        backend.close()
+        if owned:
+            backend.close()
         rewarder.close()
     return results
 

@@ -26,6 +26,14 @@ def train(
     from train.loop import run
 
     cfg = with_overrides(load_config(config), steps=steps, seed=seed, loss=loss, backend=backend)
+    if cfg.model == "tiny":  # the demo model lives in a cache the CLI (not the library) may relocate
+        import os
+        from dataclasses import replace
+
+        from train.tiny import tiny_model_dir
+
+        with Console(stderr=True).status("building the tiny demo model (first use only, a few minutes)"):
+            cfg = replace(cfg, model=str(tiny_model_dir(Path(os.environ.get("RINGDATA_CACHE", "~/.cache/ringdata")))))
     plan = cfg.plan(stage)
     console = Console()
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),

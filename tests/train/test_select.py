@@ -9,7 +9,7 @@ import torch
 
 from train.loop import Rewarder
 from train.select import CheckpointScore, SelectConfig, choose, response_entropy, select_checkpoint
-from train.tiny import TinyConfig, build_model, build_tokenizer, tiny_model_dir
+from train.tiny import TinyConfig, build_model, build_tokenizer
 from train.toy import math_problems
 
 BAND = (0.3, 0.5)
@@ -56,13 +56,13 @@ def test_response_entropy_matches_a_manual_forward():
     assert count == 5 and total == pytest.approx(want, rel=1e-5)
 
 
-def test_fitted_checkpoint_beats_an_unfitted_one(tmp_path):
+def test_fitted_checkpoint_beats_an_unfitted_one(tmp_path, tiny_dir):
     # a random-init copy of the tiny model: near-uniform next-token distribution, no reward
     tok = build_tokenizer()
     raw = tmp_path / "random-init"
     build_model(tok, TinyConfig(), seed=0).save_pretrained(raw)
     tok.save_pretrained(raw)
-    fitted = tiny_model_dir()
+    fitted = tiny_dir
     probe = math_problems(16, seed=0)
     cfg = SelectConfig(band=(0.0, 1.5), samples=2, max_tokens=16, backend="hf")
     choice = select_checkpoint([raw, fitted], probe, Rewarder("local"), cfg)
