@@ -228,6 +228,25 @@ def _verify(gold: list, pred: list, config: MathConfig) -> bool:
     return bool(ok) and not _exactly_different(gold, pred)
 
 
+_PLAIN_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+def _plain_numbers_equal(gold: str, pred: str, config: MathConfig) -> bool | None:
+    """Equality of two plain decimal numbers, as math-verify would decide it (exact, or equal after
+    rounding to `float_rounding` decimals when either is written with decimals); None when either
+    is not a plain number."""
+    if not (_PLAIN_NUMBER.fullmatch(gold) and _PLAIN_NUMBER.fullmatch(pred)):
+        return None
+    from decimal import Decimal
+
+    a, b = Decimal(gold), Decimal(pred)
+    if a == b:
+        return True
+    if "." not in gold and "." not in pred:
+        return False
+    return round(a, config.float_rounding) == round(b, config.float_rounding)
+
+
 def gold_check(gold: str, config: MathConfig = MathConfig()) -> bool:
     """Whether a gold answer parses (worker side of `gold_is_parsable`)."""
     if not gold or not gold.strip() or len(gold) > config.max_gold_chars:
@@ -267,6 +286,9 @@ def check(gold: str, response: str, config: MathConfig = MathConfig()) -> tuple[
         g, p = re.sub(r"\s*\\?%$", "", g), re.sub(r"\s*\\?%$", "", p)
     if _text_key(g) == _text_key(p) and _text_key(g):
         return Reason.CORRECT.value, extracted, f"{how}; same text"
+    fast = _plain_numbers_equal(g, p, config)
+    if fast is not None:  # both plain decimals: no LaTeX parser needed (most GSM8K/AIME answers)
+        return (Reason.CORRECT.value if fast else Reason.WRONG_ANSWER.value), extracted, f"{how}; {p} {'=' if fast else '!='} {g}"
     gold_parsed, pred_parsed = _parse(g), _parse(p)
     if not pred_parsed:
         return Reason.WRONG_ANSWER.value, extracted, f"{how}; the answer does not parse"
