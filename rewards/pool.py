@@ -36,6 +36,7 @@ import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, Callable
 
 __all__ = ["PoolConfig", "VerifierPool", "VerifierTimeout", "WorkerDied"]
@@ -92,13 +93,16 @@ def _worker_main(conn: Connection, preload: tuple[str, ...], memory_mb: int | No
 
 
 class _Worker:
-    """One worker: `python -m rewards.pool` over a socket pair. A plain subprocess rather than
+    """One worker: a `python -c` child speaking over a socket pair. A plain subprocess rather than
     multiprocessing's spawn, which re-imports the caller's `__main__` (a script without an
     `if __name__ == "__main__"` guard would start itself again)."""
 
     def __init__(self, cfg: PoolConfig) -> None:
         parent, child = socket.socketpair()
-        cmd = [sys.executable, "-m", "rewards.pool", str(child.fileno()), str(cfg.memory_mb or 0), ",".join(cfg.preload)]
+        # the package's own root goes first on the worker's path: the caller may have found
+        # `rewards` through a sys.path entry (pytest's rootdir, a notebook) that a child lacks
+        boot = f"import sys; sys.path.insert(0, {_ROOT!r}); from rewards.pool import _cli; _cli()"
+        cmd = [sys.executable, "-c", boot, str(child.fileno()), str(cfg.memory_mb or 0), ",".join(cfg.preload)]
         self.process = subprocess.Popen(cmd, pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, close_fds=True)
         child.close()
         self.conn = Connection(parent.detach())
@@ -237,5 +241,9 @@ def _alive(pid: int) -> bool:
         return False
 
 
-if __name__ == "__main__":  # a worker: python -m rewards.pool FD MEMORY_MB PRELOAD,...
+_ROOT = str(Path(__file__).resolve().parents[1])
+
+
+def _cli() -> None:
+    """A worker's entry: argv is FD MEMORY_MB PRELOAD,..."""
     _worker_main(Connection(int(sys.argv[1])), tuple(m for m in sys.argv[3].split(",") if m), int(sys.argv[2]) or None)
