@@ -29,14 +29,14 @@ fi
 
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"
-  nohup dockerd --iptables=false --ip-masq=false --bridge=none --storage-driver=overlay2 \
+  # setsid: the engine must outlive the shell that started it (CI steps, tool shells).
+  setsid nohup dockerd --iptables=false --ip-masq=false --bridge=none --storage-driver=overlay2 \
     >/var/log/ringdata-dockerd.log 2>&1 &
   for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
   docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/ringdata-dockerd.log" >&2; exit 1; }
 fi
 
-if ! docker image inspect ringdata-sandbox >/dev/null 2>&1; then
-  log "building the sandbox image (debootstrap, ~1 min)"
-  ringdata sandbox build
-fi
+# Builds the image when it is missing or older than its recipe (the image carries a recipe label);
+# a no-op in well under a second otherwise.
+ringdata sandbox build
 log "ready"

@@ -41,7 +41,10 @@ app.command("select-checkpoint", no_args_is_help=True)(select_checkpoint.select_
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # Without standalone mode, click returns a command's `typer.Exit(code)` instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except RingdataError as exc:
         if os.environ.get("RINGDATA_DEBUG"):
             raise
