@@ -17,7 +17,6 @@ from __future__ import annotations
 import atexit
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -90,8 +89,9 @@ class Grader:
     def grade_many_timed(
         self, items: list[tuple[Problem, str]], on_done: Callable[[int], None] | None = None
     ) -> list[tuple[Verdict, float]]:
-        """(verdict, seconds) in input order. Code responses are graded as one sandbox batch
-        while math and science run in the pool; a code row's seconds is the batch's mean."""
+        """(verdict, seconds) in input order. Math and science run in the pool (seconds: the
+        verification's time in its worker); code responses are graded as one sandbox batch
+        meanwhile (seconds: the batch's mean per response)."""
         results: list[tuple[Verdict, float] | None] = [None] * len(items)
         code_idx = [i for i, (p, r) in enumerate(items) if p.domain == "code" and _has_text(r)]
         code_set = set(code_idx)
@@ -102,45 +102,33 @@ class Grader:
             code_thread = threading.Thread(target=self._grade_code, args=(items, code_idx, results, done), daemon=True)
             code_thread.start()
 
-        def one(i: int) -> None:
-            start = time.perf_counter()
-            verdict = self._grade_one(*items[i])
-            results[i] = (verdict, time.perf_counter() - start)
-            done(1)
-
-        if other_idx:
-            workers = max(1, self.config.workers)
-            if workers == 1 or len(other_idx) == 1:
-                for i in other_idx:
-                    one(i)
+        pooled = []
+        for i in other_idx:
+            early = self._precheck(*items[i])
+            if early is not None:
+                results[i] = (early, 0.0)
+                done(1)
             else:
-                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ringdata-grade") as ex:
-                    list(ex.map(one, other_idx))
+                pooled.append(i)
+        if pooled:
+            args = [self._args(*items[i]) for i in pooled]
+            for i, outcome in zip(pooled, self.pool.map(check_in_worker, args, on_done=done)):
+                results[i] = (_verdict(outcome), outcome.seconds)
         if code_thread is not None:
             code_thread.join()
         return results  # type: ignore[return-value]
 
-    def _grade_one(self, problem: Problem, response: Any) -> Verdict:
+    def _precheck(self, problem: Problem, response: Any) -> Verdict | None:
+        """The verdict that needs no verifier: an empty response, a domain we cannot grade."""
         if not _has_text(response):
             return Verdict.wrong(Reason.EMPTY_RESPONSE, pass_fraction=0.0 if problem.domain == "code" else None)
         if problem.domain not in ("math", "science"):
             return Verdict.wrong(Reason.UNPARSABLE_GOLD, detail=f"unknown domain {problem.domain!r}")
-        from rewards.pool import VerifierTimeout, WorkerDied
+        return None
 
-        args = (problem.domain, problem.answer, problem.choices, _unit(problem), response,
+    def _args(self, problem: Problem, response: str) -> tuple:
+        return (problem.domain, problem.answer, problem.choices, _unit(problem), response,
                 self.config.math, self.config.science)
-        try:
-            reason, extracted, detail = self.pool.call(check_in_worker, *args)
-        except VerifierTimeout as exc:
-            return Verdict.wrong(Reason.TIMEOUT, detail=str(exc))
-        except WorkerDied as exc:
-            return Verdict.wrong(Reason.TIMEOUT, detail=f"{exc} (likely out of memory)")
-        except RuntimeError as exc:
-            return Verdict.wrong(Reason.WRONG_ANSWER, detail=f"verifier error: {exc}"[:300])
-        reason = Reason(reason)
-        if reason is Reason.CORRECT:
-            return Verdict.right(extracted, detail)
-        return Verdict.wrong(reason, extracted, detail)
 
     def _grade_code(self, items, idx, results, done) -> None:
         start = time.perf_counter()
@@ -177,6 +165,21 @@ class Grader:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _verdict(outcome) -> Verdict:
+    """A pool outcome as a verdict: a timeout or a dead worker is `timeout` (the bound held, the
+    answer is unknown), a verifier exception is `wrong_answer` with the error in the detail."""
+    if outcome.status == "timeout":
+        return Verdict.wrong(Reason.TIMEOUT, detail=outcome.value)
+    if outcome.status == "died":
+        return Verdict.wrong(Reason.TIMEOUT, detail=f"{outcome.value} (likely out of memory)")
+    if outcome.status == "error":
+        return Verdict.wrong(Reason.WRONG_ANSWER, detail=f"verifier error: {outcome.value}"[:300])
+    reason, extracted, detail = outcome.value
+    if reason == Reason.CORRECT.value:
+        return Verdict.right(extracted, detail)
+    return Verdict.wrong(Reason(reason), extracted, detail)
 
 
 def _has_text(response: Any) -> bool:

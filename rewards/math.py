@@ -109,8 +109,8 @@ def _after(anchor: re.Pattern[str], text: str) -> str | None:
         end = rest.find(close, 2)
         return rest[2:end].strip() if end > 0 else None
     if rest.startswith("$"):
-        end = rest.find("$", 1)
-        return rest[1:end].strip() if end > 0 else None
+        inline = re.match(r"\$((?:\\.|[^$\\])*)\$", rest)  # an escaped \$ inside does not close it
+        return inline.group(1).strip() if inline else None
     if rest.startswith("\\("):
         end = rest.find("\\)", 2)
         return rest[2:end].strip() if end > 0 else None

@@ -39,7 +39,16 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["PoolConfig", "VerifierPool", "VerifierTimeout", "WorkerDied"]
+__all__ = ["Outcome", "PoolConfig", "VerifierPool", "VerifierTimeout", "WorkerDied"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One item's result from `VerifierPool.map`."""
+
+    status: str  # "ok" | "error" (the function raised) | "timeout" | "died"
+    value: Any  # the return value, or a one-line message
+    seconds: float  # time the item took in its worker (the bound, for a timeout)
 
 
 class VerifierTimeout(Exception):
@@ -81,15 +90,17 @@ def _worker_main(conn: Connection, preload: tuple[str, ...], memory_mb: int | No
             return
         if msg is None:
             return
-        fn, args = msg
-        try:
-            result = ("ok", fn(*args))
-        except BaseException as exc:  # noqa: BLE001 - reported to the caller, the worker lives on
-            result = ("error", f"{type(exc).__name__}: {exc}"[:300])
-        try:
-            conn.send(result)
-        except (OSError, ValueError):
-            return
+        fn, batch = msg  # one request carries a batch; one answer goes back per item, as it finishes
+        for args in batch:
+            start = time.perf_counter()
+            try:
+                result = ("ok", fn(*args), time.perf_counter() - start)
+            except BaseException as exc:  # noqa: BLE001 - reported to the caller, the worker lives on
+                result = ("error", f"{type(exc).__name__}: {exc}"[:300], time.perf_counter() - start)
+            try:
+                conn.send(result)
+            except (OSError, ValueError):
+                return
 
 
 class _Worker:
@@ -177,27 +188,72 @@ class VerifierPool:
     def call(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
         """fn(*args) in a worker; raises VerifierTimeout, WorkerDied, or RuntimeError carrying the
         worker's exception text."""
+        outcome = self.map(fn, [args], timeout=timeout)[0]
+        if outcome.status == "ok":
+            return outcome.value
+        raise {"timeout": VerifierTimeout, "died": WorkerDied}.get(outcome.status, RuntimeError)(outcome.value)
+
+    def map(self, fn: Callable[..., Any], arg_list: list[tuple], timeout: float | None = None,
+            on_done: Callable[[int], None] | None = None, chunk: int = 8) -> list["Outcome"]:
+        """fn(*args) for every args, in parallel over the workers, results in order. Items go out
+        in chunks of `chunk` (one message each way per item would make a loaded machine's
+        scheduler, not the verifier, the bottleneck); each item still gets its own bound."""
         if self._closed:
             raise RuntimeError("the verifier pool is closed")
         bound = self.config.timeout_s if timeout is None else timeout
+        results: list[Outcome | None] = [None] * len(arg_list)
+        todo: queue.Queue[list[int]] = queue.Queue()
+        for i in range(0, len(arg_list), chunk):
+            todo.put(list(range(i, min(i + chunk, len(arg_list)))))
+
+        def drain() -> None:
+            while True:
+                try:
+                    indices = todo.get_nowait()
+                except queue.Empty:
+                    return
+                self._run_chunk(fn, arg_list, indices, results, bound, on_done)
+
+        threads = [threading.Thread(target=drain, daemon=True) for _ in range(min(self.config.workers, todo.qsize()))]
+        if len(threads) == 1:
+            drain()
+        else:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        return results  # type: ignore[return-value]
+
+    def _run_chunk(self, fn, arg_list, indices, results, bound, on_done) -> None:
+        """Send a chunk to one worker and collect its answers; a hung or dead item is recorded,
+        its worker replaced, and the rest of the chunk sent to the replacement."""
         worker = self._idle.get()
         try:
-            try:
-                worker.wait_ready(self.config.startup_timeout_s)
-                worker.conn.send((fn, args))
-                if not worker.conn.poll(bound):
+            while indices:
+                try:
+                    worker.wait_ready(self.config.startup_timeout_s)
+                    worker.conn.send((fn, [arg_list[i] for i in indices]))
+                    while indices:
+                        if not worker.conn.poll(bound):
+                            results[indices[0]] = Outcome("timeout", f"verifier did not finish within {bound:g} s", bound)
+                            worker = self._replace(worker)
+                            break
+                        status, value, seconds = worker.conn.recv()
+                        results[indices[0]] = Outcome(status, value, seconds)
+                        indices = indices[1:]
+                        if on_done:
+                            on_done(1)
+                    else:
+                        return
+                except (EOFError, OSError, BrokenPipeError):
+                    code = worker.process.poll()
+                    results[indices[0]] = Outcome("died", f"verifier worker died (exit code {code})", 0.0)
                     worker = self._replace(worker)
-                    raise VerifierTimeout(f"verifier did not finish within {bound:g} s")
-                kind, value = worker.conn.recv()
-            except (EOFError, OSError, BrokenPipeError) as exc:
-                code = worker.process.poll()
-                worker = self._replace(worker)
-                raise WorkerDied(f"verifier worker died (exit code {code})") from exc
+                if on_done:
+                    on_done(1)
+                indices = indices[1:]
         finally:
             self._idle.put(worker)
-        if kind == "error":
-            raise RuntimeError(value)
-        return value
 
     def close(self) -> None:
         """Stop every worker (politely, then SIGKILL) and wait for them to exit."""
