@@ -180,6 +180,22 @@ class VerifierPool:
             self.replaced += 1
         return self._start()
 
+    def wait_ready(self) -> None:
+        """Block until every idle worker has imported its modules (so that a measurement or a
+        progress bar does not start with the start-up of the workers)."""
+        workers = []
+        try:
+            while True:
+                workers.append(self._idle.get_nowait())
+        except queue.Empty:
+            pass
+        try:
+            for worker in workers:
+                worker.wait_ready(self.config.startup_timeout_s)
+        finally:
+            for worker in workers:
+                self._idle.put(worker)
+
     def pids(self) -> list[int]:
         """The process ids of the live workers (tests check that none outlive `close`)."""
         with self._lock:
