@@ -64,7 +64,7 @@ class StageConfig:
     """One stage of the schedule: its own data, length limit, steps and budget."""
 
     name: str = "main"  # the stage's directory under the run dir
-    data: str = "toy"  # "toy" (train/toy.py arithmetic) or a curated Parquet file/dir of them
+    data: str = "toy"  # "toy" (train/toy.py) or a curated Parquet file / `ringdata curate --out` dir
     domains: tuple[str, ...] = ("math",)  # which problem domains of `data` this stage trains on
     steps: int = 10  # optimizer steps
     prompts_per_step: int = 8  # L: prompts sampled per rollout round

@@ -122,14 +122,18 @@ def load_problems(stage: StageConfig) -> tuple[list[Problem], list[Problem]]:
 
 
 def read_parquet_problems(path: Path, domains: Sequence[str], field: str = "data") -> list[Problem]:
-    """The `domains` problems of a curated Parquet file (or a dir of them), schema-checked."""
+    """The `domains` problems of a curated Parquet file (or a `ringdata curate --out` dir), schema-checked."""
     import pyarrow.parquet as pq
 
     from ringdata.records import conform, table_to_problems
 
     if not path.exists():
         raise DataError("data file not found", file=str(path), field=field)
-    files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+    if path.is_dir():  # a `ringdata curate --out` dir: its kept problems, never dropped.parquet
+        path = path / "problems.parquet"
+        if not path.exists():
+            raise DataError("a data directory must hold problems.parquet (ringdata curate --out DIR)", file=str(path.parent), field=field)
+    files = [path]
     problems: list[Problem] = []
     for f in files:
         try:

@@ -114,3 +114,20 @@ def test_draw_is_an_endless_seeded_stream():
     assert sorted(first) == items  # one epoch = every problem once
     assert draw(items, 3, 10, seed=1) == (draw(items, 0, 13, seed=1))[3:]
     assert draw(items, 0, 7, seed=2) != first
+
+
+def test_parquet_data_is_read_by_domain_and_held_out_disjointly(tmp_path):
+    from ringdata.errors import DataError
+    from train.loop import load_problems
+    from train.toy import code_problems, math_problems, write_toy
+
+    path = write_toy(math_problems(50, seed=1) + code_problems(10, seed=1), tmp_path / "curated" / "problems.parquet")
+    for data in (path, path.parent):  # a file, or a `ringdata curate --out` dir
+        train, held = load_problems(StageConfig(data=str(data), domains=("math",), eval_problems=8))
+        assert len(held) == 8 and len(train) == 42 and {p.domain for p in train + held} == {"math"}
+        assert not {p.id for p in train} & {p.id for p in held}
+    with pytest.raises(DataError, match="no science problems"):
+        load_problems(StageConfig(data=str(path), domains=("science",)))
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    with pytest.raises(DataError, match="not a readable Parquet"):
+        load_problems(StageConfig(data=str(tmp_path / "bad.parquet")))
