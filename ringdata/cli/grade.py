@@ -38,6 +38,8 @@ def grade(
         raise RingdataError("--workers must be at least 1")
     if timeout <= 0:
         raise RingdataError("--timeout must be positive")
+    if k and min(k) < 1:
+        raise RingdataError("--k must be at least 1")
     console = Console(stderr=True)
     frame = read_problems([problems]).frame
     by_id = {row["id"]: Problem.from_row(row) for row in frame.iter_rows(named=True)}
