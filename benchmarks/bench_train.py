@@ -65,7 +65,7 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     cfg = with_overrides(load_config(args.config), steps=args.steps, backend=args.backend)
     math = cfg.stage("math")
-    cfg = replace(cfg, stages=(replace(math, eval_every=0, checkpoint_every=0),))
+    cfg = replace(cfg, stages=(replace(math, eval_every=0, checkpoint_every=0),), schedules={})
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_train."))
     console = Console()
     load_before = os.getloadavg()

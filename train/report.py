@@ -34,6 +34,15 @@ def stage_metrics(run_dir: Path) -> list[tuple[str, list[dict]]]:
     return [(f.parent.name, read_metrics(f)) for f in files]
 
 
+def reward_trend(metrics_path: Path, window: int = 3) -> tuple[float, float] | None:
+    """Mean training reward of the first and of the last `window` steps of a stage."""
+    steps = [r for r in read_metrics(metrics_path) if r.get("kind") == "step"]
+    if not steps:
+        return None
+    head, tail = steps[:window], steps[-window:]
+    return sum(r["reward"] for r in head) / len(head), sum(r["reward"] for r in tail) / len(tail)
+
+
 def render_run(run_dir: Path) -> Path:
     """Plot the run's metrics to RUN_DIR/report.png and an HTML page around it; returns the page."""
     import matplotlib

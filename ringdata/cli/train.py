@@ -24,6 +24,7 @@ def train(
     """Train a policy with C3PO's fixed token budget, stage by stage (Ring-lite)."""
     from train.config import load_config, with_overrides
     from train.loop import run
+    from train.report import reward_trend
 
     cfg = with_overrides(load_config(config), steps=steps, seed=seed, loss=loss, backend=backend)
     if cfg.model == "tiny":  # the demo model lives in a cache the CLI (not the library) may relocate
@@ -51,10 +52,12 @@ def train(
 
         results = run(cfg, plan, out, resume=resume, on_step=on_step, on_stage=on_stage)
     table = Table(title=f"ringdata train: {out}")
-    for col in ("stage", "held-out reward before", "after", "final model"):
+    for col in ("stage", "train reward first 3 -> last 3 steps", "held-out reward before -> after", "final model"):
         table.add_column(col)
     fmt = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
     for r in results:
-        table.add_row(r.name, fmt(r.eval_before), fmt(r.eval_after), str(r.final_dir))
+        trend = reward_trend(r.metrics_path) if r.metrics_path.is_file() else None
+        table.add_row(r.name, f"{fmt(trend[0])} -> {fmt(trend[1])}" if trend else "-",
+                      f"{fmt(r.eval_before)} -> {fmt(r.eval_after)}", str(r.final_dir))
     console.print(table)
     console.print(f"metrics: {', '.join(str(r.metrics_path) for r in results)}; plots: ringdata report {out}")

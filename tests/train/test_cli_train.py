@@ -29,7 +29,7 @@ def test_train_math_then_code_writes_both_stages(tmp_path):
     # stage 2 started from stage 1's final weights, not from the tiny model
     started = json.loads((out / "code" / "stage.json").read_text())["start_model"]
     assert started == str(out / "math" / "final")
-    assert "held-out reward" in result.output
+    assert "held-out reward" in result.output and "train reward" in result.output
 
     report = CliRunner().invoke(app, ["report", str(out)])
     assert report.exit_code == 0, report.output
