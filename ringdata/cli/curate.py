@@ -30,7 +30,7 @@ def curate(
     no_dedup: Annotated[bool, typer.Option("--no-dedup", help="Skip exact and near-duplicate removal.")] = False,
     near_threshold: Annotated[float, typer.Option("--near-threshold", help="Jaccard similarity at or above which two questions are near-duplicates.")] = CurateConfig.near_threshold,
     ngram: Annotated[int, typer.Option("--ngram", help="Word n-gram length for decontamination against evaluation sets.")] = CurateConfig.ngram,
-    evalset: Annotated[Optional[list[Path]], typer.Option("--evalset", help="Evaluation set file to decontaminate against (repeatable; default: the bundled sets).")] = None,
+    evalset: Annotated[Optional[list[Path]], typer.Option("--evalset", help="Extra evaluation set file to decontaminate against, on top of the bundled sets (repeatable).")] = None,
     no_decontam: Annotated[bool, typer.Option("--no-decontam", help="Skip decontamination against evaluation sets.")] = False,
     pass_rates: Annotated[Optional[Path], typer.Option("--pass-rates", help="Pass-rate table from `ringdata grade` (problem_id, pass_rate, n_samples).")] = None,
     min_pass_rate: Annotated[float, typer.Option("--min-pass-rate", help="Keep problems with pass rate above this (exclusive).")] = CurateConfig.min_pass_rate,

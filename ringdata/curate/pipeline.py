@@ -44,7 +44,7 @@ class CurateConfig:
     near_threshold: float = 0.8  # estimated Jaccard similarity above which two questions are near-duplicates
     decontam: bool = True  # drop problems that overlap an evaluation set (ringdata.curate.decontam)
     ngram: int = 13  # n-gram length (words) of the decontamination overlap test, as GPT-3 / open-r1
-    evalsets: tuple[str, ...] = ()  # evaluation set files; empty = the bundled DEFAULT_EVALSETS
+    evalsets: tuple[str, ...] = ()  # evaluation set files checked in addition to the bundled DEFAULT_EVALSETS
     pass_rates: str | None = None  # `ringdata grade` pass-rate table; None = no difficulty filter
     min_pass_rate: float = 0.0  # exclusive lower bound on pass rate (0.0 drops never-solved)
     max_pass_rate: float = 1.0  # exclusive upper bound on pass rate (1.0 drops always-solved)
@@ -82,7 +82,7 @@ def dedup_and_decontam_steps(config: CurateConfig, notes: dict[str, dict[str, An
         except ImportError as exc:
             notes["decontam"] = {"skipped": f"ringdata.curate.decontam is not available ({exc})"}
         else:
-            evalsets = tuple(Path(p) for p in config.evalsets) or tuple(DEFAULT_EVALSETS)
+            evalsets = tuple(DEFAULT_EVALSETS) + tuple(Path(p) for p in config.evalsets)
             steps += decontam_steps(DecontamConfig(ngram=config.ngram, evalsets=evalsets))
     return steps
 
