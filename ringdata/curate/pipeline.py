@@ -26,6 +26,8 @@ from rich.progress import Progress
 
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, PipelineResult, Step, run_pipeline
 from ringdata.curate.clean import CleanConfig, clean_steps
+from ringdata.curate.decontam import DEFAULT_EVALSETS, DecontamConfig, decontam_steps
+from ringdata.curate.dedup import DedupConfig, dedup_steps
 from ringdata.curate.difficulty import Difficulty, read_pass_rates
 from ringdata.curate.normalise import Normalise
 from ringdata.errors import RingdataError
@@ -62,44 +64,27 @@ class CurateRun:
     report: dict[str, Any] = field(default_factory=dict)
 
 
-def dedup_and_decontam_steps(config: CurateConfig, notes: dict[str, dict[str, Any]]) -> list[Step]:
-    """The dedup and decontamination steps, when their modules are installed.
-
-    They are separate modules with their own configs; a checkout without them still curates,
-    and the report says which steps did not run instead of silently skipping them.
-    """
+def dedup_and_decontam_steps(config: CurateConfig) -> list[Step]:
+    """Exact then near dedup, then decontamination against the bundled sets plus `--evalset` files."""
     steps: list[Step] = []
     if config.dedup:
-        try:
-            from ringdata.curate.dedup import DedupConfig, dedup_steps
-        except ImportError as exc:
-            notes["dedup"] = {"skipped": f"ringdata.curate.dedup is not available ({exc})"}
-        else:
-            steps += dedup_steps(DedupConfig(threshold=config.near_threshold))
+        steps += dedup_steps(DedupConfig(threshold=config.near_threshold))
     if config.decontam:
-        try:
-            from ringdata.curate.decontam import DEFAULT_EVALSETS, DecontamConfig, decontam_steps
-        except ImportError as exc:
-            notes["decontam"] = {"skipped": f"ringdata.curate.decontam is not available ({exc})"}
-        else:
-            evalsets = tuple(DEFAULT_EVALSETS) + tuple(Path(p) for p in config.evalsets)
-            steps += decontam_steps(DecontamConfig(ngram=config.ngram, evalsets=evalsets))
+        evalsets = tuple(DEFAULT_EVALSETS) + tuple(Path(p) for p in config.evalsets)
+        steps += decontam_steps(DecontamConfig(ngram=config.ngram, evalsets=evalsets))
     return steps
 
 
 def validate_step(config: CurateConfig) -> Step:
-    try:
-        from ringdata.curate.validate import ValidateTests
-    except ImportError as exc:
-        raise RingdataError(f"--validate-tests needs ringdata.curate.validate, which is not available ({exc})") from None
+    from ringdata.curate.validate import ValidateTests  # lazily: it reaches for a sandbox
+
     return ValidateTests(sandbox=config.sandbox)
 
 
-def default_steps(config: CurateConfig, notes: dict[str, dict[str, Any]] | None = None) -> list[Step]:
+def default_steps(config: CurateConfig) -> list[Step]:
     """normalise, clean, dedup, decontaminate, difficulty (with a pass-rate table), validate."""
-    notes = {} if notes is None else notes
     steps: list[Step] = [Normalise(), *clean_steps(config.clean)]
-    steps += dedup_and_decontam_steps(config, notes)
+    steps += dedup_and_decontam_steps(config)
     if config.pass_rates:
         steps.append(Difficulty(read_pass_rates(Path(config.pass_rates)), config.min_pass_rate, config.max_pass_rate))
     if config.validate_tests:
@@ -140,7 +125,7 @@ def curate(
     check_config(config)
     started = time.perf_counter()
     notes: dict[str, dict[str, Any]] = {}
-    steps = default_steps(config, notes)  # before reading: a bad pass-rate table fails fast
+    steps = default_steps(config)  # before reading: a bad pass-rate table fails fast
     read = read_problems(inputs, config.read, progress)
     read_seconds = time.perf_counter() - started
     domains_in = dict(read.frame.group_by("domain").len().sort("domain").iter_rows())

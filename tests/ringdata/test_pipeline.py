@@ -1,3 +1,4 @@
+from pathlib import Path
 """The curate pipeline on the bundled data: nothing is lost, outputs have the promised shape,
 and the report's numbers agree with the files."""
 
@@ -101,9 +102,7 @@ def test_default_step_order():
 
 def test_dedup_decontam_and_difficulty_follow_clean(tmp_path):
     pl.DataFrame({"problem_id": ["x"], "pass_rate": [0.5], "n_samples": [4]}).write_parquet(tmp_path / "r.parquet")
-    notes: dict = {}
-    names = [s.name for s in default_steps(CurateConfig(pass_rates=str(tmp_path / "r.parquet")), notes)]
-    assert notes == {}  # nothing skipped
+    names = [s.name for s in default_steps(CurateConfig(pass_rates=str(tmp_path / "r.parquet")))]
     assert names[names.index("unparsable_gold") + 1 :] == [
         "exact_dedup", "minhash", "lsh_buckets", "near_dedup", "decontaminate", "difficulty"]  # fmt: skip
 
@@ -139,3 +138,10 @@ def test_bad_pass_rate_table_fails_before_reading(tmp_path):
 def test_bad_config(config, words):
     with pytest.raises(RingdataError, match=words):
         check_config(config)
+
+
+def test_extra_evalsets_add_to_the_bundled_ones():
+    from ringdata.curate.decontam import DEFAULT_EVALSETS
+
+    (step,) = [s for s in default_steps(CurateConfig(evalsets=("extra.jsonl",))) if s.name == "decontaminate"]
+    assert step.config.evalsets == (*DEFAULT_EVALSETS, Path("extra.jsonl"))
