@@ -32,6 +32,8 @@ already bounds the call and signals do not work outside the main thread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import atexit
 import re
 import threading
@@ -319,6 +321,18 @@ def shared_pool():
             _SHARED["pool"] = pool
             atexit.register(pool.close)
         return pool
+
+
+def golds_are_parsable(answers: Sequence[str]) -> list[bool]:
+    """`gold_is_parsable` for many answers in one pool round: curation checks thousands of golds,
+    and one message per answer would make the round trips, not the parser, the cost."""
+    pool = shared_pool()
+    todo = [i for i, a in enumerate(answers) if a and a.strip() and len(a) <= MathConfig.max_gold_chars]
+    outcomes = pool.map(gold_check, [(answers[i],) for i in todo], chunk=64)
+    ok = [False] * len(answers)
+    for i, outcome in zip(todo, outcomes):
+        ok[i] = outcome.status == "ok" and bool(outcome.value)
+    return ok
 
 
 def gold_is_parsable(answer: str) -> bool:

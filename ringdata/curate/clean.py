@@ -283,14 +283,12 @@ class ChoiceQuestion:
         return with_progress(self.name, ctx, frame, work)
 
 
-def load_gold_check() -> Callable[[str], bool] | None:
-    """`rewards.math.gold_is_parsable`, or None when the rewards package is not installed.
-    Imported lazily: `ringdata` must not depend on `rewards` at import time."""
-    try:
-        from rewards.math import gold_is_parsable
-    except ImportError:
-        return None
-    return gold_is_parsable
+def load_gold_check() -> Callable[[list[str]], list[bool]]:
+    """`rewards.math.golds_are_parsable`, imported lazily: `ringdata` must not depend on `rewards`
+    at import time (STYLE.md: curation may ask rewards whether a gold answer parses)."""
+    from rewards.math import golds_are_parsable
+
+    return golds_are_parsable
 
 
 @dataclass
@@ -298,10 +296,9 @@ class UnparsableGold:
     """Math gold answers the math verifier cannot parse (`unparsable_gold`): every response to
     such a problem would get reward 0, correct or not. Each distinct answer is parsed once.
 
-    Without `rewards.math` the step keeps everything and says so in `notes` (the report shows it).
     """
 
-    check: Callable[[str], bool] | None = None  # default: rewards.math.gold_is_parsable
+    check: Callable[[list[str]], list[bool]] | None = None  # default: rewards.math.golds_are_parsable
     name: str = "unparsable_gold"
     notes: dict[str, object] = field(default_factory=dict)
 
@@ -309,15 +306,9 @@ class UnparsableGold:
         check = self.check or load_gold_check()
         answers = frame.filter((_DOMAIN == "math") & _HAS_ANSWER)["answer"].unique()
         advance = ctx.task(self.name, len(answers))
-        if check is None:
-            self.notes["skipped"] = "rewards.math.gold_is_parsable is not importable: gold answers were not checked"
-            advance(len(answers))
-            return drop_where(frame, pl.lit(False), "unparsable_gold")
-        bad = []
-        for answer in answers:
-            if not check(answer):
-                bad.append(answer)
-            advance(1)
+        answers = answers.to_list()
+        bad = [a for a, ok in zip(answers, check(answers)) if not ok]
+        advance(len(answers))
         cond = (_DOMAIN == "math") & _A.is_in(bad)
         return drop_where(frame, cond, "unparsable_gold", _A)
 

@@ -77,3 +77,11 @@ def test_unparsable_gold_is_the_datas_fault():
 def test_overlong_answer_is_wrong_not_parsed():
     reason, _, detail = check("1", "\\boxed{" + "1+" * 2000 + "1}", MathConfig(max_answer_chars=100))
     assert reason == "wrong_answer" and "longer" in detail
+
+
+def test_golds_are_parsable_matches_the_one_at_a_time_check():
+    from rewards.math import gold_is_parsable, golds_are_parsable
+
+    golds = ["\\frac{1}{2}", "", "\\boxed{}", "x^2+1", "\\frac{1}{", "(1, 2]", "   ", "10080"]
+    assert golds_are_parsable(golds) == [gold_is_parsable(g) for g in golds]
+    assert golds_are_parsable(golds) == [True, False, False, True, False, True, False, True]

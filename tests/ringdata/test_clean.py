@@ -180,9 +180,9 @@ def test_choice_question_filter_is_configurable():
 def test_unparsable_gold_asks_once_per_distinct_answer():
     asked = []
 
-    def check(answer):
-        asked.append(answer)
-        return answer != "\\frac{1}{"
+    def check(answers):
+        asked.extend(answers)
+        return [a != "\\frac{1}{" for a in answers]
 
     rows = [math("Compute one half.", "\\frac{1}{"), math("Compute half again.", "\\frac{1}{"), math("Two?", "2"),
             {"domain": "science", "question": "g?", "answer": "\\frac{1}{"}]  # fmt: skip
@@ -192,10 +192,6 @@ def test_unparsable_gold_asks_once_per_distinct_answer():
 
 
 def test_unparsable_gold_with_the_real_math_verifier():
-    try:
-        from rewards.math import gold_is_parsable  # noqa: F401  (helper B's verifier)
-    except ImportError as exc:
-        pytest.skip(f"rewards.math.gold_is_parsable not available yet: {exc}")
     # what rewards.math cannot read: an empty \\boxed{} and a 10,000-character "answer"
     rows = [math("Compute one half.", "\\frac{1}{2}"), math("Empty box.", "\\boxed{}"), math("Big.", "10080"),
             math("Pasted a whole solution.", "x + " * 2500)]  # fmt: skip
