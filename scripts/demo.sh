@@ -5,3 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 ringdata curate data/problems --out out/curated
 ringdata report out/curated
+ringdata grade --problems out/curated/problems.parquet --responses data/demo/responses.jsonl \
+  --out out/grades.parquet
