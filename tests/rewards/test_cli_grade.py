@@ -4,15 +4,14 @@ errors, and the bundled demo (curate's bundled output + data/demo/responses.json
 from __future__ import annotations
 
 import json
-import sys
 
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from ringdata.cli.main import main
 from ringdata.records import Problem, problems_to_table
 from tests.conftest import DATA, ROOT
+from tests.conftest import run_cli
 
 PROBLEMS = [
     Problem(id="m1", domain="math", source="t", question="What is 2+3?", answer="5"),
@@ -29,18 +28,6 @@ RESPONSES = [
     {"problem_id": "s2", "response": "\\boxed{11.52 km/h}"},
     {"problem_id": "nope", "response": "\\boxed{5}"},
 ]
-
-
-def run_cli(monkeypatch, capsys, *args):
-    monkeypatch.setattr(sys, "argv", ["ringdata", *map(str, args)])
-    monkeypatch.delenv("RINGDATA_DEBUG", raising=False)
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -8,22 +8,10 @@ import sys
 import polars as pl
 import pytest
 
-from ringdata.cli.main import main
 from tests.conftest import DATA
+from tests.conftest import run_cli
 
 GOOD = {"question": "What is two plus three? Answer with a number.", "answer": "5", "domain": "math"}
-
-
-def run_cli(monkeypatch, capsys, *args):
-    monkeypatch.setattr(sys, "argv", ["ringdata", *map(str, args)])
-    monkeypatch.delenv("RINGDATA_DEBUG", raising=False)
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def jsonl(path, rows):

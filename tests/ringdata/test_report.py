@@ -6,21 +6,9 @@ import types
 
 import pytest
 
-from ringdata.cli.main import main
 from ringdata.curate.pipeline import curate
 from tests.conftest import DATA
-
-
-def run_cli(monkeypatch, capsys, *args):
-    monkeypatch.setattr(sys, "argv", ["ringdata", *map(str, args)])
-    monkeypatch.delenv("RINGDATA_DEBUG", raising=False)
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.conftest import run_cli
 
 
 @pytest.fixture(scope="module")
