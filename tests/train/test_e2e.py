@@ -8,7 +8,7 @@ to unseen problems within a CPU-minutes budget: the disjoint held-out reward is 
 metrics.jsonl and printed here, but only the on-task improvement is asserted.
 
 Flipping the advantage sign (train.loop.group_advantages negated) makes this test fail: the reward
-falls instead (checked by hand; see the project's training notes).
+falls instead (checked by hand: 0.211 -> 0.020 on transformers, 0.211 -> 0.059 on vLLM).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from train.loop import Rewarder, load_problems, run
 from train.prompting import format_prompt
 from train.rollout import SamplingConfig
 
-MARGIN = 0.12  # measured on transformers rollouts: 0.211 -> 0.387; sign flipped: 0.211 -> 0.020
+MARGIN = 0.08  # measured: transformers 0.211 -> 0.387, vLLM 0.211 -> 0.344; sign flipped: -> 0.020 (hf), 0.059 (vLLM)
 
 
 def _reward(backend, problems, rewarder) -> float:
