@@ -22,6 +22,13 @@ from train.backends.common import cut_response, encode_prompts, load_tokenizer, 
 from train.rollout import Rollout, SamplingConfig
 
 RELOAD_LOGGER = "vllm.model_executor.model_loader.reload.layerwise"
+# Layers that hold only buffers derived from the config (the rotary cos/sin cache): a checkpoint
+# has no weights for them, so vLLM's "Failed to load weights" for them on every reload is noise.
+NO_WEIGHT_LAYERS = ("RotaryEmbedding",)
+# Seeded requests crash vLLM's CPU sampler when a prefill is split into chunks ("CPU Generator
+# does not use offset"); a scheduler budget far above a step's prompt tokens keeps prefills whole.
+MAX_BATCHED_TOKENS = 16384
+MAX_SEQS = 512  # L prompts x K samples of a step run as one batch
 
 
 class _Failures(logging.Handler):
@@ -31,7 +38,7 @@ class _Failures(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if "Failed to load weights" in message:
+        if "Failed to load weights" in message and not any(name in message for name in NO_WEIGHT_LAYERS):
             self.messages.append(message)
 
 
@@ -46,9 +53,13 @@ class VLLMBackend:
             max_model_len=max_model_len,
             seed=seed,
             enable_prefix_caching=True,  # K samples of one prompt share its prefill
+            max_num_batched_tokens=max(MAX_BATCHED_TOKENS, max_model_len),
+            max_num_seqs=MAX_SEQS,
         )
         self.eos_ids = {self.tokenizer.eos_token_id}
-        gen_eos = self.llm.llm_engine.model_config.hf_config.eos_token_id
+        hf_config = self.llm.llm_engine.model_config.hf_config
+        self.tied = bool(getattr(hf_config, "tie_word_embeddings", False))
+        gen_eos = hf_config.eos_token_id
         if isinstance(gen_eos, int):
             self.eos_ids.add(gen_eos)
         elif isinstance(gen_eos, list):
@@ -83,10 +94,11 @@ class VLLMBackend:
         return rows
 
     def push_weights(self, state_dict: Mapping[str, torch.Tensor]) -> None:
-        """Reload weights in place. Callers pass transformers names; a tied `lm_head.weight` must be
-        present (vLLM keeps it as its own tensor): it is added from the embedding when missing."""
+        """Reload weights in place. Callers pass transformers names. vLLM keeps a tied
+        `lm_head.weight` as its own tensor, so for a tied model it is added from the embedding when
+        missing; for an untied model a missing head is an error (vLLM would keep the stale one)."""
         weights = dict(state_dict)
-        if "lm_head.weight" not in weights and "model.embed_tokens.weight" in weights:
+        if self.tied and "lm_head.weight" not in weights and "model.embed_tokens.weight" in weights:
             weights["lm_head.weight"] = weights["model.embed_tokens.weight"]
         weights = {k: v.detach().to("cpu") for k, v in weights.items()}
         failures = _Failures()

@@ -1,0 +1,199 @@
+"""Both rollout backends on the real tiny model: well-formed rollouts, logprobs equal to a
+transformers forward pass, and vLLM weight pushes that really change what the engine samples."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+
+from ringdata.errors import RingdataError
+from train.prompting import format_prompt
+from train.rollout import SamplingConfig, make_backend
+from train.toy import math_problems
+
+PROMPTS = [format_prompt(p) for p in math_problems(5, seed=11)]
+ATOL = 2e-3  # float32 on both sides; vLLM's CPU kernels sum in a different order than torch's
+
+
+@pytest.fixture(scope="module")
+def hf_backend(tiny_dir):
+    backend = make_backend("hf", tiny_dir, max_model_len=256, seed=0)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(params=["hf", "vllm"])
+def backend(request):
+    return request.getfixturevalue(f"{request.param}_backend")
+
+
+def reference_logprobs(model, rollouts) -> list[list[float]]:
+    """log pi(token | prefix) of each response token from one transformers forward pass."""
+    out = []
+    with torch.inference_mode():
+        for r in rollouts:
+            ids = torch.tensor([list(r.prompt_ids) + list(r.response_ids)])
+            logits = model(input_ids=ids).logits[0, len(r.prompt_ids) - 1 : -1].float()
+            lp = torch.log_softmax(logits, -1).gather(-1, torch.tensor(r.response_ids)[:, None])[:, 0]
+            out.append(lp.tolist())
+    return out
+
+
+def hf_model(tiny_dir, state_dict=None):
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_dir), dtype=torch.float32).eval()
+    if state_dict is not None:
+        model.load_state_dict(state_dict)
+    return model
+
+
+def max_gap(rollouts, reference) -> float:
+    return max(abs(a - b) for r, ref in zip(rollouts, reference) for a, b in zip(r.logprobs, ref))
+
+
+def test_rollouts_are_well_formed(backend, tiny_dir):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(tiny_dir))
+    rollouts = backend.generate(PROMPTS, SamplingConfig(n=3, max_tokens=16, seed=1))
+    assert [r.prompt_index for r in rollouts] == [i for i in range(len(PROMPTS)) for _ in range(3)]
+    for r in rollouts:
+        assert list(r.prompt_ids) == tok(PROMPTS[r.prompt_index], add_special_tokens=False)["input_ids"]
+        assert 0 < len(r.response_ids) == len(r.logprobs) <= 16
+        assert all(math.isfinite(x) and x <= 0 for x in r.logprobs)
+        assert r.text == tok.decode(list(r.response_ids), skip_special_tokens=True)
+        if r.finish_reason == "stop":
+            assert r.response_ids[-1] == tok.eos_token_id
+        else:
+            assert r.finish_reason == "length" and len(r.response_ids) == 16
+    # the fitted model answers in the format it was taught
+    assert sum("\\boxed{" in r.text for r in rollouts) >= len(rollouts) // 2
+
+
+def test_max_tokens_cuts_with_finish_reason_length(backend):
+    rollouts = backend.generate(PROMPTS[:2], SamplingConfig(n=2, max_tokens=3, seed=2))
+    assert {(r.finish_reason, len(r.response_ids)) for r in rollouts} == {("length", 3)}
+
+
+def test_min_tokens_forces_the_length(backend):
+    rollouts = backend.generate(PROMPTS[:2], SamplingConfig(n=2, max_tokens=40, min_tokens=40, seed=2))
+    assert {len(r.response_ids) for r in rollouts} == {40}
+
+
+def test_stop_string_ends_the_response_and_is_not_in_the_text(backend):
+    rollouts = backend.generate(PROMPTS, SamplingConfig(n=2, max_tokens=24, stop=("{",), seed=3))
+    stopped = [r for r in rollouts if "\\boxed" in r.text]
+    assert stopped, "the fitted model should write \\boxed{ and hit the stop string"
+    for r in stopped:
+        assert r.finish_reason == "stop" and "{" not in r.text and r.text.endswith("\\boxed")
+
+
+def test_greedy_is_deterministic_and_seeded_sampling_repeats(backend):
+    greedy = SamplingConfig(n=1, temperature=0.0, max_tokens=12)
+    assert [r.response_ids for r in backend.generate(PROMPTS, greedy)] == [
+        r.response_ids for r in backend.generate(PROMPTS, greedy)
+    ]
+    seeded = SamplingConfig(n=4, max_tokens=12, seed=7)
+    first, second = backend.generate(PROMPTS, seeded), backend.generate(PROMPTS, seeded)
+    assert [r.response_ids for r in first] == [r.response_ids for r in second]
+    assert len({r.response_ids for r in first}) > len(PROMPTS), "n samples of a prompt must differ"
+
+
+def test_logprobs_match_a_transformers_forward_pass(backend, tiny_dir):
+    rollouts = backend.generate(PROMPTS, SamplingConfig(n=2, max_tokens=16, seed=4))
+    assert max_gap(rollouts, reference_logprobs(hf_model(tiny_dir), rollouts)) < ATOL
+
+
+def test_logprobs_are_raw_at_other_temperatures(backend, tiny_dir):
+    """At temperature 0.5 the sampled tokens' logprobs are still those of the raw (T=1) model."""
+    rollouts = backend.generate(PROMPTS, SamplingConfig(n=2, max_tokens=12, temperature=0.5, top_p=0.9, seed=5))
+    assert max_gap(rollouts, reference_logprobs(hf_model(tiny_dir), rollouts)) < ATOL
+
+
+def perturbed(weights: dict[str, torch.Tensor], seed: int) -> dict[str, torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    return {k: v + 0.05 * torch.randn(v.shape, generator=gen) * v.std() for k, v in weights.items()}
+
+
+def test_pushed_weights_are_what_the_engine_samples_from(backend, tiny_dir, original_weights):
+    new = perturbed(original_weights, seed=0)
+    try:
+        backend.push_weights(new)
+        rollouts = backend.generate(PROMPTS, SamplingConfig(n=2, max_tokens=16, seed=6))
+        assert max_gap(rollouts, reference_logprobs(hf_model(tiny_dir, new), rollouts)) < ATOL
+        # ... and not from the old weights (the gap is far above the tolerance)
+        assert max_gap(rollouts, reference_logprobs(hf_model(tiny_dir), rollouts)) > 20 * ATOL
+    finally:
+        backend.push_weights(original_weights)
+    rollouts = backend.generate(PROMPTS, SamplingConfig(n=1, max_tokens=16, seed=6))
+    assert max_gap(rollouts, reference_logprobs(hf_model(tiny_dir), rollouts)) < ATOL
+
+
+def test_vllm_push_without_lm_head_fails_loudly(vllm_backend, original_weights):
+    """vLLM only logs "Failed to load weights" and keeps the stale tensor; the backend raises."""
+    partial = {k: v for k, v in perturbed(original_weights, 1).items() if k != "lm_head.weight"}
+    try:
+        with pytest.raises(RuntimeError, match="stale"):
+            vllm_backend.push_weights(partial)
+    finally:
+        vllm_backend.push_weights(original_weights)
+
+
+def test_hf_push_with_a_wrong_name_fails(hf_backend, original_weights):
+    bad = dict(original_weights)
+    bad["model.layers.0.not_a_weight"] = bad.pop("model.norm.weight")
+    with pytest.raises(ValueError, match="does not match"):
+        hf_backend.push_weights(bad)
+
+
+@pytest.mark.parametrize(
+    "kind,make_dir,message",
+    [
+        ("gpu", True, "unknown rollout backend"),
+        ("hf", False, "not a model directory"),
+    ],
+)
+def test_make_backend_errors(tmp_path, kind, make_dir, message):
+    if make_dir:
+        (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(RingdataError, match=message):
+        make_backend(kind, tmp_path)
+
+
+def test_cli_rollout_writes_gradeable_rows(tmp_path, tiny_dir):
+    from typer.testing import CliRunner
+
+    from ringdata.cli.main import app
+    from rewards.math import check
+    from train.toy import write_toy
+
+    problems = math_problems(6, seed=3)
+    write_toy(problems, tmp_path / "toy.jsonl")
+    out = tmp_path / "rollouts.jsonl"
+    result = CliRunner().invoke(app, [
+        "rollout", "--model", str(tiny_dir), "--problems", str(tmp_path / "toy.jsonl"), "-k", "3",
+        "--out", str(out), "--backend", "hf", "--max-tokens", "16", "--seed", "1",
+    ])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["problem_id"], r["sample"]) for r in rows] == [(p.id, s) for p in problems for s in range(3)]
+    gold = {p.id: p.answer for p in problems}
+    reasons = {check(gold[r["problem_id"]], r["response"])[0] for r in rows}
+    assert reasons <= {"correct", "wrong_answer", "no_answer"} and "correct" in reasons | {"wrong_answer"}
+
+
+def test_cli_rollout_names_a_bad_problem_file(tmp_path, tiny_dir):
+    from typer.testing import CliRunner
+
+    from ringdata.cli.main import app
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"domain": "math"}\n')
+    result = CliRunner().invoke(app, ["rollout", "--model", str(tiny_dir), "--problems", str(bad), "-k", "1",
+                                      "--out", str(tmp_path / "o.jsonl"), "--backend", "hf"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, RingdataError) and "bad.jsonl" in str(result.exception)
