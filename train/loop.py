@@ -107,8 +107,8 @@ def load_problems(stage: StageConfig) -> tuple[list[Problem], list[Problem]]:
             if domain not in makers:
                 raise DataError(f"the toy task has no {domain!r} problems", field=f"stages.{stage.name}.domains",
                                 hint="toy domains: math, code")
-            # held-out first: the tiny model's fit (train/tiny.py) holds out the head of the same
-            # seed-0 stream, so these questions were never fitted on
+            # held-out first: the head of the seed-0 stream, which is also the tiny model's probe
+            # set (train/tiny.py): RL never trains on these questions
             made = makers[domain](stage.eval_problems + stage.toy_problems, seed=0)
             held += made[: stage.eval_problems]
             train_set += made[stage.eval_problems :]

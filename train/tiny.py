@@ -8,10 +8,20 @@
 - Model: a transformers `LlamaForCausalLM` (head_dim 32 or 64, which vLLM's CPU attention needs),
   untied embeddings, saved with `save_pretrained` (safetensors): an ordinary model directory that
   transformers and vLLM both load.
-- Fit: a short supervised run on the toy task (train/toy.py) in the exact prompt format of
-  train/prompting.py, "Question: What is 3+4?\\nAnswer: \\boxed{7}<eos>", loss on the response only.
-  Stopped early on purpose: held-out accuracy at temperature 1.0 lands well above zero and well
-  below 100% (about 20-60%), so RL has something to improve.
+- Fit: a short supervised run on the whole toy math task (train/toy.py; 236 questions) plus some
+  toy code problems, in the exact prompt format of train/prompting.py,
+  "Question: What is 3+4?\\nAnswer: \\boxed{7}<eos>", loss on the response only. Stopped early on
+  purpose: sampled at temperature 1.0 the model gets the number right about 40% of the time.
+- Format: like a distilled model that follows the answer format only part of the time, the fit
+  data puts a math answer in \\boxed{} with probability `boxed_fraction` (0.5, drawn afresh each
+  time an example is used, so the choice is a habit of the model, not a property of a question)
+  and bare (" 7") otherwise, which the math grader scores `no_answer`. So the reward starts near
+  0.2 and RL has two things to improve: the format, a habit that transfers to questions RL never
+  trains on, and the arithmetic, which a 0.35M-parameter model barely transfers. Measured before
+  this design (all answers boxed, 60 questions left out of the fit): 15 C3PO steps on 16
+  questions raised their reward 0.21 -> 0.34 while the reward on the 60 unseen questions stayed
+  flat (0.154 -> 0.158); with the format mix the 60 questions RL holds out (fitted, never
+  RL-trained) go 0.21 -> 0.33 (tests/train/test_e2e.py).
 
 Deterministic given the seed on a given machine/thread count. `tiny_model_dir()` builds once into
 a cache directory named after the build config and reuses it.
@@ -34,7 +44,7 @@ from train.toy import ToyConfig, code_problems, math_problems, reference_respons
 
 __all__ = ["SIZES", "TinyConfig", "build_tiny_model", "build_tokenizer", "tiny_model_dir"]
 
-BUILD_VERSION = 1  # bump when the build changes in a way the config does not capture
+BUILD_VERSION = 2  # bump when the build changes in a way the config does not capture
 SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
 ALPHABET = "\n" + "".join(chr(c) for c in range(32, 127))  # printable ASCII + newline
 
@@ -46,14 +56,17 @@ class TinyConfig:
     heads: int = 4  # attention heads; head_dim = hidden / heads must be 32 or 64 for vLLM
     intermediate: int = 256  # MLP width
     max_positions: int = 1024  # longest sequence (prompt + response) the model accepts
-    steps: int = 600  # supervised fitting steps; fewer leaves more for RL to improve
+    steps: int = 1200  # supervised fitting steps (about 2 minutes on one core)
     batch: int = 32  # sequences per fitting step
     lr: float = 5e-3  # AdamW peak learning rate (cosine decay to 10%)
-    heldout_problems: int = 60  # toy questions never fitted on; the rest of the task is fitted
-    heldout_samples: int = 4  # samples per held-out question for the accuracy (temperature 1.0)
+    unfitted_problems: int = 0  # the stream's first questions left out of the fit (0: all fitted)
+    probe_problems: int = 60  # the stream's first questions, on which accuracy is measured: the
+    # ones `ringdata train`'s toy data holds out from RL (train.loop.load_problems)
+    probe_samples: int = 4  # samples per probe question for the accuracy (temperature 1.0)
     threads: int = 1  # torch threads while fitting: at this size thread sync costs more than it
     # saves (measured 7x slower with 2 threads on a busy 2-core machine), and 1 is deterministic
     code_fraction: float = 0.1  # share of toy *code* problems in the fit (for stage-2 demos)
+    boxed_fraction: float = 0.5  # chance that a fitted math answer is in \\boxed{} (else bare)
 
 
 SIZES = {
@@ -101,13 +114,22 @@ def build_model(tokenizer, config: TinyConfig, seed: int):
     return LlamaForCausalLM(cfg)
 
 
-def _examples(tokenizer, problems) -> list[tuple[list[int], int]]:
-    """(token ids of prompt + " " + reference response + <eos>, prompt length) per problem."""
+def bare_response(problem) -> str:
+    """The off-format answer the fit mixes in: the math answer with no \\boxed{} around it."""
+    return problem.answer if problem.domain == "math" else reference_response(problem)
+
+
+def _examples(tokenizer, problems) -> list[tuple[tuple[list[int], int], tuple[list[int], int]]]:
+    """Per problem, (boxed, bare) examples, each (token ids of prompt + " " + response + <eos>,
+    prompt length); for code problems both are the reference program."""
+    def encode(prompt: list[int], response: str) -> tuple[list[int], int]:
+        ids = tokenizer(" " + response, add_special_tokens=False)["input_ids"]
+        return prompt + ids + [tokenizer.eos_token_id], len(prompt)
+
     out = []
     for p in problems:
         prompt = tokenizer(format_prompt(p), add_special_tokens=False)["input_ids"]
-        response = tokenizer(" " + reference_response(p), add_special_tokens=False)["input_ids"]
-        out.append((prompt + response + [tokenizer.eos_token_id], len(prompt)))
+        out.append((encode(prompt, reference_response(p)), encode(prompt, bare_response(p))))
     return out
 
 
@@ -148,7 +170,8 @@ def _fit_loop(model, tokenizer, examples, opt, sched, gen, config: TinyConfig, p
     task = progress.add_task("fit tiny model", total=config.steps) if progress else None
     for _ in range(config.steps):
         pick = torch.randint(len(examples), (config.batch,), generator=gen).tolist()
-        ids, mask, labels = _batch([examples[i] for i in pick], tokenizer.pad_token_id)
+        bare = (torch.rand(config.batch, generator=gen) >= config.boxed_fraction).tolist()
+        ids, mask, labels = _batch([examples[i][b] for i, b in zip(pick, bare)], tokenizer.pad_token_id)
         loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -163,15 +186,19 @@ def _fit_loop(model, tokenizer, examples, opt, sched, gen, config: TinyConfig, p
 
 
 def toy_split(config: TinyConfig, seed: int):
-    """(train, held-out) toy problems: held-out questions never appear in the fit."""
+    """(fit, probe) toy problems. The fit set is the whole toy math task (minus the stream's first
+    `unfitted_problems` questions) plus toy code problems; the probe set is the stream's first
+    `probe_problems` questions: the questions RL is evaluated on and never trained on."""
     pool = math_problems(10**6, seed=seed, config=ToyConfig())  # the whole task, shuffled by seed
-    heldout, train = pool[: config.heldout_problems], pool[config.heldout_problems :]
-    n_code = int(round(config.code_fraction * len(train)))
-    return train + code_problems(n_code, seed=seed), heldout
+    fitted = pool[config.unfitted_problems :]
+    n_code = int(round(config.code_fraction * len(fitted)))
+    return fitted + code_problems(n_code, seed=seed), pool[: config.probe_problems]
 
 
-def heldout_accuracy(model_dir: Path, problems, *, samples: int = 1, seed: int = 0) -> float:
-    """Fraction of sampled responses (temperature 1.0) whose last \\boxed{} equals the answer.
+def probe_accuracy(model_dir: Path, problems, *, samples: int = 1, seed: int = 0) -> dict[str, float]:
+    """On sampled responses (temperature 1.0): `accuracy`, the fraction whose last \\boxed{} equals
+    the answer (what the math grader rewards); `answer_accuracy`, the fraction with the right
+    number boxed or bare; `boxed_rate`, the fraction that use \\boxed{} at all.
 
     A self-contained integer check (the toy answers are integers), so building the model does not
     depend on the graders; tests cross-check with the real math grader."""
@@ -186,15 +213,22 @@ def heldout_accuracy(model_dir: Path, problems, *, samples: int = 1, seed: int =
         torch.set_num_threads(threads)
 
 
-def _accuracy(backend, problems, samples: int, seed: int) -> float:
+def _accuracy(backend, problems, samples: int, seed: int) -> dict[str, float]:
     from ringdata.io import last_boxed
     from train.rollout import SamplingConfig
 
     rollouts = backend.generate(
         [format_prompt(p) for p in problems], SamplingConfig(n=samples, max_tokens=24, seed=seed)
     )
-    right = sum(last_boxed(r.text) == problems[r.prompt_index].answer for r in rollouts)
-    return right / len(rollouts)
+    boxed = [last_boxed(r.text) for r in rollouts]
+    gold = [problems[r.prompt_index].answer for r in rollouts]
+    n = len(rollouts)
+    return {
+        "accuracy": sum(b == g for b, g in zip(boxed, gold)) / n,
+        "answer_accuracy": sum((b if b is not None else r.text.strip()) == g
+                               for b, g, r in zip(boxed, gold, rollouts)) / n,
+        "boxed_rate": sum(b is not None for b in boxed) / n,
+    }
 
 
 def build_tiny_model(
@@ -207,7 +241,7 @@ def build_tiny_model(
     out_dir.mkdir(parents=True, exist_ok=True)
     tokenizer = build_tokenizer()
     model = build_model(tokenizer, config, seed)
-    train, heldout = toy_split(config, seed)
+    train, probe = toy_split(config, seed)
     started = time.perf_counter()
     loss = fit(model, tokenizer, train, config, seed, progress)
     fit_seconds = time.perf_counter() - started
@@ -219,7 +253,7 @@ def build_tiny_model(
         "size": size, "seed": seed, "config": asdict(config), "build_version": BUILD_VERSION,
         "parameters": sum(p.numel() for p in model.parameters()),
         "fit_seconds": round(fit_seconds, 1), "final_loss": loss,
-        "heldout_accuracy": heldout_accuracy(out_dir, heldout, samples=config.heldout_samples, seed=seed)
+        "probe": probe_accuracy(out_dir, probe, samples=config.probe_samples, seed=seed)
         if config.steps else None,
     }
     (out_dir / "ringdata_tiny.json").write_text(json.dumps(info, indent=2) + "\n")

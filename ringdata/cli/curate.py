@@ -25,7 +25,7 @@ def curate(
     source: Annotated[Optional[str], typer.Option("--source", help="Source name for every input row (default: the row's, else the file name).")] = None,
     min_chars: Annotated[int, typer.Option("--min-chars", help="Drop questions shorter than this many characters.")] = CleanConfig.min_chars,
     keep_choice_questions: Annotated[bool, typer.Option("--keep-choice-questions", help="Keep multiple-choice, true/false and yes/no math questions (dropped by default, as Ring-lite).")] = False,
-    drop_asy: Annotated[bool, typer.Option("--drop-asy", help="Drop MATH problems whose figure is given as [asy] code (kept by default).")] = False,
+    drop_asy: Annotated[bool, typer.Option("--drop-asy", help="Drop MATH problems whose figure is given as \\[asy] code (kept by default).")] = False,
     no_gold_check: Annotated[bool, typer.Option("--no-gold-check", help="Do not drop math gold answers the math verifier cannot parse.")] = False,
     no_dedup: Annotated[bool, typer.Option("--no-dedup", help="Skip exact and near-duplicate removal.")] = False,
     near_threshold: Annotated[float, typer.Option("--near-threshold", help="Jaccard similarity at or above which two questions are near-duplicates.")] = CurateConfig.near_threshold,

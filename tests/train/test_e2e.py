@@ -1,14 +1,15 @@
-"""End to end on CPU: C3PO from the tiny model raises its reward on the toy task, with vLLM
-rollouts (the session engine) and with transformers rollouts.
+"""End to end on CPU: C3PO from the tiny model raises its reward on held-out toy questions, with
+vLLM rollouts (the session engine) and with transformers rollouts.
 
-What is measured: the mean reward of fresh samples (a sampling seed no training rollout used) on
-the stage's training problems, before and after 15 C3PO steps. The tiny model (0.35M parameters,
-fitted on a 236-problem arithmetic task and stopped early) does not generalise what RL teaches it
-to unseen problems within a CPU-minutes budget: the disjoint held-out reward is logged in
-metrics.jsonl and printed here, but only the on-task improvement is asserted.
+What is measured: `ringdata train`'s own held-out evaluation (train.loop.evaluate: 60 questions
+RL never trains on, 16 samples each at temperature 1.0, a seed no training rollout uses), before
+and after 15 C3PO steps on 16 other questions; and the reward on the training questions. The
+tiny model answers in \\boxed{} about half the time (train/tiny.py): the habit RL learns on its
+16 questions carries over to the 60 it never sees.
 
-Flipping the advantage sign (train.loop.group_advantages negated) makes this test fail: the reward
-falls instead (checked by hand: 0.211 -> 0.020 on transformers, 0.211 -> 0.059 on vLLM).
+Flipping the advantage sign (train.loop.group_advantages negated) makes this test fail: the
+held-out reward falls instead (checked by hand: 0.206 -> 0.017 with transformers rollouts,
+0.205 -> 0.013 with vLLM).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from train.loop import Rewarder, load_problems, run
 from train.prompting import format_prompt
 from train.rollout import SamplingConfig
 
-MARGIN = 0.08  # measured: transformers 0.211 -> 0.387, vLLM 0.211 -> 0.344; sign flipped: -> 0.020 (hf), 0.059 (vLLM)
+MARGIN = 0.06  # held-out lift; measured: transformers 0.206 -> 0.332, vLLM 0.205 -> 0.327 (sign flipped: -> 0.017, 0.013)
 
 
 def _reward(backend, problems, rewarder) -> float:
@@ -45,10 +46,10 @@ def backend(request, tiny_dir):
 
 
 @pytest.mark.slow
-def test_c3po_raises_reward_on_the_toy_task(tmp_path, tiny_dir, backend, original_weights):
+def test_c3po_raises_held_out_reward_on_the_toy_task(tmp_path, tiny_dir, backend, original_weights):
     stage = StageConfig(name="math", data="toy", domains=("math",), steps=15, prompts_per_step=8,
                         samples_per_prompt=16, max_response_tokens=24, token_budget=1024, toy_problems=16,
-                        eval_problems=60, eval_samples=4)
+                        eval_problems=60, eval_samples=16)
     cfg = TrainConfig(model=str(tiny_dir), seed=0, max_model_len=256,
                       loss=LossConfig(kind="c3po"), optim=OptimConfig(lr=3e-4, warmup_steps=2), stages=(stage,))
     train_problems, _ = load_problems(stage)
@@ -61,5 +62,7 @@ def test_c3po_raises_reward_on_the_toy_task(tmp_path, tiny_dir, backend, origina
     finally:
         backend.push_weights(original_weights)
         rewarder.close()
-    print(f"on-task reward {before:.3f} -> {after:.3f}; disjoint held-out {result.eval_before:.3f} -> {result.eval_after:.3f}")
-    assert after - before >= MARGIN, f"C3PO did not raise the reward: {before:.3f} -> {after:.3f}"
+    held = result.eval_after - result.eval_before
+    print(f"held-out reward {result.eval_before:.3f} -> {result.eval_after:.3f}; training questions {before:.3f} -> {after:.3f}")
+    assert held >= MARGIN, f"C3PO did not raise the held-out reward: {result.eval_before:.3f} -> {result.eval_after:.3f}"
+    assert after - before >= MARGIN, f"C3PO did not raise the reward on its own questions: {before:.3f} -> {after:.3f}"

@@ -12,6 +12,7 @@ The environment (VLLM_ENABLE_V1_MULTIPROCESSING=0, VLLM_CPU_KVCACHE_SPACE) is se
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 from typing import Mapping
@@ -42,6 +43,20 @@ class _Failures(logging.Handler):
             self.messages.append(message)
 
 
+def prompt_seed(seed: int, index: int) -> int:
+    """The seed of prompt `index` in a call seeded with `seed`: a hash, so seeds of different
+    prompts and of different calls (seed, seed + 1, ...) never run in step; below 2^62, leaving room
+    for vLLM's seed + child index."""
+    digest = hashlib.blake2b(f"{seed}/{index}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 2
+
+
+def _seeded(params, seed: int, index: int):
+    own = params.clone()
+    own.seed = prompt_seed(seed, index)
+    return own
+
+
 class VLLMBackend:
     def __init__(self, model_dir: Path, *, max_model_len: int = 1024, seed: int = 0, dtype: str = "float32") -> None:
         from vllm import LLM
@@ -68,20 +83,24 @@ class VLLMBackend:
     def generate(self, prompts: list[str], config: SamplingConfig) -> list[Rollout]:
         from vllm import SamplingParams
 
-        params = SamplingParams(
+        base = SamplingParams(
             n=config.n,
             temperature=config.temperature,
             top_p=config.top_p,
             top_k=-1 if hasattr(SamplingParams, "top_k") else None,
             max_tokens=config.max_tokens,
             min_tokens=config.min_tokens,
-            seed=config.seed,
             stop=list(config.stop) or None,
             logprobs=0,  # only the sampled token's logprob (raw: logprobs_mode="raw_logprobs")
             skip_special_tokens=True,
         )
+        # A seed is per request in vLLM and its n children take seed + 0..n-1: one seed for every
+        # prompt would give every prompt the same random draws (all prompts of a step correlated,
+        # the same question asked twice answered identically). Each prompt gets its own seed.
+        params = base if config.seed is None else [_seeded(base, config.seed, i) for i in range(len(prompts))]
         encoded = encode_prompts(self.tokenizer, prompts)
-        outputs = self.llm.generate([{"prompt_token_ids": ids} for ids in encoded], params, use_tqdm=False)
+        requests = [{"prompt_token_ids": ids} for ids in encoded]
+        outputs = self.llm.generate(requests, params, use_tqdm=False)
         rows: list[Rollout] = []
         for index, (ids, out) in enumerate(zip(encoded, outputs)):
             for c in sorted(out.outputs, key=lambda c: c.index):
