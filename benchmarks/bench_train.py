@@ -7,6 +7,7 @@ variation: C3PO's must be 0, its point), step-time CV, grad-norm variance and CV
 held-out reward. Ring-lite claims C3PO's fixed budget lowers grad-norm variance and step-time
 variation against GRPO; this prints whether that holds here, plus the machine load (`uptime`), as
 the cores are shared. GRPO/DAPO train on all L x K responses of a step; C3PO on Phi tokens of them.
+"c3po-group" is C3PO with `selection_order = "group"` (whole prompt groups selected together).
 The toy task's responses are nearly constant in length (~11 tokens), so GRPO's tokens per step
 barely vary here: this run shows the mechanics, not the long-CoT regime the paper measured.
 """
@@ -32,7 +33,7 @@ from train.config import load_config, with_overrides  # noqa: E402
 from train.loop import run  # noqa: E402
 from train.metrics import read_metrics  # noqa: E402
 
-LOSSES = ("c3po", "grpo", "dapo")
+LOSSES = ("c3po", "c3po-group", "grpo", "dapo")  # c3po-group: C3PO with selection_order = "group"
 
 
 def cv(xs: list[float]) -> float:
@@ -41,7 +42,10 @@ def cv(xs: list[float]) -> float:
 
 
 def one_run(cfg, kind: str, seed: int, out: Path) -> dict:
-    cfg = with_overrides(cfg, loss=kind, seed=seed)
+    loss, _, order = kind.partition("-")
+    cfg = with_overrides(cfg, loss=loss, seed=seed)
+    if order:
+        cfg = replace(cfg, stages=tuple(replace(s, selection_order=order) for s in cfg.stages))
     started = time.perf_counter()
     (result,) = run(cfg, cfg.plan("math"), out / f"{kind}-{seed}")
     records = read_metrics(result.metrics_path)
@@ -75,7 +79,7 @@ def main() -> None:
     with Progress(console=console) as progress:
         task = progress.add_task("runs", total=len(seeds) * len(LOSSES))
         for i, seed in enumerate(seeds):
-            order = LOSSES[i % 3 :] + LOSSES[: i % 3]  # rotated, so load changes hit every loss alike
+            order = LOSSES[i % len(LOSSES) :] + LOSSES[: i % len(LOSSES)]  # rotated, so load changes hit every loss alike
             for kind in order:
                 rows[kind].append(one_run(cfg, kind, seed, out))
                 progress.advance(task)
@@ -93,10 +97,12 @@ def main() -> None:
                       f"{mean(kind, 'before'):.3f}", f"{mean(kind, 'after'):.3f}", f"{mean(kind, 'wall'):.0f}")
     console.print(table)
     for key, label in (("step_time_cv", "step-time CV"), ("grad_var", "grad-norm variance"), ("grad_cv", "grad-norm CV")):
-        c, g = mean("c3po", key), mean("grpo", key)
-        verdict = "lower" if c < g else "NOT lower"
-        console.print(f"C3PO {label} {c:.3g} vs GRPO {g:.3g}: {verdict} (ratio {c / g if g else float('nan'):.2f})")
-    console.print(f"C3PO tokens-per-step CV: {mean('c3po', 'tokens_cv'):.3g} (must be 0)")
+        for kind in ("c3po", "c3po-group"):
+            c, g = mean(kind, key), mean("grpo", key)
+            verdict = "lower" if c < g else "NOT lower"
+            console.print(f"{kind} {label} {c:.3g} vs GRPO {g:.3g}: {verdict} (ratio {c / g if g else float('nan'):.2f})")
+    for kind in ("c3po", "c3po-group"):
+        console.print(f"{kind} tokens-per-step CV: {mean(kind, 'tokens_cv'):.3g} (must be 0)")
     console.print(f"load average (1/5/15 min) before {load_before}, after {load_after}; runs in {out}")
 
 

@@ -2,7 +2,7 @@
 
 Selection (Ring-lite, arXiv 2506.14731 sec. 3): the step's graded responses are put in a seeded
 random order (responses carried over from the previous step first, oldest first, so nothing waits
-long) and taken greedily until their response tokens reach Phi; the last one taken is cut so that
+long; `selection_order = "group"` shuffles whole prompt groups instead of responses) and taken greedily until their response tokens reach Phi; the last one taken is cut so that
 exactly Phi tokens enter the loss (its first tokens: causal attention makes a prefix's log-probs
 independent of what follows). What is not selected:
 
@@ -75,10 +75,17 @@ class Selection:
         return 0 if self.budget is None else self.budget - self.selected_tokens
 
 
-def select_budget(samples: Sequence[Sample], budget: int, rng: random.Random, carried: Sequence[Sample] = ()) -> Selection:
+def select_budget(
+    samples: Sequence[Sample], budget: int, rng: random.Random, carried: Sequence[Sample] = (), order: str = "response"
+) -> Selection:
     """Exactly `budget` tokens (fewer only if all samples together hold fewer): `carried` first in
-    the given order, then `samples` in a seeded random order, the last one cut to fit."""
-    order = list(carried) + rng.sample(list(samples), len(samples))
+    the given order, then `samples` in a seeded random order, the last one cut to fit.
+
+    `order="response"` shuffles responses; `order="group"` shuffles the groups and takes each
+    group's responses together, so every selected group but the last keeps its advantages summing
+    to zero (its mean reward is the baseline): a random subset of responses keeps a rare success
+    without the failures of its group, which makes the gradient noisier (bench_train.py measures it)."""
+    order = list(carried) + _ordered(samples, rng, order)
     pieces: list[Piece] = []
     leftover: list[Sample] = []
     used = 0
@@ -95,6 +102,21 @@ def select_budget(samples: Sequence[Sample], budget: int, rng: random.Random, ca
         if take < s.remaining:
             leftover.append(replace(s, start=s.start + take))
     return Selection(tuple(pieces), tuple(leftover), budget)
+
+
+ORDERS = ("response", "group")
+
+
+def _ordered(samples: Sequence[Sample], rng: random.Random, order: str) -> list[Sample]:
+    if order == "response":
+        return rng.sample(list(samples), len(samples))
+    if order != "group":
+        raise ValueError(f"selection order must be one of {ORDERS}, got {order!r}")
+    groups: dict[tuple[int, int, int], list[Sample]] = {}
+    for s in samples:
+        groups.setdefault(s.group, []).append(s)
+    keys = rng.sample(sorted(groups), len(groups))
+    return [s for k in keys for s in groups[k]]
 
 
 def select_all(samples: Sequence[Sample]) -> Selection:

@@ -72,6 +72,7 @@ class StageConfig:
     top_p: float = 1.0  # rollout nucleus sampling
     max_response_tokens: int = 256  # per response; longer ones are cut (finish_reason "length")
     token_budget: int = 4096  # Phi: response tokens per optimizer step under c3po
+    selection_order: str = "response"  # c3po: shuffle responses, or "group": whole prompt groups
     carry_over: bool = False  # keep unselected responses for the next step instead of dropping them
     max_carry_age: int = 1  # carried responses older than this many steps are dropped (off-policy)
     max_refill_rounds: int = 4  # extra rollout rounds when a step holds fewer than Phi tokens
@@ -187,6 +188,9 @@ def validate(cfg: TrainConfig, file: str = "<config>") -> None:
         if s.samples_per_prompt < 2:
             raise DataError("a group needs at least 2 samples for an advantage", file=file,
                             field=f"stages.{s.name}.samples_per_prompt")
+        if s.selection_order not in ("response", "group"):
+            raise DataError(f"selection_order is {s.selection_order!r}; choose response, group", file=file,
+                            field=f"stages.{s.name}.selection_order")
         bad = set(s.domains) - {"math", "code", "science"}
         if bad:
             raise DataError(f"unknown domain(s) {sorted(bad)}", file=file, field=f"stages.{s.name}.domains")

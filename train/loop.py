@@ -245,7 +245,8 @@ def collect(ctx: Context, step: int) -> tuple[Selection, dict]:
         if enough or rounds > st.max_refill_rounds:
             break
     if kind == "c3po":
-        selection = select_budget(samples, st.token_budget, random.Random(_seed(ctx.cfg.seed, st.name, step, "select")), carried)
+        rng = random.Random(_seed(ctx.cfg.seed, st.name, step, "select"))
+        selection = select_budget(samples, st.token_budget, rng, carried, order=st.selection_order)
     else:
         selection = select_all(carried + samples)
     ctx.state["carried"] = list(selection.leftover) if st.carry_over else []

@@ -27,9 +27,10 @@ def _samples(lengths, born=0):
     ],
 )
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_selection_covers_exactly_phi_tokens(lengths, budget, seed):
+@pytest.mark.parametrize("order", ["response", "group"])
+def test_selection_covers_exactly_phi_tokens(lengths, budget, seed, order):
     samples = _samples(lengths)
-    sel = select_budget(samples, budget, random.Random(seed))
+    sel = select_budget(samples, budget, random.Random(seed), order=order)
     assert sel.selected_tokens == budget
     assert sel.selected_tokens + sel.leftover_tokens == sum(lengths)  # nothing lost uncounted
     # each response appears at most once and pieces are prefixes of untrained tokens
@@ -78,3 +79,24 @@ def test_micro_batches_respect_the_token_cap_and_keep_every_piece():
     for b in batches:
         widest = max(len(p.sample.prompt_ids) + p.end for p in b)
         assert widest * len(b) <= 30 or len(b) == 1
+
+
+def test_group_order_takes_whole_groups():
+    """order="group": every selected group is complete except the one the budget ends in, so
+    each complete group's advantages still sum to zero."""
+    samples = [
+        Sample((1,), tuple(range(3 + (i + g) % 4)), (-1.0,) * (3 + (i + g) % 4), 0.0, 0.0, "math", (0, 0, g), 0)
+        for g in range(10) for i in range(4)
+    ]
+    budget = 60
+    for seed in range(5):
+        sel = select_budget(samples, budget, random.Random(seed), order="group")
+        assert sel.selected_tokens == budget
+        taken = [p.sample.group for p in sel.pieces]
+        groups = list(dict.fromkeys(taken))
+        assert all(taken.count(g) == 4 for g in groups[:-1])
+        assert sum(p.end < len(p.sample.response_ids) for p in sel.pieces) <= 1
+        response = select_budget(samples, budget, random.Random(seed), order="response")
+        assert [p.sample.group for p in response.pieces] != taken  # a different rule, not a renaming
+    with pytest.raises(ValueError, match="selection order"):
+        select_budget(samples, budget, random.Random(0), order="length")
