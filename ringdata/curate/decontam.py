@@ -39,6 +39,7 @@ import numpy as np
 import polars as pl
 
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, Step, StepContext
+from ringdata.curate.parallel import row_slices, thread_map
 from ringdata.curate.textnorm import MATCH_TEXT, HashedTokens, match_text_expr, with_match_text
 from ringdata.errors import DataError
 from ringdata.records import make_id
@@ -237,11 +238,12 @@ class Decontaminate:
         index = build_index(c.ngram, tuple(c.evalsets), c.min_tokens, c.max_items)
         advance = ctx.task(f"{self.name} ({index.size} eval items)", frame.height)
         frame = with_match_text(frame)
+        texts = frame[MATCH_TEXT]
         parts = []
-        for start in range(0, frame.height, c.batch):
-            texts = frame[MATCH_TEXT].slice(start, c.batch)
-            parts.append(contamination(texts, index, c.ngram, c.min_coverage))
-            advance(len(texts))
+        for labels in thread_map(lambda part: contamination(texts.slice(*part), index, c.ngram, c.min_coverage),
+                                 row_slices(frame.height, c.batch)):
+            parts.append(labels)
+            advance(len(labels))
         match = pl.concat(parts) if parts else pl.Series("label", [], pl.Utf8)
         return frame.with_columns(
             pl.when(match.is_not_null()).then(pl.lit(CONTAMINATED)).otherwise(None).cast(pl.Utf8).alias(DROP_REASON),

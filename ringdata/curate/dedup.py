@@ -32,6 +32,7 @@ import polars as pl
 import pyarrow as pa
 
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, Step, StepContext, keep_all
+from ringdata.curate.parallel import row_slices, thread_map
 from ringdata.curate.textnorm import MATCH_TEXT, HashedTokens, with_match_text
 
 EXACT = "exact_duplicate"
@@ -168,11 +169,12 @@ class MinHashSignatures:
     def __call__(self, frame: pl.DataFrame, ctx: StepContext) -> pl.DataFrame:
         advance = ctx.task(self.name, frame.height)
         frame = with_match_text(frame)
+        texts = frame[MATCH_TEXT]
         parts = []
-        for start in range(0, frame.height, self.batch):
-            texts = frame[MATCH_TEXT].slice(start, self.batch)
-            parts.append(_signatures(HashedTokens(texts), self.config))
-            advance(len(texts))
+        for sig in thread_map(lambda part: _signatures(HashedTokens(texts.slice(*part)), self.config),
+                              row_slices(frame.height, self.batch)):
+            parts.append(sig)
+            advance(len(sig))
         sig = np.concatenate(parts) if parts else np.zeros((0, self.config.num_perm), _U32)
         return keep_all(frame.with_columns(
             pl.Series(SIGNATURE, sig, dtype=pl.Array(pl.UInt32, self.config.num_perm)),

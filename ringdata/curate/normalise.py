@@ -11,7 +11,7 @@ removed, one trailing period dropped, a leading "+" or currency "\\$" dropped fr
 case where the comma cannot be a list separator. Multiple-choice answers become one capital
 letter. Code tests are never touched: their bytes are the specification.
 
-All of it is Polars string expressions: no Python loop over rows.
+All of it is Polars string expressions (no Python loop over rows), on slices of rows in parallel.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ringdata.curate.base import StepContext, keep_all
+from ringdata.curate.parallel import row_slices, thread_map
 
 _SUPER = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", ["^0", "^1", "^2", "^3", "^4", "^5", "^6", "^7", "^8", "^9", "^+", "^-"]))
 _SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉", [f"_{d}" for d in range(10)]))
@@ -96,13 +97,21 @@ class Normalise:
 
     name: str = "normalise"
 
+    slice_rows: int = 100_000  # rows per slice; slices run on all cores (ringdata.curate.parallel)
+
     def __call__(self, frame: pl.DataFrame, ctx: StepContext) -> pl.DataFrame:
         advance = ctx.task(self.name, frame.height)
-        out = canonical_answers(frame.with_columns(question_expr(), pl.col("answer").alias("_raw_answer")))
-        is_choice = pl.col("choices").is_not_null()
-        out = out.with_columns(
-            pl.when(is_choice).then(choice_letter_expr(pl.col("_raw_answer"))).otherwise(pl.col("answer")).alias("answer"),
-            pl.col("choices").list.eval(_unicode(pl.element()).str.strip_chars()),
-        ).drop("_raw_answer")
-        advance(frame.height)
-        return keep_all(out)
+        parts = []
+        for part in thread_map(lambda at: _normalised(frame.slice(*at)), row_slices(frame.height, self.slice_rows)):
+            parts.append(part)
+            advance(part.height)
+        return keep_all(pl.concat(parts) if parts else _normalised(frame))
+
+
+def _normalised(frame: pl.DataFrame) -> pl.DataFrame:
+    out = canonical_answers(frame.with_columns(question_expr(), pl.col("answer").alias("_raw_answer")))
+    is_choice = pl.col("choices").is_not_null()
+    return out.with_columns(
+        pl.when(is_choice).then(choice_letter_expr(pl.col("_raw_answer"))).otherwise(pl.col("answer")).alias("answer"),
+        pl.col("choices").list.eval(_unicode(pl.element()).str.strip_chars()),
+    ).drop("_raw_answer")

@@ -26,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from ringdata.curate.parallel import row_slices, thread_map
+
 MATCH_TEXT = "_match_text"  # working column: the match text, tokens joined by one space
 
 # LaTeX that changes how a formula looks, not what it says, and the math delimiters: one regex
@@ -70,19 +72,27 @@ def match_text_expr(question: str = "question", choices: str | None = "choices")
     return _fold(_joined(question, choices).str.normalize("NFKC"))
 
 
-def with_match_text(frame: pl.DataFrame) -> pl.DataFrame:
+def with_match_text(frame: pl.DataFrame, slice_rows: int = 100_000) -> pl.DataFrame:
     """`frame` with the `_match_text` working column (computed once, reused by later steps).
 
-    Same result as `match_text_expr`, but NFKC runs only on rows with a non-ASCII character:
-    on ASCII text it changes nothing and it is the most expensive pass."""
+    Same result as `match_text_expr`, but NFKC runs only on rows with a non-ASCII character (on
+    ASCII text it changes nothing and it is the most expensive pass), and slices of `slice_rows`
+    rows run on all cores (`ringdata.curate.parallel`)."""
     if MATCH_TEXT in frame.columns:
         return frame
     choices = "choices" if "choices" in frame.columns else None
     raw = frame.select(_joined("question", choices).alias(MATCH_TEXT)).to_series()
-    wide = raw.str.contains(r"[^\x00-\x7F]").fill_null(False).arg_true()
-    if len(wide):
-        raw = raw.scatter(wide, raw.gather(wide).str.normalize("NFKC"))
-    return frame.with_columns(pl.DataFrame({MATCH_TEXT: raw}).select(_fold(pl.col(MATCH_TEXT))).to_series())
+
+    def fold(part: tuple[int, int]) -> pl.Series:
+        text = raw.slice(*part)
+        wide = text.str.contains(r"[^\x00-\x7F]").fill_null(False).arg_true()
+        if len(wide):
+            text = text.scatter(wide, text.gather(wide).str.normalize("NFKC"))
+        return pl.DataFrame({MATCH_TEXT: text}).select(_fold(pl.col(MATCH_TEXT))).to_series()
+
+    parts = list(thread_map(fold, row_slices(len(raw), slice_rows)))
+    folded = pl.concat(parts) if parts else raw
+    return frame.with_columns(folded.alias(MATCH_TEXT))
 
 
 def match_text(texts: list[str]) -> list[str]:
