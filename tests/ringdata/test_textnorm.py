@@ -95,3 +95,8 @@ def test_frame_and_expression_forms_agree() -> None:
     texts = ["ｆｉｎｄ x²", "Find $x^2$", "ﬁnd the ½", "plain ascii 1,000"]
     frame = pl.DataFrame({"question": texts, "choices": [None, ["Ａ", "b"], None, None]})
     assert with_match_text(frame)[MATCH_TEXT].to_list() == frame.select(match_text_expr()).to_series().to_list()
+    # row slices on several threads: the same column, in the same order
+    many = pl.concat([frame] * 7)
+    sliced = with_match_text(many, slice_rows=3)[MATCH_TEXT].to_list()
+    assert sliced == with_match_text(many, slice_rows=10**6)[MATCH_TEXT].to_list()
+    assert sliced == many.select(match_text_expr()).to_series().to_list()
