@@ -169,13 +169,15 @@ class Grader:
 
 def _verdict(outcome) -> Verdict:
     """A pool outcome as a verdict: a timeout or a dead worker is `timeout` (the bound held, the
-    answer is unknown), a verifier exception is `wrong_answer` with the error in the detail."""
+    answer is unknown), a verifier exception is `verifier_error` with the error in the detail
+    (reward 0, like every non-correct verdict, but counted apart: it is a tool failure to look at,
+    not the model's mistake)."""
     if outcome.status == "timeout":
         return Verdict.wrong(Reason.TIMEOUT, detail=outcome.value)
     if outcome.status == "died":
         return Verdict.wrong(Reason.TIMEOUT, detail=f"{outcome.value} (likely out of memory)")
     if outcome.status == "error":
-        return Verdict.wrong(Reason.WRONG_ANSWER, detail=f"verifier error: {outcome.value}"[:300])
+        return Verdict.wrong(Reason.VERIFIER_ERROR, detail=f"verifier error: {outcome.value}"[:300])
     reason, extracted, detail = outcome.value
     if reason == Reason.CORRECT.value:
         return Verdict.right(extracted, detail)

@@ -15,6 +15,7 @@ class Reason(str, Enum):
     NO_ANSWER = "no_answer"  # nothing answer-like could be extracted from the response
     UNPARSABLE_GOLD = "unparsable_gold"  # the data's fault, not the model's
     TIMEOUT = "timeout"  # the verifier (math) did not finish within its bound
+    VERIFIER_ERROR = "verifier_error"  # the verifier raised on this pair: unknown, not "wrong"
     EMPTY_RESPONSE = "empty_response"
     # code (sandbox results)
     NO_CODE = "no_code"  # no program found in the response

@@ -127,6 +127,20 @@ def test_dispatch_by_domain(grader, problem, response, reason):
     assert grader.grade(problem, response).reason is reason
 
 
+@pytest.mark.parametrize(
+    "status,reason",
+    [("error", Reason.VERIFIER_ERROR), ("timeout", Reason.TIMEOUT), ("died", Reason.TIMEOUT)],
+)
+def test_a_verifier_failure_is_never_called_a_wrong_answer(status, reason):
+    """A verifier that raised, hung or died says nothing about the answer: its own reason, reward 0."""
+    from rewards.grade import _verdict
+    from rewards.pool import Outcome
+
+    verdict = _verdict(Outcome(status, "ZeroDivisionError: boom", 0.1))
+    assert verdict.reason is reason and verdict.reward == 0.0 and not verdict.correct
+    assert "boom" in verdict.detail
+
+
 def test_module_level_grade_returns_a_verdict():
     verdict = grade(MATH, "The final answer is $5$.")
     assert verdict.correct and verdict.reward == 1.0 and verdict.extracted == "5"
