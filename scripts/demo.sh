@@ -7,3 +7,5 @@ ringdata curate data/problems --out out/curated
 ringdata report out/curated
 ringdata grade --problems out/curated/problems.parquet --responses data/demo/responses.jsonl \
   --out out/grades.parquet
+# Train the tiny model, stage 1 math then stage 2 code + science, on the curated bundled data
+ringdata train --config configs/tiny-bundled.toml --stage math-then-code --out runs/bundled

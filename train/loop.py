@@ -121,6 +121,22 @@ def load_problems(stage: StageConfig) -> tuple[list[Problem], list[Problem]]:
     return [problems[i] for i in order[n_held:]], held
 
 
+def _prompt(problem: Problem, tokenizer) -> str:
+    from train.prompting import format_prompt
+
+    return format_prompt(problem, tokenizer)
+
+
+def fitting(problems: Sequence[Problem], tokenizer, room: int) -> tuple[list[Problem], list[Problem]]:
+    """(problems whose prompt fits in `room` tokens, the others): a prompt that leaves no room for
+    the response cannot be sampled. The others are skipped, counted and named in stage.json."""
+    keep, skip = [], []
+    for p in problems:
+        n = len(tokenizer(_prompt(p, tokenizer), add_special_tokens=False)["input_ids"])
+        (keep if n <= room else skip).append(p)
+    return keep, skip
+
+
 def read_parquet_problems(path: Path, domains: Sequence[str], field: str = "data") -> list[Problem]:
     """The `domains` problems of a curated Parquet file (or a `ringdata curate --out` dir), schema-checked."""
     import pyarrow.parquet as pq
@@ -366,6 +382,12 @@ def run_stage(cfg: TrainConfig, stage: StageConfig, start_dir: Path, stage_dir: 
     policy, reference, tokenizer = load_policy(start_dir)
     optimizer, scheduler = make_optimizer(policy, cfg)
     problems, held_out = load_problems(stage)
+    room = cfg.max_model_len - stage.max_response_tokens
+    (problems, long_train), (held_out, long_held) = (fitting(problems, tokenizer, room), fitting(held_out, tokenizer, room))
+    if not problems:
+        raise DataError(f"no problem's prompt fits in {room} tokens (max_model_len {cfg.max_model_len} minus "
+                        f"max_response_tokens {stage.max_response_tokens})", field=f"stages.{stage.name}.data",
+                        hint="raise max_model_len or lower max_response_tokens")
     ctx = Context(cfg, stage, policy, reference, tokenizer, optimizer, scheduler, backend, rewarder, problems)
     ckpt = latest_checkpoint(stage_dir) if resume else None
     if ckpt is not None:
@@ -374,7 +396,11 @@ def run_stage(cfg: TrainConfig, stage: StageConfig, start_dir: Path, stage_dir: 
     backend.push_weights(policy.state_dict())
     log = MetricsLog(stage_dir / "metrics.jsonl", resume_step=first if ckpt is not None else None)
     (stage_dir / "config.json").write_text(json.dumps(to_dict(cfg), indent=1, default=str))
-    (stage_dir / "stage.json").write_text(json.dumps({"stage": stage.name, "start_model": str(start_dir)}))
+    (stage_dir / "stage.json").write_text(json.dumps({
+        "stage": stage.name, "start_model": str(start_dir), "train_problems": len(problems), "held_out_problems": len(held_out),
+        "skipped_long_prompts": {"train": len(long_train), "held_out": len(long_held), "max_prompt_tokens": room,
+                                 "ids": [p.id for p in long_train + long_held]},
+    }))
     before = ctx.state.get("eval_before")
     if ckpt is None:
         before = evaluate(ctx, held_out)

@@ -131,3 +131,18 @@ def test_parquet_data_is_read_by_domain_and_held_out_disjointly(tmp_path):
     (tmp_path / "bad.parquet").write_text("not parquet")
     with pytest.raises(DataError, match="not a readable Parquet"):
         load_problems(StageConfig(data=str(tmp_path / "bad.parquet")))
+
+
+def test_prompts_too_long_for_the_engine_are_skipped_and_named(tmp_path, tiny_dir):
+    """A prompt that leaves no room for the response is skipped before sampling, and stage.json
+    counts and names it (it used to stop the run with a ValueError from the backend)."""
+    from transformers import AutoTokenizer
+
+    from ringdata.records import Problem
+    from train.loop import fitting
+
+    tok = AutoTokenizer.from_pretrained(str(tiny_dir))
+    short = Problem("a", "math", "t", "What is 1+1?", answer="2")
+    long = Problem("b", "math", "t", "What is " + "1+" * 300 + "1?", answer="301")
+    keep, skip = fitting([short, long], tok, room=100)
+    assert keep == [short] and skip == [long]
