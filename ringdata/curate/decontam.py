@@ -39,7 +39,7 @@ import numpy as np
 import polars as pl
 
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, Step, StepContext
-from ringdata.curate.parallel import row_slices, thread_map
+from ringdata.curate.parallel import map_slices
 from ringdata.curate.textnorm import MATCH_TEXT, HashedTokens, match_text_expr, with_match_text
 from ringdata.errors import DataError
 from ringdata.records import make_id
@@ -239,11 +239,8 @@ class Decontaminate:
         advance = ctx.task(f"{self.name} ({index.size} eval items)", frame.height)
         frame = with_match_text(frame)
         texts = frame[MATCH_TEXT]
-        parts = []
-        for labels in thread_map(lambda part: contamination(texts.slice(*part), index, c.ngram, c.min_coverage),
-                                 row_slices(frame.height, c.batch)):
-            parts.append(labels)
-            advance(len(labels))
+        parts = map_slices(lambda at, n: contamination(texts.slice(at, n), index, c.ngram, c.min_coverage),
+                           frame.height, c.batch, advance)
         match = pl.concat(parts) if parts else pl.Series("label", [], pl.Utf8)
         return frame.with_columns(
             pl.when(match.is_not_null()).then(pl.lit(CONTAMINATED)).otherwise(None).cast(pl.Utf8).alias(DROP_REASON),

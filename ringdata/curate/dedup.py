@@ -32,7 +32,7 @@ import polars as pl
 import pyarrow as pa
 
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, Step, StepContext, keep_all
-from ringdata.curate.parallel import row_slices, thread_map
+from ringdata.curate.parallel import map_slices
 from ringdata.curate.textnorm import MATCH_TEXT, HashedTokens, with_match_text
 
 EXACT = "exact_duplicate"
@@ -170,11 +170,8 @@ class MinHashSignatures:
         advance = ctx.task(self.name, frame.height)
         frame = with_match_text(frame)
         texts = frame[MATCH_TEXT]
-        parts = []
-        for sig in thread_map(lambda part: _signatures(HashedTokens(texts.slice(*part)), self.config),
-                              row_slices(frame.height, self.batch)):
-            parts.append(sig)
-            advance(len(sig))
+        parts = map_slices(lambda at, n: _signatures(HashedTokens(texts.slice(at, n)), self.config),
+                           frame.height, self.batch, advance)
         sig = np.concatenate(parts) if parts else np.zeros((0, self.config.num_perm), _U32)
         return keep_all(frame.with_columns(
             pl.Series(SIGNATURE, sig, dtype=pl.Array(pl.UInt32, self.config.num_perm)),

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ringdata.curate.base import StepContext, keep_all
-from ringdata.curate.parallel import row_slices, thread_map
+from ringdata.curate.parallel import map_slices
 
 _SUPER = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", ["^0", "^1", "^2", "^3", "^4", "^5", "^6", "^7", "^8", "^9", "^+", "^-"]))
 _SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉", [f"_{d}" for d in range(10)]))
@@ -101,10 +101,7 @@ class Normalise:
 
     def __call__(self, frame: pl.DataFrame, ctx: StepContext) -> pl.DataFrame:
         advance = ctx.task(self.name, frame.height)
-        parts = []
-        for part in thread_map(lambda at: _normalised(frame.slice(*at)), row_slices(frame.height, self.slice_rows)):
-            parts.append(part)
-            advance(part.height)
+        parts = map_slices(lambda at, n: _normalised(frame.slice(at, n)), frame.height, self.slice_rows, advance)
         return keep_all(pl.concat(parts) if parts else _normalised(frame))
 
 

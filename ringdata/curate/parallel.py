@@ -38,6 +38,18 @@ def thread_map(fn: Callable[[T], R], items: Iterable[T], workers: int | None = N
         yield from pool.map(fn, items)
 
 
+def map_slices(fn: Callable[[int, int], R], n: int, size: int, advance: Callable[[int], None] | None = None) -> list[R]:
+    """`fn(offset, length)` for each `size`-row slice of [0, n), on all cores; results in row
+    order. `advance(length)` runs in this thread as each slice's result arrives (a progress bar)."""
+    slices = row_slices(n, size)
+    out = []
+    for (_, length), result in zip(slices, thread_map(lambda at: fn(*at), slices)):
+        out.append(result)
+        if advance is not None:
+            advance(length)
+    return out
+
+
 def row_slices(n: int, size: int) -> list[tuple[int, int]]:
     """(offset, length) slices of `size` rows covering [0, n)."""
     return [(start, min(size, n - start)) for start in range(0, n, max(1, size))]

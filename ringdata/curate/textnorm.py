@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ringdata.curate.parallel import row_slices, thread_map
+from ringdata.curate.parallel import map_slices
 
 MATCH_TEXT = "_match_text"  # working column: the match text, tokens joined by one space
 
@@ -83,14 +83,14 @@ def with_match_text(frame: pl.DataFrame, slice_rows: int = 100_000) -> pl.DataFr
     choices = "choices" if "choices" in frame.columns else None
     raw = frame.select(_joined("question", choices).alias(MATCH_TEXT)).to_series()
 
-    def fold(part: tuple[int, int]) -> pl.Series:
-        text = raw.slice(*part)
+    def fold(offset: int, length: int) -> pl.Series:
+        text = raw.slice(offset, length)
         wide = text.str.contains(r"[^\x00-\x7F]").fill_null(False).arg_true()
         if len(wide):
             text = text.scatter(wide, text.gather(wide).str.normalize("NFKC"))
         return pl.DataFrame({MATCH_TEXT: text}).select(_fold(pl.col(MATCH_TEXT))).to_series()
 
-    parts = list(thread_map(fold, row_slices(len(raw), slice_rows)))
+    parts = map_slices(fold, len(raw), slice_rows)
     folded = pl.concat(parts) if parts else raw
     return frame.with_columns(folded.alias(MATCH_TEXT))
 

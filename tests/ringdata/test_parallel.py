@@ -33,3 +33,13 @@ def test_an_error_in_a_slice_is_raised():
 def test_slices_cover_every_row_once(n, size):
     covered = [i for start, length in row_slices(n, size) for i in range(start, start + length)]
     assert covered == list(range(n))
+
+
+def test_map_slices_returns_slice_results_in_row_order_and_reports_each_slice():
+    from ringdata.curate.parallel import map_slices
+
+    done = []
+    out = map_slices(lambda at, n: list(range(at, at + n)), 11, 4, done.append)
+    assert out == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10]]
+    assert done == [4, 4, 3]
+    assert map_slices(lambda at, n: n, 0, 4) == []
