@@ -62,13 +62,19 @@ _ANSWER_IS = re.compile(r"(?:\banswer\s*(?:is|:|=)\s*:?\s*)", re.I)
 _SENTENCE_END = re.compile(r"(?:\.\s|\.$|\n|;\s*I hope|\s+I hope)", re.I)
 
 
-def answer_section(response: str) -> str | None:
-    """The text after the last `</think>`; None when a `<think>` never closes (truncated)."""
+UNCLOSED_THINK = "the <think> block never closes (truncated response)"
+
+
+def answer_section(response: str, tail_chars: int | None = None) -> str | None:
+    """The text after the last `</think>` (its last `tail_chars` characters when given); None when
+    a `<think>` never closes (truncated: `UNCLOSED_THINK` says why)."""
     if _THINK_CLOSE in response:
-        return response.rsplit(_THINK_CLOSE, 1)[1]
-    if _THINK_OPEN in response:
+        section = response.rsplit(_THINK_CLOSE, 1)[1]
+    elif _THINK_OPEN in response:
         return None
-    return response
+    else:
+        section = response
+    return section if tail_chars is None else section[-tail_chars:]
 
 
 def _braced(text: str, start: int) -> str | None:
@@ -123,10 +129,9 @@ def _after(anchor: re.Pattern[str], text: str) -> str | None:
 
 def extract_answer(response: str, config: MathConfig = MathConfig()) -> tuple[str | None, str]:
     """(answer, how it was found or why not) from a model response."""
-    section = answer_section(response)
+    section = answer_section(response, config.tail_chars)
     if section is None:
-        return None, "the <think> block never closes (truncated response)"
-    section = section[-config.tail_chars :]
+        return None, UNCLOSED_THINK
     boxed = last_boxed(section)
     if boxed is not None:
         inner = last_boxed(boxed)  # \boxed{\boxed{3}}

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rewards.math import answer_section, extract_answer, last_boxed
+from rewards.math import UNCLOSED_THINK, answer_section, extract_answer, last_boxed
 from rewards.verdict import Reason
 
 __all__ = ["ScienceConfig", "check", "extract_letter", "is_multiple_choice", "parse_quantity"]
@@ -77,10 +77,9 @@ def _letters_in(text: str) -> tuple[list[str], bool]:
 
 def extract_letter(response: str, choices: tuple[str, ...] | list[str], config: ScienceConfig = ScienceConfig()) -> tuple[str | None, str]:
     """(letter, how) or (None, why not); letter "A,C" marks a hedged answer."""
-    section = answer_section(response)
+    section = answer_section(response, config.tail_chars)
     if section is None:
-        return None, "the <think> block never closes (truncated response)"
-    section = section[-config.tail_chars :]
+        return None, UNCLOSED_THINK
     boxed = last_boxed(section)
     if boxed is not None:
         letters, hedged = _letters_in(_plain(boxed).upper() if len(_plain(boxed)) <= 3 else _TEXT.sub(r"\1", boxed))
