@@ -41,6 +41,7 @@ from train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from train.config import StageConfig, TrainConfig, to_dict
 from train.loss import LossStats, policy_loss, sample_weights, token_logprobs_and_entropy
 from train.metrics import MetricsLog
+from train.prompting import format_prompt
 
 FINAL = "final"
 DONE = "DONE"  # marker file: the stage finished and its final model dir is complete
@@ -121,18 +122,12 @@ def load_problems(stage: StageConfig) -> tuple[list[Problem], list[Problem]]:
     return [problems[i] for i in order[n_held:]], held
 
 
-def _prompt(problem: Problem, tokenizer) -> str:
-    from train.prompting import format_prompt
-
-    return format_prompt(problem, tokenizer)
-
-
 def fitting(problems: Sequence[Problem], tokenizer, room: int) -> tuple[list[Problem], list[Problem]]:
     """(problems whose prompt fits in `room` tokens, the others): a prompt that leaves no room for
     the response cannot be sampled. The others are skipped, counted and named in stage.json."""
     keep, skip = [], []
     for p in problems:
-        n = len(tokenizer(_prompt(p, tokenizer), add_special_tokens=False)["input_ids"])
+        n = len(tokenizer(format_prompt(p, tokenizer), add_special_tokens=False)["input_ids"])
         (keep if n <= room else skip).append(p)
     return keep, skip
 
@@ -216,7 +211,6 @@ class Context:
 
 def rollout_round(ctx: Context, step: int, round_: int) -> tuple[list[Sample], dict[str, list[float]], int]:
     """One round of L prompts x K responses, graded: (samples, rewards by domain, response tokens)."""
-    from train.prompting import format_prompt
     from train.rollout import SamplingConfig
 
     st, seed = ctx.stage, ctx.cfg.seed
@@ -361,7 +355,6 @@ def train_step(ctx: Context, step: int) -> dict:
 def evaluate(ctx: Context, held_out: Sequence[Problem]) -> float | None:
     """Mean reward on the held-out problems, sampled like training with a fixed seed (so runs
     and checkpoints are compared on the same sampling noise)."""
-    from train.prompting import format_prompt
     from train.rollout import SamplingConfig
 
     if not held_out:
@@ -383,7 +376,8 @@ def run_stage(cfg: TrainConfig, stage: StageConfig, start_dir: Path, stage_dir: 
     optimizer, scheduler = make_optimizer(policy, cfg)
     problems, held_out = load_problems(stage)
     room = cfg.max_model_len - stage.max_response_tokens
-    (problems, long_train), (held_out, long_held) = (fitting(problems, tokenizer, room), fitting(held_out, tokenizer, room))
+    problems, long_train = fitting(problems, tokenizer, room)
+    held_out, long_held = fitting(held_out, tokenizer, room)
     if not problems:
         raise DataError(f"no problem's prompt fits in {room} tokens (max_model_len {cfg.max_model_len} minus "
                         f"max_response_tokens {stage.max_response_tokens})", field=f"stages.{stage.name}.data",
