@@ -14,17 +14,20 @@ A reference to a figure with no `[asy]` in the statement ("see the figure", "sho
 `[asy]` or a LaTeX tabular/array ("the chart below" followed by the table).
 
 All checks are Polars expressions (regular expressions, list evaluation); the one exception is the
-gold-answer parse check, which has to call the math verifier and does so once per distinct answer.
+gold-answer parse check, which calls the math verifier once per distinct answer that is neither a
+simple form nor in the verdict cache (`ringdata.curate.gold`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import polars as pl
 
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, Step, StepContext
+from ringdata.curate.gold import DEFAULT_CACHE, GoldChecker
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class CleanConfig:
     choice_domains: tuple[str, ...] = ("math",)  # where multiple-choice / true-false / yes-no
     #                      questions are dropped (Ring-lite drops them for math: guessable rewards)
     check_gold: bool = True  # drop math answers the math verifier cannot parse
+    gold_cache: Path | None = DEFAULT_CACHE  # the parser's verdicts, kept across runs; None = no cache
 
 
 def drop_where(frame: pl.DataFrame, cond: pl.Expr, reason: str, match: pl.Expr | None = None) -> pl.DataFrame:
@@ -283,32 +287,27 @@ class ChoiceQuestion:
         return with_progress(self.name, ctx, frame, work)
 
 
-def load_gold_check() -> Callable[[list[str]], list[bool]]:
-    """`rewards.math.golds_are_parsable`, imported lazily: `ringdata` must not depend on `rewards`
-    at import time (STYLE.md: curation may ask rewards whether a gold answer parses)."""
-    from rewards.math import golds_are_parsable
-
-    return golds_are_parsable
-
-
 @dataclass
 class UnparsableGold:
     """Math gold answers the math verifier cannot parse (`unparsable_gold`): every response to
-    such a problem would get reward 0, correct or not. Each distinct answer is parsed once.
+    such a problem would get reward 0, correct or not. Each distinct answer is checked once:
+    simple forms without the parser, the rest from the cache or the parser (`ringdata.curate.gold`);
+    the notes say how many went which way."""
 
-    """
-
-    check: Callable[[list[str]], list[bool]] | None = None  # default: rewards.math.golds_are_parsable
+    check: Callable[[list[str]], list[bool]] | None = None  # default: a GoldChecker on `cache`
+    cache: Path | None = DEFAULT_CACHE
     name: str = "unparsable_gold"
     notes: dict[str, object] = field(default_factory=dict)
 
     def __call__(self, frame: pl.DataFrame, ctx: StepContext) -> pl.DataFrame:
-        check = self.check or load_gold_check()
+        check = self.check or GoldChecker(self.cache)
         answers = frame.filter((_DOMAIN == "math") & _HAS_ANSWER)["answer"].unique()
         advance = ctx.task(self.name, len(answers))
         answers = answers.to_list()
         bad = [a for a, ok in zip(answers, check(answers)) if not ok]
         advance(len(answers))
+        if isinstance(check, GoldChecker):
+            self.notes.update(check.stats.as_notes())
         cond = (_DOMAIN == "math") & _A.is_in(bad)
         return drop_where(frame, cond, "unparsable_gold", _A)
 
@@ -326,5 +325,5 @@ def clean_steps(config: CleanConfig = CleanConfig()) -> list[Step]:
         ChoiceQuestion(config.choice_domains),
     ]
     if config.check_gold:
-        steps.append(UnparsableGold())
+        steps.append(UnparsableGold(cache=config.gold_cache))
     return steps
