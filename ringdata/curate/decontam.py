@@ -31,7 +31,8 @@ group-by to name the item.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,20 +41,16 @@ import polars as pl
 
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, Step, StepContext
 from ringdata.curate.parallel import map_slices
-from ringdata.curate.textnorm import MATCH_TEXT, HashedTokens, match_text_expr, with_match_text
-from ringdata.errors import DataError
+from ringdata.curate.textnorm import ASY, MATCH_TEXT, HashedTokens, match_text_expr, with_match_text
+from ringdata.errors import DataError, RingdataError
 from ringdata.records import make_id
 
 CONTAMINATED = "contaminated"
 EVALSET_DIR = Path(__file__).resolve().parents[2] / "data" / "evalsets"
 # Order matters only for naming a match shared by two sets (MATH-500 is a subset of MATH test).
-DEFAULT_EVALSETS: tuple[Path, ...] = tuple(
-    EVALSET_DIR / f"{name}.jsonl"
-    for name in ("aime2024", "aime2025", "amc2023", "math500", "math_test", "gsm8k_test", "humaneval", "mbpp_test")
-)
-# An Asymptote diagram in match text: drawing code shares stock lines ("import olympiad;
-# size(150); defaultpen(linewidth(0.8));") with unrelated problems, so it is not matched.
-_ASY = r"\[ asy \].*?(?:\[ / asy \]|$)"
+BUNDLED_EVALSETS = ("aime2024", "aime2025", "amc2023", "math500", "math_test", "gsm8k_test", "humaneval", "mbpp_test")
+DEFAULT_EVALSETS: tuple[Path, ...] = tuple(EVALSET_DIR / f"{name}.jsonl" for name in BUNDLED_EVALSETS)
+ALL, NONE = "bundled", "none"  # the words `resolve_evalsets` reads besides set names and files
 _TEXT_FIELDS = ("question", "problem", "prompt", "text")  # fallback for files no adapter reads
 _ID_FIELDS = ("id", "task_id", "unique_id", "problem_id")
 
@@ -65,11 +62,43 @@ class DecontamConfig:
     min_coverage: float = 0.5  # share of an item's n-grams a row must contain (0 = any one; see above)
     min_tokens: int = 3  # evaluation items shorter than this are ignored (they match too much)
     max_items: int = 1  # an n-gram found in more distinct evaluation texts than this is boilerplate
+    template_rows: int = 3  # an n-gram found in this many training rows or more is template text
+    #   (MATH's factorial reminder recurs in 4 MATH test problems, its plane-equation form in 5)
+    copy_coverage: float = 0.8  # a row holding this share of an item's n-grams, template or not, is a copy
     batch: int = 50_000  # training rows hashed at a time: bounds memory on millions of rows
 
     def __post_init__(self) -> None:
         if self.ngram < 1:
             raise ValueError(f"ngram must be at least 1, got {self.ngram}")
+
+
+def resolve_evalsets(specs: Sequence[str]) -> tuple[Path, ...]:
+    """The evaluation files named by `specs`, in order and without repeats: a bundled set's name
+    (`math500`), `bundled` (all of them), `none` (nothing; only allowed alone), or a file path."""
+    if NONE in specs:
+        if len(specs) > 1:
+            raise RingdataError(f"evaluation sets: {NONE!r} cannot be combined with other sets ({', '.join(specs)})")
+        return ()
+    out: list[Path] = []
+    for spec in specs:
+        if spec == ALL:
+            out += DEFAULT_EVALSETS
+        elif spec in BUNDLED_EVALSETS:
+            out.append(EVALSET_DIR / f"{spec}.jsonl")
+        elif Path(spec).is_file():
+            out.append(Path(spec))
+        else:
+            raise RingdataError(
+                f"evaluation set {spec!r} is neither a bundled set ({', '.join(BUNDLED_EVALSETS)}, "
+                f"or {ALL!r} for all, {NONE!r} for none) nor a file"
+            )
+    return tuple(dict.fromkeys(out))
+
+
+def set_names(evalsets: Sequence[Path]) -> list[str]:
+    """Report names: the file stem (a bundled set's name), or the path when two stems collide."""
+    stems = [Path(p).stem for p in evalsets]
+    return [stem if stems.count(stem) == 1 else str(p) for stem, p in zip(stems, evalsets)]
 
 
 def _label(source: str, pid: str) -> str:
@@ -163,7 +192,7 @@ def build_index(ngram: int, evalsets: tuple[Path, ...], min_tokens: int, max_ite
     """The index of `evalsets` (cached: every curate run in a process reuses it)."""
     parts = [read_evalset(Path(p)).with_columns(pl.lit(k).alias("set_order")) for k, p in enumerate(evalsets)]
     items = pl.concat(parts) if parts else pl.DataFrame(schema={"label": pl.Utf8, MATCH_TEXT: pl.Utf8, "set_order": pl.Int32})
-    tokens = HashedTokens(items[MATCH_TEXT].str.replace_all(_ASY, " "))
+    tokens = HashedTokens(items[MATCH_TEXT].str.replace_all(ASY, " "))
     grams, item = tokens.ngrams(ngram, mixed=False)
     length = np.minimum(tokens.lengths, ngram)[item]
     ok = tokens.lengths[item] >= min_tokens
@@ -191,12 +220,12 @@ def build_index(ngram: int, evalsets: tuple[Path, ...], min_tokens: int, max_ite
     )
 
 
-def contamination(texts: pl.Series, index: EvalIndex, ngram: int, min_coverage: float = 0.0) -> pl.Series:
-    """For each match text, the label of the evaluation item it overlaps most, or null."""
-    tokens = HashedTokens(texts.str.replace_all(_ASY, " "))
+def find_hits(texts: pl.Series, index: EvalIndex, ngram: int, offset: int = 0) -> pl.DataFrame:
+    """(doc, h): every evaluation n-gram `h` found in each match text (`doc` counts from `offset`)."""
+    tokens = HashedTokens(texts.str.replace_all(ASY, " "))
     text_end = tokens.starts + tokens.lengths
     starts = index.short_first.find(tokens.hashes) if index.short_lengths else None
-    found_h, found_d = [], []
+    found_h, found_d = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
     for length, running in tokens.prefix_grams(ngram):
         if length == ngram:
             at = index.full.find(running)
@@ -208,30 +237,72 @@ def contamination(texts: pl.Series, index: EvalIndex, ngram: int, min_coverage: 
         inside = at + length <= text_end[doc]
         found_h.append(running[at[inside]])
         found_d.append(doc[inside])
-    out = pl.DataFrame({"doc": np.arange(len(tokens), dtype=np.int64)})
-    if not sum(len(x) for x in found_h):
-        return out.with_columns(pl.lit(None, pl.Utf8).alias("label"))["label"]
-    hits = pl.DataFrame({"doc": np.concatenate(found_d).astype(np.int64), "h": np.concatenate(found_h)}).unique()
-    best = (
-        hits.join(index.owners, on="h")
+    doc = np.concatenate(found_d).astype(np.int64) + offset
+    return pl.DataFrame({"doc": doc, "h": np.concatenate(found_h)}, schema={"doc": pl.Int64, "h": pl.UInt64}).unique()
+
+
+def overlaps(hits: pl.DataFrame, index: EvalIndex, template_rows: int = 0) -> pl.DataFrame:
+    """One row per (doc, item) sharing an n-gram: `n` shared n-grams, `raw` = n / the item's
+    n-grams, and `coverage`, the same share counted over the item's n-grams that are not template
+    text (found in `template_rows` or more training rows; 0 = no template rule). An item whose
+    every n-gram is template has `coverage` = `raw`: its whole text recurs, which is no template."""
+    template = (
+        hits.group_by("h").len("rows").filter(pl.col("rows") >= template_rows)["h"]
+        if template_rows > 0 else pl.Series("h", [], pl.UInt64)
+    )  # fmt: skip
+    per_item = index.owners.filter(pl.col("h").is_in(template.implode())).group_by("item").len("template")
+    labels = index.labels.join(per_item, on="item", how="left").with_columns(pl.col("template").fill_null(0))
+    distinct = pl.col("grams") - pl.col("template")
+    return (
+        hits.with_columns(pl.col("h").is_in(template.implode()).alias("is_template"))
+        .join(index.owners, on="h")
         .group_by("doc", "item")
-        .len("n")
-        .join(index.labels, on="item")
-        .with_columns((pl.col("n") / pl.col("grams")).alias("coverage"))
-        .filter(pl.col("coverage") >= min_coverage)
+        .agg(pl.len().alias("n"), (~pl.col("is_template")).sum().alias("n_distinct"))
+        .join(labels, on="item")
+        .with_columns((pl.col("n") / pl.col("grams")).alias("raw"))
+        .with_columns(
+            pl.when(distinct > 0).then(pl.col("n_distinct") / distinct).otherwise(pl.col("raw")).alias("coverage")
+        )
+    )
+
+
+def contamination(texts: pl.Series, index: EvalIndex, ngram: int, min_coverage: float = 0.0,
+                  template_rows: int = 0, copy_coverage: float = 1.0) -> pl.DataFrame:
+    """For each match text, the evaluation item it overlaps most: `label` and `set_order`, null
+    when it contains none (see `DecontamConfig` for the rule); and `template_only`, true for a
+    text whose overlap reached `min_coverage` only through template text."""
+    return resolve(find_hits(texts, index, ngram), len(texts), index, min_coverage, template_rows, copy_coverage)
+
+
+def resolve(hits: pl.DataFrame, n_docs: int, index: EvalIndex, min_coverage: float, template_rows: int,
+            copy_coverage: float) -> pl.DataFrame:
+    """`contamination` from the hits of all `n_docs` texts (template text is counted over all)."""
+    out = pl.DataFrame({"doc": np.arange(n_docs, dtype=np.int64)})
+    pairs = overlaps(hits, index, template_rows)
+    flagged = (pl.col("coverage") >= min_coverage) | (pl.col("raw") >= copy_coverage)
+    best = (
+        pairs.filter(flagged)
         .sort(["doc", "n", "set_order", "label"], descending=[False, True, False, False])
         .group_by("doc", maintain_order=True)
         .first()
     )
-    return out.join(best.select("doc", "label"), on="doc", how="left").sort("doc")["label"]
+    template_only = pairs.filter(~flagged & (pl.col("raw") >= min_coverage)).select("doc").unique()
+    return (
+        out.join(best.select("doc", "label", "set_order"), on="doc", how="left")
+        .join(template_only.with_columns(pl.lit(True).alias("template_only")), on="doc", how="left")
+        .with_columns(pl.col("template_only").fill_null(False) & pl.col("label").is_null())
+        .sort("doc")
+    )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Decontaminate:
-    """Drop rows that contain any n-gram of an evaluation item (see the module docstring)."""
+    """Drop rows that contain an evaluation item (see the module docstring). Notes: drops per
+    evaluation set, and the rows kept because their overlap was template text only."""
 
     config: DecontamConfig = DecontamConfig()
     name: str = "decontaminate"
+    notes: dict[str, object] = field(default_factory=dict)
 
     def __call__(self, frame: pl.DataFrame, ctx: StepContext) -> pl.DataFrame:
         c = self.config
@@ -239,9 +310,14 @@ class Decontaminate:
         advance = ctx.task(f"{self.name} ({index.size} eval items)", frame.height)
         frame = with_match_text(frame)
         texts = frame[MATCH_TEXT]
-        parts = map_slices(lambda at, n: contamination(texts.slice(at, n), index, c.ngram, c.min_coverage),
-                           frame.height, c.batch, advance)
-        match = pl.concat(parts) if parts else pl.Series("label", [], pl.Utf8)
+        parts = map_slices(lambda at, n: find_hits(texts.slice(at, n), index, c.ngram, at), frame.height, c.batch, advance)
+        hits = pl.concat(parts) if parts else pl.DataFrame(schema={"doc": pl.Int64, "h": pl.UInt64})
+        found = resolve(hits, frame.height, index, c.min_coverage, c.template_rows, c.copy_coverage)
+        names = set_names(c.evalsets)
+        counts = dict(found.drop_nulls("set_order").group_by("set_order").len().iter_rows())
+        self.notes["dropped by evalset"] = {name: counts.get(k, 0) for k, name in enumerate(names)}
+        self.notes["kept: template-only overlap"] = int(found["template_only"].sum())
+        match = found["label"]
         return frame.with_columns(
             pl.when(match.is_not_null()).then(pl.lit(CONTAMINATED)).otherwise(None).cast(pl.Utf8).alias(DROP_REASON),
             match.alias(DROP_MATCH),

@@ -7,8 +7,13 @@ that the ways people re-type one problem collapse together:
 - LaTeX delimiters vanish: `$x^2$`, `\\(x^{2}\\)`, `$$x^2$$`, `\\[x^2\\]` and `x^2` all become
   the tokens `x ^ 2` (braces are grouping, not content, and are dropped; `x_{1}` is `x_1`);
 - presentation-only LaTeX goes too: `\\left`/`\\right`, `\\displaystyle`, `\\text{..}` and font
-  wrappers (the argument stays), spacing commands (`\\,` `\\!` `\\;` `\\quad`), and `\\dfrac` and
-  `\\tfrac` are spelled `\\frac`, `\\leq`/`\\geq`/`\\neq` as `\\le`/`\\ge`/`\\ne`;
+  wrappers (the argument stays), spacing commands (`\\,` `\\!` `\\;` `\\quad`), dots (`\\ldots`,
+  `\\cdots`, like "..."), and one spelling per symbol: `\\leq`/`\\geq`/`\\neq` and `≤ ≥ ≠` as
+  `\\le`/`\\ge`/`\\ne`, `\\cdot`/`\\times`/`×`/`·` as `*`, `−` as `-`, `π` as `\\pi`,
+  `\\dbinom`/`\\tbinom` as `\\binom`, `^\\circ`/`°` as "degrees", `\\%`/`%` as "percent";
+- a fraction is the same whatever its notation: `\\frac{a}{b}`, `\\dfrac`, `\\tfrac`, `\\cfrac`,
+  `\\frac12`, `{a \\over b}` and `a/b` all become `a / b` (parentheses around an operand of `/`
+  go too, so `\\frac{x+1}{2}` is `(x+1)/2`); fractions nest up to three deep;
 - case is folded and Unicode is NFKC-normalised;
 - punctuation (`. , ; : ? ! ' " `` ` ``) is dropped, but math operators and brackets stay as tokens
   (`+ - * / = < > ^ ( ) [ ] |`): "Compute 2+3" and "Compute 2-3" are different problems;
@@ -29,6 +34,10 @@ import polars as pl
 from ringdata.curate.parallel import map_slices
 
 MATCH_TEXT = "_match_text"  # working column: the match text, tokens joined by one space
+# Asymptote figure code in match text (`[asy]` became `[ asy ]`): drawing code shares stock lines
+# ("import olympiad; size(150); defaultpen(linewidth(0.8));") with unrelated problems, so near
+# dedup and decontamination leave it out of what they compare.
+ASY = r"\[ asy \].*?(?:\[ / asy \]|$)"
 
 # LaTeX that changes how a formula looks, not what it says, and the math delimiters: one regex
 # pass replaces all of them by a space (wrappers such as \\text{..} keep their argument because
@@ -37,13 +46,33 @@ _LATEX_DROP = "|".join([
     r"\$\$", r"\\\[", r"\\\]", r"\\\(", r"\\\)", r"\$",
     r"\\(?:left|right|bigl?|bigr|displaystyle|textstyle|limits|nolimits)\b",
     r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|mathsf|operatorname|mbox|hbox)\b",
-    r"\\(?:quad|qquad)\b", r"\\[,;:!> ]", r"~",
+    r"\\(?:quad|qquad|ldots|cdots|dots|dotsc|dotsb|dotsm|vdots)\b", r"\\[,;:!> ]", r"~",
 ])  # fmt: skip
+# Fractions: `\\frac` becomes a marker that is not a command, so the passes that flatten other
+# braces (`\\sqrt{3}` -> `\\sqrt 3`, `{ {cm} }` -> `cm`) leave a fraction's two arguments alone; then
+# a marker followed by two brace groups without braces inside becomes `a / b`. Three rounds: three
+# levels of nesting.
+_FRAC = "\ue000"
+_FRAC_DIGITS = [  # \\frac12, \\frac1{x}, \\frac{x}2: a digit is an argument on its own
+    (_FRAC + r"\s*(\d)\s*(\d)", " ${1} / ${2} "),
+    (_FRAC + r"\s*(\d)\s*\{([^{}]*)\}", " ${1} / ${2} "),
+    (_FRAC + r"\s*\{([^{}]*)\}\s*(\d)", " ${1} / ${2} "),
+]  # fmt: skip
+_FRAC_ROUND = [
+    (r"\{([^{}]*)\\over\b([^{}]*)\}", " ( ${1} ) / ( ${2} ) "),  # {a \\over b}
+    (r"(\\[a-z]+)\s*\{([^{}]*)\}", "${1} ${2} "),  # a command's argument: \\sqrt{3} is \\sqrt 3
+    (r"(^|[^" + _FRAC + r"}\s])\s*\{([^{}]*)\}", "${1} ${2} "),  # a group that is no fraction's argument
+    (_FRAC + r"\s*\{([^{}]*)\}\s*\{([^{}]*)\}", " ( ${1} ) / ( ${2} ) "),
+]  # fmt: skip
 # Spellings of one symbol (literal, longest first; one Aho-Corasick pass).
 _LATEX_RENAME = {
-    r"\dfrac": r"\frac", r"\tfrac": r"\frac", r"\leqslant": r"\le", r"\geqslant": r"\ge",
-    r"\leq": r"\le", r"\geq": r"\ge", r"\neq": r"\ne", r"\cdots": r"\dots", r"\ldots": r"\dots",
+    r"\dfrac": _FRAC, r"\tfrac": _FRAC, r"\cfrac": _FRAC, r"\frac": _FRAC,
+    r"\leqslant": r"\le", r"\geqslant": r"\ge", r"\leq": r"\le", r"\geq": r"\ge", r"\neq": r"\ne",
+    "≤": r" \le ", "≥": r" \ge ", "≠": r" \ne ", r"\lt": "<", r"\gt": ">",
+    r"\cdot": "*", r"\times": "*", r"\ast": "*", "×": "*", "·": "*", "⋅": "*", "−": "-", "π": r" \pi ",
+    r"\dbinom": r"\binom", r"\tbinom": r"\binom", r"\%": " percent ", "%": " percent ", "°": " degrees ",
 }  # fmt: skip
+
 # One token: a word (letters, digits, underscore; a decimal part kept) or one operator/bracket.
 TOKEN = r"[\p{L}\p{N}_]+(?:\.\p{N}+)*|[+\-*/=<>^()\[\]|]"
 
@@ -51,12 +80,23 @@ TOKEN = r"[\p{L}\p{N}_]+(?:\.\p{N}+)*|[+\-*/=<>^()\[\]|]"
 def _fold(text: pl.Expr) -> pl.Expr:
     """Everything after Unicode normalisation: case, LaTeX, separators, tokens."""
     text = text.str.to_lowercase()
+    for _ in range(2):  # twice: the groups of 1,000,000 overlap
+        text = text.str.replace_all(r"(\d)(?:,|\{,\}|\\[,!: ]|~)(\d\d\d)\b", "${1}${2}")  # 1{,}000, 1\,000
     text = text.str.replace_all(_LATEX_DROP, " ")
     text = text.str.replace_many(list(_LATEX_RENAME), list(_LATEX_RENAME.values()))
+    text = text.str.replace_all(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ\b)", " degrees ")
     text = text.str.replace_all(r"([_^])\{([^{}]*)\}", "${1}${2}")  # x_{1} is x_1, x^{2} is x^2
+    for pattern, to in _FRAC_DIGITS:
+        text = text.str.replace_all(pattern, to)
+    for _ in range(3):
+        for pattern, to in _FRAC_ROUND:
+            text = text.str.replace_all(pattern, to)
     text = text.str.replace_all(r"(\\[a-z]+)(\d)", "${1} ${2}")  # a command name ends at a digit: \sqrt2
-    text = text.str.replace_all(r"(\d)(?:,|\{,\})(\d\d\d)", "${1}${2}")
-    return text.str.extract_all(TOKEN).list.join(" ").alias(MATCH_TEXT)
+    text = text.str.replace_all(r"\b(\d+)(\p{L})", "${1} ${2}")  # 2x is 2 x (as in 1/2x and \\frac12 x)
+    text = text.str.extract_all(TOKEN).list.join(" ")
+    # one token in parentheses next to a slash: (2)/(3) is 2/3, so \\frac{2}{3} is too
+    text = text.str.replace_all(r"\( (\S+) \) /", "${1} /").str.replace_all(r"/ \( (\S+) \)", "/ ${1}")
+    return text.alias(MATCH_TEXT)
 
 
 def _joined(question: str, choices: str | None) -> pl.Expr:
