@@ -131,6 +131,13 @@ def funnel_png(report: dict[str, Any]) -> bytes:
     return buf.getvalue()
 
 
+def note_text(value: Any) -> str:
+    """A step note as text: a count per name (drops per evaluation set) as "name n, name n"."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value)
+
+
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
@@ -141,7 +148,7 @@ def render_html(report: dict[str, Any], png: bytes) -> str:
     steps = [
         [s["name"], f"{s['rows_in']:,}", f"{s['rows_out']:,}", f"{s['rows_in'] - s['rows_out']:,}",
          ", ".join(f"{r}: {n}" for r, n in s["dropped"].items()), f"{s['seconds']:.3f}",
-         "; ".join(f"{k}: {v}" for k, v in s["notes"].items())]
+         "; ".join(f"{k}: {note_text(v)}" for k, v in s["notes"].items())]
         for s in report["steps"]
     ]  # fmt: skip
     domains = sorted(report["dropped_by_domain"])
@@ -237,7 +244,7 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
     console.print(funnel)
     for s in report["steps"]:
         for key, value in s["notes"].items():
-            console.print(f"[yellow]{s['name']}[/] {key}: {value}")
+            console.print(f"[yellow]{s['name']}[/] {key}: {note_text(value)}")
     domains = sorted(report["dropped_by_domain"])
     reasons = Table(title="Drops by reason and domain", title_justify="left")
     reasons.add_column("reason")

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ringdata.curate.clean import CleanConfig
+from ringdata.curate.decontam import BUNDLED_EVALSETS
 from ringdata.curate.pipeline import CurateConfig, curate as run_curate
 from ringdata.io.formats import ADAPTERS
 from ringdata.io.problems import ReadConfig, parse_field_map
@@ -30,7 +31,8 @@ def curate(
     no_dedup: Annotated[bool, typer.Option("--no-dedup", help="Skip exact and near-duplicate removal.")] = False,
     near_threshold: Annotated[float, typer.Option("--near-threshold", help="Jaccard similarity at or above which two questions are near-duplicates.")] = CurateConfig.near_threshold,
     ngram: Annotated[int, typer.Option("--ngram", help="Word n-gram length for decontamination against evaluation sets.")] = CurateConfig.ngram,
-    evalset: Annotated[Optional[list[Path]], typer.Option("--evalset", help="Extra evaluation set file to decontaminate against, on top of the bundled sets (repeatable).")] = None,
+    evalsets: Annotated[Optional[list[str]], typer.Option("--evalsets", help=f"Evaluation sets to decontaminate against, comma-separated or repeated: bundled names ({', '.join(BUNDLED_EVALSETS)}), files, 'bundled' (all bundled sets, the default) or 'none'.")] = None,
+    evalset: Annotated[Optional[list[Path]], typer.Option("--evalset", help="Extra evaluation set file to decontaminate against, on top of --evalsets (repeatable).")] = None,
     no_decontam: Annotated[bool, typer.Option("--no-decontam", help="Skip decontamination against evaluation sets.")] = False,
     pass_rates: Annotated[Optional[Path], typer.Option("--pass-rates", help="Pass-rate table from `ringdata grade` (problem_id, pass_rate, n_samples).")] = None,
     min_pass_rate: Annotated[float, typer.Option("--min-pass-rate", help="Keep problems with pass rate above this (exclusive).")] = CurateConfig.min_pass_rate,
@@ -51,7 +53,8 @@ def curate(
         near_threshold=near_threshold,
         decontam=not no_decontam,
         ngram=ngram,
-        evalsets=tuple(str(p) for p in evalset or ()),
+        evalsets=tuple(n.strip() for spec in evalsets or CurateConfig.evalsets for n in spec.split(",") if n.strip())
+        + tuple(str(p) for p in evalset or ()),
         pass_rates=str(pass_rates) if pass_rates else None,
         min_pass_rate=min_pass_rate,
         max_pass_rate=max_pass_rate,

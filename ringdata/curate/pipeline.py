@@ -26,7 +26,7 @@ from rich.progress import Progress
 
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, PipelineResult, Step, run_pipeline
 from ringdata.curate.clean import CleanConfig, clean_steps
-from ringdata.curate.decontam import DEFAULT_EVALSETS, DecontamConfig, decontam_steps
+from ringdata.curate.decontam import BUNDLED_EVALSETS, DecontamConfig, decontam_steps, resolve_evalsets
 from ringdata.curate.dedup import DedupConfig, dedup_steps
 from ringdata.curate.difficulty import Difficulty, read_pass_rates
 from ringdata.curate.normalise import Normalise
@@ -46,7 +46,8 @@ class CurateConfig:
     near_threshold: float = 0.8  # estimated Jaccard similarity above which two questions are near-duplicates
     decontam: bool = True  # drop problems that overlap an evaluation set (ringdata.curate.decontam)
     ngram: int = 13  # n-gram length (words) of the decontamination overlap test, as GPT-3 / open-r1
-    evalsets: tuple[str, ...] = ()  # evaluation set files checked in addition to the bundled DEFAULT_EVALSETS
+    evalsets: tuple[str, ...] = BUNDLED_EVALSETS  # decontaminate against these: bundled set names,
+    #   files, "bundled" (every bundled set) or "none" (`ringdata.curate.decontam.resolve_evalsets`)
     pass_rates: str | None = None  # `ringdata grade` pass-rate table; None = no difficulty filter
     min_pass_rate: float = 0.0  # exclusive lower bound on pass rate (0.0 drops never-solved)
     max_pass_rate: float = 1.0  # exclusive upper bound on pass rate (1.0 drops always-solved)
@@ -65,12 +66,12 @@ class CurateRun:
 
 
 def dedup_and_decontam_steps(config: CurateConfig) -> list[Step]:
-    """Exact then near dedup, then decontamination against the bundled sets plus `--evalset` files."""
+    """Exact then near dedup, then decontamination against `config.evalsets` (none: no step)."""
     steps: list[Step] = []
     if config.dedup:
         steps += dedup_steps(DedupConfig(threshold=config.near_threshold))
-    if config.decontam:
-        evalsets = tuple(DEFAULT_EVALSETS) + tuple(Path(p) for p in config.evalsets)
+    evalsets = resolve_evalsets(config.evalsets)
+    if config.decontam and evalsets:
         steps += decontam_steps(DecontamConfig(ngram=config.ngram, evalsets=evalsets))
     return steps
 

@@ -144,4 +144,32 @@ def test_evalset_and_ngram_options_decontaminate(tmp_path, monkeypatch, capsys):
     assert dropped["drop_reason"].to_list() == ["contaminated"]
     assert dropped["question"][0].startswith("A train leaves")
     report = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert report["config"]["ngram"] == 8 and report["config"]["evalsets"] == [str(evalset)]
+    from ringdata.curate.decontam import BUNDLED_EVALSETS
+
+    assert report["config"]["ngram"] == 8 and report["config"]["evalsets"] == [*BUNDLED_EVALSETS, str(evalset)]
+
+
+def test_evalsets_option_chooses_the_sets_and_the_report_counts_drops_per_set(tmp_path, monkeypatch, capsys):
+    # a real AIME 2024 problem and a real MATH-500 one pasted into a training file
+    aime = json.loads((DATA / "evalsets" / "aime2024.jsonl").read_text().splitlines()[0])["problem"]
+    m500 = json.loads((DATA / "evalsets" / "math500.jsonl").read_text().splitlines()[0])["problem"]
+    src = jsonl(tmp_path / "train.jsonl", [{**GOOD, "question": aime}, {**GOOD, "question": m500}, GOOD])
+    own = jsonl(tmp_path / "private.jsonl", [{"question": GOOD["question"]}])
+
+    def run(*options):
+        out = tmp_path / f"out{len(list(tmp_path.iterdir()))}"
+        code, _, err = run_cli(monkeypatch, capsys, "curate", src, "--out", out, "--no-gold-check", "--no-dedup", *options)
+        if code:
+            return code, err
+        steps = {s["name"]: s for s in json.loads((out / "report.json").read_text())["steps"]}
+        return steps.get("decontaminate", {}).get("notes", {}).get("dropped by evalset")
+
+    every = run()
+    assert every["aime2024"] == 1 and every["math500"] == 1 and every["gsm8k_test"] == 0 and len(every) == 8
+    assert run("--evalsets", "aime2024") == {"aime2024": 1}
+    assert run("--evalsets", f"math500,{own}") == {"math500": 1, "private": 1}
+    assert run("--evalsets", "none") is None  # no decontamination step at all
+    code, err = run("--evalsets", "aime2042")
+    assert code == 1 and err.strip().splitlines() == [
+        "error: evaluation set 'aime2042' is neither a bundled set (aime2024, aime2025, amc2023, math500, math_test, "
+        "gsm8k_test, humaneval, mbpp_test, or 'bundled' for all, 'none' for none) nor a file"]  # fmt: skip

@@ -140,8 +140,21 @@ def test_bad_config(config, words):
         check_config(config)
 
 
-def test_extra_evalsets_add_to_the_bundled_ones():
-    from ringdata.curate.decontam import DEFAULT_EVALSETS
+def test_evalsets_choose_bundled_sets_files_or_none(tmp_path):
+    from ringdata.curate.decontam import DEFAULT_EVALSETS, EVALSET_DIR
 
-    (step,) = [s for s in default_steps(CurateConfig(evalsets=("extra.jsonl",))) if s.name == "decontaminate"]
-    assert step.config.evalsets == (*DEFAULT_EVALSETS, Path("extra.jsonl"))
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text('{"question": "What is the least prime greater than one hundred and twenty?"}\n')
+
+    def evalsets(*specs):
+        steps = [s for s in default_steps(CurateConfig(evalsets=specs)) if s.name == "decontaminate"]
+        return steps[0].config.evalsets if steps else None
+
+    assert evalsets() is None and evalsets("none") is None  # no sets: no decontamination step
+    assert evalsets(*CurateConfig().evalsets) == DEFAULT_EVALSETS
+    assert evalsets("bundled", str(extra)) == (*DEFAULT_EVALSETS, extra)
+    assert evalsets("math500", str(extra)) == (EVALSET_DIR / "math500.jsonl", extra)
+    with pytest.raises(RingdataError, match="'math501' is neither a bundled set"):
+        default_steps(CurateConfig(evalsets=("math501",)))
+    with pytest.raises(RingdataError, match="'none' cannot be combined"):
+        default_steps(CurateConfig(evalsets=("none", "math500")))
