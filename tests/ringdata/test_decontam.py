@@ -145,3 +145,101 @@ def test_asymptote_code_is_not_matched(tmp_path: Path) -> None:
     extra.write_text(json.dumps({"question": f"In the right triangle shown, find the hypotenuse. {asy}"}) + "\n")
     config = DecontamConfig(evalsets=(extra,), min_coverage=0.0)
     assert decontaminate([f"A different question about the area of the triangle below. {asy}"], config) == [(None, None)]
+
+
+# ---- notation: a fraction, a degree, a percent is the same whatever its spelling ---------------
+
+_FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+
+
+def _slash(m: re.Match) -> str:
+    """`\\frac{a}{b}` as people type it in plain text: `a/b`, composite parts in parentheses."""
+    a, b = (t.strip() if re.fullmatch(r"-?\w+", t.strip()) else f"({t.strip()})" for t in m.groups())
+    return f"{a}/{b}"
+
+
+FRACTION_NOTATIONS = {
+    "slash": lambda t: _FRAC.sub(_slash, t),
+    "dfrac": lambda t: t.replace(r"\frac", r"\dfrac"),
+    "tfrac": lambda t: t.replace(r"\frac", r"\tfrac"),
+    "over": lambda t: _FRAC.sub(r"{\1 \\over \2}", t),
+    "digits": lambda t: re.sub(r"\\frac\{(\d)\}\{(\d)\}", r"\\frac\1\2", t),
+}
+# MATH-500 items with fractions: before fractions were folded, 36 of the first 50 such items
+# re-typed with a/b went unnoticed (the first three here among them)
+FRACTION_ITEMS = ["test/intermediate_algebra/1994.json", "test/precalculus/989.json", "test/intermediate_algebra/662.json",
+                  "test/algebra/2584.json"]  # fmt: skip
+
+
+@pytest.mark.parametrize("uid", FRACTION_ITEMS)
+@pytest.mark.parametrize("notation", FRACTION_NOTATIONS)
+def test_fraction_in_any_notation_is_caught(uid: str, notation: str) -> None:
+    text = item("math500.jsonl", "unique_id", uid)["problem"]
+    retyped = FRACTION_NOTATIONS[notation](text)
+    assert retyped != text or notation == "digits"
+    assert decontaminate([retyped]) == [(CONTAMINATED, f"math500:{uid}")]
+
+
+@pytest.mark.parametrize(
+    "uid,retype",
+    [
+        ("test/precalculus/779.json", lambda t: t.replace("$90^\\circ$", "90°")),
+        ("test/precalculus/779.json", lambda t: t.replace("$90^\\circ$", "90 degrees")),
+        ("test/prealgebra/1233.json", lambda t: t.replace("\\%", "%")),
+        ("test/prealgebra/1233.json", lambda t: t.replace("\\%", " percent")),
+        ("test/prealgebra/1297.json", lambda t: t.replace("\\cdot", "\\times").replace("$5!", "$5! ")),
+        ("test/prealgebra/1297.json", lambda t: t.replace("\\cdot", "*")),
+    ],
+)
+def test_other_retypings_are_caught(uid: str, retype) -> None:
+    text = item("math500.jsonl", "unique_id", uid)["problem"]
+    assert retype(text) != text
+    assert decontaminate([retype(text)], DecontamConfig(evalsets=(EVAL / "math500.jsonl",))) == [(CONTAMINATED, f"math500:{uid}")]
+
+
+# ---- template text is not contamination --------------------------------------------------------
+
+MATH_TEST = [json.loads(line) for line in (EVAL / "math_test.jsonl").read_text().splitlines()]
+REMINDER = "(Reminder: The number $n!$ is the product of the integers from 1 to $n$."
+
+
+def run_decontam(questions: list[str], config: DecontamConfig):
+    frame = pl.DataFrame({"id": [f"t{i}" for i in range(len(questions))], "domain": ["math"] * len(questions), "question": questions})
+    steps = decontam_steps(config)
+    result = run_pipeline(frame, steps)
+    drops = {r["id"]: r["drop_match"] for r in result.dropped.iter_rows(named=True)}
+    return [drops.get(f"t{i}") for i in range(len(questions))], steps[0].notes
+
+
+def test_template_shared_with_many_training_problems_is_not_contamination() -> None:
+    # MATH test problems that share only MATH-500's factorial reminder (a third of the item's
+    # words) with test/prealgebra/1297.json ("How many zeroes are at the end of $42!$?")
+    others = [r["problem"] for r in MATH_TEST if REMINDER in r["problem"] and r["unique_id"] != "test/prealgebra/1297.json"]
+    assert len(others) == 3
+    copy = item("math500.jsonl", "unique_id", "test/prealgebra/1297.json")["problem"]
+    config = DecontamConfig(evalsets=(EVAL / "math500.jsonl",))
+    got, notes = run_decontam([*others, copy], config)
+    assert got == [None, None, None, "math500:test/prealgebra/1297.json"]  # the copy is still caught
+    assert notes["kept: template-only overlap"] == 3 and notes["dropped by evalset"] == {"math500": 1}
+    # the same rows without the template rule: all four flagged (so the test above can fail)
+    got, _ = run_decontam([*others, copy], DecontamConfig(evalsets=config.evalsets, template_rows=0))
+    assert all(got)
+
+
+def test_one_problem_pasted_many_times_is_no_template() -> None:
+    # six copies of one item, wrapped or re-typed: each of its n-grams is in several training rows
+    # (as a template's are), yet every copy is caught
+    text = item("math500.jsonl", "unique_id", "test/intermediate_algebra/662.json")["problem"]
+    wrapped = [VARIATIONS["prompt_wrapped"](text), text.upper(), f"Question 7: {text}", text.replace("$", ""),
+               FRACTION_NOTATIONS["slash"](text), FRACTION_NOTATIONS["over"](text)]  # fmt: skip
+    got, notes = run_decontam(wrapped, DecontamConfig(evalsets=(EVAL / "math500.jsonl",)))
+    assert got == ["math500:test/intermediate_algebra/662.json"] * len(wrapped)
+    assert notes["dropped by evalset"] == {"math500": len(wrapped)}
+
+
+def test_drops_are_counted_per_evaluation_set() -> None:
+    questions = [AIME, MATH500, HUMANEVAL, "What is the sum of the first ten positive odd integers, written in base seven?"]
+    got, notes = run_decontam(questions, DecontamConfig())
+    assert got == ["aime2024:60", "math500:test/precalculus/807.json", "humaneval:HumanEval/0", None]
+    assert notes["dropped by evalset"] == {"aime2024": 1, "aime2025": 0, "amc2023": 0, "math500": 1, "math_test": 0,
+                                          "gsm8k_test": 0, "humaneval": 1, "mbpp_test": 0}  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
 
 import polars as pl
@@ -153,3 +154,74 @@ def test_rows_removed_between_near_dedup_passes_are_skipped() -> None:
     f = f.filter(pl.col("id") != "p000")  # the would-be survivor leaves early
     out = NearDupClusters(config)(f, ctx)
     assert dict(zip(out["id"], out["drop_match"])) == {"p001": None, "p002": "p001", "p003": None}
+
+
+# ---- problems with gold answers: real MATH test items (data/evalsets/math_test.jsonl) ----------
+
+MATH_TEST = {r["unique_id"]: r for r in map(json.loads, (DATA / "evalsets" / "math_test.jsonl").read_text().splitlines())}
+
+
+def math_frame(uids: list[str], **edits: str) -> pl.DataFrame:
+    """MATH test items as problems (id = unique_id); `edits` replaces a question by id."""
+    rows = [MATH_TEST[u] for u in uids]
+    return pl.DataFrame({"id": uids, "domain": ["math"] * len(uids), "question": [edits.get(u, r["problem"]) for u, r in zip(uids, rows)],
+                         "answer": [r["answer"] for r in rows], "choices": [None] * len(uids)},
+                        schema={"id": pl.Utf8, "domain": pl.Utf8, "question": pl.Utf8, "answer": pl.Utf8, "choices": pl.List(pl.Utf8)})  # fmt: skip
+
+
+def near_notes(f: pl.DataFrame, config: DedupConfig = DedupConfig()) -> tuple[set[str], dict, dict]:
+    steps = dedup_steps(config)
+    result = run_pipeline(f, steps)
+    drops = {r["id"]: (r["drop_reason"], r["drop_match"]) for r in result.dropped.iter_rows(named=True)}
+    return set(result.kept["id"]), drops, steps[-1].notes
+
+
+# one template, another question or other numbers, so another gold: two RL problems, not one
+DIFFERENT_GOLD = [
+    ("test/precalculus/1162.json", "test/geometry/178.json"),  # sin A = 2 cos A: "What is cos A?" / "tan A?"
+    ("test/counting_and_probability/537.json", "test/counting_and_probability/1060.json"),  # letters of CEASE / another word
+    ("test/algebra/817.json", "test/algebra/726.json"),
+]
+
+
+@pytest.mark.parametrize("a,b", DIFFERENT_GOLD)
+def test_near_duplicates_with_different_gold_answers_are_kept_apart(a: str, b: str) -> None:
+    assert MATH_TEST[a]["answer"] != MATH_TEST[b]["answer"]
+    kept, drops, notes = near_notes(math_frame([a, b]))
+    assert kept == {a, b} and not drops
+    assert notes["pairs kept apart: different gold answers"] == 1 and notes["rows kept by them"] == 1
+    # the plain rule (off switch) merges them: the test above can fail
+    kept, drops, _ = near_notes(math_frame([a, b]), DedupConfig(keep_different_answers=False))
+    assert len(kept) == 1 and list(drops.values())[0][0] == NEAR
+
+
+def test_a_retyped_copy_with_the_same_gold_is_still_a_near_duplicate() -> None:
+    a, other = "test/geometry/493.json", "test/prealgebra/1354.json"  # same figure, another question
+    copy = MATH_TEST[a]["problem"].replace("[asy]", "[asy] size(150);") + " Show your work."
+    f = math_frame([a, other]).vstack(math_frame([a]).with_columns(pl.lit("z-copy").alias("id"), pl.lit(copy).alias("question")))
+    kept, drops, _ = near_notes(f)
+    assert kept == {a, other} and drops == {"z-copy": (NEAR, a)}
+
+
+def test_answers_in_other_notations_are_the_same_gold() -> None:
+    a = "test/algebra/726.json"  # gold -\frac12
+    f = math_frame([a, a]).with_columns(pl.Series("id", ["x1", "x2"]), pl.Series("answer", [r"-\frac12", "-1/2"]))
+    f = f.with_columns(pl.Series("question", [f["question"][0], f["question"][0] + " Simplify."]))
+    assert near_notes(f)[1] == {"x2": (NEAR, "x1")}
+
+
+def test_figure_code_is_not_compared() -> None:
+    # the same 30-line [asy] drawing under two different questions ("area of the shaded region?"
+    # and "length of AC?"): with the drawing in the compared text they are 0.8+ similar
+    a, b = "test/geometry/493.json", "test/prealgebra/1354.json"
+    assert jaccard(MATH_TEST[a]["problem"], MATH_TEST[b]["problem"]) >= 0.8
+    kept, drops, _ = near_notes(math_frame([a, b]), DedupConfig(keep_different_answers=False))
+    assert kept == {a, b} and not drops
+
+
+def test_same_words_over_different_figures_are_kept_apart() -> None:
+    # "What is the value of $x$ in the diagram?" over two different drawings, both with gold \sqrt{6}
+    a, b = "test/prealgebra/1870.json", "test/prealgebra/1900.json"
+    assert MATH_TEST[a]["answer"] == MATH_TEST[b]["answer"]
+    kept, drops, notes = near_notes(math_frame([a, b]))
+    assert kept == {a, b} and notes["pairs kept apart: different figures"] == 1
