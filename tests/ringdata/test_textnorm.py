@@ -31,6 +31,28 @@ from ringdata.curate.textnorm import HashedTokens, match_text, match_text_expr
         ("1,000 apples", "1000 apples"),
         (r"$1{,}000$ apples", "1000 apples"),
         ("ｆｉｎｄ x", "find x"),
+        ("1,000,000 grains", r"$1\,000\,000$ grains"),
+        # fractions in every notation
+        (r"$\frac{1}{2}$", "1/2"),
+        (r"$\tfrac12$", "1/2"),
+        (r"$\cfrac{1}{2}$", r"${1 \over 2}$"),
+        (r"$\frac{x+1}{x-1}$", "(x+1)/(x-1)"),
+        (r"$\frac{(x+5)(x+2)}{x+1}$", "((x+5)(x+2))/(x+1)"),
+        (r"$\frac{\sqrt{3}}{2}$", r"$(\sqrt3)/2$"),
+        (r"$\frac{1}{\frac{1}{2} + 1}$", "1/(1/2 + 1)"),
+        (r"$\frac{1}{2}x^2$", "1/2x^2"),
+        (r"$\frac{1}{\cos^2 10^\circ}$", "1/(cos^2 10°)"),
+        # one spelling per symbol
+        (r"$30^\circ$", "30°"),
+        (r"$30^{\circ}$", "30 degrees"),
+        (r"$5\%$", "5 percent"),
+        ("5%", "5 percent"),
+        (r"$2 \cdot 3 \times 4$", "2*3×4"),
+        (r"$a \le b \ne c$", "a ≤ b ≠ c"),
+        (r"$1 + 2 + \cdots + 10$", "1 + 2 + ... + 10"),
+        (r"$2\pi r$", "2πr"),
+        (r"$\dbinom{5}{2}$", r"$\binom{5}{2}$"),
+        ("$3 − 1$", "3 - 1"),
     ],
 )
 def test_retypings_have_the_same_match_text(a: str, b: str) -> None:
@@ -44,6 +66,9 @@ def test_retypings_have_the_same_match_text(a: str, b: str) -> None:
         ("Compute $3.5 + 1$.", "Compute $35 + 1$."),  # a decimal point is content
         ("Find $f(x)$", "Find $fx$"),  # brackets are content
         ("x < y", "x > y"),
+        (r"$\frac{2}{3}$", r"$\frac{3}{2}$"),  # a fraction's order is content
+        (r"$\frac{1}{2}3$", r"$\frac{1}{23}$"),
+        ("(x+1)/2", "x+1/2"),  # parentheses around a composite operand are content
     ],
 )
 def test_different_problems_stay_different(a: str, b: str) -> None:
