@@ -12,6 +12,14 @@ What is planted (ids are random, so the smallest-id survivor is as often a copy 
 - hard negatives: pairs sharing a template (about half their words), which must both be kept;
 - clean negatives: everything else.
 
+Two real-data lines follow (`--only gold,real` runs just these):
+- the gold-answer parse check on a realistic mix of golds (rows sampled from the bundled MATH,
+  MATH-500, GSM8K, AIME and AMC sets): the parser on every distinct answer (what curation did
+  before `ringdata.curate.gold`) against the recogniser + cache, first run (empty cache) and re-run;
+- `curate` on real MATH train + test (../shared/data, 12,500 rows; the bundled 1,500 + 5,000 when
+  it is absent): read and every default step, with the old gold check, then first run and re-run.
+  Target: the gold check >= 4x faster on real data.
+
 The curation runs in a child process so that its peak RSS is its own, not the generator's. A
 straightforward baseline (a Python regex normaliser + dict for exact dups, datasketch MinHashLSH
 for near dups, a Python set of n-gram tuples for decontamination) runs in this process on a
@@ -282,15 +290,136 @@ def near_jaccards(frame: pl.DataFrame, truth: dict, sample: int = 3000) -> np.nd
     return np.array(out)
 
 
+# ---- real data: the gold check, and curate on MATH train + test --------------------------------
+
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def gold_mix(n: int, seed: int) -> list[str]:
+    """`n` gold answers drawn from the rows of the bundled math sets (repeats as in real data)."""
+    from ringdata.io.problems import ReadConfig, read_problems
+
+    files = [ROOT / "data/problems/math_train.jsonl", ROOT / "data/problems/gsm8k_train.jsonl"]
+    files += [ROOT / f"data/evalsets/{n}.jsonl" for n in ("math_test", "math500", "gsm8k_test", "aime2024", "aime2025", "amc2023")]
+    golds = read_problems(files, ReadConfig()).frame.filter(pl.col("domain") == "math")["answer"].drop_nulls().to_list()
+    return random.Random(seed).choices(golds, k=n)
+
+
+def measure_child(mode: str, arg: str, cache: Path) -> dict:
+    """Run one measurement in a fresh process (as a real `ringdata curate` run would start): its
+    report plus the CPU seconds of the process and its verifier workers (they exit with it)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run([sys.executable, __file__, "--measure", mode, arg, str(cache), out.name], check=True)
+        report = json.loads(Path(out.name).read_text())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    report["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return report
+
+
+def measure(mode: str, arg: str, cache: Path, out: Path) -> None:
+    """Child side of `measure_child`: mode `gold-old|gold-new` (arg: a JSON list of golds) or
+    `real-old|real-new` (arg: comma-separated problem files)."""
+    from rewards.math import golds_are_parsable
+
+    from ringdata.curate.clean import CleanConfig, UnparsableGold
+    from ringdata.curate.gold import GoldChecker
+
+    report: dict = {}
+    if mode.startswith("gold"):
+        golds = json.loads(Path(arg).read_text())
+        check = golds_are_parsable if mode == "gold-old" else GoldChecker(cache)
+        started = time.perf_counter()
+        report["verdicts"] = check(golds)
+        report["wall"] = time.perf_counter() - started
+        if isinstance(check, GoldChecker):
+            report["stats"] = check.stats.as_notes()
+    else:
+        from ringdata.curate.base import run_pipeline
+        from ringdata.curate.pipeline import CurateConfig, default_steps
+        from ringdata.io.problems import read_problems
+
+        started = time.perf_counter()
+        steps = default_steps(CurateConfig(clean=CleanConfig(gold_cache=cache)))
+        if mode == "real-old":
+            steps = [UnparsableGold(check=golds_are_parsable) if isinstance(s, UnparsableGold) else s for s in steps]
+        frame = read_problems([Path(f) for f in arg.split(",")]).frame
+        result = run_pipeline(frame, steps)
+        report["wall"] = time.perf_counter() - started
+        report["rows"] = frame.height
+        report["gold"] = next(s.seconds for s in result.steps if s.name == "unparsable_gold")
+        report["kept"] = result.kept.height
+    out.write_text(json.dumps(report))
+
+
+def bench_gold(n: int, seed: int) -> list[tuple[str, str]]:
+    """(measure, value) rows: the old check vs the recogniser + cache on `n` real golds."""
+    golds = gold_mix(n, seed)
+    distinct = sorted(set(golds))
+    with tempfile.TemporaryDirectory() as tmp:
+        data, cache = Path(tmp) / "golds.json", Path(tmp) / "gold.sqlite"
+        data.write_text(json.dumps(distinct))
+        old = measure_child("gold-old", str(data), cache)
+        first = measure_child("gold-new", str(data), cache)
+        again = measure_child("gold-new", str(data), cache)
+    assert old["verdicts"] == first["verdicts"] == again["verdicts"], "the fast gold check disagrees with the parser"
+    stats = first["stats"]
+    return [
+        (f"gold check: {n:,} golds sampled from the bundled sets ({len(distinct):,} distinct)", "wall (parsing only) / CPU of the process and workers"),
+        ("  parser on every distinct answer (before)", f"{old['wall']:.2f} s / {old['cpu']:.2f} s"),
+        (f"  recogniser + cache, first run ({stats['simple (no parser)']:,} simple, {stats['parsed']:,} parsed)",
+         f"{first['wall']:.2f} s / {first['cpu']:.2f} s = {old['wall'] / first['wall']:.1f}x wall, {old['cpu'] / first['cpu']:.1f}x CPU"),
+        ("  recogniser + cache, re-run", f"{again['wall']:.3f} s / {again['cpu']:.2f} s = {old['wall'] / max(again['wall'], 1e-6):.0f}x wall"),
+    ]  # fmt: skip
+
+
+def bench_real(real_dir: Path) -> list[tuple[str, str]]:
+    """Rows: read + every default curate step on real MATH train + test, old gold check vs new."""
+    files = [real_dir / "math_train.jsonl", real_dir / "math_test.jsonl"]
+    if not all(f.exists() for f in files):
+        files = [ROOT / "data/problems/math_train.jsonl", ROOT / "data/evalsets/math_test.jsonl"]
+    arg = ",".join(map(str, files))
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "gold.sqlite"
+        runs = [(label, measure_child(mode, arg, cache)) for label, mode in (
+            ("before: the parser on every distinct gold", "real-old"), ("first run (empty cache)", "real-new"), ("re-run", "real-new"))]  # fmt: skip
+    base = runs[0][1]
+    lines = [(f"real data: read + curate steps on {' + '.join(str(f) for f in files)} ({base['rows']:,} rows)",
+              "wall (gold check) / CPU of the process and workers")]  # fmt: skip
+    for label, r in runs:
+        lines.append((f"  {label}", f"{r['wall']:.2f} s ({r['gold']:.2f} s) / {r['cpu']:.2f} s = {base['wall'] / r['wall']:.1f}x wall, "
+                                    f"gold check {base['gold'] / max(r['gold'], 1e-6):.0f}x"))  # fmt: skip
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="synthetic problems to curate")
     parser.add_argument("--baseline-n", type=int, default=20_000, help="rows the baseline runs on")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--gold-n", type=int, default=5000, help="gold answers in the gold-check line")
+    parser.add_argument("--only", default="synthetic,gold,real", help="sections to run: synthetic, gold, real")
+    parser.add_argument("--real-dir", type=Path, default=SHARED, help="folder with the full MATH math_train.jsonl and math_test.jsonl")
     parser.add_argument("--worker", nargs=2, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--measure", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         return worker(*args.worker)
+    if args.measure:
+        mode, arg, cache, out = args.measure
+        return measure(mode, arg, Path(cache), Path(out))
+    sections = set(args.only.split(","))
+    real = Table(title="bench_curate: real data (ratios against the old gold check, same run)")
+    for col in ("measure", "value"):
+        real.add_column(col)
+    if "gold" in sections:
+        for row in bench_gold(args.gold_n, args.seed):
+            real.add_row(*row)
+    if "real" in sections:
+        for row in bench_real(args.real_dir):
+            real.add_row(*row)
+    if "synthetic" not in sections:
+        return console.print(real)
 
     load_before = os.getloadavg()
     with console.status(f"generating {args.n:,} problems"):
@@ -349,6 +478,8 @@ def main() -> None:
     table.add_row("load average after", " / ".join(f"{x:.2f}" for x in load_after), "", "")
     table.add_row("cores", str(os.cpu_count()), "", "")
     console.print(table)
+    if real.row_count:
+        console.print(real)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,11 @@ answers) that was 21 of the 24 seconds of `ringdata curate`. Two things make it 
 
 - `simple_gold` recognises the answers most golds are, in microseconds and without the parser:
   integers, decimals, fractions (`\\frac{3}{4}`, `\\dfrac34`, `-5/4`), `\\sqrt`, `\\pi`, `\\infty`,
-  sums and products of these and of one-letter variables (`2x - 20`), powers, degrees, percent,
-  tuples, lists, intervals and unions, matrices. It only ever says "parsable": what it
-  does not recognise goes to the parser. So it has to be right only when it says yes, and a test
-  holds it to the parser's verdict on every bundled gold and on generated ones.
+  sums and products of these and of one-letter variables (`2x - 20`), `\\pm`, powers, degrees,
+  percent, a unit in `\\text{}` after them, tuples, lists, intervals and unions, matrices (95% of
+  the distinct golds of MATH, GSM8K, AIME and AMC). It only ever says "parsable": what it does
+  not recognise goes to the parser. So it has to be right only when it says yes, and a test holds
+  it to the parser's verdict on every bundled gold and on generated ones.
 - `GoldCache` keeps the parser's verdicts on disk (SQLite), keyed by the answer text and by the
   verifier's identity (a hash of `rewards/math.py` plus the versions of math-verify,
   latex2sympy2_extended and sympy): a re-run parses nothing, and a changed grader starts afresh.
@@ -41,10 +42,10 @@ SMALL_BATCH = 256  # at most this many answers to parse: the process-wide one-wo
 # presentation and are skipped, as math-verify skips them.
 _TOKEN = re.compile(
     r"\s+|\\[,;:! ]|\\(?:left|right)\b"  # skipped
-    r"|(\d+(?:\.\d+)?|\.\d+)"  # 1: a number
+    r"|(\d{1,3}(?:\{,\}\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"  # 1: a number (1{,}000 too)
     r"|(\\begin\{pmatrix\}|\\end\{pmatrix\}|\\\\|\\[a-zA-Z]+|\\[%${}]|[a-zA-Z]|[-+*/^=,(){}\[\]&])"  # 2
 )
-_COMMANDS = {"\\frac", "\\dfrac", "\\tfrac", "\\sqrt", "\\pi", "\\infty", "\\cdot", "\\times", "\\circ",
+_COMMANDS = {"\\frac", "\\dfrac", "\\tfrac", "\\sqrt", "\\pi", "\\infty", "\\cdot", "\\times", "\\circ", "\\pm",
              "\\%", "\\$", "\\cup", "\\le", "\\ge", "\\leq", "\\geq", "\\begin{pmatrix}", "\\end{pmatrix}",
              "\\\\"}  # fmt: skip
 _FRAC = {"\\frac", "\\dfrac", "\\tfrac"}
@@ -151,10 +152,10 @@ class _Recogniser:
             self.expr()
 
     def expr(self) -> None:
-        if self.peek()[1] in ("-", "+"):
+        if self.peek()[1] in ("-", "+", "\\pm"):
             self.take()
         self.term()
-        while self.peek()[1] in ("+", "-"):
+        while self.peek()[1] in ("+", "-", "\\pm"):
             self.take()
             self.term()
 
@@ -229,13 +230,20 @@ class _Recogniser:
         raise _NotSimple
 
 
+# A unit after the answer ("10\\text{ cm}", "144 \\mbox{ m}^3", "5\\ \\text{USD}") and a final full stop:
+# set aside before the grammar, as the parser's own extraction sets them aside.
+_UNIT = re.compile(r"(.*?\S)\s*(?:\\[,;! ])?\s*\\(?:text|mbox|textnormal)\s*\{\s*[A-Za-z][A-Za-z ]*\}(?:\^\d)?")
+
+
 @lru_cache(maxsize=65_536)
 def simple_gold(answer: str) -> bool:
     """True when `answer` is one of the simple forms the LaTeX parser always reads (see the
     module docstring); False means "ask the parser", not "unparsable"."""
     if not answer or len(answer) > 200:
         return False
-    tokens = _tokens(answer.strip())
+    text = answer.strip().removesuffix(".")
+    unit = _UNIT.fullmatch(text)
+    tokens = _tokens(unit.group(1) if unit else text)
     if not tokens:
         return False
     try:
