@@ -60,8 +60,8 @@ _FRAC_DIGITS = [  # \\frac12, \\frac1{x}, \\frac{x}2: a digit is an argument on 
 ]  # fmt: skip
 _FRAC_ROUND = [
     (r"\{([^{}]*)\\over\b([^{}]*)\}", " ( ${1} ) / ( ${2} ) "),  # {a \\over b}
-    (r"(\\[a-z]+)\s*\{([^{}]*)\}", "${1} ${2} "),  # a command's argument: \\sqrt{3} is \\sqrt 3
-    (r"(^|[^" + _FRAC + r"}\s])\s*\{([^{}]*)\}", "${1} ${2} "),  # a group that is no fraction's argument
+    # a command's argument (\\sqrt{3} is \\sqrt 3) or a group that is no fraction's argument
+    (r"(\\[a-z]+|^|[^" + _FRAC + r"}\s])\s*\{([^{}]*)\}", "${1} ${2} "),
     (_FRAC + r"\s*\{([^{}]*)\}\s*\{([^{}]*)\}", " ( ${1} ) / ( ${2} ) "),
 ]  # fmt: skip
 # Spellings of one symbol (literal, longest first; one Aho-Corasick pass).
