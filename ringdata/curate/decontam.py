@@ -55,6 +55,13 @@ _TEXT_FIELDS = ("question", "problem", "prompt", "text")  # fallback for files n
 _ID_FIELDS = ("id", "task_id", "unique_id", "problem_id")
 
 
+def compared_text(texts: pl.Series) -> pl.Series:
+    """The match text decontamination compares: no figure code, no parentheses. A paren is
+    grouping, and people drop or add it when they re-type a fraction (`(x+1)/(x-1)`, `x+1/x-1`,
+    `\\frac{x+1}{x-1}`); a 13-word n-gram does not need it to be specific (dedup keeps it)."""
+    return texts.str.replace_all(ASY, " ").str.replace_all(r"[()]", " ")
+
+
 @dataclass(frozen=True)
 class DecontamConfig:
     ngram: int = 13  # tokens per n-gram; 13 is GPT-3's choice, long enough to skip stock phrases
@@ -192,7 +199,7 @@ def build_index(ngram: int, evalsets: tuple[Path, ...], min_tokens: int, max_ite
     """The index of `evalsets` (cached: every curate run in a process reuses it)."""
     parts = [read_evalset(Path(p)).with_columns(pl.lit(k).alias("set_order")) for k, p in enumerate(evalsets)]
     items = pl.concat(parts) if parts else pl.DataFrame(schema={"label": pl.Utf8, MATCH_TEXT: pl.Utf8, "set_order": pl.Int32})
-    tokens = HashedTokens(items[MATCH_TEXT].str.replace_all(ASY, " "))
+    tokens = HashedTokens(compared_text(items[MATCH_TEXT]))
     grams, item = tokens.ngrams(ngram, mixed=False)
     length = np.minimum(tokens.lengths, ngram)[item]
     ok = tokens.lengths[item] >= min_tokens
@@ -222,7 +229,7 @@ def build_index(ngram: int, evalsets: tuple[Path, ...], min_tokens: int, max_ite
 
 def find_hits(texts: pl.Series, index: EvalIndex, ngram: int, offset: int = 0) -> pl.DataFrame:
     """(doc, h): every evaluation n-gram `h` found in each match text (`doc` counts from `offset`)."""
-    tokens = HashedTokens(texts.str.replace_all(ASY, " "))
+    tokens = HashedTokens(compared_text(texts))
     text_end = tokens.starts + tokens.lengths
     starts = index.short_first.find(tokens.hashes) if index.short_lengths else None
     found_h, found_d = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
