@@ -11,18 +11,32 @@ n-grams (default half).
 Why not "any one shared n-gram": on the bundled data that flags 10% of MATH train against MATH
 test, mostly stock phrasing ("Enter your answer in the form (rho, theta, phi), where rho > 0,
 ...") and shared templates; with half of an item's n-grams required, 2% is flagged, and a
-sample of those are copies or the same problem with one number changed. Two more guards against
+sample of those are copies or the same problem with one number changed. Three more guards against
 boilerplate: an n-gram that occurs in two different evaluation texts identifies neither and is
-ignored, and Asymptote diagram code (`[asy]...[/asy]`) is not matched at all.
+ignored; Asymptote diagram code (`[asy]...[/asy]`) is not matched at all; and template text is
+not contamination: an n-gram found in `template_rows` (3) or more training rows is template (an
+answer-choice list, "Enter your answer in the form Ax + By + Cz + D = 0, where ...", MATH's
+factorial reminder), and the share is counted over the item's other n-grams. On MATH test
+against MATH-500 that took the extra flags from 26 to 11 (the 12 that shared only a template, and
+3 problems sharing only a stem) and still finds 499 of the 500. Copies of one item in many rows
+do not make it a template: an item with no other n-grams is counted over all of them, and a row
+holding `copy_coverage` (80%) of an item is a copy whatever the rest of the data holds.
+
+Notation: match text folds fractions (`\\frac`, `\\dfrac`, `\\tfrac`, `a/b`, `{a \\over b}`),
+degrees, percent, products and Unicode symbols (`ringdata.curate.textnorm`), and parentheses are
+not compared here (people add or drop them around a re-typed fraction's parts): 49 of 50
+MATH-500 items re-typed with `a/b` are caught (14 before).
 
 An evaluation item shorter than n tokens is one n-gram, the whole item: it is caught when the
 row contains all of it, in order (MBPP has many one-line items of 7-12 words).
 
 The dropped row's `drop_match` names the evaluation item it overlaps most: `<set>:<item id>`,
 e.g. `aime2024:60` or `math500:test/algebra/1234.json`, or `<set>:<row>` when the file has no
-ids (ties go to the set listed first, then the smaller label). Evaluation sets are read with `ringdata.io.read_problems`, so any problem
-file it reads works with `--evalset`; a file it cannot place falls back to the first of the
-`question` / `problem` / `prompt` / `text` columns.
+ids (ties go to the set listed first, then the smaller label); the step's notes count drops per
+set. `resolve_evalsets` turns `--evalsets` (bundled names, files, `bundled`, `none`) into files.
+Evaluation sets are read with `ringdata.io.read_problems`, so any problem file it reads works; a
+file it cannot place falls back to the first of the `question` / `problem` / `prompt` / `text`
+columns.
 
 Matching is vectorised: 64-bit n-gram hashes (numpy) filtered through a bitmap of the evaluation
 hashes' top bits, the few survivors checked by binary search in the sorted hashes, then a Polars
