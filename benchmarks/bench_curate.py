@@ -387,8 +387,9 @@ def bench_real(real_dir: Path) -> list[tuple[str, str]]:
     lines = [(f"real data: read + curate steps on {' + '.join(str(f) for f in files)} ({base['rows']:,} rows)",
               "wall (gold check) / CPU of the process and workers")]  # fmt: skip
     for label, r in runs:
-        lines.append((f"  {label}", f"{r['wall']:.2f} s ({r['gold']:.2f} s) / {r['cpu']:.2f} s = {base['wall'] / r['wall']:.1f}x wall, "
-                                    f"gold check {base['gold'] / max(r['gold'], 1e-6):.0f}x"))  # fmt: skip
+        value = (f"{r['wall']:.2f} s ({r['gold']:.2f} s) / {r['cpu']:.2f} s = {base['wall'] / r['wall']:.1f}x wall, "
+                 f"gold check {base['gold'] / max(r['gold'], 1e-6):.0f}x")  # fmt: skip
+        lines.append((f"  {label}", value))
     return lines
 
 

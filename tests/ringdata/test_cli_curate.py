@@ -170,6 +170,6 @@ def test_evalsets_option_chooses_the_sets_and_the_report_counts_drops_per_set(tm
     assert run("--evalsets", f"math500,{own}") == {"math500": 1, "private": 1}
     assert run("--evalsets", "none") is None  # no decontamination step at all
     code, err = run("--evalsets", "aime2042")
-    assert code == 1 and err.strip().splitlines() == [
+    assert code == 1 and err.strip().splitlines() == [(
         "error: evaluation set 'aime2042' is neither a bundled set (aime2024, aime2025, amc2023, math500, math_test, "
-        "gsm8k_test, humaneval, mbpp_test, or 'bundled' for all, 'none' for none) nor a file"]  # fmt: skip
+        "gsm8k_test, humaneval, mbpp_test, or 'bundled' for all, 'none' for none) nor a file")]  # fmt: skip

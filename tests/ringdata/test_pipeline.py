@@ -1,4 +1,3 @@
-from pathlib import Path
 """The curate pipeline on the bundled data: nothing is lost, outputs have the promised shape,
 and the report's numbers agree with the files."""
 
