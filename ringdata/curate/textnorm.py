@@ -69,7 +69,7 @@ _LATEX_RENAME = {
     r"\dfrac": _FRAC, r"\tfrac": _FRAC, r"\cfrac": _FRAC, r"\frac": _FRAC,
     r"\leqslant": r"\le", r"\geqslant": r"\ge", r"\leq": r"\le", r"\geq": r"\ge", r"\neq": r"\ne",
     "≤": r" \le ", "≥": r" \ge ", "≠": r" \ne ", r"\lt": "<", r"\gt": ">",
-    r"\cdot": "*", r"\times": "*", r"\ast": "*", "×": "*", "·": "*", "⋅": "*", "−": "-", "π": r" \pi ",
+    r"\cdot": "*", r"\times": "*", r"\ast": "*", "×": "*", "·": "*", "⋅": "*", "−": "-", "⁄": "/", "÷": "/", "π": r" \pi ",
     r"\dbinom": r"\binom", r"\tbinom": r"\binom", r"\%": " percent ", "%": " percent ", "°": " degrees ",
 }  # fmt: skip
 

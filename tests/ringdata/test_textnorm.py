@@ -35,6 +35,7 @@ from ringdata.curate.textnorm import HashedTokens, match_text, match_text_expr
         # fractions in every notation
         (r"$\frac{1}{2}$", "1/2"),
         (r"$\tfrac12$", "1/2"),
+        ("½ cup", "1/2 cup"),
         (r"$\cfrac{1}{2}$", r"${1 \over 2}$"),
         (r"$\frac{x+1}{x-1}$", "(x+1)/(x-1)"),
         (r"$\frac{(x+5)(x+2)}{x+1}$", "((x+5)(x+2))/(x+1)"),
