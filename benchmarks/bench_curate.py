@@ -12,7 +12,10 @@ What is planted (ids are random, so the smallest-id survivor is as often a copy 
 - hard negatives: pairs sharing a template (about half their words), which must both be kept;
 - clean negatives: everything else.
 
-Two real-data lines follow (`--only gold,real` runs just these):
+Real-data lines follow (`--only quality,gold,real` runs just these):
+- what decontamination and near dedup do on real data: MATH-500 items with fractions re-typed
+  (`a/b`, `{a \\over b}`) caught; MATH test against MATH-500 (items found, extra flags); near
+  duplicates dropped on MATH train + test, and how many had another gold than their survivor;
 - the gold-answer parse check on a realistic mix of golds (rows sampled from the bundled MATH,
   MATH-500, GSM8K, AIME and AMC sets): the parser on every distinct answer (what curation did
   before `ringdata.curate.gold`) against the recogniser + cache, first run (empty cache) and re-run;
@@ -393,13 +396,65 @@ def bench_real(real_dir: Path) -> list[tuple[str, str]]:
     return lines
 
 
+_FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+
+
+def _slash(m: re.Match, parens: bool = True) -> str:
+    """`\\frac{a}{b}` typed as `a/b`, composite parts in parentheses (or not, `parens=False`)."""
+    wrap = lambda t: t if not parens or re.fullmatch(r"-?[\w.]+|\\?\w+", t) else f"({t})"  # noqa: E731
+    return f"{wrap(m.group(1).strip())}/{wrap(m.group(2).strip())}"
+
+
+def bench_quality(real_dir: Path) -> list[tuple[str, str]]:
+    """Rows: what decontamination and near dedup do on real data (the issue-10 figures)."""
+    from ringdata.curate.base import run_pipeline
+    from ringdata.curate.clean import CleanConfig
+    from ringdata.curate.decontam import EVALSET_DIR, DecontamConfig, decontam_steps
+    from ringdata.curate.pipeline import CurateConfig, default_steps
+    from ringdata.io.problems import read_problems
+
+    def flagged(questions: list[str], evalsets: tuple[Path, ...] = DecontamConfig().evalsets) -> dict[int, str]:
+        f = pl.DataFrame({"id": [f"t{i:05d}" for i in range(len(questions))], "domain": ["math"] * len(questions), "question": questions})
+        result = run_pipeline(f, decontam_steps(DecontamConfig(evalsets=evalsets)))
+        return {int(r["id"][1:]): r["drop_match"] for r in result.dropped.iter_rows(named=True)}
+
+    m500 = [json.loads(line) for line in (EVALSET_DIR / "math500.jsonl").read_text().splitlines()]
+    picked = [r["problem"] for r in m500 if _FRAC.search(r["problem"]) and "\\frac{" not in _FRAC.sub("", r["problem"])][:50]
+    retypings = {
+        "a/b (composite parts in parentheses)": [_FRAC.sub(_slash, q) for q in picked],
+        "a/b (no parentheses at all)": [_FRAC.sub(lambda m: _slash(m, parens=False), q) for q in picked],
+        "{a \\over b}": [_FRAC.sub(r"{\1 \\over \2}", q) for q in picked],
+    }
+    rows = [(f"MATH-500: the first {len(picked)} items with a \\frac, re-typed (issue 10 before: 14 of 50 for a/b)", "caught")]
+    rows += [(f"  {name}", f"{len(flagged(qs))} of {len(qs)}") for name, qs in retypings.items()]
+    test = read_problems([EVALSET_DIR / "math_test.jsonl"]).frame
+    ids500 = {r["unique_id"] for r in m500}
+    hits = flagged(test["question"].to_list(), (EVALSET_DIR / "math500.jsonl",))
+    inside = sum(1 for i in hits if test["id"][i].split("/", 1)[1] in ids500)
+    rows.append(("MATH test decontaminated against MATH-500 (before: 499 found, 26 extra flags)",
+                 f"{inside} of 500 found, {len(hits) - inside} extra flags"))  # fmt: skip
+    files = [real_dir / "math_train.jsonl", real_dir / "math_test.jsonl"]
+    if not all(f.exists() for f in files):
+        files = [ROOT / "data/problems/math_train.jsonl", ROOT / "data/evalsets/math_test.jsonl"]
+    frame = read_problems(files).frame
+    steps = default_steps(CurateConfig(clean=CleanConfig(check_gold=False), evalsets=("none",)))
+    result = run_pipeline(frame, steps)
+    gold = dict(zip(frame["id"].to_list(), frame["answer"].to_list()))
+    near = result.dropped.filter(pl.col("drop_reason") == "near_duplicate")
+    other = sum(1 for pid, match in near.select("id", "drop_match").iter_rows() if gold[pid] != gold[match])
+    notes = next(s.notes for s in steps if s.name == "near_dedup")
+    rows.append((f"near dedup on {' + '.join(f.name for f in files)} ({frame.height:,} rows; before: 105 dropped, 102 of them another gold)",
+                 f"{near.height} dropped, {other} with another gold; kept apart: " + ", ".join(f"{k.split(': ')[-1]} {v}" for k, v in notes.items())))  # fmt: skip
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="synthetic problems to curate")
     parser.add_argument("--baseline-n", type=int, default=20_000, help="rows the baseline runs on")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--gold-n", type=int, default=5000, help="gold answers in the gold-check line")
-    parser.add_argument("--only", default="synthetic,gold,real", help="sections to run: synthetic, gold, real")
+    parser.add_argument("--only", default="synthetic,quality,gold,real", help="sections to run: synthetic, quality, gold, real")
     parser.add_argument("--real-dir", type=Path, default=SHARED, help="folder with the full MATH math_train.jsonl and math_test.jsonl")
     parser.add_argument("--worker", nargs=2, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--measure", nargs=4, help=argparse.SUPPRESS)
@@ -413,6 +468,9 @@ def main() -> None:
     real = Table(title="bench_curate: real data (ratios against the old gold check, same run)")
     for col in ("measure", "value"):
         real.add_column(col)
+    if "quality" in sections:
+        for row in bench_quality(args.real_dir):
+            real.add_row(*row)
     if "gold" in sections:
         for row in bench_gold(args.gold_n, args.seed):
             real.add_row(*row)
