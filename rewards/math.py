@@ -37,14 +37,13 @@ from collections.abc import Sequence
 import atexit
 import re
 from fractions import Fraction
-from math import gcd
 import threading
 import warnings
 from dataclasses import dataclass
 
 from rewards.verdict import Reason
 
-__all__ = ["MathConfig", "check", "extract_answer", "gold_is_parsable", "normalize"]
+__all__ = ["MathConfig", "boxed_answer", "check", "extract_answer", "gold_is_parsable", "last_boxed", "normalize"]
 
 
 @dataclass(frozen=True)
@@ -190,6 +189,16 @@ def _boxed_answer(section: str, spans: list[_Box]) -> tuple[str, int]:
     return (OR if "or" in kinds else ", ").join(items), group[0].start
 
 
+def boxed_answer(text: str) -> str | None:
+    """The final boxed answer of `text`: the last box with the boxes a connector joins to it and an
+    alternative offered beside it (see `_boxed_answer`, `_with_alternatives`); None without a box."""
+    spans = boxed_spans(text)
+    if not spans:
+        return None
+    answer, start = _boxed_answer(text, spans)
+    return _with_alternatives(answer, text[:start], text[spans[-1].end :])
+
+
 _OR_AFTER = re.compile(r"^[\s$)\]}.]*(?:\\text\s*\{\s*)?\(?\s*(?:or|\\lor|\\vee)\b[\s}]*(?:possibly|maybe|perhaps)?\s*(\$[^$]+\$|\\\(.+?\\\)|-?\.?\d[\d.,/]*)", re.I)
 _OR_BEFORE = re.compile(r"(\$[^$]+\$|-?\.?\d[\d.,/]*)\s*(?:\\text\s*\{\s*or\s*\}|\bor)[\s$\\(\[]*$", re.I)
 
@@ -197,6 +206,8 @@ _OR_BEFORE = re.compile(r"(\$[^$]+\$|-?\.?\d[\d.,/]*)\s*(?:\\text\s*\{\s*or\s*\}
 def _with_alternatives(answer: str, before: str, after: str) -> str:
     """`answer` joined with an alternative offered right after it in the same sentence ("\\boxed{5}
     (or possibly 7)") or right before it ("7 or \\boxed{5}"): a hedge the comparison must see."""
+    if after.lstrip(" $)}").startswith("?"):
+        answer += "?"  # "\\boxed{5}?": a question, not an answer
     extra = []
     tail = _OR_AFTER.match(after[:120])
     if tail:
@@ -251,7 +262,8 @@ def _after(anchor: re.Pattern[str], text: str, sentence: bool = False) -> tuple[
             joiner = OR if "or" in more.group(1).lower() else joiner
             parts.append(more.group(2).strip())
             pos += more.end()
-        return joiner.join(parts), at
+        answer = joiner.join(parts)
+        return (answer + "?" if rest[pos:].lstrip(" $").startswith("?") else answer), at
     if rest.startswith("\\("):
         end = rest.find("\\)", 2)
         return (rest[2:end].strip() if end > 0 else None), at
@@ -262,7 +274,7 @@ def _after(anchor: re.Pattern[str], text: str, sentence: bool = False) -> tuple[
 
 
 def _has_math(answer: str) -> bool:
-    return bool(re.search(r"[\d\\]", answer)) or len(answer.strip()) <= 3
+    return bool(re.search(r"[\d\\=+\-*/^()]", answer)) or not re.search(r"[A-Za-z]{3,}", answer)
 
 
 def extract_answer(response: str, config: MathConfig = MathConfig()) -> tuple[str | None, str]:
@@ -289,8 +301,7 @@ def _extract_from(section: str) -> tuple[str | None, str]:
             if found and at >= spans[-1].end and _has_math(found):
                 inner = last_boxed(found)
                 return (inner if inner is not None else found), "answer marker after the last box"
-        answer, start = _boxed_answer(section, spans)
-        return _with_alternatives(answer, section[:start], section[spans[-1].end :]), "boxed"
+        return boxed_answer(section), "boxed"
     for anchor, how in ((_FINAL, "final answer is"), (_HASHES, "####"), (_ANSWER_IS, "answer is")):
         found, _ = _after(anchor, section, sentence=anchor is _FINAL)
         if found:
@@ -340,7 +351,9 @@ def normalize(answer: str, *, response_side: bool = False) -> str:
     s = re.sub(r"(?<=\d),\\!\s*(?=\d)", "", s)  # `,\!` only ever groups thousands
     s = _THIN_GROUP.sub("", s).replace("\\!", "")
     s = _drop_group(s, _HIDDEN)  # invisible or struck-out text is not part of the answer
-    s = _COLOUR.sub("", s)
+    while m := _COLOUR.search(s):  # `\\color{red}{8}` is 8 (the group unwrapped), `\\color{red} 8` too
+        close = _close_brace(s, m.end()) if s[m.end() : m.end() + 1] == "{" else None
+        s = s[: m.start()] + (s[m.end() + 1 : close] + s[close + 1 :] if close is not None else s[m.end() :])
     s = re.sub(r"\\(?:text|mbox)\s*\{\s*\}", "", s)
     s = re.sub(r"\\(?:mathrm|text|operatorname)\s*\{\s*e\s*\}", "e", s)  # Euler's e: math-verify stops at \mathrm{e}
     s = re.sub(r"\*\*|__", "", s)  # markdown bold around the answer
@@ -415,9 +428,13 @@ def _top_level(s: str, sep: re.Pattern[str]) -> list[str]:
     return [p.strip().strip(",").strip() for p in parts if p.strip().strip(",").strip()]
 
 
+_LINES_ENV = re.compile(r"\\begin\s*\{(?:cases|aligned|align\*?|gathered|array|split)\}(?:\{[^{}]*\})?|\\end\s*\{(?:cases|aligned|align\*?|gathered|array|split)\}")
+
+
 def _items(s: str) -> list[str]:
-    """Top-level items of a list answer (`1, 2`, `1 \\quad\\text{and}\\quad 2`, `p=5,q=2;p=7,q=2`)."""
-    return _top_level(_TEXT.sub(lambda m: f"\\text{{{m.group(1)}}}", s), re.compile(rf",|{_AND.pattern}"))
+    """Top-level items of a list answer (`1, 2`, `1 \\quad\\text{and}\\quad 2`, `p=5,q=2;p=7,q=2`,
+    lines `1 \\\\ 2` and `cases`; a matrix's rows are not items)."""
+    return _top_level(_LINES_ENV.sub(" ", s), re.compile(rf",|\\\\|{_AND.pattern}"))
 
 
 def _alternatives(s: str) -> list[str]:
@@ -425,6 +442,7 @@ def _alternatives(s: str) -> list[str]:
     flat = _TEXT.sub(lambda m: f" \\text{{or}} ".join(f"\\text{{{t}}}" if t.strip() else "" for t in re.split(r"\bor\b", m.group(1)))
                      if re.search(r"\bor\b", m.group(1)) else m.group(0), s)
     flat = re.sub(r"\(\s*or\b", " or (", flat)
+    flat = re.sub(r"\\text\s*\{\s*or\b", r" or \\text{", flat)  # `\\text{ or \\frac{1}{2}}`
     return _top_level(flat, _OR_SPLIT)
 
 
@@ -460,9 +478,6 @@ def _is_value(gold: str) -> bool:
     return _is_scalar(gold) and not gold.strip().startswith(("(", "[", "\\begin"))
 
 
-_NUMERIC_PART = re.compile(r"^[\d\s.+\-*/^(){}\\]*$")
-
-
 def _uncommitted(gold: str, pred: str) -> str | None:
     """Why `pred` names no single answer where `gold` is one, or None. Each is a hedge: a question
     mark, a relation with no left side (`< 79` covers 78 numbers), a relation instead of a value
@@ -480,25 +495,12 @@ def _uncommitted(gold: str, pred: str) -> str | None:
     return None
 
 
-def _false_equation(pred: str, config: MathConfig) -> bool:
-    """`9 = 8`: an equation whose constant sides differ (math-verify would read the right side)."""
-    sides = [x for x in _top_level(pred, re.compile(r"(?<![<>!\\])=")) if x]
-    constants = [x for x in sides if _NUMERIC_PART.match(re.sub(r"\\(?:frac|sqrt|cdot|times|div|pi)", "", x)) and re.search(r"\d", x)]
-    if len(sides) < 2 or len(constants) < 2:
-        return False
-    first = _parse(constants[0])
-    return any(not (first and (other := _parse(c)) and _verify(first, other, config)) for c in constants[1:])
-
-
 def _restates(question: str, pred: str, gold: str) -> bool:
     """Whether `pred` is an expression of the question copied as the answer, the gold being another
-    form ("Simplify $\\sqrt{242}$" answered `\\sqrt{242}`). A plain number or a reduced fraction is
-    an answer whatever the question says."""
+    form ("Simplify $\\sqrt{242}$" answered `\\sqrt{242}`, "Express $\\frac{3}{20}$ as a decimal"
+    answered `\\frac{3}{20}`). A plain integer or decimal is an answer whatever the question says."""
     key = _latex_key(pred)
     if not key or key == _latex_key(gold) or re.fullmatch(r"-?\d+(?:\.\d+)?", key):
-        return False
-    frac = re.fullmatch(r"-?\\frac(\d+|\{\d+\})(\d+|\{\d+\})", key)
-    if frac and gcd(int(frac.group(1).strip("{}")), int(frac.group(2).strip("{}"))) == 1:
         return False
     return key in _question_keys(question)
 
@@ -658,6 +660,8 @@ def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
                 extracted = ", ".join(alternatives)  # "x = 1 or x = 2" for the solution set {1, 2}
             else:
                 return _several(g, alternatives, "alternatives", config)
+    if _COLOUR.search(extracted) and _outside_colour(extracted).strip(" {}$~\\,;"):
+        return Reason.MULTIPLE_ANSWERS.value, "coloured text beside the answer: which one is it?"
     p = normalize(extracted, response_side=_plain(g))
     why = _uncommitted(g, p)
     if why:
@@ -665,8 +669,11 @@ def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
     items = _items(p)
     if len(items) > 1 and _is_scalar(g) and not any(re.search(r"(?<![\\a-zA-Z])[A-Za-z]{2,}", i) for i in items):
         return _several(g, items, "values where the gold is one", config)
-    if "=" not in g and _false_equation(p, config):
-        return Reason.MULTIPLE_ANSWERS.value, "an equation between different values"
+    if "=" not in g and "=" in p:
+        sides = _top_level(p, re.compile(r"(?<![<>!\\])="))
+        values = sides[1:] if sides and not re.search(r"\d", sides[0]) else sides  # `x = 5`: x names it
+        if len(values) > 1:  # `9 = 8`, `610 = p - q`: math-verify would read the right side only
+            return _several(g, values, "sides of an equation", config)
     ok, detail = _equal(g, p, config)
     return (Reason.CORRECT.value if ok else Reason.WRONG_ANSWER.value), detail
 
@@ -680,6 +687,14 @@ def _several(g: str, candidates: list[str], what: str, config: MathConfig) -> tu
     if any(hits):
         return Reason.MULTIPLE_ANSWERS.value, f"{len(candidates)} {what}, the gold among them"
     return Reason.WRONG_ANSWER.value, f"{len(candidates)} {what}, none the gold"
+
+
+def _outside_colour(s: str) -> str:
+    """`s` without its `\\color{...}{...}` groups (what is written in the default colour)."""
+    while m := _COLOUR.search(s):
+        close = _close_brace(s, m.end()) if s[m.end() : m.end() + 1] == "{" else None
+        s = s[: m.start()] + (s[close + 1 :] if close is not None else "")
+    return s
 
 
 def _plain(g: str) -> bool:
