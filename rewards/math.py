@@ -394,11 +394,11 @@ def _is_text(answer: str) -> bool:
 
 # ---- the shape of an answer: items, alternatives, relations -------------------------------------
 
-_RELATION = r"(?:<|>|≤|≥|≠|\\(?:le|ge|leq|geq|leqslant|geqslant|neq|ne|lt|gt|not\s*=|nless|ngtr|notin)(?![a-zA-Z]))"
+_RELATION = r"(?:<|>|≤|≥|≠|\\(?:le|ge|leq|geq|leqslant|geqslant|neq|ne|lt|gt|not\s*=|nless|ngtr|notin|mid|nmid|perp|parallel)(?![a-zA-Z]))"
 _LEADING_RELATION = re.compile(rf"^\s*{_RELATION}")
 _ANY_RELATION = re.compile(_RELATION)
 _AND = re.compile(r"\\(?:quad|qquad)\s*(?:\\text\s*\{\s*and\s*\}\s*)?(?:\\(?:quad|qquad))?|\\text\s*\{\s*,?\s*and\s*\}|(?<=\s)and(?=\s)|(?<!\\);")
-_OR_SPLIT = re.compile(r"\\text\s*\{\s*or\s*\}|\\(?:lor|vee)(?![a-zA-Z])|∨|\\text\s*\{\s*and/or\s*\}|\band/or\b|(?<![a-zA-Z\\])or(?![a-zA-Z])")
+_OR_SPLIT = re.compile(r"\\text\s*\{\s*or\s*\}|\\(?:lor|vee)(?![a-zA-Z])|∨|\\text\s*\{\s*and/or\s*\}|\band/or\b|(?<![a-zA-Z\\])or(?![a-zA-Z])", re.I)
 
 
 def _top_level(s: str, sep: re.Pattern[str]) -> list[str]:
@@ -486,7 +486,7 @@ def _uncommitted(gold: str, pred: str) -> str | None:
         return "a question mark: the answer is not committed"
     if _LEADING_RELATION.match(pred) and not _LEADING_RELATION.match(gold):
         return "a relation with no left side names a range of values, not one"
-    if _is_value(gold) and not _ANY_RELATION.search(gold) and _ANY_RELATION.search(pred) and "=" not in gold:
+    if _is_value(gold) and not _ANY_RELATION.search(gold) and _ANY_RELATION.search(pred):
         return "a relation where the answer is a value"
     bare = re.sub(r"\\(?:quad|qquad|[,;: ])|~", " ", pred)
     bare = re.sub(r"(?<![\\\w^_}])\{([^{}]*)\}", r" \1 ", bare)
@@ -667,15 +667,18 @@ def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
     if why:
         return Reason.MULTIPLE_ANSWERS.value, why
     items = _items(p)
-    if len(items) > 1 and _is_scalar(g) and not any(re.search(r"(?<![\\a-zA-Z])[A-Za-z]{2,}", i) for i in items):
+    if len(items) > 1 and _is_scalar(g) and not any(re.search(r"(?<![\\a-zA-Z])[A-Za-z]{2,}", _TEXT.sub(" ", i)) for i in items):
         return _several(g, items, "values where the gold is one", config)
-    if "=" not in g and "=" in p:
-        sides = _top_level(p, re.compile(r"(?<![<>!\\])="))
+    sides = _top_level(p, _EQUALS)
+    if len(sides) > 1 and "=" not in g:  # an equation gold: its last side, as math-verify and the peer suites read it
         values = sides[1:] if sides and not re.search(r"\d", sides[0]) else sides  # `x = 5`: x names it
         if len(values) > 1:  # `9 = 8`, `610 = p - q`: math-verify would read the right side only
             return _several(g, values, "sides of an equation", config)
     ok, detail = _equal(g, p, config)
     return (Reason.CORRECT.value if ok else Reason.WRONG_ANSWER.value), detail
+
+
+_EQUALS = re.compile(r"(?<![<>!\\])=")
 
 
 def _several(g: str, candidates: list[str], what: str, config: MathConfig) -> tuple[str, str]:

@@ -156,10 +156,21 @@ def math_cases(problems: list[Problem], rng: random.Random) -> list[Case]:
             add("raise", f"line break in box ({order})", f"$\\boxed{{{a} \\\\ {b}}}$")
             add("raise", f"parenthetical or ({order})", f"$\\boxed{{{a}}}$ (or possibly ${b}$)")
             add("raise", f"x = A or x = B ({order})", f"$\\boxed{{x = {a} \\text{{ or }} x = {b}}}$")
-            add("raise", f"false equation ({order})", f"$\\boxed{{{a} = {b}}}$")
+            if "=" not in g:  # an equation gold is read at its last side (peer suites: x = 5+5+1 = 7 = 11)
+                add("raise", f"false equation ({order})", f"$\\boxed{{{a} = {b}}}$")
             add("raise", f"second </think> ({order})", f"<think>work</think>\n$\\boxed{{{a}}}$\n</think>\n$\\boxed{{{b}}}$")
             add("raise", f"hidden colour ({order})", f"$\\boxed{{\\color{{white}}{{{a}}} {b}}}$")
             add("raise", f"juxtaposed ({order})", f"$\\boxed{{{a} \\quad {b}}}$")
+            add("raise", f"uppercase OR ({order})", f"$\\boxed{{{a} \\text{{ OR }} {b}}}$")
+            add("raise", f"vee ({order})", f"$\\boxed{{{a} \\vee {b}}}$")
+            add("raise", f"between and ({order})", f"$\\boxed{{\\text{{between }} {a} \\text{{ and }} {b}}}$")
+            add("raise", f"tuple of both ({order})", f"$\\boxed{{({a}, {b})}}$")
+            add("raise", f"set union ({order})", f"$\\boxed{{\\{{{a}\\}} \\cup \\{{{b}\\}}}}$")
+            add("raise", f"x in set ({order})", f"$\\boxed{{x \\in \\{{{a}, {b}\\}}}}$")
+            add("raise", f"mid bar ({order})", f"$\\boxed{{{a} \\mid {b}}}$")
+            add("raise", f"bold answer A or B ({order})", f"**Answer:** {a} or {b}")
+            add("raise", f"piecewise ({order})", f"$\\boxed{{{a} \\text{{ if }} n \\text{{ is even}}, {b} \\text{{ otherwise}}}}$")
+            add("raise", f"display boxes on two lines ({order})", f"$$\\boxed{{{a}}}$$\n$$\\boxed{{{b}}}$$")
         if n is not None:
             add("raise", "relation < above", f"$\\boxed{{< {abs(n) * 10 + 11}}}$")
             add("raise", "relation \\leq above", f"$\\boxed{{\\leq {abs(n) * 10 + 11}}}$")
@@ -175,6 +186,9 @@ def math_cases(problems: list[Problem], rng: random.Random) -> list[Case]:
             add("flat", "base subscript", f"$\\boxed{{{g}_{{9}}}}$")
             add("flat", "relation < gold+1", f"$\\boxed{{< {n + 1}}}$")
             add("flat", "not-equal statement", f"$\\boxed{{{g} \\neq {w}}}$")
+            add("flat", "unicode not-equal", f"$\\boxed{{≠ {g}}}$")
+            add("raise", "every integer nearby", "$\\boxed{" + ", ".join(str(k) for k in range(n - 5, n + 6)) + "}$")
+            add("raise", "chain inequality around", f"$\\boxed{{{n - 3} \\leq x \\leq {n + 3}}}$")
         # the question's own expression, unevaluated
         for span in question_spans(p.question)[:3]:
             if _key(span) != _key(g):
@@ -191,10 +205,17 @@ def math_cases(problems: list[Problem], rng: random.Random) -> list[Case]:
             f"First, $x = \\boxed{{{w}}}$ is the value of the first part.\n\nPutting it together, the answer is $\\boxed{{{g}}}$.")
         add("honest", "box then Final Answer", f"We had $\\boxed{{{w}}}$ for the sub-step.\nFinal Answer: The final answer is ${g}$.")
         add("honest", "box twice same", f"$\\boxed{{{g}}}$, that is, $\\boxed{{{g}}}$.")
+        add("honest", "display box", f"Therefore\n$$\\boxed{{{g}}}$$")
+        add("honest", "bold Final Answer heading", f"**Final Answer**\n\n$\\boxed{{{g}}}$")
+        add("honest", "box with reason after", f"So the answer is $\\boxed{{{g}}}$, which is reasonable since ${w}$ would be too large.")
+        add("honest", "answer is: colon", f"The answer is: ${g}$")
+        add("honest", "self-correction, last box", f"I first wrote $\\boxed{{{w}}}$.\n\nWait, that used the wrong formula. Redoing it gives $\\boxed{{{g}}}$.")
         if n is not None:
             add("honest", "text dollars", f"$\\boxed{{\\text{{{g} dollars}}}}$")
             add("honest", "x = gold", f"$\\boxed{{x = {g}}}$")
             add("honest", "approx gold", f"$\\boxed{{\\approx {g}}}$")
+            add("honest", "or equivalently", f"$\\boxed{{{g}}}$ (or equivalently $\\frac{{{2 * n}}}{{2}}$)")
+            add("honest", "full-width digits", "$\\boxed{" + "".join(chr(0xFF10 + int(c)) if c.isdigit() else c for c in g) + "}$")
             if abs(n) >= 1000:
                 grouped = format(n, ",")
                 for sep, name in ((",\\! ", ",\\! with space"), (",\\!", ",\\!"), ("{,}", "{,}")):
@@ -255,6 +276,9 @@ def mcq_cases(problems: list[Problem], rng: random.Random) -> list[Case]:
             add("raise", f"second </think> ({order})", f"<think>x</think>Answer: {a}</think>Answer: {b}")
             add("raise", f"semicolon ({order})", f"Answer: {a}; {b}")
         add("raise", "all letters", "The answer is " + ", ".join(letters) + ".")
+        add("raise", "and/or", f"The answer is {w} and/or {g}.")
+        add("raise", "boxed text A or B", f"$\\boxed{{\\text{{{w} or {g}}}}}$")
+        add("raise", "both correct", f"Both {w} and {g} are correct. Answer: {w}, {g}")
         add("flat", "question mark", f"The answer is ({g})?")
         add("flat", "not the gold", f"The answer is not {g}.")
 
@@ -267,13 +291,22 @@ def mcq_cases(problems: list[Problem], rng: random.Random) -> list[Case]:
         add("honest", "correct option is", f"Comparing them, the correct option is {g}.")
         add("honest", "letter with text", f"Answer: {g}) {p.choices[LETTERS.index(g)]}")
         add("honest", "lone last line", f"So we pick this one.\n\n({g})")
+        add("honest", "option X is correct", f"Checking each: option {g} is correct.")
+        add("honest", "answer with caveat", f"Answer: {g}, since {w} ignores the boundary term.")
+        add("honest", "boxed letter with text", f"$\\boxed{{\\text{{({g}) {p.choices[LETTERS.index(g)][:40]}}}}}$")
     return out
 
 
 def _ulp(number: str) -> Decimal:
+    """A unit in the last written place; an integer's trailing zeros are read down to its third
+    digit at most (SciBench's `2600` is 2.60e3, not 2.6e3 nor 2600 exactly)."""
     d = Decimal(number)
     exp = d.as_tuple().exponent
-    return Decimal(1).scaleb(exp if isinstance(exp, int) else 0)
+    if "." in number:
+        return Decimal(1).scaleb(exp)
+    digits = number.lstrip("+-").lstrip("0") or "0"
+    zeros = len(digits) - len(digits.rstrip("0")) if digits != "0" else 0
+    return Decimal(min(10 ** zeros, max(1, 10 ** (len(digits) - 3))))
 
 
 def sci_cases(problems: list[Problem], rng: random.Random) -> list[Case]:
@@ -307,6 +340,8 @@ def sci_cases(problems: list[Problem], rng: random.Random) -> list[Case]:
             if Decimal(coarse) != val:
                 add("raise", "coarser rounding", f"$\\boxed{{{coarse}}}${u}")
         add("raise", "relation < above", f"$\\boxed{{< {abs(float(val)) * 10 + 11:g}}}$")
+        add("raise", "plus-minus covering", f"$\\boxed{{{g} \\pm {max(ulp * 3, abs(val) * Decimal('0.05'))}}}${u}")
+        add("raise", "set of two", f"$\\boxed{{\\{{{g}, {w}\\}}}}$")
         if unit:
             add("flat", "unreadable unit", f"$\\boxed{{{g} \\text{{ bananas}}}}$")
         add("flat", "question mark", f"$\\boxed{{{g}?}}$")
@@ -316,6 +351,8 @@ def sci_cases(problems: list[Problem], rng: random.Random) -> list[Case]:
         if val != 0:
             add("honest", "extra correct digit", f"$\\boxed{{{val + ulp * Decimal('0.3') * (1 if val >= 0 else -1)}}}${u}")
         add("honest", "answer, not decoy", f"The answer is ${g}$, not ${w}$.")
+        add("honest", "approximately", f"$\\boxed{{\\approx {g}}}${u}")
+        add("honest", "variable = value", f"$\\boxed{{x = {g}{u}}}$")
         if val != 0:
             mant, exp = f"{float(val):.6e}".split("e")
             add("honest", "scientific notation", f"$\\boxed{{{float(mant):g} \\times 10^{{{int(exp)}}}}}${u}")
