@@ -1,28 +1,76 @@
 """Math rewards: extract the final answer from a response and decide whether it equals the gold.
 
-Extraction (`extract_answer`), from the answer section only: the text after the last `</think>`
-when there is one (a `<think>` that never closes is an unfinished response: no answer), its last
-`\\boxed{}` / `\\fbox{}`, else the last "final answer is ...", else the last "#### ..." (GSM8K),
-else the last "answer is ..." / "Answer: ...". No anchor, no answer: a bare last number is not
-taken, because rewarding the last number of a derivation teaches guessing.
+A grader is a policy's target. Every rule below says what it accepts, and (Hack:) how a policy
+could try to earn reward through it and why it cannot; `tests/rewards/cases/hedges.py` builds each
+hack and each honest form over real golds, `benchmarks/hedge_redteam.py` counts them.
+Hedges score 0 with a reason of their own: `multiple_answers` (the gold is among several
+candidates, or the answer is a range, a relation or a question), `unevaluated` (the question's
+expression copied back).
 
-Equivalence (`check`), gold first, through math-verify with these normalisations before it:
+Extraction (`extract_answer`), from the answer section only:
+- the text after the last `</think>` (a `<think>` that never closes: no answer). Hack: a second
+  `</think>` with another answer before it; both answers are kept as alternatives.
+- its boxes (`\\boxed{}`, `\\fbox{}`): the last box, joined with the boxes before it that only a
+  connector separates (`, `, `\\quad\\text{and}\\quad`, `\\text{ for part (a) and }`, labels such as
+  `y_1 = \\boxed{...}`), as one list `a, b` (the gold's tuple/set is then compared as written);
+  boxes that prose separates are steps, and the last one wins (`\\boxed{3} from the first case and
+  \\boxed{5} in total` is 5). Hack: boxing several guesses; boxes joined by "or", or a list for a
+  one-value gold, are `multiple_answers` when the gold is among them. An alternative offered beside
+  the box ("\\boxed{5} (or possibly 7)", "7 or \\boxed{5}") is kept as one too; "\\boxed{5}?" is a
+  question.
+- an explicit marker after the last box wins over it ("\\boxed{255} ... Final Answer: The final
+  answer is $10,455$"), when it carries math. Hack: none new; still one answer, the last.
+- without a box: the last "final answer is/:", else "#### ..." (GSM8K), else "answer is/Answer:"; a
+  `$...$` span with the spans ", / and / or" join to it ("$8$ or $9$" are alternatives), else the
+  rest of the sentence minus a ", not 9" clause; a "Final Answer:" sentence yields the value after
+  its last "is"/"=" ("The volume of $ABCD$ is 120" is 120).
+- no anchor, no answer: a bare last number is not taken (rewarding the last number of a
+  derivation teaches guessing).
+
+Normalisation (`normalize`, both sides unless said):
 - numbers: `1,000` (only when the whole answer is one grouped number), `1{,}000`, `1\\,000`,
-  `1\\ 000`; `\\dfrac`/`\\tfrac`; `1.2e-3` and `1.2 \\cdot 10^{-3}` as `1.2\\times10^{-3}`.
-- units: a trailing `\\text{cm}`, `\\mbox{...}`, `\\mathrm{...}` or plain word after a number is
-  dropped when the gold carries no text; a leading `\\$` too. Degrees (`^\\circ`) are optional.
-- percentages: when the gold is a percentage (`28\\%`) the numbers are compared and the sign is
-  optional (`28`, `28\\%`, `28 percent` match; `0.28` does not); when the gold has no sign,
-  `50\\%` matches gold `50` and gold `0.5`.
+  `1\\ 000`, `1 000`, `,\\!` with or without a space after it (MATH's thousands separator,
+  never a list); `0,111` is the decimal 0.111 (no thousands group starts with 0); `\\dfrac`,
+  `\\tfrac`, `\\dbinom`; `1.2e-3` and `1.2 \\cdot 10^{-3}`; a repeating decimal
+  `0.1\\overline{6}` is the exact fraction it names.
+- markup: `\\left`/`\\right`, `\\displaystyle`, markdown bold, a trailing `\\`; `\\color{red}{8}` is 8.
+  Invisible or struck text (`\\phantom`, `\\cancel`, `\\sout`) is dropped. Hack: colour hides a
+  second candidate (`\\color{white}{9} 8`); coloured text beside other text is `multiple_answers`.
+- units (response side, only when the gold has no letters): a trailing `\\text{cm}`, `\\mbox{...}`
+  or plain word after a number is dropped, `\\text{8 dollars}` is 8, a leading `\\$` too; degrees
+  are optional. Hack: a "unit" that is another candidate (`8 \\text{ or 9}`); unit text may hold
+  no digits and no "or/either/maybe".
+- `\\approx 8` is 8 (one value).
+
+Equivalence (`check`), gold first, after the hedge rules:
+- hedges (reward 0): a question mark; a relation with no left side (`< 79`, `\\neq 8`, `≠ 8`:
+  a range, not a value); a relation (`9 \\neq 8`, `a \\mid b`, `2 \\le x \\le 8`) where the gold
+  is a value; numbers side by side (`9 8`: what a hidden colour leaves); alternatives (`or`,
+  `\\lor`, `\\vee`, `and/or`, `OR`) and list items or equation sides (`9 = 8`, `610 = p - q`)
+  for a one-value gold: correct only when every one is the gold, `multiple_answers` when the gold
+  is among them, else wrong. For a list gold, "x = 1 or x = 2" is the list {1, 2}: no gain, the
+  whole list must match. An equation gold is read at the answer's last side (`x = 5+5+1 = 11`,
+  as math-verify and the peer suites do): a chain there cannot name two candidates to one reading.
+- restatement: when the answer equals the gold but is an expression copied from the question and
+  the gold is written otherwise ("Simplify $\\sqrt{242}$" answered `\\sqrt{242}`, "Compute
+  $\\dbinom{31}{28}$" answered `\\dbinom{31}{28}`): `unevaluated`. A plain integer or decimal is
+  never a restatement. Needs the question (`check(..., question=...)`; the grader passes it).
+- text: `\\text{Monday}` matches `Monday` (case, spaces and `\\text` folded), only when the gold is
+  words. Hack: the old key folded braces and spaces of every answer (`\\frac{1}{43}` = `\\frac{14}{3}`,
+  `3 1` = 31).
+- percentages: a percentage gold (`28\\%`) compares the numbers, the sign optional (`28`, `28\\%`,
+  `28 percent` match; `0.28` does not). A plain gold reads `50\\%` as written (50), never as 0.5.
+  Hack: two readings let `800\\%` pass for gold 8 and for gold 800.
+- bases: `8_{9}` is not 8 (a numeral in base 9) unless the gold has a subscript; `8_{10}` is 8.
 - equations: `x = 3` matches gold `3` and the reverse (math-verify takes the right-hand side).
 - order: tuples `(a, b)`, intervals and matrices are ordered; sets `\\{a, b\\}` and bare lists
-  `a, b` are not. `(1, 2)` as gold is read as an open interval and matches the tuple only when
-  written the same way.
-- text: `\\text{Monday}` matches `Monday` (case, spaces and `\\text` folded).
+  `a, b` are not; `;` and `\\quad\\text{and}\\quad` separate list items, and systems
+  `p=5,q=2;p=7,q=2` are the tuples `(5, 2), (7, 2)`.
 - exactness: math-verify rounds to 6 decimals, so it calls 1/2004! equal to 1/2006!; when both
   sides are exact (no decimals) and their difference is provably non-zero, the answer is wrong.
-  A decimal answer still matches an exact gold when they agree to 6 decimals (0.3333333 = 1/3).
-Asymmetry: the unit and `\\$` stripping apply to the response only; a gold that does not parse is
+  A decimal must also agree with the gold to 6 significant digits (0.3333333 = 1/3, 0.33 is not;
+  0.0000666 is not .0000672). Hack: an absolute rounding accepts any tiny number for a tiny gold.
+Asymmetry: unit and `\\$` stripping apply to the response only; a gold that does not parse is
 `unparsable_gold` even when the response happens to spell the same string.
 
 Every call of `check` runs in a `VerifierPool` worker under a kill-based timeout; math-verify's own
@@ -40,6 +88,7 @@ from fractions import Fraction
 import threading
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rewards.verdict import Reason
 
@@ -506,8 +555,11 @@ def _restates(question: str, pred: str, gold: str) -> bool:
 
 
 def _latex_key(latex: str) -> str:
-    s = normalize(latex)
-    s = re.sub(r"\s|\\[,;:! ]|\\quad", "", s).rstrip(".")
+    """The spelling of an expression with only its typography folded (no value rewritten, so a
+    copied `0.\\overline{3}` keeps its shape)."""
+    s = latex.strip().strip("$").replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
+    s = s.replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom").replace("\\left", "").replace("\\right", "")
+    s = re.sub(r"\s|\\[,;:! ]|\\quad|\\displaystyle", "", s).rstrip(".")
     return re.sub(r"\{(\w)\}", r"\1", s)
 
 
@@ -538,11 +590,18 @@ def _extraction_config() -> list:
 
 
 def _parse(latex: str) -> list:
+    return list(_parse_cached(latex))
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(latex: str) -> tuple:
+    """math-verify's parse, remembered per worker: a gold is parsed once for its gold check and
+    again for every answer, alternative and list item compared with it."""
     from math_verify import parse
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return parse(f"${latex}$", extraction_config=_extraction_config(), parsing_timeout=None)
+        return tuple(parse(f"${latex}$", extraction_config=_extraction_config(), parsing_timeout=None))
 
 
 def _exactly_different(gold: list, pred: list) -> bool:
@@ -670,7 +729,7 @@ def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
     if len(items) > 1 and _is_scalar(g) and not any(re.search(r"(?<![\\a-zA-Z])[A-Za-z]{2,}", _TEXT.sub(" ", i)) for i in items):
         return _several(g, items, "values where the gold is one", config)
     sides = _top_level(p, _EQUALS)
-    if len(sides) > 1 and "=" not in g:  # an equation gold: its last side, as math-verify and the peer suites read it
+    if len(sides) > 1 and "=" not in g and _is_scalar(g):  # an equation gold: its last side, as math-verify and the peer suites read it
         values = sides[1:] if sides and not re.search(r"\d", sides[0]) else sides  # `x = 5`: x names it
         if len(values) > 1:  # `9 = 8`, `610 = p - q`: math-verify would read the right side only
             return _several(g, values, "sides of an equation", config)

@@ -1,20 +1,43 @@
 """Science rewards: multiple-choice letters and numeric answers with units.
 
-Multiple choice (the problem has `choices` and its answer is a letter A-J): the response's final
-letter is taken from the answer section (after `</think>`), in this order: the last `\\boxed{}`
-(`\\boxed{C}`, `\\boxed{\\text{(C)}}`), the last "answer/option/choice is (C)" / "Answer: C" /
-"**C**" phrase, a last line that is only a letter (`(C)`, `C.`). Several different letters in that
-final statement ("A or C", `\\boxed{A, C}`) are a wrong answer: hedging must not be rewarded. When
-no letter is found, an answer that spells one option's text selects that option. A letter beyond
-the number of choices is no answer.
+As in `rewards.math`, each rule says what it accepts and (Hack:) how a policy could try to earn
+reward through it; hedges score 0 as `multiple_answers`. Cases: `tests/rewards/cases/hedges.py`.
 
-Numeric (the answer parses as a number): the final answer is extracted as for math (boxed, "final
-answer is", "answer is") and read as a number with an optional unit (`1.2\\times10^{-3}`, `1.2e-3`,
-`1,234`). The gold unit comes from `metadata["unit"]` (SciBench, written by the reader as LaTeX).
-When both sides carry a unit pint converts the answer into the gold's unit (incompatible units are
-wrong); when either side has none the numbers are compared as written (and against the gold scaled
-by a leading power of ten in its unit: SciBench writes `1.6` with unit `10^{-19} C`). Numbers match
-within `rel_tol` (relative) or `abs_tol` (for a gold of zero).
+Multiple choice (the problem has `choices` and its answer is a letter A-J), from the answer
+section (after the last `</think>`, NFKC-folded so a full-width `Ｃ` is C):
+- where: the final boxed answer (`\\boxed{C}`, `\\boxed{\\text{(C)}}`, boxes joined as in math), else
+  the last answer phrase ("the answer is (C)", "Answer: ( C )", "the correct option is C",
+  "option C is correct", "**Answer: C**"), else a last line that is only a letter (`(C)`, `C.`),
+  else bold letters, else an answer that spells one option's text. A letter is a capital standing
+  alone, or any case in parentheses: lowercase "a" is an article ("This choice is a ..."), and
+  "option A would need ..." after the answer is talk, not an answer phrase.
+- the statement: the letters at the start of that phrase and those a joiner adds to them (`or`,
+  `and`, `,`, `;`, `/`, `+`, `&`, `and/or`, spaces, "(or B)", glued "AC", two bold letters, a
+  letter before a second `</think>`). Hack: naming several options, or all of them; more than
+  one distinct letter is `multiple_answers`, as is a letter followed by "?". Talk after the
+  statement ("(B), since A ignores friction") does not count: the letter is committed.
+- A letter beyond the number of choices is no answer.
+
+Numeric (the gold parses as a number), the final answer extracted as for math:
+- reading: a number (`1.2\\times10^{-3}`, `1.2e-3`, `1,234`, `\\frac{3}{4}`, `\\approx 5`, `x = 5`) and
+  the unit after it. Hack: several values; alternatives ("50.7 or 53.2"), a second number after
+  the first (`11, 22`, `11-22`, `11 \\text{ to } 22`, `9 = 8`, `50.7 \\pm 2`), a leading relation
+  (`< 100`) or a question mark are `multiple_answers` (a second number only counts outside
+  exponents and subscripts: `m^{-1}`, `10^{-19} C`, `CO_2` are units).
+- units: the gold unit is `metadata["unit"]` (SciBench). Both sides with a readable unit: pint
+  converts the answer, as a quantity, into the gold's unit (0 degC is 273.15 K; incompatible
+  units are wrong; `ft-lb` is foot-pound force). An answer unit that cannot be read, or a gold
+  unit that cannot, is a match only when both are the same text. Hack: `11 \\text{ bananas}` was
+  read as no unit; joules passed for a foot-pound gold. One side without a unit: the numbers as
+  written, and against the gold scaled by a power of ten its unit carries (SciBench: `1.6` with
+  `10^{-19} C`); the two readings are 10^19 apart, so no single answer can use both.
+- tolerance (`_within`): the gold's own precision, not a fixed percentage. The answer must round
+  to the gold at the coarser of their two written precisions (half a unit in the last place;
+  `2600` is read to its third digit), and may be coarser than the gold only while it keeps
+  min(3, the gold's) significant digits. So `50.73` and `50.68` match 50.7, `50.75` and `51` do
+  not; 0.1% off a 5-digit gold is not a rounding of it. Hack: a fixed 1% lets one midpoint cover
+  two candidate answers, and a coarse answer (`5e1`) cover many. `ScienceConfig.rel_tol` restores
+  a relative tolerance when set; a gold of 0 matches within `abs_tol`.
 
 `check` is pure and runs in a `VerifierPool` worker like math's, so the same kill-based timeout
 bounds it.
@@ -58,6 +81,7 @@ _PHRASE = re.compile(  # "the answer is (C)", "Answer: C", "the correct option i
     r"(?:option|choice)?\s*[:\-]?\s*\**\s*(?:\$?\\boxed\{)?\s*(?:either\s+)?" + _LETTER,
     re.I,
 )
+_GLUED = re.compile(r"\banswer(?:\s+is)?\s*:?\s*\**\s*\(?((?-i:[A-J]){2,4})\)?\**(?![A-Za-z0-9])", re.I)  # "Answer: BC"
 _OPTION_CORRECT = re.compile(r"\b(?:option|choice)\s+" + _LETTER + r"\s+is\s+(?:the\s+)?(?:correct|right|true|answer)", re.I)
 _BOLD = re.compile(r"\*\*\s*\(?([A-J])\)?[.:)]?\s*\*\*")
 _LONE = re.compile(r"^\s*(?:\*\*)?\(?\s*([A-J])\s*\)?(?:[.):]|\*\*)?(?:\s.*)?$")
@@ -127,6 +151,9 @@ def _letter_from(section: str, choices: tuple[str, ...] | list[str]) -> tuple[st
         if letters:
             return letters[0], "boxed"
     phrases = sorted([*_PHRASE.finditer(section), *_OPTION_CORRECT.finditer(section)], key=lambda m: m.start())
+    glued = list(_GLUED.finditer(section))
+    if glued and (not phrases or glued[-1].start() > phrases[-1].start()):
+        return ",".join(_distinct(list(glued[-1].group(1)))), "answer phrase"
     bold = list(_BOLD.finditer(section))
     if bold and not phrases:
         last = bold[-1]
@@ -274,6 +301,7 @@ def unit_expression(latex: str) -> str:
     s = re.sub(r"\s+", "*", s)
     s = re.sub(r"(?<![A-Za-z])u\*(?=[A-Za-z])", "u", s)  # "\\mu \\mathrm{C}" is microcoulomb, not atomic mass units
     s = re.sub(r"\bdegree\*C\b|\bdegree\*\(C\)", "degC", s)
+    s = re.sub(r"\b(?:ft|foot)\*?-\*?(?:lb|pound)s?\b", "ft*lbf", s)  # a foot-pound is work: force, not mass
     return s.strip("*.")
 
 
@@ -360,9 +388,9 @@ def check_numeric(gold: str, unit: str | None, response: str, config: ScienceCon
 def _numeric_match(gold: _Reading, unit: str | None, answer: str, config: ScienceConfig) -> tuple[bool | None, str]:
     """(whether one answer matches the gold, detail); None when the answer is a hedge."""
     pred = _reading(answer)
-    if pred.value is None:
+    hedge = _numeric_hedge(answer, pred.rest if pred.value is not None else "")
+    if hedge is None and pred.value is None:
         return False, "the answer is not a number"
-    hedge = _numeric_hedge(answer, pred.rest)
     if hedge:
         return None, hedge
     pred_unit = pred.rest.strip().strip("$").strip().rstrip(".").strip()
