@@ -527,12 +527,17 @@ def _is_value(gold: str) -> bool:
     return _is_scalar(gold) and not gold.strip().startswith(("(", "[", "\\begin"))
 
 
+_CASES = re.compile(r"\\text\s*\{[^{}]*\b(?:if|otherwise|when|else|unless)\b[^{}]*\}|\\begin\s*\{cases\}", re.I)
+
+
 def _uncommitted(gold: str, pred: str) -> str | None:
     """Why `pred` names no single answer where `gold` is one, or None. Each is a hedge: a question
     mark, a relation with no left side (`< 79` covers 78 numbers), a relation instead of a value
     (`9 \\neq 8`), digits side by side (`9 8`, what a hidden `\\color{white}{9}` leaves)."""
     if "?" in pred and "?" not in gold:
         return "a question mark: the answer is not committed"
+    if _CASES.search(pred) and not _CASES.search(gold):
+        return "a case split: one answer per case where the gold is one"
     if _LEADING_RELATION.match(pred) and not _LEADING_RELATION.match(gold):
         return "a relation with no left side names a range of values, not one"
     if _is_value(gold) and not _ANY_RELATION.search(gold) and _ANY_RELATION.search(pred):

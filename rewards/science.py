@@ -89,6 +89,7 @@ _TEXT = re.compile(r"\\(?:text|textbf|mathrm)\s*\{([^{}]*)\}")
 # what may join two letters of one hedged statement: "A or C", "(B) (C)", "B (or A)", "A/B", "A+B"
 _JOIN = re.compile(r"^\s*(?:,|;|/|\+|&|\||\\lor|\\vee|\band/or\b|\bor\b|\band\b|\s)\s*(?:\(\s*or\b\s*)?(?:\bmaybe\b|\bpossibly\b|\bperhaps\b)?\s*", re.I)
 _ONE = re.compile(r"^\s*" + _LETTER)
+_STANDS_ALONE = re.compile(r"^\s*(?:$|[.,;:!?)/+&|*\]}$]|(?:or|and)\b)", re.I)
 
 
 def _plain(s: str) -> str:
@@ -111,8 +112,9 @@ def _letters_in(text: str) -> tuple[list[str], bool]:
         letters.append((one.group(1) or one.group(2)).upper())
         pos += one.end()
         join = _JOIN.match(text[pos:])
-        if not join or not _ONE.match(text[pos + join.end() :]):
-            break
+        nxt = _ONE.match(text[pos + join.end() :]) if join else None
+        if not nxt or not (nxt.group(1) or _STANDS_ALONE.match(text[pos + join.end() + nxt.end() :])):
+            break  # "(D) A single gene": a capital that starts a word of the option's text is no letter
         pos += join.end()
     uncommitted = bool(letters) and text[pos:].lstrip(" )*.").startswith("?")
     return letters, uncommitted

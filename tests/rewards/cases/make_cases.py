@@ -7,7 +7,8 @@ Deterministic (seeded). Each row is {domain, gold, response, expected, note[, ch
 a gold answer from the data set and a response written the way models write (after a </think>,
 boxed, "The final answer is $...$", "####", "Answer: (C)", with units, thousands separators,
 \\dfrac, \\left( \\right)), labelled by construction: the gold re-spelled is `correct`, a changed
-answer is `wrong_answer`. Hand-labelled tables (categories.jsonl, math_verify_issues.jsonl) are
+answer is `wrong_answer`. Hand-labelled tables (categories.jsonl, math_verify_issues.jsonl,
+redteam.jsonl: hedges and honest forms found by the issue-10 red team, both sides) are
 written by hand and not touched by this script.
 """
 
