@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rewards import GradeConfig, Grader  # noqa: E402
-from tests.rewards.cases.hedges import build_cases  # noqa: E402
+from rewards import GradeConfig, Grader
+from tests.rewards.cases.hedges import build_cases
 
 PEER = ROOT.parent / "shared" / "data" / "peer_math" / "cases.jsonl"
 if not PEER.exists():

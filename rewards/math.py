@@ -362,7 +362,7 @@ def _extract_from(section: str) -> tuple[str | None, str]:
 # ---- normalisation ---------------------------------------------------------------------------
 
 _GROUPED = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-_THIN_GROUP = re.compile(r"(?<=\d)(?:\{,\}|,\\!\s*|\\,|\\ |\\;|\\:|~)(?=\d{3}(?!\d))")
+_THIN_GROUP = re.compile(r"(?<=\d)(?:\{,\}|\\,|\\ |\\;|\\:|~)(?=\d{3}(?!\d))")
 _SCI_E = re.compile(r"^(-?\d+(?:\.\d+)?)\s*[eE]\s*([+-]?\d+)$")
 _SCI_TIMES = re.compile(r"(\d)\s*(?:\\cdot|\\times|\*|x|×)\s*10\s*\^\s*(\{[^{}]*\}|[+-]?\d+)")
 _UNIT_WORDS = r"[a-zA-Z][a-zA-Z ]*"
@@ -488,10 +488,13 @@ def _items(s: str) -> list[str]:
 
 def _alternatives(s: str) -> list[str]:
     """Top-level alternatives (`8 \\text{ or } 9`, `x = 1 \\lor x = 2`, `\\text{8 or 9}`)."""
-    flat = _TEXT.sub(lambda m: f" \\text{{or}} ".join(f"\\text{{{t}}}" if t.strip() else "" for t in re.split(r"\bor\b", m.group(1)))
-                     if re.search(r"\bor\b", m.group(1)) else m.group(0), s)
+    def split_text(m: re.Match[str]) -> str:  # `\\text{8 or 9}` -> `\\text{8} \\text{or} \\text{9}`
+        parts = re.split(r"\bor\b", m.group(1))
+        return " \\text{or} ".join(f"\\text{{{t}}}" if t.strip() else "" for t in parts) if len(parts) > 1 else m.group(0)
+
+    flat = re.sub(r"\\text\s*\{\s*or\b", r" or \\text{", s)  # `\\text{ or \\frac{1}{2}}`
+    flat = _TEXT.sub(split_text, flat)
     flat = re.sub(r"\(\s*or\b", " or (", flat)
-    flat = re.sub(r"\\text\s*\{\s*or\b", r" or \\text{", flat)  # `\\text{ or \\frac{1}{2}}`
     return _top_level(flat, _OR_SPLIT)
 
 
@@ -774,9 +777,8 @@ def _equal(g: str, extracted: str, config: MathConfig) -> tuple[bool, str]:
     g, p = _systems(g), _systems(p)
     if len(items := _items(p)) > 1 and len(_items(g)) > 1:  # one spelling of a list: `;`, `\\quad\\text{and}\\quad` are commas
         g, p = ", ".join(_items(g)), ", ".join(items)
-    if _is_text(g):
-        if _text_key(g) == _text_key(p) and _text_key(g):
-            return True, "same text"
+    if _is_text(g) and _text_key(g) and _text_key(g) == _text_key(p):
+        return True, "same text"
     if re.search(r"\d_\{?\d+\}?", p) and "_" not in g and not re.search(r"\d_\{?10\}?", p):
         return False, "a numeral in another base"
     p = re.sub(r"(\d)_\{?10\}?", r"\1", p)

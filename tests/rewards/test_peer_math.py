@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from rewards import GradeConfig, Grader
+
 from ringdata.records import Problem
 
 PEER = Path(__file__).resolve().parents[3] / "shared" / "data" / "peer_math" / "cases.jsonl"
@@ -51,6 +53,14 @@ def peer_items(path: Path = PEER) -> tuple[list[dict], list[tuple[Problem, str]]
         response = row["pred"] if row["pred_kind"] == "response" else f"The final answer is $\\boxed{{{row['pred_answer']}}}$."
         items.append((Problem(id=row["id"], domain="math", source="peer", question="q", answer=row["gold_answer"]), response))
     return rows, items
+
+
+@pytest.fixture(scope="module")
+def grader():
+    """A longer bound than the shared fixture's: a verdict here must be the grader's, not a
+    timeout of a loaded CI machine."""
+    with Grader(GradeConfig(workers=2, timeout_s=30.0)) as g:
+        yield g
 
 
 @pytest.fixture(scope="module")
