@@ -10,7 +10,6 @@ from collections import defaultdict
 import pytest
 
 from rewards import GradeConfig, Grader
-
 from tests.rewards.cases.hedges import Case, build_cases
 
 PER_PATTERN = 10  # golds per pattern: ~1,900 responses, ~10 s on 2 cores

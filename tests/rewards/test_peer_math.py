@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from rewards import GradeConfig, Grader
-
 from ringdata.records import Problem
 
 PEER = Path(__file__).resolve().parents[3] / "shared" / "data" / "peer_math" / "cases.jsonl"
