@@ -32,7 +32,7 @@ DEBATABLE: dict[str, tuple[bool, str]] = {
     "c0127": (False, "floats are compared at 6 significant digits: 0.33 is not 1/3 (the peer runs precision=2)"),
     "c0133": (False, "same: 2.6667 is not 8/3 at 6 significant digits"),
     "c0150": (False, "a `Final Answer:` sentence yields the value after its last 'is'/'=': 'started growing Sphere 3 hours ago' has none"),
-    "c0179": (False, "a chain inequality is not an interval: `-2 \\le x \\le 7` vs `x \\in [-2,7]` needs set-relation comparison, off by default as in the peer"),
+    "c0179": (False, "a relation is an answer only where the gold is one: `-2 \\le x \\le 7` for `x \\in [-2,7]` is `multiple_answers` (a range), and set-relation comparison is off by default, as in the peer"),
     "c0206": (False, "the peer's gold is malformed and `W(x)=1orW(x)=-1` glues 'or' into a symbol name; another variable name is another function"),
     "c0244": (False, "`f(y)` is not `f(x)`: strict comparison of free variables, the peer's default"),
     "c0254": (False, "1 + 1/e is not 1 - 1/e: the peer records a math-verify false positive on \\mathrm{e}"),
