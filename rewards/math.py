@@ -194,7 +194,8 @@ def last_boxed(text: str) -> str | None:
 
 # ---- several boxes, alternatives ----------------------------------------------------------------
 
-_CONNECTOR_WORDS = {"and", "or", "also", "for", "part", "parts", "either", "respectively", ",", ";", "&"}
+_CONNECTOR_WORDS = {"and", "or", "also", "for", "part", "parts", "either", "respectively", ",", ";", "&", ")", "(", "."}
+_ALTERNATIVE_WORDS = {"or", "possibly", "maybe", "perhaps", "alternatively", "vs", "versus", "/", "|"}
 _LABEL = re.compile(r"([A-Za-z](?:_\{?\w{1,3}\}?)?)\s*=\s*$")
 _MARKUP = re.compile(r"\\(?:quad|qquad|[,;:! ]|\(|\)|\[|\])|\$|~|\\\\")
 _WRAP = re.compile(r"\\(?:text|textbf|textrm|mathrm|mbox|textit)\s*\{([^{}]*)\}")
@@ -208,9 +209,12 @@ def _connector(gap: str) -> str | None:
         return None
     s = _MARKUP.sub(" ", _WRAP.sub(r" \1 ", gap))
     tokens = re.findall(r"\([a-z]{1,4}\)|[A-Za-z]+|[^\sA-Za-z]", s)
-    if any(t.lower() not in _CONNECTOR_WORDS and not t.startswith("(") for t in tokens):
+    words = {t.lower() for t in tokens}
+    if any(w not in _CONNECTOR_WORDS | _ALTERNATIVE_WORDS and not w.startswith("(") for w in words):
         return None
-    return "or" if any(t.lower() == "or" for t in tokens) else "and"
+    if "." in words and not words & _ALTERNATIVE_WORDS:
+        return None  # "\\boxed{3}. \\boxed{5}": a sentence ended between them
+    return "or" if words & _ALTERNATIVE_WORDS else "and"
 
 
 def _boxed_answer(section: str, spans: list[_Box]) -> tuple[str, int]:
@@ -228,7 +232,7 @@ def _boxed_answer(section: str, spans: list[_Box]) -> tuple[str, int]:
         group.insert(0, prev)
     items: list[str] = []
     for box in group:
-        inner = last_boxed(box.content) if _BOX.match(box.content.strip()) else None
+        inner = boxed_answer(box.content) if _BOX.search(box.content) else None  # \\boxed{\\boxed{9} \\boxed{8}}
         item = (inner if inner is not None else box.content).strip()
         if len(group) > 1:
             label = _LABEL.search(section[max(0, box.start - 20) : box.start])
@@ -248,7 +252,7 @@ def boxed_answer(text: str) -> str | None:
     return _with_alternatives(answer, text[:start], text[spans[-1].end :])
 
 
-_OR_AFTER = re.compile(r"^[\s$)\]}.]*(?:\\text\s*\{\s*)?\(?\s*(?:or|\\lor|\\vee)\b[\s}]*(?:possibly|maybe|perhaps)?\s*(\$[^$]+\$|\\\(.+?\\\)|-?\.?\d[\d.,/]*)", re.I)
+_OR_AFTER = re.compile(r"^[\s$)\]}.]*(?:\\text\s*\{\s*)?\(?\s*(?:or|alternatively|\\lor|\\vee)\b[\s}]*(?:possibly|maybe|perhaps)?\s*(\$[^$]+\$|\\\(.+?\\\)|-?\.?\d[\d.,/]*)", re.I)
 _OR_BEFORE = re.compile(r"(\$[^$]+\$|-?\.?\d[\d.,/]*)\s*(?:\\text\s*\{\s*or\s*\}|\bor)[\s$\\(\[]*$", re.I)
 
 
@@ -272,7 +276,7 @@ def _with_alternatives(answer: str, before: str, after: str) -> str:
 
 _NOT_CLAUSE = re.compile(r",?\s*\b(?:not|rather than|instead of)\b.*$", re.I | re.S)
 _VERB = re.compile(r"\b(?:is|are|equals|was|be)\s+|=\s*", re.I)
-_CONTINUE = re.compile(r"^\s*(,|and|or|&|\\text\s*\{\s*(?:and|or)\s*\})\s*\$((?:\\.|[^$\\])*)\$", re.I)
+_CONTINUE = re.compile(r"^\s*\(?\s*(,|and|or|&|alternatively|\\text\s*\{\s*(?:and|or)\s*\})\s*(?:maybe|possibly|perhaps)?\s*\$((?:\\.|[^$\\])*)\$", re.I)
 
 
 def _sentence_value(text: str) -> str:
@@ -308,7 +312,7 @@ def _after(anchor: re.Pattern[str], text: str, sentence: bool = False) -> tuple[
             return None, at
         parts, joiner, pos = [inline.group(1).strip()], ", ", inline.end()
         while more := _CONTINUE.match(rest[pos:]):
-            joiner = OR if "or" in more.group(1).lower() else joiner
+            joiner = OR if re.search(r"or|alternatively", more.group(1), re.I) else joiner
             parts.append(more.group(2).strip())
             pos += more.end()
         answer = joiner.join(parts)
@@ -369,9 +373,20 @@ _UNIT_WORDS = r"[a-zA-Z][a-zA-Z ]*"
 _TRAIL_TEXT = re.compile(rf"^(.*?\d[^a-zA-Z\\]*?)\s*(?:\\(?:text|mbox|mathrm|textbf)\s*\{{\s*{_UNIT_WORDS}\}}|{_UNIT_WORDS})\s*\.?$")
 _TEXT = re.compile(r"\\(?:text|textbf|mathrm|mbox)\s*\{([^{}]*)\}")
 _HIDDEN = re.compile(r"\\(?:[hv]?phantom|cancel|bcancel|xcancel|sout)\s*\{")
+_FORMAT = re.compile(r"\\(?:underline|mathbf|boldsymbol|bm|mathit|mathsf|mathtt|emph|textit|substack)\s*\{")
 _COLOUR = re.compile(r"\\(?:textcolor\s*\{[^{}]*\}|color\s*\{[^{}]*\})")
 _REPEATING = re.compile(r"(?<![\d.])(-?)(\d*)\.(\d*)\\overline\s*\{(\d+)\}")
 _HEDGE_WORDS = re.compile(r"\b(?:or|either|and/or|maybe|possibly|perhaps)\b", re.I)
+
+
+def _unwrap_groups(s: str, pattern: re.Pattern[str]) -> str:
+    """`s` with every `\\cmd{...}` that `pattern` matches up to its `{` replaced by its content."""
+    while m := pattern.search(s):
+        close = _close_brace(s, m.end() - 1)
+        if close is None:
+            return s
+        s = s[: m.start()] + " " + s[m.end() : close] + " " + s[close + 1 :]
+    return s
 
 
 def _drop_group(s: str, pattern: re.Pattern[str]) -> str:
@@ -400,6 +415,7 @@ def normalize(answer: str, *, response_side: bool = False) -> str:
     s = re.sub(r"(?<=\d),\\!\s*(?=\d)", "", s)  # `,\!` only ever groups thousands
     s = _THIN_GROUP.sub("", s).replace("\\!", "")
     s = _drop_group(s, _HIDDEN)  # invisible or struck-out text is not part of the answer
+    s = _unwrap_groups(s, _FORMAT)  # \\mathbf{8}, \\underline{8}, \\substack{...}: the content
     while m := _COLOUR.search(s):  # `\\color{red}{8}` is 8 (the group unwrapped), `\\color{red} 8` too
         close = _close_brace(s, m.end()) if s[m.end() : m.end() + 1] == "{" else None
         s = s[: m.start()] + (s[m.end() + 1 : close] + s[close + 1 :] if close is not None else s[m.end() :])
@@ -447,7 +463,7 @@ _RELATION = r"(?:<|>|≤|≥|≠|\\(?:le|ge|leq|geq|leqslant|geqslant|neq|ne|lt|
 _LEADING_RELATION = re.compile(rf"^\s*{_RELATION}")
 _ANY_RELATION = re.compile(_RELATION)
 _AND = re.compile(r"\\(?:quad|qquad)\s*(?:\\text\s*\{\s*and\s*\}\s*)?(?:\\(?:quad|qquad))?|\\text\s*\{\s*,?\s*and\s*\}|(?<=\s)and(?=\s)|(?<!\\);")
-_OR_SPLIT = re.compile(r"\\text\s*\{\s*or\s*\}|\\(?:lor|vee)(?![a-zA-Z])|∨|\\text\s*\{\s*and/or\s*\}|\band/or\b|(?<![a-zA-Z\\])or(?![a-zA-Z])", re.I)
+_OR_SPLIT = re.compile(r"\\text\s*\{\s*(?:or|to)\s*\}|\\(?:lor|vee)(?![a-zA-Z])|∨|\\text\s*\{\s*and/or\s*\}|\band/or\b|(?<![a-zA-Z\\])or(?![a-zA-Z])", re.I)
 
 
 def _top_level(s: str, sep: re.Pattern[str]) -> list[str]:
@@ -492,9 +508,9 @@ def _alternatives(s: str) -> list[str]:
         parts = re.split(r"\bor\b", m.group(1))
         return " \\text{or} ".join(f"\\text{{{t}}}" if t.strip() else "" for t in parts) if len(parts) > 1 else m.group(0)
 
-    flat = re.sub(r"\\text\s*\{\s*or\b", r" or \\text{", s)  # `\\text{ or \\frac{1}{2}}`
+    flat = re.sub(r"\(\s*or\b", " or (", s)  # "8 (or 9)"
+    flat = re.sub(r"\\text\s*\{\s*or\b", r" or \\text{", flat)  # `\\text{ or \\frac{1}{2}}`
     flat = _TEXT.sub(split_text, flat)
-    flat = re.sub(r"\(\s*or\b", " or (", flat)
     return _top_level(flat, _OR_SPLIT)
 
 
@@ -545,7 +561,12 @@ def _uncommitted(gold: str, pred: str) -> str | None:
         return "a relation with no left side names a range of values, not one"
     if _is_value(gold) and not _ANY_RELATION.search(gold) and _ANY_RELATION.search(pred):
         return "a relation where the answer is a value"
-    bare = re.sub(r"\\(?:quad|qquad|[,;: ])|~", " ", pred)
+    if re.search(r"(?:(?<![+\-])[+\-]|\^\s*\{?\s*[+\-]\s*\}?)\s*$", pred) and not re.search(r"[+\-]\s*\}?\s*$", gold):
+        return "a one-sided value (8+, 8^{+}): a range, not one value"
+    if len(re.findall(r"\||\\vert(?![a-zA-Z])", pred)) == 1 and re.search(r"[\w}]\s*(?:\||\\vert)\s*-?[\w\\{(]", pred):
+        return "a bar between two values"
+    bare = re.sub(r"\\(?:quad|qquad|enspace|thinspace|medspace|thickspace|[,;: ])|~|\\(?:hspace|hskip|kern|mkern|mspace)\s*\{[^{}]*\}", " ", pred)
+    bare = re.sub(r"\^\s*\{?\s*\\circ\s*\}?|\\%|\\\$|°", "", bare)  # 91^\\circ 90^\\circ
     bare = re.sub(r"(?<![\\\w^_}])\{([^{}]*)\}", r" \1 ", bare)
     if re.search(r"(?<![\d.])\d+(?:\.\d+)?\s+-?\.?\d", bare) and not re.fullmatch(r"\s*-?\d{1,3}(?:\s\d{3})+(?:\.\d+)?\s*", bare):
         return "numbers side by side: more than one value"
@@ -736,6 +757,11 @@ def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
     items = _items(p)
     if len(items) > 1 and _is_scalar(g) and not any(re.search(r"(?<![\\a-zA-Z])[A-Za-z]{2,}", _TEXT.sub(" ", i)) for i in items):
         return _several(g, items, "values where the gold is one", config)
+    linked = _top_level(p, _VALUE_LINK)
+    if len(linked) > 1 and _is_scalar(g) and not _VALUE_LINK.search(g):
+        if re.search(r"\d", linked[0]):  # `9 \\to 8`, `8 \\approx 9`, `8 \\dots 9`: every value must be the gold
+            return _several(g, linked, "values linked by a relation", config)
+        p = linked[-1] if re.match(r"\s*\\(?:approx|sim)", p[len(linked[0]):].lstrip()) else p  # x \\approx 3.1
     sides = _top_level(p, _EQUALS)
     if len(sides) > 1 and "=" not in g and _is_scalar(g):  # an equation gold: its last side, as math-verify and the peer suites read it
         values = sides[1:] if sides and not re.search(r"\d", sides[0]) else sides  # `x = 5`: x names it
@@ -746,6 +772,7 @@ def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
 
 
 _EQUALS = re.compile(r"(?<![<>!\\])=")
+_VALUE_LINK = re.compile(r"\\(?:approx|sim|simeq|equiv|cong|to|rightarrow|Rightarrow|longrightarrow|implies|mapsto|dots|ldots|cdots)(?![a-zA-Z])|→|⇒|…")
 
 
 def _several(g: str, candidates: list[str], what: str, config: MathConfig) -> tuple[str, str]:

@@ -87,9 +87,9 @@ _BOLD = re.compile(r"\*\*\s*\(?([A-J])\)?[.:)]?\s*\*\*")
 _LONE = re.compile(r"^\s*(?:\*\*)?\(?\s*([A-J])\s*\)?(?:[.):]|\*\*)?(?:\s.*)?$")
 _TEXT = re.compile(r"\\(?:text|textbf|mathrm)\s*\{([^{}]*)\}")
 # what may join two letters of one hedged statement: "A or C", "(B) (C)", "B (or A)", "A/B", "A+B"
-_JOIN = re.compile(r"^\s*(?:,|;|/|\+|&|\||\\lor|\\vee|\band/or\b|\bor\b|\band\b|\s)\s*(?:\(\s*or\b\s*)?(?:\bmaybe\b|\bpossibly\b|\bperhaps\b)?\s*", re.I)
+_JOIN = re.compile(r"^(?:\s*(?:,|;|/|\\\\|\\(?![a-zA-Z])|\+|&|\||∨|\\lor|\\vee|\(|\band/or\b|\bor\b|\band\b|\bmaybe\b|\bpossibly\b|\bperhaps\b|\balternatively\b|\beither\b))*\s*", re.I)
 _ONE = re.compile(r"^\s*" + _LETTER)
-_STANDS_ALONE = re.compile(r"^\s*(?:$|[.,;:!?)/+&|*\]}$]|(?:or|and)\b)", re.I)
+_STANDS_ALONE = re.compile(r"^\s*(?:$|[.,;:!?)/+&|*\]}$\\∨(]|(?:or|and|also|too|works|might|could|maybe|possibly|perhaps)\b)", re.I)
 
 
 def _plain(s: str) -> str:
@@ -112,7 +112,9 @@ def _letters_in(text: str) -> tuple[list[str], bool]:
         letters.append((one.group(1) or one.group(2)).upper())
         pos += one.end()
         join = _JOIN.match(text[pos:])
-        nxt = _ONE.match(text[pos + join.end() :]) if join else None
+        nxt = _ONE.match(text[pos + join.end() :])
+        if nxt and not join.group(0) and not nxt.group(1):
+            break  # "AB" is handled as glued letters; "A" then "B" needs something between them
         if not nxt or not (nxt.group(1) or _STANDS_ALONE.match(text[pos + join.end() + nxt.end() :])):
             break  # "(D) A single gene": a capital that starts a word of the option's text is no letter
         pos += join.end()
@@ -172,6 +174,13 @@ def _letter_from(section: str, choices: tuple[str, ...] | list[str]) -> tuple[st
         if len(_distinct(letters)) > 1 or uncommitted:
             return ",".join(_distinct(letters)) + ("?" if uncommitted else ""), "answer phrase"
         letter = (last.group(1) or last.group(2)).upper()
+        if len(phrases) > 1 and not re.search(r"\.\s|\n", section[phrases[-2].end() : last.start()]):
+            other = (phrases[-2].group(1) or phrases[-2].group(2)).upper()
+            if other != letter:  # "the answer is A or the answer is C"
+                return f"{other},{letter}", "answer phrases in one sentence"
+        tail = [ln for ln in section[last.end() :].splitlines()[1:] if ln.strip()]
+        if tail and (lone := _LONE.match(tail[-1].strip())) and len(tail[-1].strip()) <= 4 and lone.group(1) != letter:
+            return f"{letter},{lone.group(1)}", "answer phrase, then another letter alone on the last line"
         if letter not in LETTERS[: len(choices)]:  # "the answer is: I only" names an option's text
             answer, _ = extract_answer(section)
             by_text = _by_text(answer, choices) if answer else None
