@@ -566,7 +566,7 @@ def _uncommitted(gold: str, pred: str) -> str | None:
     if len(re.findall(r"\||\\vert(?![a-zA-Z])", pred)) == 1 and re.search(r"[\w}]\s*(?:\||\\vert)\s*-?[\w\\{(]", pred):
         return "a bar between two values"
     bare = re.sub(r"\\(?:quad|qquad|enspace|thinspace|medspace|thickspace|[,;: ])|~|\\(?:hspace|hskip|kern|mkern|mspace)\s*\{[^{}]*\}", " ", pred)
-    bare = re.sub(r"\^\s*\{?\s*\\circ\s*\}?|\\%|\\\$|°", "", bare)  # 91^\\circ 90^\\circ
+    bare = re.sub(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\%|\\\$|°", "", bare)  # 91^\\circ 90^\\circ
     bare = re.sub(r"(?<![\\\w^_}])\{([^{}]*)\}", r" \1 ", bare)
     if re.search(r"(?<![\d.])\d+(?:\.\d+)?\s+-?\.?\d", bare) and not re.fullmatch(r"\s*-?\d{1,3}(?:\s\d{3})+(?:\.\d+)?\s*", bare):
         return "numbers side by side: more than one value"
