@@ -14,8 +14,9 @@ Extraction (`extract_answer`), from the answer section only:
   connector separates (`, `, `\\quad\\text{and}\\quad`, `\\text{ for part (a) and }`, labels such as
   `y_1 = \\boxed{...}`), as one list `a, b` (the gold's tuple/set is then compared as written);
   boxes that prose separates are steps, and the last one wins (`\\boxed{3} from the first case and
-  \\boxed{5} in total` is 5). Hack: boxing several guesses; boxes joined by "or", or a list for a
-  one-value gold, are `multiple_answers` when the gold is among them. An alternative offered beside
+  \\boxed{5} in total` is 5). Hack: boxing several guesses; boxes joined by "or", "/", "|", "vs",
+  "(alternatively ...)", boxes inside one box, or a list for a one-value gold, are
+  `multiple_answers` when the gold is among them. An alternative offered beside
   the box ("\\boxed{5} (or possibly 7)", "7 or \\boxed{5}") is kept as one too; "\\boxed{5}?" is a
   question.
 - an explicit marker after the last box wins over it ("\\boxed{255} ... Final Answer: The final
@@ -33,7 +34,8 @@ Normalisation (`normalize`, both sides unless said):
   never a list); `0,111` is the decimal 0.111 (no thousands group starts with 0); `\\dfrac`,
   `\\tfrac`, `\\dbinom`; `1.2e-3` and `1.2 \\cdot 10^{-3}`; a repeating decimal
   `0.1\\overline{6}` is the exact fraction it names.
-- markup: `\\left`/`\\right`, `\\displaystyle`, markdown bold, a trailing `\\`; `\\color{red}{8}` is 8.
+- markup: `\\left`/`\\right`, `\\displaystyle`, markdown bold, a trailing `\\`; `\\color{red}{8}` is 8,
+  `\\mathbf{8}`, `\\underline{8}` are 8.
   Invisible or struck text (`\\phantom`, `\\cancel`, `\\sout`) is dropped. Hack: colour hides a
   second candidate (`\\color{white}{9} 8`); coloured text beside other text is `multiple_answers`.
 - units (response side, only when the gold has no letters): a trailing `\\text{cm}`, `\\mbox{...}`
@@ -44,9 +46,11 @@ Normalisation (`normalize`, both sides unless said):
 
 Equivalence (`check`), gold first, after the hedge rules:
 - hedges (reward 0): a question mark; a relation with no left side (`< 79`, `\\neq 8`, `≠ 8`:
-  a range, not a value); a relation (`9 \\neq 8`, `a \\mid b`, `2 \\le x \\le 8`) where the gold
-  is a value; numbers side by side (`9 8`: what a hidden colour leaves); alternatives (`or`,
-  `\\lor`, `\\vee`, `and/or`, `OR`) and list items or equation sides (`9 = 8`, `610 = p - q`)
+  a range, not a value); a relation (`9 \\neq 8`, `a \\mid b`, `2 \\le x \\le 8`, a single bar
+  `9 | 8`) where the gold is a value; a one-sided value (`8^{+}`, `8+`); a case split ("8 if n is
+  even, 9 otherwise"); numbers side by side (`9 8`, `9 \\hspace{1em} 8`: what a hidden colour
+  leaves); alternatives (`or`, `\\lor`, `\\vee`, `and/or`, `OR`, `\\text{to}`, "(or 9)"), values
+  linked by `\\approx`, `\\to`, `\\dots`, and list items or equation sides (`9 = 8`, `610 = p - q`)
   for a one-value gold: correct only when every one is the gold, `multiple_answers` when the gold
   is among them, else wrong. For a list gold, "x = 1 or x = 2" is the list {1, 2}: no gain, the
   whole list must match. An equation gold is read at the answer's last side (`x = 5+5+1 = 11`,

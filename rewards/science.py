@@ -12,8 +12,10 @@ section (after the last `</think>`, NFKC-folded so a full-width `Ｃ` is C):
   alone, or any case in parentheses: lowercase "a" is an article ("This choice is a ..."), and
   "option A would need ..." after the answer is talk, not an answer phrase.
 - the statement: the letters at the start of that phrase and those a joiner adds to them (`or`,
-  `and`, `,`, `;`, `/`, `+`, `&`, `and/or`, spaces, "(or B)", glued "AC", two bold letters, a
-  letter before a second `</think>`). Hack: naming several options, or all of them; more than
+  `and`, `,`, `;`, `/`, `+`, `&`, `∨`, `and/or`, "or maybe", spaces, "(or B)", "(B also
+  works)", `(A)(C)`, glued "AC"), two bold letters, two answer phrases in one sentence, a letter
+  alone on the last line after the phrase, a letter before a second `</think>`. A second capital
+  must stand alone: "(D) A single gene ..." is D and its option text. Hack: naming several options, or all of them; more than
   one distinct letter is `multiple_answers`, as is a letter followed by "?". Talk after the
   statement ("(B), since A ignores friction") does not count: the letter is committed.
 - A letter beyond the number of choices is no answer.
