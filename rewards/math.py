@@ -186,8 +186,8 @@ def boxed_spans(text: str) -> list[_Box]:
 
 def last_boxed(text: str) -> str | None:
     """The contents of the last complete `\\boxed{...}` / `\\fbox{...}` (or `\\boxed 5`); a box
-    inside the last box is unwrapped (`\\boxed{\\boxed{3}}` is 3). The one boxed-answer reader of
-    the project: `ringdata.io` reads MATH solutions with it too."""
+    inside the last box is unwrapped (`\\boxed{\\boxed{3}}` is 3). Pure text in, text out, no
+    grading: the reader a MATH-solution parser can share (`boxed_answer` adds the grouping)."""
     spans = boxed_spans(text)
     if not spans:
         return None
