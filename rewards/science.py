@@ -169,8 +169,7 @@ def _letter_from(section: str, choices: tuple[str, ...] | list[str]) -> tuple[st
         return last.group(1).upper(), "bold letter"
     if phrases:
         last = phrases[-1]
-        start = last.start(1) - 1 if last.group(1) else last.start(2)
-        start = section.rfind("(", 0, last.start(1)) if last.group(1) else start
+        start = section.rfind("(", 0, last.start(1)) if last.group(1) else last.start(2)
         statement = re.split(r"\.\s|\n", section[start:], maxsplit=1)[0]
         letters, uncommitted = _letters_in(statement)
         if len(_distinct(letters)) > 1 or uncommitted:
