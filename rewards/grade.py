@@ -40,8 +40,10 @@ class GradeConfig:
 
 
 def check_in_worker(domain: str, answer: str | None, choices: tuple[str, ...] | None, unit: str | None,
-                    response: str, math_config: MathConfig, science_config: ScienceConfig) -> tuple[str, str | None, str]:
-    """The worker side: (reason, extracted, detail) for a math or science response."""
+                    response: str, math_config: MathConfig, science_config: ScienceConfig,
+                    question: str | None = None) -> tuple[str, str | None, str]:
+    """The worker side: (reason, extracted, detail) for a math or science response; the question
+    lets the math grader see an expression restated instead of evaluated."""
     from rewards import math as math_rewards
     from rewards import science
 
@@ -50,7 +52,7 @@ def check_in_worker(domain: str, answer: str | None, choices: tuple[str, ...] | 
             return science.check(answer, choices, unit, response, science_config)
     if answer is None or not answer.strip():
         return Reason.UNPARSABLE_GOLD.value, None, "the problem has no gold answer"
-    return math_rewards.check(answer, response, math_config)
+    return math_rewards.check(answer, response, math_config, question=question)
 
 
 def _unit(problem: Problem) -> str | None:
@@ -128,7 +130,7 @@ class Grader:
 
     def _args(self, problem: Problem, response: str) -> tuple:
         return (problem.domain, problem.answer, problem.choices, _unit(problem), response,
-                self.config.math, self.config.science)
+                self.config.math, self.config.science, problem.question)
 
     def _grade_code(self, items, idx, results, done) -> None:
         start = time.perf_counter()

@@ -1,20 +1,45 @@
 """Science rewards: multiple-choice letters and numeric answers with units.
 
-Multiple choice (the problem has `choices` and its answer is a letter A-J): the response's final
-letter is taken from the answer section (after `</think>`), in this order: the last `\\boxed{}`
-(`\\boxed{C}`, `\\boxed{\\text{(C)}}`), the last "answer/option/choice is (C)" / "Answer: C" /
-"**C**" phrase, a last line that is only a letter (`(C)`, `C.`). Several different letters in that
-final statement ("A or C", `\\boxed{A, C}`) are a wrong answer: hedging must not be rewarded. When
-no letter is found, an answer that spells one option's text selects that option. A letter beyond
-the number of choices is no answer.
+As in `rewards.math`, each rule says what it accepts and (Hack:) how a policy could try to earn
+reward through it; hedges score 0 as `multiple_answers`. Cases: `tests/rewards/cases/hedges.py`.
 
-Numeric (the answer parses as a number): the final answer is extracted as for math (boxed, "final
-answer is", "answer is") and read as a number with an optional unit (`1.2\\times10^{-3}`, `1.2e-3`,
-`1,234`). The gold unit comes from `metadata["unit"]` (SciBench, written by the reader as LaTeX).
-When both sides carry a unit pint converts the answer into the gold's unit (incompatible units are
-wrong); when either side has none the numbers are compared as written (and against the gold scaled
-by a leading power of ten in its unit: SciBench writes `1.6` with unit `10^{-19} C`). Numbers match
-within `rel_tol` (relative) or `abs_tol` (for a gold of zero).
+Multiple choice (the problem has `choices` and its answer is a letter A-J), from the answer
+section (after the last `</think>`, NFKC-folded so a full-width `Ｃ` is C):
+- where: the final boxed answer (`\\boxed{C}`, `\\boxed{\\text{(C)}}`, boxes joined as in math), else
+  the last answer phrase ("the answer is (C)", "Answer: ( C )", "the correct option is C",
+  "option C is correct", "**Answer: C**"), else a last line that is only a letter (`(C)`, `C.`),
+  else bold letters, else an answer that spells one option's text. A letter is a capital standing
+  alone, or any case in parentheses: lowercase "a" is an article ("This choice is a ..."), and
+  "option A would need ..." after the answer is talk, not an answer phrase.
+- the statement: the letters at the start of that phrase and those a joiner adds to them (`or`,
+  `and`, `,`, `;`, `/`, `+`, `&`, `∨`, `and/or`, "or maybe", spaces, "(or B)", "(B also
+  works)", `(A)(C)`, glued "AC"), two bold letters, two answer phrases in one sentence, a letter
+  alone on the last line after the phrase, a letter before a second `</think>`. A second capital
+  must stand alone: "(D) A single gene ..." is D and its option text. Hack: naming several options, or all of them; more than
+  one distinct letter is `multiple_answers`, as is a letter followed by "?". Talk after the
+  statement ("(B), since A ignores friction") does not count: the letter is committed.
+- A letter beyond the number of choices is no answer.
+
+Numeric (the gold parses as a number), the final answer extracted as for math:
+- reading: a number (`1.2\\times10^{-3}`, `1.2e-3`, `1,234`, `\\frac{3}{4}`, `\\approx 5`, `x = 5`) and
+  the unit after it. Hack: several values; alternatives ("50.7 or 53.2"), a second number after
+  the first (`11, 22`, `11-22`, `11 \\text{ to } 22`, `9 = 8`, `50.7 \\pm 2`), a leading relation
+  (`< 100`) or a question mark are `multiple_answers` (a second number only counts outside
+  exponents and subscripts: `m^{-1}`, `10^{-19} C`, `CO_2` are units).
+- units: the gold unit is `metadata["unit"]` (SciBench). Both sides with a readable unit: pint
+  converts the answer, as a quantity, into the gold's unit (0 degC is 273.15 K; incompatible
+  units are wrong; `ft-lb` is foot-pound force). An answer unit that cannot be read, or a gold
+  unit that cannot, is a match only when both are the same text. Hack: `11 \\text{ bananas}` was
+  read as no unit; joules passed for a foot-pound gold. One side without a unit: the numbers as
+  written, and against the gold scaled by a power of ten its unit carries (SciBench: `1.6` with
+  `10^{-19} C`); the two readings are 10^19 apart, so no single answer can use both.
+- tolerance (`_within`): the gold's own precision, not a fixed percentage. The answer must round
+  to the gold at the coarser of their two written precisions (half a unit in the last place;
+  `2600` is read to its third digit), and may be coarser than the gold only while it keeps
+  min(3, the gold's) significant digits. So `50.73` and `50.68` match 50.7, `50.75` and `51` do
+  not; 0.1% off a 5-digit gold is not a rounding of it. Hack: a fixed 1% lets one midpoint cover
+  two candidate answers, and a coarse answer (`5e1`) cover many. `ScienceConfig.rel_tol` restores
+  a relative tolerance when set; a gold of 0 matches within `abs_tol`.
 
 `check` is pure and runs in a `VerifierPool` worker like math's, so the same kill-based timeout
 bounds it.
@@ -24,10 +49,11 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from rewards.math import UNCLOSED_THINK, answer_section, extract_answer, last_boxed
+from rewards.math import UNCLOSED_THINK, _alternatives, answer_section, boxed_answer, extract_answer
 from rewards.verdict import Reason
 
 __all__ = ["ScienceConfig", "check", "extract_letter", "is_multiple_choice", "parse_quantity"]
@@ -37,7 +63,7 @@ LETTERS = "ABCDEFGHIJ"
 
 @dataclass(frozen=True)
 class ScienceConfig:
-    rel_tol: float = 0.01  # relative tolerance for numeric answers (SciBench golds have ~3 significant figures)
+    rel_tol: float | None = None  # None: the gold's own precision (see `_within`); a number: that relative tolerance instead
     abs_tol: float = 1e-9  # absolute tolerance, only matters when the gold is 0
     tail_chars: int = 20_000  # only the last N characters of the answer section are searched
 
@@ -48,16 +74,24 @@ def is_multiple_choice(answer: str | None, choices: Any) -> bool:
 
 # ---- multiple choice ------------------------------------------------------------------------
 
-_LETTER = r"\(?\**([A-J])\**\)?"
-_MULTI = re.compile(rf"^\s*{_LETTER}(?:\s*(?:,|and|or|&|/)\s*{_LETTER})+", re.I)
-_PHRASE = re.compile(
-    r"(?:answer|option|choice)(?:\s+(?:is|would be|should be))?\s*(?:[:=]|is)?\s*"
-    r"(?:option|choice)?\s*[:\-]?\s*\**\s*(?:\$?\\boxed\{)?\s*" + _LETTER + r"(?![A-Za-z0-9])",
+# A letter is a capital A-J standing alone, or any case inside parentheses ("(c)", "( C )"):
+# lowercase "a" is an article ("This choice is a ..."), never an option.
+_LETTER = r"(?:\(\s*\**\s*([A-Ja-j])\s*\**\s*\)|\**((?-i:[A-J]))\**)(?![A-Za-z0-9])"
+_VERB = r"(?:\s+(?:is|are|would be|should be|must be))"
+_PHRASE = re.compile(  # "the answer is (C)", "Answer: C", "the correct option is C", "options are A and B"
+    rf"(?:\banswer{_VERB}?\s*[:=]?|\b(?:option|choice)s?(?:{_VERB}\s*[:=]?|\s*[:=]))\s*"
+    r"(?:option|choice)?\s*[:\-]?\s*\**\s*(?:\$?\\boxed\{)?\s*(?:either\s+)?" + _LETTER,
     re.I,
 )
+_GLUED = re.compile(r"\banswer(?:\s+is)?\s*:?\s*\**\s*\(?((?-i:[A-J]){2,4})\)?\**(?![A-Za-z0-9])", re.I)  # "Answer: BC"
+_OPTION_CORRECT = re.compile(r"\b(?:option|choice)\s+" + _LETTER + r"\s+is\s+(?:the\s+)?(?:correct|right|true|answer)", re.I)
 _BOLD = re.compile(r"\*\*\s*\(?([A-J])\)?[.:)]?\s*\*\*")
-_LONE = re.compile(r"^\s*(?:\*\*)?\(?([A-J])\)?(?:[.):]|\*\*)?(?:\s.*)?$")
+_LONE = re.compile(r"^\s*(?:\*\*)?\(?\s*([A-J])\s*\)?(?:[.):]|\*\*)?(?:\s.*)?$")
 _TEXT = re.compile(r"\\(?:text|textbf|mathrm)\s*\{([^{}]*)\}")
+# what may join two letters of one hedged statement: "A or C", "(B) (C)", "B (or A)", "A/B", "A+B"
+_JOIN = re.compile(r"^(?:\s*(?:,|;|/|\\\\|\\(?![a-zA-Z])|\+|&|\||∨|\\lor|\\vee|\(|\band/or\b|\bor\b|\band\b|\bmaybe\b|\bpossibly\b|\bperhaps\b|\balternatively\b|\beither\b))*\s*", re.I)
+_ONE = re.compile(r"^\s*" + _LETTER)
+_STANDS_ALONE = re.compile(r"^\s*(?:$|[.,;:!?)/+&|*\]}$\\∨(]|(?:or|and|also|too|works|might|could|maybe|possibly|perhaps)\b)", re.I)
 
 
 def _plain(s: str) -> str:
@@ -66,25 +100,55 @@ def _plain(s: str) -> str:
 
 
 def _letters_in(text: str) -> tuple[list[str], bool]:
-    """(letters, hedged) at the start of `text`: ["C"] for "(C) because", two for "A or C"."""
-    multi = _MULTI.match(text)
-    if multi:
-        found = re.findall(r"(?<![A-Za-z])([A-J])(?![A-Za-z])", multi.group(0))
-        return found, len(set(found)) > 1
-    one = re.match(rf"^\s*{_LETTER}(?![A-Za-z0-9])", text)
-    return ([one.group(1)] if one else []), False
+    """(letters, uncommitted) of the statement at the start of `text`: ["C"] for "(C) because ...",
+    ["A", "C"] for "A or C" / "(A) (C)" / "A (or C)" / "AC"; uncommitted for "(C)?"."""
+    text = _TEXT.sub(r"\1", text)
+    glued = re.match(r"^\s*((?-i:[A-J]){2,4})(?![A-Za-z0-9])", text)
+    if glued:
+        return list(glued.group(1)), False
+    letters, pos = [], 0
+    while True:
+        one = _ONE.match(text[pos:])
+        if not one:
+            break
+        letters.append((one.group(1) or one.group(2)).upper())
+        pos += one.end()
+        join = _JOIN.match(text[pos:])
+        nxt = _ONE.match(text[pos + join.end() :])
+        if nxt and not join.group(0) and not nxt.group(1):
+            break  # "AB" is handled as glued letters; "A" then "B" needs something between them
+        if not nxt or not (nxt.group(1) or _STANDS_ALONE.match(text[pos + join.end() + nxt.end() :])):
+            break  # "(D) A single gene": a capital that starts a word of the option's text is no letter
+        pos += join.end()
+    uncommitted = bool(letters) and text[pos:].lstrip(" )*.").startswith("?")
+    return letters, uncommitted
+
+
+def _distinct(letters: list[str]) -> list[str]:
+    return list(dict.fromkeys(letters))
 
 
 def extract_letter(response: str, choices: tuple[str, ...] | list[str], config: ScienceConfig = ScienceConfig()) -> tuple[str | None, str]:
-    """(letter, how) or (None, why not); letter "A,C" marks a hedged answer."""
+    """(letter, how) or (None, why not); letters "A,C" mark a hedged answer (several options, or
+    another letter before a second `</think>`), "A?" an uncommitted one."""
     section = answer_section(response, config.tail_chars)
     if section is None:
         return None, UNCLOSED_THINK
-    boxed = last_boxed(section)
+    letter, how = _letter_from(unicodedata.normalize("NFKC", section), choices)
+    if letter and response.count("</think>") >= 2:
+        earlier = [_letter_from(unicodedata.normalize("NFKC", part), choices)[0] for part in response.split("</think>")[1:-1]]
+        earlier = [e for e in earlier if e]
+        if earlier and earlier[-1] != letter:
+            return ",".join(_distinct([*earlier[-1].split(","), *letter.split(",")])), f"{how}; another letter before a second </think>"
+    return letter, how
+
+
+def _letter_from(section: str, choices: tuple[str, ...] | list[str]) -> tuple[str | None, str]:
+    boxed = boxed_answer(section)
     if boxed is not None:
-        letters, hedged = _letters_in(_plain(boxed).upper() if len(_plain(boxed)) <= 3 else _TEXT.sub(r"\1", boxed))
-        if hedged:
-            return ",".join(letters), "boxed"
+        letters, uncommitted = _letters_in(boxed)
+        if len(_distinct(letters)) > 1 or uncommitted:
+            return ",".join(_distinct(letters)) + ("?" if uncommitted else ""), "boxed"
         if letters and len(_plain(boxed)) <= 3:
             return letters[0], "boxed"
         by_text = _by_text(boxed, choices)
@@ -92,16 +156,32 @@ def extract_letter(response: str, choices: tuple[str, ...] | list[str], config: 
             return by_text, "boxed option text"
         if letters:
             return letters[0], "boxed"
-    phrases = list(_PHRASE.finditer(section))
+    phrases = sorted([*_PHRASE.finditer(section), *_OPTION_CORRECT.finditer(section)], key=lambda m: m.start())
+    glued = list(_GLUED.finditer(section))
+    if glued and (not phrases or glued[-1].start() > phrases[-1].start()):
+        return ",".join(_distinct(list(glued[-1].group(1)))), "answer phrase"
     bold = list(_BOLD.finditer(section))
-    last_phrase = phrases[-1] if phrases else None
-    if bold and (last_phrase is None or bold[-1].start() > last_phrase.start()) and not phrases:
-        return bold[-1].group(1).upper(), "bold letter"
-    if last_phrase is not None:
-        letters, hedged = _letters_in(section[last_phrase.start(1) - 1 if section[last_phrase.start(1) - 1] == "(" else last_phrase.start(1):])
-        if hedged:
-            return ",".join(letters), "answer phrase"
-        letter = last_phrase.group(1).upper()
+    if bold and not phrases:
+        last = bold[-1]
+        pair = len(bold) > 1 and not section[bold[-2].end() : last.start()].strip(" ,/;&orand")
+        if pair and bold[-2].group(1) != last.group(1):
+            return f"{bold[-2].group(1)},{last.group(1)}", "bold letters"
+        return last.group(1).upper(), "bold letter"
+    if phrases:
+        last = phrases[-1]
+        start = section.rfind("(", 0, last.start(1)) if last.group(1) else last.start(2)
+        statement = re.split(r"\.\s|\n", section[start:], maxsplit=1)[0]
+        letters, uncommitted = _letters_in(statement)
+        if len(_distinct(letters)) > 1 or uncommitted:
+            return ",".join(_distinct(letters)) + ("?" if uncommitted else ""), "answer phrase"
+        letter = (last.group(1) or last.group(2)).upper()
+        if len(phrases) > 1 and not re.search(r"\.\s|\n", section[phrases[-2].end() : last.start()]):
+            other = (phrases[-2].group(1) or phrases[-2].group(2)).upper()
+            if other != letter:  # "the answer is A or the answer is C"
+                return f"{other},{letter}", "answer phrases in one sentence"
+        tail = [ln for ln in section[last.end() :].splitlines()[1:] if ln.strip()]
+        if tail and (lone := _LONE.match(tail[-1].strip())) and len(tail[-1].strip()) <= 4 and lone.group(1) != letter:
+            return f"{letter},{lone.group(1)}", "answer phrase, then another letter alone on the last line"
         if letter not in LETTERS[: len(choices)]:  # "the answer is: I only" names an option's text
             answer, _ = extract_answer(section)
             by_text = _by_text(answer, choices) if answer else None
@@ -111,15 +191,16 @@ def extract_letter(response: str, choices: tuple[str, ...] | list[str], config: 
     lines = [ln for ln in section.strip().splitlines() if ln.strip()]
     if lines:
         lone = _LONE.match(lines[-1].strip())
-        if lone and (len(lines[-1].strip()) <= 4 or lines[-1].strip()[1:3] in (") ", ". ")):
+        if lone and (len(lines[-1].strip()) <= 6 or lines[-1].strip()[1:3] in (") ", ". ")):
+            letters, uncommitted = _letters_in(lines[-1])
+            if len(_distinct(letters)) > 1 or uncommitted:
+                return ",".join(_distinct(letters)) + ("?" if uncommitted else ""), "last line"
             return lone.group(1), "last line"
     answer, how = extract_answer(section)
     if answer:
         by_text = _by_text(answer, choices)
         if by_text:
             return by_text, f"{how} option text"
-    if bold:
-        return bold[-1].group(1).upper(), "bold letter"
     return None, "no option letter or option text in the answer"
 
 
@@ -140,8 +221,8 @@ def check_choice(gold: str, choices: tuple[str, ...] | list[str], response: str,
     letter, how = extract_letter(response, choices, config)
     if letter is None:
         return Reason.NO_ANSWER.value, None, how
-    if "," in letter:
-        return Reason.WRONG_ANSWER.value, letter, f"{how}; more than one option ({letter})"
+    if "," in letter or letter.endswith("?"):
+        return Reason.MULTIPLE_ANSWERS.value, letter, f"{how}; {'more than one option' if ',' in letter else 'a question, not a choice'} ({letter})"
     if letter not in LETTERS[: len(choices)]:
         return Reason.NO_ANSWER.value, letter, f"{how}; option {letter} does not exist ({len(choices)} options)"
     if letter == gold_letter:
@@ -167,8 +248,30 @@ def _ureg():
     return _UREG[0]
 
 
-def _number(text: str) -> tuple[float | None, str]:
-    """(value, rest) for a leading number in `text`."""
+@dataclass(frozen=True)
+class _Reading:
+    value: float | None
+    rest: str  # the text after the number: its unit, or whatever else follows
+    sig: int  # significant digits as written (a fraction counts as exact)
+    ulp: float  # a unit in the last written place, in the number's own scale (0: exact)
+
+
+def _precision(digits: str, exp: int) -> tuple[int, float]:
+    """(significant digits, unit in the last place) of a written number. An integer's trailing
+    zeros are not significant, but its last place is taken no coarser than its third digit
+    (SciBench writes `2600` for 2.60e3 and `30` for 30)."""
+    digits = digits.replace(",", "").replace(" ", "").lstrip("+-−")
+    if "." in digits:
+        whole, frac = digits.split(".", 1)
+        return max(1, len((whole + frac).lstrip("0"))), 10.0 ** (exp - len(frac))
+    stripped = digits.lstrip("0") or "0"
+    trailing = len(stripped) - len(stripped.rstrip("0")) if stripped != "0" else 0
+    ulp = min(10 ** trailing, max(1, 10 ** (len(stripped) - 3)))
+    return max(1, len(stripped) - trailing), float(ulp) * 10.0 ** exp
+
+
+def _reading(text: str) -> _Reading:
+    """The leading number of `text`, what follows it, and how precisely it is written."""
     s = text.strip().strip("$").replace("{,}", ",").replace("\\,", "").replace("\\!", "").replace("−", "-")
     s = re.sub(r"^\\approx\s*|^\\sim\s*|^[a-zA-Z_]\w*\s*(?:=|\\approx)\s*", "", s)
     s = s.replace("\\left", "").replace("\\right", "")
@@ -176,18 +279,23 @@ def _number(text: str) -> tuple[float | None, str]:
     if frac:
         den = float(frac.group(3))
         value = float(frac.group(2)) / den if den else None
-        return (-value if frac.group(1) and value is not None else value), s[frac.end():]
+        return _Reading(-value if frac.group(1) and value is not None else value, s[frac.end():], 99, 0.0)
     m = _NUM.match(s)
     if not m or not re.search(r"\d", m.group(1)):
-        return None, text
+        return _Reading(None, text, 0, 0.0)
     try:
         value = float(m.group(1).replace(",", "").replace(" ", ""))
     except ValueError:
-        return None, text
-    exp = m.group(2) or m.group(3)
-    if exp:
-        value *= 10.0 ** int(exp)
-    return value, s[m.end():]
+        return _Reading(None, text, 0, 0.0)
+    exp = int(m.group(2) or m.group(3) or 0)
+    sig, ulp = _precision(m.group(1), exp)
+    return _Reading(value * 10.0 ** exp, s[m.end():], sig, ulp)
+
+
+def _number(text: str) -> tuple[float | None, str]:
+    """(value, rest) for a leading number in `text`."""
+    r = _reading(text)
+    return r.value, r.rest
 
 
 def unit_expression(latex: str) -> str:
@@ -205,6 +313,7 @@ def unit_expression(latex: str) -> str:
     s = re.sub(r"\s+", "*", s)
     s = re.sub(r"(?<![A-Za-z])u\*(?=[A-Za-z])", "u", s)  # "\\mu \\mathrm{C}" is microcoulomb, not atomic mass units
     s = re.sub(r"\bdegree\*C\b|\bdegree\*\(C\)", "degC", s)
+    s = re.sub(r"\b(?:ft|foot)\*?-\*?(?:lb|pound)s?\b", "ft*lbf", s)  # a foot-pound is work: force, not mass
     return s.strip("*.")
 
 
@@ -225,32 +334,100 @@ def parse_quantity(text: str, unit_hint: str | None = None) -> tuple[float | Non
     return value, value * q
 
 
-def _close(a: float, b: float, cfg: ScienceConfig) -> bool:
-    return math.isclose(a, b, rel_tol=cfg.rel_tol, abs_tol=cfg.abs_tol)
+def _within(pred: float, gold: float, pred_ulp: float, gold_ulp: float, pred_sig: int, gold_sig: int, cfg: ScienceConfig) -> bool:
+    """Whether `pred` is `gold` up to rounding. Both values in the same unit, each ulp a unit in
+    the last written place of that value in that unit. The answer must round to the gold at the
+    coarser of the two precisions, and may be coarser than the gold only while it keeps
+    min(3, the gold's) significant digits: a tolerance no wider than the roundings it accepts, so
+    one answer cannot cover two candidates (a fixed 1% covers 50.2 and 50.9 with 50.55)."""
+    if cfg.rel_tol is not None:
+        return math.isclose(pred, gold, rel_tol=cfg.rel_tol, abs_tol=cfg.abs_tol)
+    if gold == 0:
+        return abs(pred) <= cfg.abs_tol
+    if pred == gold:
+        return True
+    if pred_ulp > gold_ulp * (1 + 1e-9) and pred_sig < min(3, gold_sig):
+        return False
+    return abs(pred - gold) < 0.5 * max(pred_ulp, gold_ulp) * (1 - 1e-9)
+
+
+_EXPONENT = re.compile(r"10\s*\^\s*\{?\s*[-+−]?\d+\s*\}?|\^\s*\{?\s*\(?[-+−]?\d+(?:\.\d+)?\)?\s*\}?|_\s*\{?\s*\d+\s*\}?")
+
+
+def _numeric_hedge(answer: str, rest: str) -> str | None:
+    """Why a numeric answer names no single value, or None: a question mark, a relation with no
+    left side, another number after the first (`11, 22`, `11-22`, `11 \\text{ to } 22`, `9 = 8`)."""
+    if "?" in answer:
+        return "a question mark: the answer is not committed"
+    if re.match(r"^\s*\$?\s*(?:<|>|≤|≥|≠|\\(?:le|ge|leq|geq|neq|ne|lt|gt)(?![a-zA-Z]))", answer):
+        return "a relation with no left side names a range of values, not one"
+    if re.search(r"\d", _EXPONENT.sub(" ", rest)):
+        return "another number after the first: more than one value"
+    return None
+
+
+def _unit_of(text: str) -> Any:
+    """The pint unit of a LaTeX unit text, or None when it cannot be read."""
+    try:
+        q = _ureg().parse_expression(unit_expression(text))
+    except Exception:  # noqa: BLE001 - pint raises many types
+        return None
+    if not hasattr(q, "units") or q.dimensionless and not re.search(r"[A-Za-z%]", unit_expression(text).replace("e", "")):
+        return None
+    return q
 
 
 def check_numeric(gold: str, unit: str | None, response: str, config: ScienceConfig) -> tuple[str, str | None, str]:
-    gold_value, gold_q = parse_quantity(gold, unit_hint=unit)
-    if gold_value is None:
+    gold_r = _reading(gold)
+    if gold_r.value is None:
         return Reason.UNPARSABLE_GOLD.value, None, f"gold {gold!r} is not a number"
     answer, how = extract_answer(response)
     if answer is None:
         return Reason.NO_ANSWER.value, None, how
-    value, q = parse_quantity(answer)
-    if value is None:
-        return Reason.WRONG_ANSWER.value, answer, f"{how}; the answer is not a number"
-    if q is not None and gold_q is not None:
-        try:
-            converted = q.to(gold_q.units).magnitude
-        except Exception:  # noqa: BLE001 - DimensionalityError and friends
-            return Reason.WRONG_ANSWER.value, answer, f"{how}; unit {q.units:~} is not convertible to {gold_q.units:~}"
-        ok = _close(float(converted), float(gold_q.magnitude), config)
-        detail = f"{how}; {converted:.4g} vs {gold_q.magnitude:.4g} {gold_q.units:~}"
-    else:
-        scaled = gold_q.to(gold_q.units).magnitude if gold_q is not None else gold_value
-        ok = _close(value, gold_value, config) or _close(value, float(scaled), config)
-        detail = f"{how}; {value:.6g} vs {gold_value:.6g}"
-    return (Reason.CORRECT.value if ok else Reason.WRONG_ANSWER.value), answer, detail
+    alternatives = _alternatives(answer)
+    if len(alternatives) > 1:
+        hits = [_numeric_match(gold_r, unit, a, config)[0] for a in alternatives]
+        if all(hits):
+            return Reason.CORRECT.value, answer, f"{how}; every alternative is the gold"
+        reason = Reason.MULTIPLE_ANSWERS if any(hits) else Reason.WRONG_ANSWER
+        return reason.value, answer, f"{how}; {len(alternatives)} alternatives offered"
+    ok, detail = _numeric_match(gold_r, unit, answer, config)
+    if ok is None:
+        return Reason.MULTIPLE_ANSWERS.value, answer, f"{how}; {detail}"
+    return (Reason.CORRECT.value if ok else Reason.WRONG_ANSWER.value), answer, f"{how}; {detail}"
+
+
+def _numeric_match(gold: _Reading, unit: str | None, answer: str, config: ScienceConfig) -> tuple[bool | None, str]:
+    """(whether one answer matches the gold, detail); None when the answer is a hedge."""
+    pred = _reading(answer)
+    hedge = _numeric_hedge(answer, pred.rest if pred.value is not None else "")
+    if hedge is None and pred.value is None:
+        return False, "the answer is not a number"
+    if hedge:
+        return None, hedge
+    pred_unit = pred.rest.strip().strip("$").strip().rstrip(".").strip()
+    gold_unit = (gold.rest.strip().strip("$").strip() or unit or "").strip()
+    gold_q = _unit_of(gold_unit) if gold_unit else None
+    if pred_unit and gold_unit:
+        pred_q = _unit_of(pred_unit)
+        if pred_q is None or gold_q is None:
+            if unit_expression(pred_unit) != unit_expression(gold_unit):
+                return False, f"unit {pred_unit!r} cannot be read or compared with {gold_unit!r}"
+        else:
+            try:  # quantities, not factors: an offset unit (0 degC is 273.15 K) converts as a point
+                converted = float((pred.value * pred_q).to(gold_q.units).magnitude)
+                per_unit = abs(float(((pred.value + 1) * pred_q).to(gold_q.units).magnitude) - converted)
+            except Exception:  # noqa: BLE001 - DimensionalityError and friends
+                return False, f"unit {pred_q.units:~} is not convertible to {gold_q.units:~}"
+            target = float((gold.value * gold_q).magnitude)
+            ok = _within(converted, target, pred.ulp * per_unit, gold.ulp * abs(float(gold_q.magnitude)), pred.sig, gold.sig, config)
+            return ok, f"{converted:.6g} vs {target:.6g} {gold_q.units:~}"
+    # a unit on one side only (or the same unreadable text on both): the numbers as written, and
+    # against the gold scaled by a power of ten its unit carries (SciBench: 1.6 with `10^{-19} C`)
+    scale = float(gold_q.magnitude) if gold_q is not None else 1.0
+    ok = _within(pred.value, gold.value, pred.ulp, gold.ulp, pred.sig, gold.sig, config) or (
+        scale != 1.0 and _within(pred.value, gold.value * scale, pred.ulp, gold.ulp * abs(scale), pred.sig, gold.sig, config))
+    return ok, f"{pred.value:.6g} vs {gold.value:.6g}"
 
 
 def check(gold: str | None, choices: tuple[str, ...] | None, unit: str | None, response: str,

@@ -17,6 +17,9 @@ class Reason(str, Enum):
     TIMEOUT = "timeout"  # the verifier (math) did not finish within its bound
     VERIFIER_ERROR = "verifier_error"  # the verifier raised on this pair: unknown, not "wrong"
     EMPTY_RESPONSE = "empty_response"
+    # math and science: a hedge, reward 0 whichever candidate is right
+    MULTIPLE_ANSWERS = "multiple_answers"  # several candidates (`8 or 9`, two letters), a range (`< 79`), a false equation, a question mark
+    UNEVALUATED = "unevaluated"  # the question's own expression restated as the answer (`\\sqrt{242}` for "Simplify $\\sqrt{242}$")
     # code (sandbox results)
     NO_CODE = "no_code"  # no program found in the response
     SYNTAX_ERROR = "syntax_error"

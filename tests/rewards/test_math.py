@@ -85,3 +85,82 @@ def test_golds_are_parsable_matches_the_one_at_a_time_check():
     golds = ["\\frac{1}{2}", "", "\\boxed{}", "x^2+1", "\\frac{1}{", "(1, 2]", "   ", "10080"]
     assert golds_are_parsable(golds) == [gold_is_parsable(g) for g in golds]
     assert golds_are_parsable(golds) == [True, False, False, True, False, True, False, True]
+
+
+# ---- hedges (reward 0, a reason of their own) and the honest forms beside them ---------------
+
+
+@pytest.mark.parametrize(
+    "gold,response,reason",
+    [
+        # several candidates, however joined
+        ("8", "either $\\boxed{9}$ or $\\boxed{8}$", "multiple_answers"),
+        ("8", "The answer is $8$ or $9$.", "multiple_answers"),
+        ("8", "$\\boxed{8 \\text{ or 9}}$", "multiple_answers"),
+        ("8", "$\\boxed{9}, \\boxed{8}$", "multiple_answers"),
+        ("8", "$\\boxed{8}$ (or possibly $9$)", "multiple_answers"),
+        ("8", "<think>x</think>$\\boxed{9}$</think>$\\boxed{8}$", "multiple_answers"),
+        ("8", "$\\boxed{\\begin{cases} 9 \\\\ 8 \\end{cases}}$", "multiple_answers"),
+        # a range, a relation, a false equation, a question
+        ("8", "$\\boxed{< 79}$", "multiple_answers"),
+        ("8", "$\\boxed{\\neq 8}$", "multiple_answers"),
+        ("8", "$\\boxed{9 = 8}$", "multiple_answers"),
+        ("8", "$\\boxed{8?}$", "multiple_answers"),
+        ("8", "$\\boxed{\\color{white}{9} 8}$", "multiple_answers"),
+        # two readings, a base, a text key that glued digits
+        ("8", "$\\boxed{800\\%}$", "wrong_answer"),
+        ("8", "$\\boxed{8_{9}}$", "wrong_answer"),
+        ("31", "$\\boxed{3 1}$", "multiple_answers"),
+        ("\\frac{14}{3}", "$\\boxed{\\frac{1}{43}}$", "wrong_answer"),
+        (".0000672", "$\\boxed{0.0000666}$", "wrong_answer"),
+    ],
+)
+def test_hedges_score_zero(gold, response, reason):
+    assert check(gold, response)[0] == reason
+
+
+@pytest.mark.parametrize(
+    "gold,response",
+    [
+        ("8", "$\\boxed{\\text{8 dollars}}$"),
+        ("8", "The answer is 8, not 9."),
+        ("8", "$\\boxed{\\color{red}{8}}$"),
+        ("\\frac{1}{3}", "$\\boxed{0.\\overline{3}}$"),
+        ("\\frac{1}{6}", "$\\boxed{0.1\\overline{6}}$"),
+        ("10455", "We had $\\boxed{255}$ first.\nFinal Answer: The final answer is $10,455$."),
+        ("120", "Final Answer: The volume of $ABCDEFGH$ is 120. I hope it is correct."),
+        ("11111111100", "$\\boxed{11,\\! 111,\\! 111,\\! 100}$"),
+        ("1, -2", "$\\boxed{-2} \\quad\\text{and}\\quad \\boxed{1}$"),
+        ("(2, 2), (6, 2)", "$$\\boxed{(2, 2)} \\quad \\text{and} \\quad \\boxed{(6, 2)}$$"),
+        ("p=5,q=2;p=7,q=2", "$\\boxed{(5,2),(7,2)}$"),
+        ("5", "We get \\boxed{3} from the first case and \\boxed{5} in total."),
+        ("8", "$\\boxed{8}$ (or equivalently $\\frac{16}{2}$)"),
+    ],
+)
+def test_honest_forms_score_one(gold, response):
+    assert check(gold, response)[0] == "correct"
+
+
+@pytest.mark.parametrize(
+    "question,gold,answer",
+    [("Simplify $\\sqrt{242}$.", "11\\sqrt2", "\\sqrt{242}"), ("Compute $\\dbinom{31}{28}$.", "4495", "\\dbinom{31}{28}"),
+     ("Express $0.\\overline{3}$ as a common fraction.", "\\frac{1}{3}", "0.\\overline{3}")],
+)
+def test_the_questions_own_expression_is_unevaluated_and_its_value_is_correct(question, gold, answer):
+    assert check(gold, f"$\\boxed{{{answer}}}$", question=question)[0] == "unevaluated"
+    assert check(gold, f"$\\boxed{{{gold}}}$", question=question)[0] == "correct"
+    assert check(gold, f"$\\boxed{{{answer}}}$")[0] == "correct"  # without the question the rule cannot run
+
+
+def test_a_list_gold_accepts_its_solutions_joined_by_or():
+    """'x = 1 or x = 2' is how a solution set is written: no gain, the whole list must match."""
+    assert check("1, 2", "$\\boxed{x = 1 \\text{ or } x = 2}$")[0] == "correct"
+    assert check("1, 2", "$\\boxed{x = 1 \\text{ or } x = 3}$")[0] == "wrong_answer"
+
+
+def test_the_grader_passes_the_question(grader):
+    from ringdata.records import Problem
+
+    problem = Problem(id="p", domain="math", source="t", question="Simplify $\\sqrt{242}$.", answer="11\\sqrt2")
+    assert grader.grade(problem, "$\\boxed{\\sqrt{242}}$").reason.value == "unevaluated"
+    assert grader.grade(problem, "$\\boxed{11\\sqrt{2}}$").reward == 1.0

@@ -69,3 +69,41 @@ def test_parse_quantity_number(text, value):
 def test_tolerance_is_configurable():
     assert check("100", None, None, "\\boxed{104}", ScienceConfig(rel_tol=0.05))[0] == "correct"
     assert check("100", None, None, "\\boxed{104}", ScienceConfig(rel_tol=0.01))[0] == "wrong_answer"
+
+
+@pytest.mark.parametrize(
+    "response,reason",
+    [
+        ("The answer is (B) (C).", "multiple_answers"), ("Answer: B (or A)", "multiple_answers"),
+        ("$\\boxed{B+C}$", "multiple_answers"), ("Answer: BC", "multiple_answers"), ("Answer: (C)?", "multiple_answers"),
+        ("<think>x</think>Answer: A</think>Answer: C", "multiple_answers"),
+        # honest
+        ("The answer is (C). This choice is a direct consequence.", "correct"), ("Answer: ( C )", "correct"),
+        ("Answer: Ｃ", "correct"), ("The answer is (C). Option A would need the opposite sign.", "correct"),
+    ],
+)
+def test_letters_hedged_and_honest(response, reason):
+    assert check("C", CHOICES, None, response)[0] == reason
+
+
+@pytest.mark.parametrize(
+    "gold,unit,response,reason",
+    [
+        ("50.7", "atm", "$\\boxed{11, 50.7}$", "multiple_answers"),
+        ("50.7", "atm", "$\\boxed{50.7 \\text{ or } 53.2}$", "multiple_answers"),
+        ("50.7", "atm", "$\\boxed{50.7-53.2}$", "multiple_answers"),
+        ("50.7", "atm", "$\\boxed{< 100}$", "multiple_answers"),
+        ("50.7", "atm", "$\\boxed{50.7 \\text{ bananas}}$", "wrong_answer"),
+        ("1.4", "\\mathrm{ft-lb}", "$\\boxed{1.4 \\mathrm{J}}$", "wrong_answer"),
+        # the gold's precision: a correct rounding, not a band
+        ("50.7", "atm", "$\\boxed{50.73}$", "correct"), ("50.7", "atm", "$\\boxed{50.75}$", "wrong_answer"),
+        ("50.7", "atm", "$\\boxed{51}$", "wrong_answer"), ("50.7", "atm", "$\\boxed{51.16}$", "wrong_answer"),
+        ("8.3147", None, "$\\boxed{8.32}$", "wrong_answer"), ("5654.86677646", None, "$\\boxed{5654.87}$", "correct"),
+        # units
+        ("1.4", "\\mathrm{ft-lb}", "$\\boxed{1.9 \\mathrm{J}}$", "correct"), ("273", "K", "$\\boxed{0 ^\\circ C}$", "correct"),
+        ("2.7", "10^6 \\mathrm{m}", "$\\boxed{2.7 \\times 10^{6} \\mathrm{m}}$", "correct"),
+        ("2.7", "10^6 \\mathrm{m}", "$\\boxed{2.7}$", "correct"),
+    ],
+)
+def test_numbers_hedged_and_honest(gold, unit, response, reason):
+    assert check(gold, None, unit, response)[0] == reason

@@ -7,7 +7,8 @@ Deterministic (seeded). Each row is {domain, gold, response, expected, note[, ch
 a gold answer from the data set and a response written the way models write (after a </think>,
 boxed, "The final answer is $...$", "####", "Answer: (C)", with units, thousands separators,
 \\dfrac, \\left( \\right)), labelled by construction: the gold re-spelled is `correct`, a changed
-answer is `wrong_answer`. Hand-labelled tables (categories.jsonl, math_verify_issues.jsonl) are
+answer is `wrong_answer`. Hand-labelled tables (categories.jsonl, math_verify_issues.jsonl,
+redteam.jsonl: hedges and honest forms found by the issue-10 red team, both sides) are
 written by hand and not touched by this script.
 """
 
@@ -143,6 +144,16 @@ def rows_mmlu(rng: random.Random) -> list[dict]:
     return out
 
 
+def one_more_digit(gold: str) -> str:
+    """The gold written with one more digit that still rounds to it (`50.7` -> `50.73`): a correct
+    answer at a finer precision. (A fixed 1% is no longer a match: `rewards.science._within`.)"""
+    if "e" in gold or "." not in gold:
+        if gold.lstrip("-") == "0":
+            return "0.0"
+        return f"{gold}.3" if re.fullmatch(r"-?\d+", gold) else gold
+    return gold + "3"
+
+
 def rows_scibench(rng: random.Random) -> list[dict]:
     probs = [json.loads(l) for l in (DATA / "problems/scibench.jsonl").open()]
     probs = [p for p in probs if re.fullmatch(r"-?\d+(\.\d+)?(e-?\d+)?", p["answer_number"].strip())]
@@ -153,8 +164,8 @@ def rows_scibench(rng: random.Random) -> list[dict]:
         value = float(gold)
         with_unit = f" {unit}" if unit and rng.random() < 0.6 else ""
         out.append({"domain": "science", "gold": gold, "unit": unit,
-                    "response": f"{THINK.format(decoy=value * 2)}So the result is $\\boxed{{{value * 1.001:.5g}{with_unit}}}$.",
-                    "expected": "correct", "note": f"SciBench {p['source']} {p['problemid'].strip()} within 1%"})
+                    "response": f"{THINK.format(decoy=value * 2)}So the result is $\\boxed{{{one_more_digit(gold)}{with_unit}}}$.",
+                    "expected": "correct", "note": f"SciBench {p['source']} {p['problemid'].strip()} one more digit, within the gold's rounding"})
         out.append({"domain": "science", "gold": gold, "unit": unit,
                     "response": f"The result is $\\boxed{{{value * 1.2 + 0.5:.4g}{with_unit}}}$.",
                     "expected": "wrong_answer", "note": f"SciBench {p['source']} {p['problemid'].strip()} 20% off"})
