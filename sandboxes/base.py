@@ -48,7 +48,8 @@ class CaseStatus(str, enum.Enum):
     MEMORY_LIMIT = "memory_limit"
     RUNTIME_ERROR = "runtime_error"  # non-zero exit, uncaught exception, killed by a signal
     OUTPUT_LIMIT = "output_limit"
-    SANDBOX_ERROR = "sandbox_error"  # the sandbox failed, not the program: grade it again
+    SANDBOX_ERROR = "sandbox_error"  # the sandbox failed (or starved the program of CPU): grade it again
+    UNSUPPORTED_TEST = "unsupported_test"  # the test needs what cannot cross the sandbox: the data's fault
 
 
 @dataclass(frozen=True)
@@ -196,13 +197,15 @@ def case_from_report(d: dict) -> CaseResult:
     )
 
 
-def payload(submissions: Sequence[Submission], nonce: str) -> bytes:
-    """What the runner reads from its stdin: marshal (the runner cannot afford json's imports)."""
+def payload(submissions: Sequence[Submission], nonce: str, workdir_mode: int | None = None) -> bytes:
+    """What the runner reads from its stdin: marshal (the runner cannot afford json's imports).
+    `workdir_mode` is the mode the runner gives the work directory back after each submission."""
     import marshal
 
     return marshal.dumps(
         {
             "nonce": nonce,
+            "workdir_mode": workdir_mode,
             "submissions": [
                 {
                     "program": s.program,
@@ -241,9 +244,11 @@ def parse_reports(raw: bytes, nonce: str) -> dict[int, dict]:
     return reports
 
 
-def result_from_report(report: dict, submission: Submission, wall_s: float) -> ExecResult | None:
-    """The submission's result, or None when the runner did not run it (`not_run`)."""
-    if "cases" not in report:
+def result_from_report(report: dict, submission: Submission, wall_s: float, alone: bool = True) -> ExecResult | None:
+    """The submission's result, or None when the runner did not run it (`not_run`), or when it
+    shared the sandbox with others and may have been disturbed by one of them (`suspect`: the
+    runner's checks failed after it). Alone in a fresh sandbox, a failed check is its own doing."""
+    if "cases" not in report or (report.get("suspect") and not alone):
         return None
     return ExecResult(tuple(case_from_report(c) for c in report["cases"]), len(submission.tests), wall_s)
 

@@ -93,6 +93,7 @@ class LocalSandbox(Sandbox):
             raise RingdataError(f"the local sandbox cannot run: {problem}")
         self.parallelism = self.config.workers
         self._runner = runner_source()
+        self._bwrap = shutil.which("bwrap") or "bwrap"
         self._root = os.geteuid() == 0
         self._slots: list[int] = list(range(self.config.workers))
         self._cv = threading.Condition()
@@ -100,7 +101,8 @@ class LocalSandbox(Sandbox):
     def _command(self, slot: int) -> list[str]:
         cfg = self.config
         inner = [
-            "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            self._bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--as-pid-1",  # the runner is pid 1: no bwrap process inside that a program could trace or read
             "--ro-bind", "/usr", "/usr",
             "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
             "--proc", "/proc", "--dev", "/dev",
@@ -112,7 +114,7 @@ class LocalSandbox(Sandbox):
         if self._root:
             uid = str(BASE_UID + slot)
             inner[1:1] = ["--unshare-user", "--uid", uid, "--gid", uid]
-            prefix = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+            prefix = [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
         else:
             prefix = []
         return prefix + inner + [cfg.python, "-I", "-S", "-c", self._runner, SANDBOXED_FLAG]
@@ -126,13 +128,17 @@ class LocalSandbox(Sandbox):
             self._cv.wait_for(lambda: self._slots)
             slot = self._slots.pop()
         try:
-            return self._run(slot, submission)
+            for _ in range(2):  # a sandbox whose start checks failed is not the program's fault: once more
+                result = self._run(slot, submission)
+                if result is not None:
+                    return result
+            return ExecResult.failed(len(submission.tests), "the sandbox failed its start checks twice")
         finally:
             with self._cv:
                 self._slots.append(slot)
                 self._cv.notify()
 
-    def _run(self, slot: int, submission: Submission) -> ExecResult:
+    def _run(self, slot: int, submission: Submission) -> ExecResult | None:
         n = len(submission.tests)
         lim = submission.limits
         deadline = (lim.time_s * lim.wall_factor + 1.0) * max(1, n) + self.config.exec_grace_s
@@ -146,6 +152,8 @@ class LocalSandbox(Sandbox):
             stderr=subprocess.PIPE,
             preexec_fn=self._limit,
             start_new_session=True,
+            close_fds=True,  # no descriptor of the grader reaches the sandbox
+            env={},  # nor its environment: bwrap itself gets none, the runner only --setenv's
         )
         try:
             out, err = proc.communicate(payload([submission], nonce), timeout=deadline)
@@ -161,6 +169,8 @@ class LocalSandbox(Sandbox):
             result = result_from_report(reports[0], submission, wall)
             if result is not None:
                 return result
+            if "not_run" in reports[0]:
+                return None
         if proc.returncode in (-9, 137) or (proc.returncode or 0) >= 128:
             return ExecResult.fault(n, wall, "runtime_error", f"the program killed the runner (exit {proc.returncode})")
         tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]

@@ -22,13 +22,22 @@ from sandboxes.runner import FRAME, SANDBOXED_FLAG, compare_outputs, sandboxed_m
         ("1 2", "1 2 3", False),
         ("", "", True),
         ("", "0", False),
-        # numbers: within 1e-6 absolute or relative
+        # an expected float: any number within 1e-6 absolute or relative
         ("0.3333333", "0.33333333333", True),
         ("0.333333", "0.333", False),
         ("1000000000.0", "1000000000.5", True),  # relative 5e-10
         ("1e-9", "0", True),  # absolute
-        ("3", "3.0", True),
+        ("3.0", "3", True),
         ("2.5", "2.6", False),
+        # an expected integer: the same integer, exactly, however long
+        ("3", "3.0", False),
+        ("3", "+3", True),
+        ("-0", "0", True),
+        ("123456789012345678", "123456789012345679", False),  # off by one: 5e-18 relative
+        ("123456789012345678", "123456789012345678.0", False),
+        ("123456789012345678", "1.23456789012345678e17", False),  # an approximate formula
+        ("1000000007", "1000000007", True),
+        ("10", "１０", False),  # other scripts' digits are not ASCII integers
         # non-finite numbers compare as text
         ("nan", "nan", True),
         ("inf", "1e400", False),
