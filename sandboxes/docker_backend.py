@@ -14,14 +14,21 @@ Guaranteed, on top of sandboxes/base.py's list
   namespace without /dev/shm; `log_config=none`, so nothing a program does reaches the host disk.
 - `cap_drop=ALL`, `no-new-privileges`, uid/gid 10001 for PID 1 and every exec; the interpreter
   is execute-only for that uid, so every sandbox process starts non-dumpable.
-- cgroup limits per container: memory (no swap), pids, a CPU quota.
-- Between submissions, also inside a batch, the runner SIGKILLs every other process of the
-  container (its own pid namespace; the zygote is spared inside a batch and holds nothing) and
-  wipes /work, /dev/mqueue and SysV IPC objects. A submission that kills or stops the runner or
-  its zygote fails on its own; the submissions after it in the batch are graded again alone, so a
-  neighbour's attack never decides another submission's verdict. A container whose runner did not
-  finish cleanly, or that reported survivors, is thrown away and replaced (`recycle_every` also
-  replaces containers periodically).
+- cgroup limits per container: memory (no swap), pids, a CPU quota, and a CPU weight
+  (`cpu_shares`) counted against host processes: with the cgroupfs driver the containers sit at
+  the cgroup root (`cgroup_parent="/"`), not inside docker's one group that weighs as much as a
+  single busy host process, so a trainer's threads beside the grader cannot starve them.
+- Between test cases and submissions, also inside a batch, the runner SIGKILLs every other
+  process of the container (its own pid namespace; the zygote is spared inside a batch and holds
+  nothing), deletes everything in /work and /dev/mqueue whatever its permissions, restores
+  /work's mode, times and attributes (the tmpfs also caps its inode count), and removes SysV IPC
+  objects by creator. After each submission it checks that nothing is left and that its own and
+  the zygote's limits, priority and affinity are unchanged. A submission that kills or stops the
+  runner or its zygote fails on its own; when a check fails, that submission and the ones after
+  it in the batch are graded again alone in fresh containers, so a neighbour's attack never
+  decides another submission's verdict. A container whose runner did not finish cleanly, or
+  whose checks failed, is thrown away and replaced (`recycle_every` also replaces containers
+  periodically).
 
 Not guaranteed
 - Containers share the host kernel (see base.py); the Docker daemon runs as root.

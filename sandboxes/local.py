@@ -8,18 +8,25 @@ gets its own host uid (10001 + worker slot, via setpriv) so a sandboxed process 
 read anything of the grader's; run as another user, it runs under that user's uid inside the
 user namespace.
 
+The runner is the namespace's pid 1 (`--as-pid-1`): no bwrap process inside for a program to
+read or trace, and the runner, non-dumpable, is neither readable nor traceable; bwrap is started
+with an empty environment and no descriptor of the grader but its three pipes.
+
 Guaranteed (the same attack tests as Docker pass where the kernel allows them)
 - No network: a new network namespace has only a downed loopback.
 - No host files beyond /usr (read-only): no /etc, /home, /root, /tmp, no repository.
 - No capabilities (`--cap-drop ALL`), and a new session (no terminal injection).
-- CPU time, address space, file size per process (rlimits set by the runner); processes per
-  sandbox uid (RLIMIT_NPROC); disk (the tmpfs size).
+- CPU time of each test case, all its processes together (the runner's subreaper and polling),
+  address space and file size per process (rlimits); processes per sandbox uid (RLIMIT_NPROC);
+  disk (the tmpfs size). Run as root, the sandbox runs at nice `LocalConfig.nice` so that busy
+  host processes cannot starve it.
 - Nothing survives: the pid namespace dies with the submission, and the tmpfs with it.
 
 Not guaranteed (use Docker when these matter)
 - Total memory of a submission is not capped by a cgroup: each process is capped by RLIMIT_AS,
   so a fork bomb of allocating processes can use up to `nproc` x `memory_mb`.
-- No CPU quota: a submission may use every core until its CPU-time limit.
+- No CPU quota: a submission may use every core until the CPU-time limit of its case (which
+  counts every core it used), slowing concurrent submissions' wall time, not their CPU time.
 - Without root, the sandbox runs under the caller's uid (mapped in a user namespace) and
   RLIMIT_NPROC counts all of the caller's processes.
 - The host's /usr is visible (read-only): installed software and its versions are not secret.

@@ -94,11 +94,12 @@ def add(a, b):
 EXIT_EARLY = """
 import os, sys
 def add(a, b):
-    for fd in (3, 4):  # where the old harness kept its completion token
-        try:
-            os.write(4, os.read(3, 64))
-        except OSError:
-            pass
+    try:  # the old harness's completion token: copied from fd 3 to fd 4
+        os.set_blocking(3, False)
+        os.write(4, os.read(3, 64))
+    except OSError:
+        pass
+    os.write(4, b"\\0" * 8)
     os._exit(0)
 """
 
@@ -450,7 +451,7 @@ def test_correct_programs_pass_beside_bombs(sandbox_pair):
 HUNT_ENVIRONMENT = """
 import os
 secret = {secret!r}
-found = [k for k in os.environ if k not in ("LANG", "TMPDIR", "PYTHONDONTWRITEBYTECODE", "PATH", "HOSTNAME", "HOME")]
+found = [k for k in os.environ if k not in ("LANG", "TMPDIR", "PYTHONDONTWRITEBYTECODE", "PATH", "HOSTNAME", "HOME", "PWD")]
 for pid in os.listdir("/proc"):
     if pid.isdigit() and int(pid) != os.getpid():
         try:

@@ -127,3 +127,70 @@ def test_to_json_escapes_lone_surrogates():
 
     text = b"\xff bytes".decode("utf-8", "surrogateescape")
     assert json.loads(to_json(text).encode("utf-8", "backslashreplace")) == text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None, True, False, 0, -1, 10**100, -(2**63), 1.5, float("inf"), -0.0, 1 + 2j, "", "é 漢字", "\udcff", b"\x00\xff",
+        [1, [2, [3]]], (1, "a"), {"k": [1, 2], 3: (4,)}, {1, 2}, frozenset({"x"}), {(1, 2): frozenset({3})},
+    ],
+)
+def test_plain_data_round_trips_with_its_exact_type(value):
+    from sandboxes.runner import decode, encode
+
+    back = decode(encode(value))
+    assert back == value and type(back) is type(value)
+
+
+def test_subclasses_cross_as_their_builtin_base():
+    import collections
+
+    from sandboxes.runner import decode, encode
+
+    class Liar(int):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = int.__hash__
+
+    point = collections.namedtuple("P", "x y")(1, 2)
+    assert type(decode(encode(Liar(3)))) is int and decode(encode(Liar(3))) != 4
+    assert decode(encode(point)) == (1, 2) and type(decode(encode(point))) is tuple
+    assert decode(encode(collections.Counter("aab"))) == {"a": 2, "b": 1}
+    assert decode(encode(bytearray(b"ab"))) == b"ab"
+
+
+def test_objects_that_are_not_plain_data_are_refused():
+    from sandboxes.runner import NotPlain, encode
+
+    for value in (lambda: 0, object(), iter([1]), [1, object()]):
+        with pytest.raises(NotPlain):
+            encode(value)
+    deep: list = []
+    for _ in range(200):
+        deep = [deep]
+    with pytest.raises(NotPlain):
+        encode(deep)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"Q", b"i\xff\xff\xff\xff", b"l\x05\x00\x00\x00N", b"d\x01\x00\x00\x00l\x00\x00\x00\x00N",
+     b"s\x02\x00\x00\x00\xff\xfe", b"NN", b"H\x00\x00\x00\x00", b"l\x01\x00\x00\x00" * 500 + b"N"],
+    ids=["empty", "unknown-tag", "huge-length", "short-list", "unhashable-key", "bad-utf8", "trailing", "handle", "deep"],
+)
+def test_malformed_data_from_a_program_is_a_value_error(data):
+    """The runner decodes what a program sends: anything malformed is refused, never a crash."""
+    from sandboxes.runner import decode
+
+    with pytest.raises(ValueError):
+        decode(data)
+
+
+def test_the_names_a_test_takes_from_the_program():
+    from sandboxes.runner import _free_names
+
+    test = "import math\ndef check(candidate):\n    assert math.isclose(candidate(1), helper(2))\ncheck(f)\nassert len(g()) == 2"
+    names = set(_free_names(compile(test, "tests.py", "exec")))
+    assert {"f", "g", "helper"} <= names and not {"len", "abs", "candidate", "__builtins__"} & names
