@@ -272,6 +272,14 @@ def result_from_report(report: dict, submission: Submission, wall_s: float, alon
     return ExecResult(tuple(case_from_report(c) for c in report["cases"]), len(submission.tests), wall_s)
 
 
+def case_wall_bound(limits: Limits) -> float:
+    """The longest a test case can take in the runner: its wall cap, extended up to
+    `STARVED_WAITS` times while the host starves it of CPU, plus the runner's own work."""
+    from sandboxes.runner import STARVED_WAITS
+
+    return (limits.time_s * limits.wall_factor + 0.5) * (1 + STARVED_WAITS) + 0.5
+
+
 def runner_source() -> str:
     from pathlib import Path
 

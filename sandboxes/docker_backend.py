@@ -52,6 +52,7 @@ from ringdata.errors import RingdataError
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
     ExecResult,
+    case_wall_bound,
     Sandbox,
     Submission,
     parse_reports,
@@ -235,7 +236,7 @@ class DockerSandbox(Sandbox):
             memswap_limit=mem,
             pids_limit=cfg.pids,
             nano_cpus=int(cfg.cpus * 1e9),
-            cpu_shares=cfg.cpu_shares,
+            cpu_shares=cfg.cpu_shares or None,
             **({"cgroup_parent": self._cgroup_parent} if self._cgroup_parent else {}),
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
@@ -316,9 +317,7 @@ class DockerSandbox(Sandbox):
         return results  # type: ignore[return-value]
 
     def _deadline(self, submission: Submission) -> float:
-        lim = submission.limits
-        per_case = lim.time_s * lim.wall_factor + 1.0  # the runner's deadline plus its own work
-        return per_case * max(1, len(submission.tests)) + self.config.exec_grace_s
+        return case_wall_bound(submission.limits) * max(1, len(submission.tests)) + self.config.exec_grace_s
 
     def _exec(self, slot: _Slot, batch: list[Submission]) -> tuple[list[ExecResult | None], bool]:
         """One docker exec of the runner on `batch`. Returns (results, None where not graded;

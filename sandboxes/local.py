@@ -47,6 +47,7 @@ from ringdata.errors import RingdataError
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
     ExecResult,
+    case_wall_bound,
     Sandbox,
     Submission,
     parse_reports,
@@ -151,8 +152,7 @@ class LocalSandbox(Sandbox):
 
     def _run(self, slot: int, submission: Submission) -> ExecResult | None:
         n = len(submission.tests)
-        lim = submission.limits
-        deadline = (lim.time_s * lim.wall_factor + 1.0) * max(1, n) + self.config.exec_grace_s
+        deadline = case_wall_bound(submission.limits) * max(1, n) + self.config.exec_grace_s
         nonce = uuid.uuid4().hex
 
         started = time.perf_counter()

@@ -43,8 +43,8 @@ orphan of the program is re-parented to it and reaped by it; the case's CPU is t
 `RUSAGE_CHILDREN` growth after every descendant is killed and reaped, and while the case runs the
 runner sums the CPU of every live descendant every `CPU_POLL_S` and kills the case at the limit.
 A case that reaches its wall cap well inside its CPU limit while runnable (it was starved of CPU
-by the host, not sleeping) is run again, and reported `sandbox_error` if starved every time:
-never `time_limit`.
+by the host, not sleeping) keeps running and gets the wall cap again, up to `STARVED_WAITS` times,
+and is reported `sandbox_error` if still starved: never `time_limit`.
 
 `--sandboxed` (kill every other process, wipe the work dir) is destructive: it is honoured only
 for a non-root uid in `/work` (`sandboxed_mode`); without it the runner kills and deletes nothing.
@@ -76,7 +76,7 @@ FRAME = b"RINGDATA-REPORT"
 HARNESS_KILLED = "the program killed the test harness"
 HARNESS_TIMEOUT = 5.0  # seconds the zygote may take to fork or report; longer means it was stopped
 CPU_POLL_S = 0.05  # how often the CPU of all of a case's processes is summed while it runs
-STARVED_RUNS = 3  # a case starved of CPU this many times in a row is a sandbox fault
+STARVED_WAITS = 4  # a starved case gets its wall cap this many more times before it is a sandbox fault
 MAX_DEPTH = 100  # nesting of plain data that crosses between program and test
 SANDBOXED_FLAG = "--sandboxed"  # the backends pass it: a private pid namespace and work dir (see scrub)
 ZYGOTE_PID = 0  # set by main(): the runner resumes it if a program stopped it
@@ -271,17 +271,28 @@ def _prctl_no_dumps() -> bool:
     if _non_dumpable():
         return True
     try:
-        libc = _libc()
         PR_SET_DUMPABLE = 4
-        return libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 and _non_dumpable()
+        return _libc("prctl")(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 and _non_dumpable()
     except (ImportError, OSError, AttributeError):
         return False
 
 
-def _libc():
-    import ctypes
+def _libc(name: str):
+    """A libc function taking and returning C ints (None is NULL), through `_ctypes` alone: the
+    `ctypes` package costs 3 ms more of imports, paid by every exec (the zygote needs prctl)."""
+    import _ctypes
 
-    return ctypes.CDLL(None, use_errno=True)
+    class c_int(_ctypes._SimpleCData):
+        _type_ = "i"
+
+    class Function(_ctypes.CFuncPtr):
+        _flags_ = _ctypes.FUNCFLAG_CDECL
+        _restype_ = c_int
+
+    class Libc:
+        _handle = _ctypes.dlopen(None)
+
+    return Function((name, Libc()))
 
 
 def _non_dumpable() -> bool:
@@ -413,18 +424,15 @@ def _remove_sysv_ipc() -> None:
     was made by this sandbox's uid, and IPC_RMID is allowed to the creator even when the program
     gave the object another owner."""
     rows = _sysv_rows()
-    if not rows:
-        return  # ctypes costs 10 ms of imports: only when there is something to remove
-    try:
-        libc = _libc()
-    except (ImportError, OSError):
-        return
     IPC_RMID = 0
     for table, ident in rows:
-        if table == "sem":
-            libc.semctl(ident, 0, IPC_RMID)
-        else:
-            getattr(libc, f"{table}ctl")(ident, IPC_RMID, None)
+        try:
+            if table == "sem":
+                _libc("semctl")(ident, 0, IPC_RMID)
+            else:
+                _libc(f"{table}ctl")(ident, IPC_RMID, None)
+        except (ImportError, OSError, AttributeError):
+            return
 
 
 def _restore_dir(path: str, mode: int | None) -> None:
@@ -465,8 +473,8 @@ def scrub(workdir: str, sandboxed: bool, spare: tuple[int, ...] = (), mode: int 
     return survivors
 
 
-def residue(workdir: str, mode: int | None, spare: tuple[int, ...] = ()) -> list[str]:
-    """What a scrub failed to remove: each item would reach the next submission."""
+def residue(workdir: str, mode: int | None) -> list[str]:
+    """What a scrub failed to remove (processes aside: `scrub` counts them)."""
     found = []
     for path in (workdir, "/dev/mqueue", "/dev/shm"):
         try:
@@ -483,8 +491,6 @@ def residue(workdir: str, mode: int | None, spare: tuple[int, ...] = ()) -> list
             found.append(f"{workdir}: {exc.strerror}")
     if _sysv_rows():
         found.append("SysV IPC objects left")
-    if _live_pids(spare):
-        found.append("processes left")
     return found
 
 
@@ -570,7 +576,7 @@ def _zygote(sock, sandboxed: bool) -> None:
     reports the CPU time of all of them."""
     try:
         PR_SET_CHILD_SUBREAPER = 36
-        _libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        _libc("prctl")(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (ImportError, OSError, AttributeError):
         pass
     while True:
@@ -584,22 +590,33 @@ def _zygote(sock, sandboxed: bool) -> None:
             _child(req, fds)  # never returns
         for fd in fds:
             os.close(fd)
-        _send(sock, {"pid": pid})
+        _send(sock, {"pid": pid, "base": before.ru_utime + before.ru_stime})
         _, status, usage = os.wait4(pid, 0)
         _send(sock, {"status": status, "maxrss_kb": usage.ru_maxrss})
-        if _recv(sock)[0] is None:  # the runner killed the rest: reap them and charge their CPU
-            os._exit(0)
-        for _ in range(2000):  # everything left is a zombie by now, when sandboxed
-            try:
-                if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                    if not sandboxed:
-                        break
-                    time.sleep(0.001)
-            except ChildProcessError:
+        while True:  # reap what the case left (all of it is re-parented here) until none is left
+            req = _recv(sock)[0]
+            if req is None:
+                os._exit(0)
+            left = _reap_all(patient=req["killed"] and sandboxed)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            _send(sock, {"cpu": cpu, "left": left})
+            if not left or req["killed"]:
                 break
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        _send(sock, {"cpu": cpu})
+
+
+def _reap_all(patient: bool) -> bool:
+    """Reap every zombie child; True if children are still alive. `patient`: they were all just
+    killed, so wait (up to 2 s) for them to become zombies."""
+    for _ in range(2000):
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                if not patient:
+                    return True
+                time.sleep(0.001)
+        except ChildProcessError:
+            return False
+    return True
 
 
 def _child(req: dict, fds: list[int]) -> None:
@@ -843,6 +860,8 @@ class _Case:
         self.pid = 0
         self.next_poll = 0.0
         self.cpu_seen = 0.0
+        self.zbase = 0.0  # CPU the zygote had reaped before this case (its word, at the fork)
+        self.waits = 0  # wall caps added because the case was starved of CPU
         self.refused: tuple[str, str] | None = None  # the test met data it must not compare
         self.gone = False  # the program ended or was ended while the test ran
         self.wanted: set[str] = set()
@@ -863,7 +882,6 @@ class _Case:
                "memory_mb": self.limits["memory_mb"], "file_bytes": self.limits["file_bytes"]}  # fmt: skip
         self.started = time.monotonic()
         self.deadline = self.started + self.limits["time_s"] * self.limits["wall_factor"] + 0.5
-        self.zbase = _zygote_cpu()
         try:
             _send(self.zsock, req, child_fds)
             msg = _recv_within(self.zsock, HARNESS_TIMEOUT)
@@ -873,8 +891,11 @@ class _Case:
             os.close(fd)
         if msg is None:
             self.verdict = HARNESS_KILLED
+            for fd in (self.in_w, self.out_r, self.err_r, self.req_w, self.rep_r):
+                if fd >= 0:
+                    os.close(fd)
             return False
-        self.pid = msg["pid"]
+        self.pid, self.zbase = msg["pid"], msg["base"]
         self.stdin = (self.case.get("input") or "").encode() if not self.is_assert else b""
         self.pos = 0
         for fd in (self.in_w, self.out_r, self.err_r, self.req_w, self.rep_r):
@@ -891,6 +912,13 @@ class _Case:
     def _stop(self, verdict: str) -> None:
         self.verdict = self.verdict or verdict
         self._kill()
+
+    def _reap(self, killed: bool) -> dict | None:
+        try:
+            _send(self.zsock, {"killed": killed})
+            return _recv_within(self.zsock, HARNESS_TIMEOUT)
+        except OSError:
+            return None
 
     def _kill(self) -> None:
         for target in (-self.pid, self.pid):
@@ -929,7 +957,7 @@ class _Case:
                     if self.cpu_seen > self.limits["time_s"]:
                         self._stop("time_limit")
                         continue
-            if now >= self.deadline:
+            if now >= self.deadline and not self.extend(now):
                 self._stop("starved" if self._starved(now) else "time_limit")
                 continue
             wait = min(self.deadline, self.next_poll) - now
@@ -1010,6 +1038,15 @@ class _Case:
                 ticks += sum(int(x) for x in fields[11:15])
         return ticks / CLK_TCK + max(0.0, _zygote_cpu() - self.zbase)
 
+    def extend(self, now: float) -> bool:
+        """At the wall cap: a starved case keeps its CPU progress and gets the cap once more
+        (up to STARVED_WAITS times) instead of being killed for the host's load."""
+        if self.waits >= STARVED_WAITS or not self._starved(now):
+            return False
+        self.waits += 1
+        self.deadline = now + self.limits["time_s"] * self.limits["wall_factor"] + 0.5
+        return True
+
     def _starved(self, now: float) -> bool:
         """Whether the case was kept from the CPU rather than idle: it is runnable, or waited on a
         run queue for a good part of its wall time, and used well under its CPU limit."""
@@ -1078,6 +1115,8 @@ class _Case:
         import builtins
 
         scope = {"__name__": "__main__", "__builtins__": builtins}
+        global CASE
+        CASE = self
         signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, max(0.001, self.deadline - time.monotonic()))
         try:
@@ -1130,13 +1169,12 @@ class _Case:
             if self.exit_msg is None:
                 self.verdict = HARNESS_KILLED
         if self.verdict != HARNESS_KILLED:
-            self._kill()  # every descendant, so that the zygote can reap them and charge their CPU
-            cpu_msg = None
-            try:
-                _send(self.zsock, {"reap": True})
-                cpu_msg = _recv_within(self.zsock, HARNESS_TIMEOUT)
-            except OSError:
-                pass
+            # The zygote reaps what the case left; when something still runs, kill every
+            # descendant and have it reaped: its CPU is charged to the case.
+            cpu_msg = self._reap(killed=False)
+            if cpu_msg is not None and cpu_msg["left"]:
+                self._kill()
+                cpu_msg = self._reap(killed=True)
             if cpu_msg is None:
                 self.verdict = HARNESS_KILLED
             cpu = cpu_msg["cpu"] if cpu_msg else max(self.cpu_seen, 0.0)
@@ -1218,7 +1256,15 @@ class _Deadline(BaseException):
     pass
 
 
+CASE: _Case | None = None  # the case whose test the runner is executing (for the alarm)
+
+
 def _alarm(*_):
+    """The wall cap, while the runner executes a test's own code (a loop that calls nothing)."""
+    now = time.monotonic()
+    if CASE is not None and CASE.extend(now):
+        signal.setitimer(signal.ITIMER_REAL, max(0.001, CASE.deadline - now))
+        return
     raise _Deadline()
 
 
@@ -1286,17 +1332,13 @@ def _last_line(text: str) -> str:
     return lines[-1][:200] if lines else ""
 
 
-def run_case(zsock, program: str, case: dict, limits: dict, sandboxed: bool, between=lambda: None) -> dict:
+def run_case(zsock, program: str, case: dict, limits: dict, sandboxed: bool) -> dict:
     """Run the program on one test case through the zygote; returns the case's report. A case
-    starved of CPU is run again from a scrubbed sandbox; starved every time, it is the sandbox's
-    fault (`sandbox_error`), never the program's `time_limit`."""
-    for attempt in range(STARVED_RUNS):
-        if attempt:
-            between()
-        result = _run_one(_Case(zsock, program, case, limits, sandboxed))
-        if result["status"] != "starved":
-            return result
-    result["status"] = "sandbox_error"
+    still starved of CPU after STARVED_WAITS more wall caps is the sandbox's fault
+    (`sandbox_error`), never the program's `time_limit`."""
+    result = _run_one(_Case(zsock, program, case, limits, sandboxed))
+    if result["status"] == "starved":
+        result["status"] = "sandbox_error"
     return result
 
 
@@ -1358,16 +1400,17 @@ class _Harness:
         self.zpid, self.workdir, self.sandboxed, self.mode = zpid, workdir, sandboxed, mode
         self.settings = (process_settings(os.getpid()), process_settings(zpid))
 
-    def problems(self, scrub_first: bool = True) -> list[str]:
+    def problems(self) -> list[str]:
+        """Scrub, then say what is wrong: every item would reach the next submission."""
         found = []
-        if scrub_first:
-            scrub(self.workdir, self.sandboxed, spare=(self.zpid,), mode=self.mode)
+        if self.sandboxed and scrub(self.workdir, True, spare=(self.zpid,), mode=self.mode):
+            found.append("processes left")
         if not _alive(self.zpid):
             found.append("the zygote died")
         if (process_settings(os.getpid()), process_settings(self.zpid)) != self.settings:
             found.append("limits, priority or affinity of the runner or zygote changed")
         if self.sandboxed:
-            found += residue(self.workdir, self.mode, spare=(self.zpid,))
+            found += residue(self.workdir, self.mode)
         return found
 
 
@@ -1375,11 +1418,15 @@ def _run_submission(zsock, sub: dict, sandboxed: bool, between) -> list[dict]:
     """Run one submission's cases; every case starts from a scrubbed sandbox."""
     cases = []
     for i, case in enumerate(sub["tests"]):
-        if i:
-            between()
-        result = run_case(zsock, sub["program"], case, sub["limits"], sandboxed, between)
+        try:
+            if i:
+                between()
+            result = run_case(zsock, sub["program"], case, sub["limits"], sandboxed)
+        except (OSError, MemoryError) as exc:  # the program lowered the runner's own limits under it
+            result = {"status": "runtime_error", "time_s": 0.0, "wall_s": 0.0, "exit_code": None, "signal": None,
+                      "stdout_tail": "", "stderr_tail": "", "detail": f"{HARNESS_KILLED} ({type(exc).__name__})"}  # fmt: skip
         cases.append(result)
-        if result["detail"] == HARNESS_KILLED:
+        if result["detail"].startswith(HARNESS_KILLED):
             break
         if result["status"] != "passed" and sub.get("stop_on_first_failure", True):
             break
@@ -1423,7 +1470,7 @@ def main() -> None:
             _write_frame(report_fd, nonce, {"index": index, "not_run": "; ".join(broken)})
             continue
         started = time.monotonic()
-        cases = _run_submission(parent_sock, sub, sandboxed, lambda: scrub(workdir, sandboxed, (zpid,), mode))
+        cases = _run_submission(parent_sock, sub, sandboxed, lambda: sandboxed and wipe(workdir))
         broken = harness.problems()
         report = {"index": index, "cases": cases, "wall_s": round(time.monotonic() - started, 4)}
         if broken:

@@ -79,6 +79,9 @@ def test_containers_are_hardened(docker_pool):
     assert host["PidsLimit"] == docker_pool.config.pids
     assert host["Memory"] == host["MemorySwap"] == docker_pool.config.memory_mb << 20
     assert host["NanoCpus"] == int(docker_pool.config.cpus * 1e9)
+    assert host["CpuShares"] == docker_pool.config.cpu_shares  # weighed against host processes:
+    assert host["CgroupParent"] == docker_pool._cgroup_parent  # "/" with cgroupfs, not docker's one group
+    assert "nr_inodes=" in host["Tmpfs"]["/work"]
     assert host["IpcMode"] == "none" and host["LogConfig"]["Type"] == "none"
     assert not host["Binds"] and list(host["Tmpfs"]) == ["/work"]
     assert ours[0].attrs["Config"]["User"] == UID

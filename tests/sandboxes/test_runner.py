@@ -194,3 +194,29 @@ def test_the_names_a_test_takes_from_the_program():
     test = "import math\ndef check(candidate):\n    assert math.isclose(candidate(1), helper(2))\ncheck(f)\nassert len(g()) == 2"
     names = set(_free_names(compile(test, "tests.py", "exec")))
     assert {"f", "g", "helper"} <= names and not {"len", "abs", "candidate", "__builtins__"} & names
+
+
+def test_a_runnable_process_under_its_cpu_limit_is_starved_a_sleeping_one_is_not():
+    """The starvation check behind `sandbox_error` instead of `time_limit` (runner._Case._starved):
+    at the wall cap, a case that is runnable (or waited on a run queue) and used well under its CPU
+    limit was kept from the CPU; a sleeping one simply took too long."""
+    import subprocess
+    import sys
+    import time
+
+    from sandboxes.runner import _Case
+
+    limits = {"time_s": 100.0, "wall_factor": 3.0, "memory_mb": 512, "output_bytes": 1 << 20, "file_bytes": 1 << 20, "float_tol": 1e-6}
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        time.sleep(0.3)
+        verdicts = []
+        for proc in (spinner, sleeper):
+            case = _Case(None, "", {"input": ""}, limits, sandboxed=False)
+            case.pid, case.started = proc.pid, time.monotonic() - 5.0
+            verdicts.append(case._starved(time.monotonic()))
+        assert verdicts == [True, False]
+    finally:
+        spinner.kill()
+        sleeper.kill()
