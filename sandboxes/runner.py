@@ -579,6 +579,9 @@ def _zygote(sock, sandboxed: bool) -> None:
         _libc("prctl")(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (ImportError, OSError, AttributeError):
         pass
+    import gc
+
+    gc.freeze()  # the children's collections skip everything the zygote holds: no copy-on-write faults
     while True:
         req, fds = _recv(sock, maxfds=5)
         if req is None:
