@@ -17,6 +17,12 @@ And the target case, trivial programs only, through the warm pool. Prints tests/
 p50/p99 latency per submission and the ratios in a table; the machine's load (`uptime`) goes
 beside the figures because the cores are shared. Targets: >= 10x the baseline, >= 100 tests/s for
 trivial programs on 2 cores.
+
+Also tests per CPU-second for the pool modes: the CPU the grading cost whatever else the machine
+was doing, which is steadier than tests/s on shared cores: the pool containers' cgroups, the
+engine (dockerd, containerd and its shims, runc: shared with anyone else using the engine) and
+this process; and per CPU-second inside the containers alone (the runner and the programs). `--quick` runs the two warm
+pool modes only (for before/after comparisons of the runner).
 """
 
 from __future__ import annotations
@@ -55,6 +61,42 @@ def workload(n_programs: int, n_tests: int, kinds: tuple[str, ...] = tuple(KINDS
     ]
 
 
+ENGINE = ("dockerd", "containerd", "containerd-shim", "containerd-shim-runc-v2", "runc")
+
+
+def engine_cpu() -> float:
+    """CPU seconds of the Docker engine's processes (with the children they reaped: runc) and ours."""
+    ticks = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        if name in ENGINE or name.startswith("containerd-shim"):
+            ticks += sum(int(x) for x in rest[11:15])
+    me = os.times()
+    return ticks / os.sysconf("SC_CLK_TCK") + me.user + me.system + me.children_user + me.children_system
+
+
+def container_cpu(sandbox) -> float:
+    """CPU seconds used so far by the pool's live containers (their cpuacct cgroups)."""
+    total = 0.0
+    for cid in list(getattr(sandbox, "_all", ())):
+        try:
+            pid = sandbox._client.api.inspect_container(cid)["State"]["Pid"]
+            with open(f"/proc/{pid}/cgroup") as f:
+                path = next(line.split(":", 2)[2].strip() for line in f if "cpuacct" in line.split(":")[1])
+            with open(f"/sys/fs/cgroup/cpuacct{path}/cpuacct.usage") as f:
+                total += int(f.read()) / 1e9
+        except (OSError, KeyError, StopIteration, IndexError, ValueError):
+            continue
+    return total
+
+
 @dataclass
 class Run:
     name: str
@@ -64,6 +106,8 @@ class Run:
     latencies: list[float]
     statuses: dict[str, int]
     note: str = ""
+    cpu_s: float = 0.0  # CPU seconds of containers + engine + this process; 0 = not measured
+    box_cpu_s: float = 0.0  # CPU seconds inside the containers only: runner and programs
 
     @property
     def tests_per_s(self) -> float:
@@ -80,14 +124,17 @@ def run_pool(name: str, config: DockerConfig, work, progress: Progress, note: st
     with DockerSandbox(config) as sandbox:
         sandbox.run(work[0][1])  # warm-up: the first exec pays for page-cache misses
         task = progress.add_task(name, total=len(work))
+        box0, engine0 = container_cpu(sandbox), engine_cpu()
         started = time.perf_counter()
         results = sandbox.run_many([s for _, s in work], on_done=lambda n: progress.advance(task, n))
         seconds = time.perf_counter() - started
+        box = container_cpu(sandbox) - box0 if not config.recycle_every else 0.0
+        cpu = engine_cpu() - engine0 + box if box else 0.0
     statuses: dict[str, int] = {}
     for r in results:
         statuses[r.status.value] = statuses.get(r.status.value, 0) + 1
     latencies = [r.wall_s for r in results]
-    return Run(name, len(work), sum(len(r.cases) for r in results), seconds, latencies, statuses, note)
+    return Run(name, len(work), sum(len(r.cases) for r in results), seconds, latencies, statuses, note, cpu, box)
 
 
 DOCKER_RUN = [
@@ -145,6 +192,9 @@ def main() -> None:
     ap.add_argument("--pool", type=int, default=4, help="warm containers (and baseline runs in flight)")
     ap.add_argument("--batch", type=int, default=8, help="submissions per exec in the warm pool")
     ap.add_argument("--baseline", type=int, default=24, help="submissions graded by the baseline")
+    ap.add_argument("--quick", action="store_true", help="only the two warm-pool modes (before/after comparisons)")
+    ap.add_argument("--engine-cgroup", action="store_true",
+                    help="containers in the engine's default cgroup with its default CPU weight (as before the weight was added)")
     args = ap.parse_args()
     console = Console(width=200)
     console.print(f"cores: {os.cpu_count()}  load before: {load()}")
@@ -152,10 +202,17 @@ def main() -> None:
     trivial = workload(args.programs, args.tests, kinds=("right",))
     sub = mixed[: args.baseline]  # the kinds cycle, so the first N keep the workload's mix
     cfg = DockerConfig(pool_size=args.pool, batch=args.batch)
+    if args.engine_cgroup:
+        cfg = DockerConfig(pool_size=args.pool, batch=args.batch, cgroup_parent="", cpu_shares=0)
     with Progress(console=console, transient=True) as progress:
         runs = [
             run_pool("warm pool, mixed", cfg, mixed, progress),
             run_pool("warm pool, trivial programs", cfg, trivial, progress),
+        ]
+        if args.quick:
+            _table(console, args, runs, None)
+            return
+        runs += [
             run_pool("warm pool, one submission per exec, mixed", DockerConfig(pool_size=args.pool, batch=1),
                      mixed, progress),
             run_pool("warm pool, new container per submission, mixed",
@@ -164,17 +221,7 @@ def main() -> None:
             run_baseline(sub, args.pool, progress),
         ]
     base = runs[-1].tests_per_s
-    table = Table(title=f"sandbox throughput ({args.tests} tests per submission, stop at first failure)")
-    for col in ("mode", "submissions", "tests run", "seconds", "tests/s", "subm/s", "p50 s", "p99 s", "x baseline", "statuses"):
-        table.add_column(col, justify="right" if col not in ("mode", "statuses") else "left")
-    for r in runs:
-        table.add_row(
-            r.name + (f"\n[dim]{r.note}[/]" if r.note else ""), str(r.submissions), str(r.tests), f"{r.seconds:.1f}",
-            f"{r.tests_per_s:.1f}", f"{r.submissions / r.seconds:.2f}", f"{r.pct(0.5):.3f}", f"{r.pct(0.99):.3f}",
-            f"{r.tests_per_s / base:.1f}", " ".join(f"{k}={v}" for k, v in sorted(r.statuses.items())),
-        )  # fmt: skip
-    console.print(table)
-    console.print(f"load after: {load()}")
+    _table(console, args, runs, base)
     mixed_ratio, trivial_rate = runs[0].tests_per_s / base, runs[1].tests_per_s
     console.print(
         f"warm pool vs container per test: [bold]{mixed_ratio:.1f}x[/] (target >= 10x); "
@@ -184,6 +231,23 @@ def main() -> None:
     assert runs[0].statuses == {
         s: sum(1 for k, _ in mixed if expected[k] == s) for s in set(expected.values())
     }, f"the pool graded the mixed workload wrongly: {runs[0].statuses}"
+
+
+def _table(console: Console, args, runs: list[Run], base: float | None) -> None:
+    table = Table(title=f"sandbox throughput ({args.tests} tests per submission, stop at first failure)")
+    for col in ("mode", "submissions", "tests run", "seconds", "tests/s", "tests/CPU-s", "tests/box-CPU-s", "subm/s",
+                "p50 s", "p99 s", "x baseline", "statuses"):  # fmt: skip
+        table.add_column(col, justify="right" if col not in ("mode", "statuses") else "left")
+    for r in runs:
+        table.add_row(
+            r.name + (f"\n[dim]{r.note}[/]" if r.note else ""), str(r.submissions), str(r.tests), f"{r.seconds:.1f}",
+            f"{r.tests_per_s:.1f}", f"{r.tests / r.cpu_s:.1f}" if r.cpu_s else "-",
+            f"{r.tests / r.box_cpu_s:.1f}" if r.box_cpu_s else "-", f"{r.submissions / r.seconds:.2f}",
+            f"{r.pct(0.5):.3f}", f"{r.pct(0.99):.3f}", f"{r.tests_per_s / base:.1f}" if base else "-",
+            " ".join(f"{k}={v}" for k, v in sorted(r.statuses.items())),
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"load after: {load()}")
 
 
 if __name__ == "__main__":

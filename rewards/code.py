@@ -4,15 +4,18 @@
         verdicts = grader.grade_many([(problem, response), ...])
 
 The program is the last fenced python block of the response (after any `</think>`), else the
-whole text when it compiles. Stdin/stdout tests are compared token-wise with numeric tolerance
-(sandboxes/runner.py `compare_outputs`); function-call tests (`TestCase.assert_`) run after the
-program, HumanEval/MBPP style. The reward is 1 only when every test passes, as in Ring-lite; the
+whole text when it compiles. Stdin/stdout tests are compared token-wise (sandboxes/runner.py
+`compare_outputs`): an expected integer needs that exact integer, an expected float any number
+within `Limits.float_tol`. Function-call tests (`TestCase.assert_`, HumanEval/MBPP style) are
+executed by the sandbox's runner, outside the program, on the plain data the program's functions
+return (sandboxes/runner.py lists the supported shapes). The reward is 1 only when every test passes, as in Ring-lite; the
 fraction passed is reported beside it (with `stop_on_first_failure`, the default, it counts the
 tests passed before the first failure: set it to False for the exact fraction at the cost of
 running every test of every wrong program).
 
 Reasons: empty_response, no_code, syntax_error (checked on the host, no sandbox needed),
-unparsable_gold (the problem has no tests: the data's fault), then the first failing test's
+unparsable_gold (the problem has no tests, or a test the sandbox cannot run outside the program,
+such as one passing a lambda: the data's fault), then the first failing test's
 time_limit / memory_limit / runtime_error / output_limit / wrong_answer, sandbox_error (the
 sandbox broke: infrastructure, grade again), correct.
 """
@@ -49,6 +52,7 @@ _STATUS_REASON = {
     CaseStatus.RUNTIME_ERROR: Reason.RUNTIME_ERROR,
     CaseStatus.OUTPUT_LIMIT: Reason.OUTPUT_LIMIT,
     CaseStatus.SANDBOX_ERROR: Reason.SANDBOX_ERROR,
+    CaseStatus.UNSUPPORTED_TEST: Reason.UNPARSABLE_GOLD,
 }
 
 

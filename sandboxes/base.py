@@ -5,27 +5,46 @@ runner (runner.py) inside its isolation, sends it the program, the test cases an
 gets back one report per submission. Results are data: a frozen `ExecResult` holding one frozen
 `CaseResult` per case that ran.
 
-Guaranteed by every backend (each attack has a test in tests/sandboxes/test_attacks_*.py)
+Guaranteed by every backend (each attack has a test in tests/sandboxes/test_attacks_*.py, which
+run attacks.py and attacks_reward.py against both)
 - No network: the program has no interface but loopback (TCP connect and DNS fail).
 - No host files: the program sees only the sandbox's own root (read-only) and a small private
-  work directory; nothing of the host's file system is mounted.
-- Bounded: CPU time (RLIMIT_CPU plus a wall-clock deadline), address space (RLIMIT_AS), output
-  (the runner stops reading and kills at the cap), file sizes and disk (a size-limited tmpfs),
-  processes (a pids cgroup or RLIMIT_NPROC).
+  work directory; nothing of the host's file system is mounted. No descriptor and no
+  environment variable of the grader reaches it; pid 1 is not readable or traceable.
+- Bounded: CPU time of every process a test case starts, together (a subreaper reaps every
+  orphan and charges its CPU; the runner sums all of them while the case runs), under a
+  wall-clock cap of `wall_factor` x the limit; address space (RLIMIT_AS), output (the runner stops
+  reading and kills at the cap), file sizes and disk (a size-limited tmpfs), processes (a pids
+  cgroup or RLIMIT_NPROC).
+- Fair under load: the limit is CPU time, so a busy host only stretches wall time; the sandbox
+  gets a CPU weight a co-located trainer cannot starve (a container's cpu_shares; bubblewrap's
+  nice, when the grader runs as root); a case that hits the wall cap well inside its CPU limit while runnable was starved, not
+  slow: it is run again, and is `sandbox_error`, never `time_limit`, if starved every time.
 - Unprivileged: a non-root uid, no capabilities, no-new-privileges.
-- Nothing survives a submission: the runner kills every other process in the sandbox and wipes the
-  writable places before and after each submission.
+- Nothing survives a test case or a submission: the runner kills every other process in the
+  sandbox, deletes every file of the work dir whatever its permissions, restores the work dir's
+  mode, times and attributes, and removes every SysV IPC object (by creator, whoever owns it
+  now). Between submissions it also checks that the processes it keeps (itself, the zygote)
+  still have their resource limits, priority and affinity; when a check fails the submissions
+  that may have been affected are graded again alone in a fresh container (Docker) or sandbox.
 - The verdict comes from the runner's report on a channel the program cannot write to (see
   runner.py), compared against expected outputs the program's process never holds.
+- Function-call tests are compared outside the program: the runner executes the test block in
+  its own interpreter and calls into the program only to get plain data (builtin types) back, so
+  no object, frame, builtin or module of the program takes part in a comparison (runner.py lists
+  the supported assert shapes). Stdout integers compare exactly; floats within `float_tol` only
+  where the expected token is a float.
+- `CaseResult.detail` (expected outputs, assert text) exists only on the host side of the report
+  channel; no process of the sandbox can read it.
 
 Not guaranteed
-- Function-call tests run in the program's own interpreter (as HumanEval/MBPP harnesses do): a
-  program that deliberately tampers with that interpreter (an object whose `__eq__` is always
-  true, patched builtins) can pass asserts it should fail. Stdin/stdout tests do not have this gap.
 - Side channels between concurrent sandboxes (CPU caches, timing) and kernel exploits: the
   containers share the host kernel. Use a VM boundary for adversaries beyond RL policies.
-- Timing is CPU time under a wall-clock cap of `wall_factor` x the limit: on a badly overloaded
-  host a correct but slow program can still hit the wall cap.
+- Covert channels between consecutive submissions in one warm container through counters the
+  runner cannot reset: the pid counter, the container cgroup's CPU and peak-memory statistics.
+  Two cooperating programs could pass a few bits; `DockerConfig.recycle_every=1` closes them.
+- A test that reads a helper the *program* defines (HumanEval/32's `poly`, /38's
+  `encode_cyclic`, which come with the prompt) calls the program's version of it.
 """
 
 from __future__ import annotations
@@ -48,15 +67,16 @@ class CaseStatus(str, enum.Enum):
     MEMORY_LIMIT = "memory_limit"
     RUNTIME_ERROR = "runtime_error"  # non-zero exit, uncaught exception, killed by a signal
     OUTPUT_LIMIT = "output_limit"
-    SANDBOX_ERROR = "sandbox_error"  # the sandbox failed, not the program: grade it again
+    SANDBOX_ERROR = "sandbox_error"  # the sandbox failed (or starved the program of CPU): grade it again
+    UNSUPPORTED_TEST = "unsupported_test"  # the test needs what cannot cross the sandbox: the data's fault
 
 
 @dataclass(frozen=True)
 class Limits:
     """Per test case limits (the container-wide ones are in the backend configs)."""
 
-    time_s: float = 2.0  # CPU seconds per test case (RLIMIT_CPU rounds up to whole seconds)
-    wall_factor: float = 3.0  # the wall-clock deadline is time_s x this + 0.5 s: slack for a busy host
+    time_s: float = 2.0  # CPU seconds per test case, of all its processes together
+    wall_factor: float = 3.0  # the wall-clock cap is time_s x this + 0.5 s: slack for a busy host
     memory_mb: int = 512  # address space of the program (RLIMIT_AS), MiB
     output_bytes: int = 16 << 20  # stdout beyond this is cut and the case is output_limit
     file_bytes: int = 16 << 20  # largest file the program may write (RLIMIT_FSIZE)
@@ -196,13 +216,15 @@ def case_from_report(d: dict) -> CaseResult:
     )
 
 
-def payload(submissions: Sequence[Submission], nonce: str) -> bytes:
-    """What the runner reads from its stdin: marshal (the runner cannot afford json's imports)."""
+def payload(submissions: Sequence[Submission], nonce: str, workdir_mode: int | None = None) -> bytes:
+    """What the runner reads from its stdin: marshal (the runner cannot afford json's imports).
+    `workdir_mode` is the mode the runner gives the work directory back after each submission."""
     import marshal
 
     return marshal.dumps(
         {
             "nonce": nonce,
+            "workdir_mode": workdir_mode,
             "submissions": [
                 {
                     "program": s.program,
@@ -241,11 +263,21 @@ def parse_reports(raw: bytes, nonce: str) -> dict[int, dict]:
     return reports
 
 
-def result_from_report(report: dict, submission: Submission, wall_s: float) -> ExecResult | None:
-    """The submission's result, or None when the runner did not run it (`not_run`)."""
-    if "cases" not in report:
+def result_from_report(report: dict, submission: Submission, wall_s: float, alone: bool = True) -> ExecResult | None:
+    """The submission's result, or None when the runner did not run it (`not_run`), or when it
+    shared the sandbox with others and may have been disturbed by one of them (`suspect`: the
+    runner's checks failed after it). Alone in a fresh sandbox, a failed check is its own doing."""
+    if "cases" not in report or (report.get("suspect") and not alone):
         return None
     return ExecResult(tuple(case_from_report(c) for c in report["cases"]), len(submission.tests), wall_s)
+
+
+def case_wall_bound(limits: Limits) -> float:
+    """The longest a test case can take in the runner: its wall cap, extended up to
+    `STARVED_WAITS` times while the host starves it of CPU, plus the runner's own work."""
+    from sandboxes.runner import STARVED_WAITS
+
+    return (limits.time_s * limits.wall_factor + 0.5) * (1 + STARVED_WAITS) + 0.5
 
 
 def runner_source() -> str:

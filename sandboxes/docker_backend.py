@@ -14,14 +14,21 @@ Guaranteed, on top of sandboxes/base.py's list
   namespace without /dev/shm; `log_config=none`, so nothing a program does reaches the host disk.
 - `cap_drop=ALL`, `no-new-privileges`, uid/gid 10001 for PID 1 and every exec; the interpreter
   is execute-only for that uid, so every sandbox process starts non-dumpable.
-- cgroup limits per container: memory (no swap), pids, a CPU quota.
-- Between submissions, also inside a batch, the runner SIGKILLs every other process of the
-  container (its own pid namespace; the zygote is spared inside a batch and holds nothing) and
-  wipes /work, /dev/mqueue and SysV IPC objects. A submission that kills or stops the runner or
-  its zygote fails on its own; the submissions after it in the batch are graded again alone, so a
-  neighbour's attack never decides another submission's verdict. A container whose runner did not
-  finish cleanly, or that reported survivors, is thrown away and replaced (`recycle_every` also
-  replaces containers periodically).
+- cgroup limits per container: memory (no swap), pids, a CPU quota, and a CPU weight
+  (`cpu_shares`) counted against host processes: with the cgroupfs driver the containers sit at
+  the cgroup root (`cgroup_parent="/"`), not inside docker's one group that weighs as much as a
+  single busy host process, so a trainer's threads beside the grader cannot starve them.
+- Between test cases and submissions, also inside a batch, the runner SIGKILLs every other
+  process of the container (its own pid namespace; the zygote is spared inside a batch and holds
+  nothing), deletes everything in /work and /dev/mqueue whatever its permissions, restores
+  /work's mode, times and attributes (the tmpfs also caps its inode count), and removes SysV IPC
+  objects by creator. After each submission it checks that nothing is left and that its own and
+  the zygote's limits, priority and affinity are unchanged. A submission that kills or stops the
+  runner or its zygote fails on its own; when a check fails, that submission and the ones after
+  it in the batch are graded again alone in fresh containers, so a neighbour's attack never
+  decides another submission's verdict. A container whose runner did not finish cleanly, or
+  whose checks failed, is thrown away and replaced (`recycle_every` also replaces containers
+  periodically).
 
 Not guaranteed
 - Containers share the host kernel (see base.py); the Docker daemon runs as root.
@@ -45,6 +52,7 @@ from ringdata.errors import RingdataError
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
     ExecResult,
+    case_wall_bound,
     Sandbox,
     Submission,
     parse_reports,
@@ -56,6 +64,7 @@ from sandboxes.base import (
 IMAGE = "ringdata-sandbox"
 LABEL = "ringdata.sandbox"  # every container we create carries it, so strays can be found
 UID = "10001:10001"  # the image's `sandbox` user; nothing else on the host uses this uid
+WORK_MODE = 0o700  # the /work tmpfs's mode; the runner restores it after every submission
 START_ENGINE = (
     "start it (as root) with `dockerd --iptables=false --ip-masq=false --bridge=none "
     "--storage-driver=overlay2 &` or run scripts/setup.sh"
@@ -85,7 +94,11 @@ class DockerConfig:
     memory_mb: int = 1024  # cgroup memory per container (no swap), MiB: program + runner + tmpfs
     pids: int = 64  # process limit per container: bounds fork bombs (the runner needs 3)
     cpus: float = 1.0  # CPU quota per container, in cores
+    cpu_shares: int = 4096  # CPU weight per container (1024 = one busy host process): a trainer's threads cannot starve it
+    cgroup_parent: str | None = None  # None: "/" with the cgroupfs driver (weighed against host processes, not
+    #                                   inside docker's one shared group), the engine's default otherwise
     work_mb: int = 64  # size of the /work tmpfs, MiB
+    work_inodes: int = 4096  # files and directories /work can hold: bounds what a scrub must delete
     batch: int = 8  # submissions per docker exec in run_many: amortises the exec's ~80 ms
     recycle_every: int = 0  # replace a container after this many execs; 0 = only when unhealthy
     exec_grace_s: float = 10.0  # host-side slack on top of the runner's own deadlines
@@ -178,6 +191,13 @@ class DockerSandbox(Sandbox):
                 f"the sandbox image {self.config.image!r} does not exist: run `ringdata sandbox build`"
             )
         self._runner = runner_source()
+        self._cgroup_parent = self.config.cgroup_parent
+        if self._cgroup_parent is None:
+            try:
+                driver = self._client.info().get("CgroupDriver")
+            except Exception:  # noqa: BLE001 - the engine's default is a safe fallback
+                driver = None
+            self._cgroup_parent = "/" if driver == "cgroupfs" else ""
         self._owner = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         self._idle: queue.Queue[_Slot] = queue.Queue()
         self._all: set[str] = set()
@@ -210,12 +230,14 @@ class DockerSandbox(Sandbox):
             working_dir="/work",
             network_mode="none",
             read_only=True,
-            tmpfs={"/work": f"rw,size={cfg.work_mb}m,uid=10001,gid=10001,mode=0700,noexec,nosuid,nodev"},
+            tmpfs={"/work": f"rw,size={cfg.work_mb}m,nr_inodes={cfg.work_inodes},uid=10001,gid=10001,mode=0700,noexec,nosuid,nodev"},
             ipc_mode="none",
             mem_limit=mem,
             memswap_limit=mem,
             pids_limit=cfg.pids,
             nano_cpus=int(cfg.cpus * 1e9),
+            cpu_shares=cfg.cpu_shares or None,
+            **({"cgroup_parent": self._cgroup_parent} if self._cgroup_parent else {}),
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
             ulimits=[{"Name": "core", "Soft": 0, "Hard": 0}, {"Name": "nofile", "Soft": 256, "Hard": 256}],
@@ -267,9 +289,11 @@ class DockerSandbox(Sandbox):
                     on_done(len(futures[future]))
         return results  # type: ignore[return-value]
 
-    def _run_batch(self, batch: list[Submission]) -> list[ExecResult]:
-        """One exec for the batch; a submission it could not grade (the runner died or an earlier
-        submission broke the harness) is graded again alone, where a failure is its own."""
+    def _run_batch(self, batch: list[Submission], retry: bool = True) -> list[ExecResult]:
+        """One exec for the batch; a submission it could not grade (the runner died, an earlier
+        submission broke the harness, the runner's checks failed after it) is graded again alone
+        in a fresh container, where a failure is its own. A submission that could not even be
+        started alone is tried once more in another fresh container."""
         if self._closed:
             raise RingdataError("this DockerSandbox is closed")
         try:
@@ -287,12 +311,13 @@ class DockerSandbox(Sandbox):
                 self._discard(slot)
         if len(batch) > 1:
             results = [r if r is not None else self._run_batch([s])[0] for r, s in zip(results, batch)]
+        elif results[0] is None:
+            results = self._run_batch(batch, retry=False) if retry else [
+                ExecResult.failed(len(batch[0].tests), "the sandbox could not start this submission twice")]
         return results  # type: ignore[return-value]
 
     def _deadline(self, submission: Submission) -> float:
-        lim = submission.limits
-        per_case = lim.time_s * lim.wall_factor + 1.0  # the runner's deadline plus its own work
-        return per_case * max(1, len(submission.tests)) + self.config.exec_grace_s
+        return case_wall_bound(submission.limits) * max(1, len(submission.tests)) + self.config.exec_grace_s
 
     def _exec(self, slot: _Slot, batch: list[Submission]) -> tuple[list[ExecResult | None], bool]:
         """One docker exec of the runner on `batch`. Returns (results, None where not graded;
@@ -300,7 +325,7 @@ class DockerSandbox(Sandbox):
         started = time.perf_counter()
         api = self._client.api
         nonce = uuid.uuid4().hex
-        body = payload(batch, nonce)
+        body = payload(batch, nonce, WORK_MODE)
 
         def failed(error: str) -> list[ExecResult | None]:
             return [ExecResult.failed(len(s.tests), error, time.perf_counter() - started) for s in batch]
@@ -333,12 +358,13 @@ class DockerSandbox(Sandbox):
                 pass
         wall = time.perf_counter() - started
         reports = parse_reports(stdout, nonce)
+        alone = len(batch) == 1  # alone in a container, a suspect result is the submission's own doing
         results = [
-            result_from_report(reports[i], s, wall) if i in reports else None for i, s in enumerate(batch)
+            result_from_report(reports[i], s, wall, alone) if i in reports else None for i, s in enumerate(batch)
         ]
         end = reports.get(-1)
         if end is not None:
-            healthy = end.get("survivors_after", 0) == 0 and end.get("non_dumpable", False)
+            healthy = end.get("survivors_after", 0) == 0 and end.get("non_dumpable", False) and not end.get("problems")
             return results, healthy
         # The runner died or hung before its end frame: the first unreported submission did it.
         culprit = next((i for i, r in enumerate(results) if r is None and i not in reports), None)

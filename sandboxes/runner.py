@@ -3,7 +3,8 @@
 Every backend starts it as `python3 -I -S -c <this file> --sandboxed` inside the isolated
 environment (a warm container, a bubblewrap namespace), writes one marshal payload (a batch of
 submissions) to its stdin and reads framed reports from its stdout: one per submission as it
-finishes, then an end frame. The host imports this module too, for `compare_outputs`.
+finishes, then an end frame. The host imports this module too, for `compare_outputs` and the
+plain-data codec.
 
 Why the report cannot be forged by the submission
 - The runner is non-dumpable before any secret arrives (the image's interpreter is execute-only
@@ -11,14 +12,39 @@ Why the report cannot be forged by the submission
   a process of the same uid without CAP_SYS_PTRACE (all capabilities are dropped) can then
   neither open `/proc/<runner>/fd/*` (its stdout, the report channel) nor read its memory.
 - Programs run in children of a *zygote* that the runner forks before it reads the payload, so no
-  child ever holds expected outputs or the report nonce, even in memory. Each child gets its own
-  stdin/stdout/stderr pipes and no other descriptor of the runner.
+  child ever holds expected outputs, test code or the report nonce, even in memory. Each child
+  gets its own pipes and no other descriptor of the runner.
 - Reports are framed with a per-exec nonce from the payload; the host ignores anything else and
   reads them as JSON (written by `to_json`: no json import here).
 
-Why a zygote: forking a warm interpreter costs ~1 ms where starting `python3` costs ~10 ms, and
-the tests of one submission run sequentially, so start-up would dominate trivial programs. For the
-same reason the runner imports only builtin and C modules (no json, socket, signal, ctypes).
+Function-call tests never run in the program's interpreter. The test block (`assert f(2) == 4`,
+HumanEval's `check(candidate)`, ...) is executed by the runner, in its own trusted interpreter;
+each name the test takes from the program (a free name that is neither a builtin nor assigned by
+the test) is a `Remote` there. Calling a `Remote` sends the arguments to the child as plain data
+(`encode`), the child calls the program's function and sends back its result as plain data, which
+the runner decodes into fresh builtin objects (`decode`: None, bool, int, float, complex, str,
+bytes, list, tuple, dict, set, frozenset; subclasses arrive as their builtin base). So `==`,
+`not`, `in`, `isclose`, `abs(a - b) < tol`, `sorted(...)`, loops over many calls, helper functions
+and imports of the test all run on values the program cannot give behaviour to; the program's
+frames, builtins and modules are out of reach. What does not cross:
+- a result that is not plain data (a generator, an instance of the program's class) stays in the
+  child as a handle: the test may call it, read its attributes, iterate it or take its `len`, but
+  comparing it or taking its truth value fails the case (`wrong_answer`, "not plain data");
+- arguments that are not plain data (a lambda or an object of the test's own) cannot be sent: the
+  case is `unsupported_test` (the data's fault, never the program's);
+- a program exception raised through a call is re-raised in the test as the builtin exception of
+  the same name (so `try: f(-1) except ValueError` works), any other as `ProgramError`; never as
+  StopIteration or an exception that is not an `Exception`.
+Arguments mutated by a call are copied back (lists, dicts, sets), so `f(a); assert a == [...]`
+works as it does in process.
+
+CPU accounting covers every process a case starts: the zygote is a child subreaper, so every
+orphan of the program is re-parented to it and reaped by it; the case's CPU is the zygote's
+`RUSAGE_CHILDREN` growth after every descendant is killed and reaped, and while the case runs the
+runner sums the CPU of every live descendant every `CPU_POLL_S` and kills the case at the limit.
+A case that reaches its wall cap well inside its CPU limit while runnable (it was starved of CPU
+by the host, not sleeping) keeps running and gets the wall cap again, up to `STARVED_WAITS` times,
+and is reported `sandbox_error` if still starved: never `time_limit`.
 
 `--sandboxed` (kill every other process, wipe the work dir) is destructive: it is honoured only
 for a non-root uid in `/work` (`sandboxed_mode`); without it the runner kills and deletes nothing.
@@ -26,19 +52,12 @@ for a non-root uid in `/work` (`sandboxed_mode`); without it the runner kills an
 Fidelity to `python3 solution.py`: the program is compiled as `solution.py` and executed with
 `__name__ == "__main__"` in a fresh namespace, with stdin/stdout/stderr bound to the test's pipes
 and the standard streams' usual buffering; `sys.exit` and uncaught exceptions behave as usual.
-
-Function-call tests (`asserts`) run in the same interpreter right after the program, as HumanEval
-and MBPP harnesses do. Success needs positive evidence: after the asserts finish, the wrapper
-copies a per-test token from a pipe to a completion pipe, so a program that exits early
-(`sys.exit(0)`, `os._exit(0)`) fails. A program that deliberately tampers with its own
-interpreter (overriding `__eq__`, reading the token pipe) can still fake a function-call pass:
-that is a limit of in-process asserts, not of the isolation.
 """
 
 from __future__ import annotations
 
-# Only builtin and C modules: the runner starts once per submission, and `json`, `socket`,
-# `signal` or `ctypes` would each add milliseconds of imports (enum, re) to every one of them.
+# Only builtin and C modules: the runner starts once per batch, and `json`, `socket`, `signal`
+# or `ast` would each add milliseconds of imports to every one of them.
 import _signal as signal
 import _socket
 import marshal
@@ -50,22 +69,27 @@ import struct
 import sys
 import time
 
-# Exit codes the child wrapper uses to tell the runner why a program failed (the runner, not the
-# exit code, decides "passed": see the completion token).
-EXIT_ASSERTION = 96  # an assert of a function-call test failed
 EXIT_MEMORY = 97  # MemoryError: the address-space limit was hit
-EXIT_EARLY = 98  # SystemExit raised while the asserts were running
 STDERR_TAIL = 2048  # bytes of stderr kept per case: enough for a traceback's last lines
 STDOUT_TAIL = 1024  # bytes of stdout kept per case for the report (the full capped stdout is compared)
 FRAME = b"RINGDATA-REPORT"
 HARNESS_KILLED = "the program killed the test harness"
 HARNESS_TIMEOUT = 5.0  # seconds the zygote may take to fork or report; longer means it was stopped
+CPU_POLL_S = 0.05  # how often the CPU of all of a case's processes is summed while it runs
+STARVED_WAITS = 4  # a starved case gets its wall cap this many more times before it is a sandbox fault
+MAX_DEPTH = 100  # nesting of plain data that crosses between program and test
 SANDBOXED_FLAG = "--sandboxed"  # the backends pass it: a private pid namespace and work dir (see scrub)
 ZYGOTE_PID = 0  # set by main(): the runner resumes it if a program stopped it
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 _SIGNAL_NAMES = {4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 11: "SIGSEGV", 13: "SIGPIPE", 15: "SIGTERM"}
 
 
 # --------------------------------------------------------------------------- output comparison
+
+
+def _is_int(token: str) -> bool:
+    digits = token[1:] if token[:1] in "+-" else token
+    return digits.isdigit() and digits.isascii()
 
 
 def _as_float(token: str) -> float | None:
@@ -77,20 +101,162 @@ def _as_float(token: str) -> float | None:
 
 
 def compare_outputs(expected: str, actual: str, tol: float = 1e-6) -> tuple[bool, str]:
-    """Token-wise comparison, as contest checkers do: whitespace is a separator only; two tokens
-    that both parse as finite numbers are equal within `tol` absolute or relative. Returns
-    (equal, one short line saying where they first differ)."""
+    """Token-wise comparison, as contest checkers do: whitespace is a separator only. An expected
+    integer token needs the same integer (`+7` = `7`, but `7.0` and `8` are wrong, however long
+    the number); an expected float token (a decimal point or exponent) accepts any number within
+    `tol` absolute or relative; every other token must match exactly. Returns (equal, one short
+    line saying where they first differ)."""
     want, got = expected.split(), actual.split()
     for i, (w, g) in enumerate(zip(want, got)):
         if w == g:
             continue
-        fw, fg = _as_float(w), _as_float(g)
-        if fw is not None and fg is not None and abs(fw - fg) <= tol * max(1.0, abs(fw)):
-            continue
+        if _is_int(w):
+            if _is_int(g) and int(w) == int(g):
+                continue
+        else:
+            fw, fg = _as_float(w), _as_float(g)
+            if fw is not None and fg is not None and abs(fw - fg) <= tol * max(1.0, abs(fw)):
+                continue
         return False, f"token {i + 1}: expected {w[:40]!r}, got {g[:40]!r}"
     if len(want) != len(got):
         return False, f"expected {len(want)} tokens, got {len(got)}"
     return True, ""
+
+
+# --------------------------------------------------------------------------- plain data
+
+
+class NotPlain(Exception):
+    """A value that has no plain-data encoding."""
+
+
+_PLAIN_SCALARS = {type(None): b"N", bool: b"B", int: b"i", float: b"f", complex: b"c", str: b"s", bytes: b"b"}
+_PLAIN_CONTAINERS = ((list, b"l"), (tuple, b"t"), (dict, b"d"), (frozenset, b"z"), (set, b"S"), (bytearray, b"b"))
+
+
+def encode(value, handle=None, depth: int = 0) -> bytes:
+    """Plain data as bytes. A builtin subclass is encoded as its base type (an int subclass as the
+    int), so nothing of a class crosses; `handle(value)` gives the bytes of anything else (a
+    reference that only the other side understands), or raises `NotPlain`."""
+    out = bytearray()
+    _encode(value, out, handle, depth)
+    return bytes(out)
+
+
+def _encode(value, out: bytearray, handle, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise NotPlain("nested too deeply")
+    kind = type(value)
+    tag = _PLAIN_SCALARS.get(kind)
+    if tag is None:
+        for base, base_tag in ((bool, b"B"), (int, b"i"), (float, b"f"), (complex, b"c"), (str, b"s"), (bytes, b"b")):
+            if isinstance(value, base):
+                kind, tag = base, base_tag
+                break
+    if tag is not None:
+        out += tag
+        if tag == b"B":
+            out += b"\1" if value else b"\0"
+        elif tag == b"i":
+            n = int.__index__(value)
+            raw = n.to_bytes((n.bit_length() + 8) // 8, "little", signed=True)
+            out += struct.pack("<I", len(raw)) + raw
+        elif tag == b"f":
+            out += struct.pack("<d", float.__float__(value))
+        elif tag == b"c":
+            out += struct.pack("<dd", complex.__complex__(value).real, complex.__complex__(value).imag)
+        elif tag in (b"s", b"b"):
+            raw = str.encode(value, "utf-8", "surrogatepass") if tag == b"s" else bytes(value)
+            out += struct.pack("<I", len(raw)) + raw
+        return
+    for base, tag in _PLAIN_CONTAINERS:
+        if isinstance(value, base):
+            if tag == b"b":  # a bytearray crosses as bytes
+                _encode(bytes(value), out, handle, depth)
+                return
+            items = list(dict.items(value)) if tag == b"d" else list(base.__iter__(value))
+            out += tag + struct.pack("<I", len(items))
+            for item in items:
+                if tag == b"d":
+                    _encode(item[0], out, handle, depth + 1)
+                    _encode(item[1], out, handle, depth + 1)
+                else:
+                    _encode(item, out, handle, depth + 1)
+            return
+    if handle is None:
+        raise NotPlain(f"a {type(value).__name__} is not plain data")
+    out += handle(value)
+
+
+def decode(data: bytes, handle=None, limit: int = 1 << 26):
+    """The value `encode` wrote, built from builtin types only; `handle(tag, data, pos)` turns a
+    reference back into an object and returns (object, next position). Raises ValueError on
+    anything malformed: the bytes may come from a program."""
+    if len(data) > limit:
+        raise ValueError("too large")
+    value, pos = _decode(memoryview(data), 0, handle, 0)
+    if pos != len(data):
+        raise ValueError("trailing bytes")
+    return value
+
+
+def _decode(data: memoryview, pos: int, handle, depth: int):
+    if depth > MAX_DEPTH + 1:
+        raise ValueError("nested too deeply")
+    tag = bytes(data[pos : pos + 1])
+    pos += 1
+    if tag == b"N":
+        return None, pos
+    if tag == b"B":
+        return data[pos] != 0, pos + 1
+    if tag == b"f":
+        return struct.unpack_from("<d", data, pos)[0], pos + 8
+    if tag == b"c":
+        re, im = struct.unpack_from("<dd", data, pos)
+        return complex(re, im), pos + 16
+    if tag in (b"i", b"s", b"b"):
+        (n,) = struct.unpack_from("<I", data, pos)
+        raw = bytes(data[pos + 4 : pos + 4 + n])
+        if len(raw) != n:
+            raise ValueError("truncated")
+        pos += 4 + n
+        if tag == b"i":
+            return int.from_bytes(raw, "little", signed=True), pos
+        return (raw.decode("utf-8", "surrogatepass") if tag == b"s" else raw), pos
+    if tag in (b"l", b"t", b"S", b"z", b"d"):
+        (n,) = struct.unpack_from("<I", data, pos)
+        pos += 4
+        if n > len(data) - pos:
+            raise ValueError("truncated")
+        items = []
+        for _ in range(n * 2 if tag == b"d" else n):
+            item, pos = _decode(data, pos, handle, depth + 1)
+            items.append(item)
+        try:
+            if tag == b"d":
+                return dict(zip(items[::2], items[1::2])), pos
+            return {b"l": list, b"t": tuple, b"S": set, b"z": frozenset}[tag](items), pos
+        except TypeError:  # an unhashable key: a well-formed encoder never writes one
+            raise ValueError("unhashable key") from None
+    if handle is not None and tag in (b"H", b"M"):
+        return handle(tag, data, pos)
+    raise ValueError(f"unknown tag {tag!r}")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = os.read(fd, n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
 
 
 # --------------------------------------------------------------------------- process hygiene
@@ -105,13 +271,28 @@ def _prctl_no_dumps() -> bool:
     if _non_dumpable():
         return True
     try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
         PR_SET_DUMPABLE = 4
-        return libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 and _non_dumpable()
+        return _libc("prctl")(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 and _non_dumpable()
     except (ImportError, OSError, AttributeError):
         return False
+
+
+def _libc(name: str):
+    """A libc function taking and returning C ints (None is NULL), through `_ctypes` alone: the
+    `ctypes` package costs 3 ms more of imports, paid by every exec (the zygote needs prctl)."""
+    import _ctypes
+
+    class c_int(_ctypes._SimpleCData):
+        _type_ = "i"
+
+    class Function(_ctypes.CFuncPtr):
+        _flags_ = _ctypes.FUNCFLAG_CDECL
+        _restype_ = c_int
+
+    class Libc:
+        _handle = _ctypes.dlopen(None)
+
+    return Function((name, Libc()))
 
 
 def _non_dumpable() -> bool:
@@ -122,18 +303,23 @@ def _non_dumpable() -> bool:
         return False
 
 
-def _live_pids() -> list[int]:
-    """Pids of this namespace other than init, ourselves and zombies."""
-    me, out = os.getpid(), []
+def _stat_fields(pid: int) -> list[bytes] | None:
+    """/proc/<pid>/stat after the command name: state, ppid, ... (None if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _live_pids(spare: tuple[int, ...] = ()) -> list[int]:
+    """Pids of this namespace other than init, ourselves, `spare` and zombies."""
+    skip, out = {1, os.getpid(), *spare}, []
     for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) in (1, me):
+        if not name.isdigit() or int(name) in skip:
             continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if state not in (b"Z", b"X"):
+        fields = _stat_fields(int(name))
+        if fields and fields[0] not in (b"Z", b"X"):
             out.append(int(name))
     return out
 
@@ -144,8 +330,8 @@ def kill_everything_else(spare: tuple[int, ...] = (), rounds: int = 50) -> int:
 
     Only called in a private pid namespace (the payload says so): there `kill(-1)` reaches exactly
     the sandbox's processes. Stopping first keeps a fork bomb from outrunning the kills. With
-    `spare` (the zygote, between the submissions of a batch) processes are killed one by one,
-    round after round: the pids limit bounds how many a bomb can make between two rounds.
+    `spare` (the zygote) processes are killed one by one, round after round: the pids limit
+    bounds how many a bomb can make between two rounds.
     """
     if not spare:
         for sig in (signal.SIGSTOP, signal.SIGKILL):
@@ -155,9 +341,14 @@ def kill_everything_else(spare: tuple[int, ...] = (), rounds: int = 50) -> int:
                 pass
     for _ in range(rounds):
         _reap()
-        alive = [pid for pid in _live_pids() if pid not in spare]
+        alive = _live_pids(spare)
         if not alive:
             return 0
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except (ProcessLookupError, PermissionError):
+                pass
         for pid in alive:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -165,17 +356,17 @@ def kill_everything_else(spare: tuple[int, ...] = (), rounds: int = 50) -> int:
                 pass
         time.sleep(0.001)
     _reap()
-    return len([pid for pid in _live_pids() if pid not in spare])
+    return len(_live_pids(spare))
 
 
 def _alive(pid: int) -> bool:
     """Whether `pid` exists and is not a zombie (after a SIGCONT in case it was stopped)."""
     try:
         os.kill(pid, signal.SIGCONT)
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
-    except (OSError, IndexError):
+    except OSError:
         return False
+    fields = _stat_fields(pid)
+    return bool(fields) and fields[0] not in (b"Z", b"X")
 
 
 def _reap() -> None:
@@ -187,46 +378,81 @@ def _reap() -> None:
 
 
 def wipe(path: str) -> None:
-    """Delete everything under `path` (not `path` itself), without following symlinks."""
-    try:
-        entries = list(os.scandir(path))
-    except OSError:
-        return
-    for entry in entries:
+    """Delete everything under `path` (not `path` itself), without following symlinks, whatever
+    the permissions the program left (directories are made writable first), however deep."""
+    stack, dirs = [path], []
+    while stack:
+        top = stack.pop()
         try:
-            if entry.is_dir(follow_symlinks=False):
-                wipe(entry.path)
-                os.rmdir(entry.path)
-            else:
-                os.unlink(entry.path)
+            os.chmod(top, 0o700)
+        except OSError:
+            pass  # not ours (/dev/mqueue itself): it stays as it is
+        try:
+            entries = list(os.scandir(top))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                    dirs.append(entry.path)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+    for d in reversed(dirs):
+        try:
+            os.rmdir(d)
         except OSError:
             pass
 
 
-def _remove_sysv_ipc() -> None:
-    """Remove SysV shared memory, queues and semaphores owned by us: they outlive processes."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-    except (ImportError, OSError):
-        return
-    IPC_RMID, uid = 0, os.getuid()
-    for table, ctl, uid_col in (("shm", "shmctl", 7), ("msg", "msgctl", 7), ("sem", "semctl", 4)):
+def _sysv_rows() -> list[tuple[str, int]]:
+    """(table, id) of every SysV shared memory segment, message queue and semaphore set."""
+    rows = []
+    for table in ("shm", "msg", "sem"):
         try:
             with open(f"/proc/sysvipc/{table}") as f:
-                rows = [line.split() for line in f.readlines()[1:]]
-        except OSError:
+                rows += [(table, int(line.split()[1])) for line in f.readlines()[1:] if line.strip()]
+        except (OSError, ValueError, IndexError):
             continue
-        for row in rows:
-            if len(row) > uid_col and int(row[uid_col]) == uid:
-                if table == "sem":
-                    libc.semctl(int(row[1]), 0, IPC_RMID)
-                else:
-                    getattr(libc, ctl)(int(row[1]), IPC_RMID, None)
+    return rows
 
 
-def scrub(workdir: str, sandboxed: bool, spare: tuple[int, ...] = ()) -> int:
+def _remove_sysv_ipc() -> None:
+    """Remove every SysV IPC object: they outlive processes. The IPC namespace is private, so each
+    was made by this sandbox's uid, and IPC_RMID is allowed to the creator even when the program
+    gave the object another owner."""
+    rows = _sysv_rows()
+    IPC_RMID = 0
+    for table, ident in rows:
+        try:
+            if table == "sem":
+                _libc("semctl")(ident, 0, IPC_RMID)
+            else:
+                _libc(f"{table}ctl")(ident, IPC_RMID, None)
+        except (ImportError, OSError, AttributeError):
+            return
+
+
+def _restore_dir(path: str, mode: int | None) -> None:
+    """Give the work directory back its mode, times and (no) extended attributes: each of them
+    could carry a message to the next submission."""
+    if mode is None:
+        return
+    for call in (lambda: os.chmod(path, mode), lambda: os.utime(path, (0, 0))):
+        try:
+            call()
+        except OSError:
+            pass
+    try:
+        for name in os.listxattr(path):
+            os.removexattr(path, name)
+    except OSError:
+        pass
+
+
+def scrub(workdir: str, sandboxed: bool, spare: tuple[int, ...] = (), mode: int | None = None) -> int:
     """Leave nothing of a previous submission: processes, files, IPC objects. Returns survivors.
 
     Destructive by design, so only with `--sandboxed` (a private pid namespace and a private,
@@ -237,8 +463,52 @@ def scrub(workdir: str, sandboxed: bool, spare: tuple[int, ...] = ()) -> int:
     survivors = kill_everything_else(spare)
     for path in (workdir, "/dev/mqueue", "/dev/shm"):
         wipe(path)
+    for path in ("/dev/mqueue", "/dev/shm"):
+        try:
+            os.utime(path)  # its times said when a program last touched it
+        except OSError:
+            pass
+    _restore_dir(workdir, mode)
     _remove_sysv_ipc()
     return survivors
+
+
+def residue(workdir: str, mode: int | None) -> list[str]:
+    """What a scrub failed to remove (processes aside: `scrub` counts them)."""
+    found = []
+    for path in (workdir, "/dev/mqueue", "/dev/shm"):
+        try:
+            if os.listdir(path):
+                found.append(f"files left in {path}")
+        except OSError:
+            pass
+    if mode is not None:
+        try:
+            st = os.stat(workdir)
+            if st.st_mode & 0o7777 != mode or st.st_mtime != 0 or os.listxattr(workdir):
+                found.append(f"{workdir} mode, times or attributes changed")
+        except OSError as exc:
+            found.append(f"{workdir}: {exc.strerror}")
+    if _sysv_rows():
+        found.append("SysV IPC objects left")
+    return found
+
+
+_RLIMITS = tuple(getattr(resource, name) for name in sorted(dir(resource)) if name.startswith("RLIMIT_"))
+
+
+def process_settings(pid: int) -> tuple:
+    """What a program of the same uid could change in a process that outlives it and that later
+    programs inherit from: resource limits (prlimit), nice, CPU affinity, scheduling policy."""
+    try:
+        return (
+            tuple(resource.prlimit(pid, r) for r in _RLIMITS),
+            os.getpriority(os.PRIO_PROCESS, pid),
+            tuple(sorted(os.sched_getaffinity(pid))),
+            os.sched_getscheduler(pid),
+        )
+    except OSError as exc:
+        return ("unreadable", exc.errno)
 
 
 # --------------------------------------------------------------------------- messages
@@ -300,32 +570,61 @@ def _recv(sock, maxfds: int = 0) -> tuple[dict | None, list[int]]:
 # --------------------------------------------------------------------------- the zygote
 
 
-def _zygote(sock) -> None:
-    """Forks one child per request and reports its pid, then its exit status and CPU time."""
+def _zygote(sock, sandboxed: bool) -> None:
+    """Forks one child per request and reports its pid, then its exit status; then, asked to,
+    reaps every descendant the case left (they were re-parented here: we are a subreaper) and
+    reports the CPU time of all of them."""
+    try:
+        PR_SET_CHILD_SUBREAPER = 36
+        _libc("prctl")(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (ImportError, OSError, AttributeError):
+        pass
+    import gc
+
+    gc.freeze()  # the children's collections skip everything the zygote holds: no copy-on-write faults
     while True:
         req, fds = _recv(sock, maxfds=5)
         if req is None:
             os._exit(0)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         pid = os.fork()
         if pid == 0:
             sock.close()
             _child(req, fds)  # never returns
         for fd in fds:
             os.close(fd)
-        _send(sock, {"pid": pid})
+        _send(sock, {"pid": pid, "base": before.ru_utime + before.ru_stime})
         _, status, usage = os.wait4(pid, 0)
-        _send(
-            sock,
-            {
-                "status": status,
-                "cpu": usage.ru_utime + usage.ru_stime,
-                "maxrss_kb": usage.ru_maxrss,
-            },
-        )
+        _send(sock, {"status": status, "maxrss_kb": usage.ru_maxrss})
+        while True:  # reap what the case left (all of it is re-parented here) until none is left
+            req = _recv(sock)[0]
+            if req is None:
+                os._exit(0)
+            left = _reap_all(patient=req["killed"] and sandboxed)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            _send(sock, {"cpu": cpu, "left": left})
+            if not left or req["killed"]:
+                break
+
+
+def _reap_all(patient: bool) -> bool:
+    """Reap every zombie child; True if children are still alive. `patient`: they were all just
+    killed, so wait (up to 2 s) for them to become zombies."""
+    for _ in range(2000):
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                if not patient:
+                    return True
+                time.sleep(0.001)
+        except ChildProcessError:
+            return False
+    return True
 
 
 def _child(req: dict, fds: list[int]) -> None:
-    """Become the test program: limits, fresh standard streams, then the program and asserts."""
+    """Become the test program: limits, fresh standard streams, then the program (and, for a
+    function-call test, the calls the runner asks for)."""
     code = 1
     try:
         os.setsid()
@@ -365,19 +664,13 @@ def _run_program(req: dict) -> int:
 
     source = req["program"]
     scope = {"__name__": "__main__", "__builtins__": builtins, "__file__": "/work/solution.py"}
-    in_asserts, code = False, 0
+    code = 0
     try:
         exec(compile(source, "solution.py", "exec"), scope)
-        if req.get("asserts") is not None:
-            in_asserts = True
-            exec(compile(req["asserts"], "tests.py", "exec"), scope)
-            in_asserts = False
-            _flush()
-            os.write(4, os.read(3, 64))  # the completion token: the asserts all ran
+        if req.get("serve"):
+            _serve(scope)
     except SystemExit as exc:
-        if in_asserts:
-            code = EXIT_EARLY
-        elif exc.code is None:
+        if exc.code is None:
             code = 0
         elif isinstance(exc.code, int):
             code = exc.code & 0xFF
@@ -385,26 +678,75 @@ def _run_program(req: dict) -> int:
             print(exc.code, file=sys.stderr)
             code = 1
     except BaseException as exc:  # noqa: BLE001 - an uncaught exception is the program's error
-        _print_traceback(exc, source, req.get("asserts"))
-        if isinstance(exc, MemoryError):
-            code = EXIT_MEMORY
-        elif isinstance(exc, AssertionError) and in_asserts:
-            code = EXIT_ASSERTION
-        else:
-            code = 1
+        _print_traceback(exc, source)
+        code = EXIT_MEMORY if isinstance(exc, MemoryError) else 1
     if not _flush() and code == 0:
         code = 1
     return code
 
 
-def _print_traceback(exc: BaseException, source: str, asserts: str | None) -> None:
+def _serve(scope: dict) -> None:
+    """The child's side of a function-call test: answer the runner's requests (names, calls,
+    attributes) on fd 3 with plain data on fd 4, until it says it is done. Runs in the program's
+    interpreter, so the program can change what it answers, but only ever with data."""
+    import builtins
+
+    objects: list = []
+
+    def handle(value) -> bytes:
+        if type(value).__name__ == "module" and isinstance(getattr(value, "__name__", None), str):
+            return b"M" + encode(value.__name__)
+        objects.append(value)
+        return b"H" + struct.pack("<I", len(objects) - 1) + encode(type(value).__name__)
+
+    def resolve(tag, data, pos):
+        (index,) = struct.unpack_from("<I", data, pos)
+        return objects[index], pos + 4
+
+    while True:
+        header = _read_exact(3, 4)
+        if header is None:
+            return
+        body = _read_exact(3, struct.unpack("<I", header)[0])
+        op, target, args, kwargs = decode(body, resolve)
+        _flush()
+        try:
+            if op == "done":
+                return
+            if op == "names":
+                result = {name: scope[name] for name in args if name in scope}
+                reply = ("ok", result, ())
+            else:
+                obj = objects[target]
+                if op == "call":
+                    result = obj(*args, **kwargs)
+                elif op == "getattr":
+                    result = getattr(obj, args)
+                elif op == "len":
+                    result = len(obj)
+                else:  # "iter"
+                    result = list(obj)
+                mutable = op == "call" and any(type(a) in (list, dict, set) for a in args)
+                reply = ("ok", result, args if mutable else ())
+        except SystemExit:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - the program's exception, sent to the test
+            _print_traceback(exc, "")
+            name = type(exc).__name__ if getattr(builtins, type(exc).__name__, None) is type(exc) else "ProgramError"
+            reply = ("raise", name, str(exc)[:500])
+        _flush()
+        data = encode(reply, handle)
+        _write_all(4, struct.pack("<I", len(data)) + data)
+
+
+def _print_traceback(exc: BaseException, source: str) -> None:
     """As `python3 solution.py` would print it: with source lines, without the wrapper's frame.
     Imported here, on the error path only: traceback costs milliseconds to import."""
     import linecache
     import traceback
 
-    for name, text in (("solution.py", source), ("tests.py", asserts or "")):
-        linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+    if source:
+        linecache.cache["solution.py"] = (len(source), None, source.splitlines(True), "solution.py")
     traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next)
 
 
@@ -437,193 +779,587 @@ class _Tail:
         return bytes(self.buf[-self.n :]).decode("utf-8", "replace")
 
 
-def _killpg(pid: int) -> None:
-    for target in (-pid, pid):
+class _Stop(BaseException):
+    """The case ended before the test finished: a limit, the program's exit, a broken harness."""
+
+
+class _ProgramGone(_Stop):
+    pass
+
+
+class ProgramError(Exception):
+    """An exception the program raised that has no builtin class of the same name."""
+
+
+class NotPlainData(BaseException):
+    """The test compared, or took the truth of, a program object that is not plain data. Not an
+    `Exception`, so that a test's `except Exception` cannot swallow it (and the case fails anyway)."""
+
+
+class UnsupportedTest(BaseException):
+    """The test passes the program something that is not plain data (a lambda, its own object)."""
+
+
+_NEVER_RAISED = {"StopIteration", "StopAsyncIteration", "GeneratorExit", "SystemExit", "KeyboardInterrupt"}
+
+
+class Remote:
+    """A program object (function, class, instance, generator) as the trusted test sees it: it can
+    be called, its attributes read, iterated and measured, all in the child; never compared."""
+
+    __slots__ = ("_case", "_index", "_type")
+
+    def __init__(self, case, index: int, type_name: str) -> None:
+        self._case, self._index, self._type = case, index, type_name
+
+    def __call__(self, *args, **kwargs):
+        return self._case.request("call", self._index, args, kwargs)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._case.request("getattr", self._index, name)
+
+    def __iter__(self):
+        return iter(self._case.request("iter", self._index))
+
+    def __len__(self) -> int:
+        return self._case.request("len", self._index)
+
+    def _refuse(self, *_):
+        why = f"the program returned a {self._type}, not plain data (only builtin types are compared)"
+        self._case.refused = self._case.refused or ("wrong_answer", why)
+        raise NotPlainData(why)
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __hash__ = __contains__ = _refuse
+
+    def __repr__(self) -> str:
+        return f"<program {self._type}>"
+
+
+def _free_names(code) -> list[str]:
+    """Global names the test reads (attribute names too: asking for a few extra is harmless) that
+    are neither assigned by it at module level nor builtins: those it takes from the program."""
+    import builtins
+
+    names, stack = set(), [code]
+    while stack:
+        co = stack.pop()
+        names.update(co.co_names)
+        stack += [c for c in co.co_consts if hasattr(c, "co_names")]
+    return sorted(n for n in names if not hasattr(builtins, n))
+
+
+class _Case:
+    """One test case of one submission: the child, its pipes, its limits, its verdict."""
+
+    def __init__(self, zsock, program: str, case: dict, limits: dict, sandboxed: bool) -> None:
+        self.zsock, self.case, self.limits, self.sandboxed = zsock, case, limits, sandboxed
+        self.is_assert = case.get("assert") is not None
+        self.program = program
+        self.out, self.err, self.reply = bytearray(), _Tail(STDERR_TAIL), bytearray()
+        self.verdict: str | None = None  # set when the runner ended the case
+        self.exit_msg: dict | None = None
+        self.pid = 0
+        self.next_poll = 0.0
+        self.cpu_seen = 0.0
+        self.zbase = 0.0  # CPU the zygote had reaped before this case (its word, at the fork)
+        self.waits = 0  # wall caps added because the case was starved of CPU
+        self.refused: tuple[str, str] | None = None  # the test met data it must not compare
+        self.gone = False  # the program ended or was ended while the test ran
+        self.wanted: set[str] = set()
+
+    # ------------------------------------------------------------------ start and pump
+
+    def start(self) -> bool:
+        in_r, self.in_w = os.pipe()
+        self.out_r, out_w = os.pipe()
+        self.err_r, err_w = os.pipe()
+        child_fds = [in_r, out_w, err_w]
+        self.req_w = self.rep_r = -1
+        if self.is_assert:
+            req_r, self.req_w = os.pipe()
+            self.rep_r, rep_w = os.pipe()
+            child_fds += [req_r, rep_w]
+        req = {"program": self.program, "serve": self.is_assert, "time_s": self.limits["time_s"],
+               "memory_mb": self.limits["memory_mb"], "file_bytes": self.limits["file_bytes"]}  # fmt: skip
+        self.started = time.monotonic()
+        self.deadline = self.started + self.limits["time_s"] * self.limits["wall_factor"] + 0.5
         try:
-            os.kill(target, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def run_case(zsock, program: str, case: dict, limits: dict) -> dict:
-    """Run the program on one test case through the zygote; returns the case's report."""
-    in_r, in_w = os.pipe()
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    tok_r, tok_w = os.pipe()
-    done_r, done_w = os.pipe()
-    token = os.urandom(16).hex().encode()
-    os.write(tok_w, token)
-    os.close(tok_w)
-    is_assert = case.get("assert") is not None
-    req = {
-        "program": program,
-        "asserts": case.get("assert"),
-        "time_s": limits["time_s"],
-        "memory_mb": limits["memory_mb"],
-        "file_bytes": limits["file_bytes"],
-    }
-    started = time.monotonic()
-    # A stdio program gets exactly fds 0, 1, 2; a function-call test also 3 (token) and 4 (done).
-    child_fds = [in_r, out_w, err_w] + ([tok_r, done_w] if is_assert else [])
-    try:
-        _send(zsock, req, child_fds)
-        msg = _recv_within(zsock, HARNESS_TIMEOUT)
-    except OSError:  # the zygote is gone: killed by a background process of this submission
-        msg = None
-    for fd in (in_r, out_w, err_w, tok_r, done_w):
-        os.close(fd)
-    if msg is None:
-        for fd in (in_w, out_r, err_r, done_r):
+            _send(self.zsock, req, child_fds)
+            msg = _recv_within(self.zsock, HARNESS_TIMEOUT)
+        except OSError:  # the zygote is gone: killed by a background process of this submission
+            msg = None
+        for fd in child_fds:
             os.close(fd)
-        return {"status": "runtime_error", "time_s": 0.0, "wall_s": round(time.monotonic() - started, 4),
-                "exit_code": None, "signal": None, "stdout_tail": "", "stderr_tail": "", "detail": HARNESS_KILLED}  # fmt: skip
-    pid = msg["pid"]
-    stdin_data = (case.get("input") or "").encode() if not is_assert else b""
-    out, err, done = bytearray(), _Tail(STDERR_TAIL), bytearray()
-    deadline = started + limits["time_s"] * limits["wall_factor"] + 0.5
-    verdict = None
-    exit_msg = None
-    for fd in (in_w, out_r, err_r, done_r):
-        os.set_blocking(fd, False)
-    writers = [in_w] if stdin_data else []
-    if not stdin_data:
-        os.close(in_w)
-    readers = [out_r, err_r, done_r, zsock]
-    pos = 0
-    while exit_msg is None:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            verdict = "time_limit"
-            _killpg(pid)
-            break
-        r, w, _ = select.select(readers, writers, [], left)
-        if w:
+        if msg is None:
+            self.verdict = HARNESS_KILLED
+            for fd in (self.in_w, self.out_r, self.err_r, self.req_w, self.rep_r):
+                if fd >= 0:
+                    os.close(fd)
+            return False
+        self.pid, self.zbase = msg["pid"], msg["base"]
+        self.stdin = (self.case.get("input") or "").encode() if not self.is_assert else b""
+        self.pos = 0
+        for fd in (self.in_w, self.out_r, self.err_r, self.req_w, self.rep_r):
+            if fd >= 0:
+                os.set_blocking(fd, False)
+        self.writers = [self.in_w] if self.stdin else []
+        if not self.stdin:
+            os.close(self.in_w)
+            self.in_w = -1
+        self.readers = [self.out_r, self.err_r, self.zsock] + ([self.rep_r] if self.is_assert else [])
+        self.outbox = b""
+        return True
+
+    def _stop(self, verdict: str) -> None:
+        self.verdict = self.verdict or verdict
+        self._kill()
+
+    def _reap(self, killed: bool) -> dict | None:
+        try:
+            _send(self.zsock, {"killed": killed})
+            return _recv_within(self.zsock, HARNESS_TIMEOUT)
+        except OSError:
+            return None
+
+    def _kill(self) -> None:
+        for target in (-self.pid, self.pid):
             try:
-                pos += os.write(in_w, stdin_data[pos : pos + 65536])
-            except (BlockingIOError, InterruptedError):
+                os.kill(target, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
                 pass
-            except OSError:  # the program closed stdin or exited: it does not want the rest
-                pos = len(stdin_data)
-            if pos >= len(stdin_data):
-                os.close(in_w)
-                writers = []
-        for fd in r:
-            if fd is zsock:
-                exit_msg, _ = _recv(zsock)
-                if exit_msg is None:  # the program killed the zygote: no more cases can run
-                    verdict = HARNESS_KILLED
-                    _killpg(pid)
-                continue
-            try:
-                data = os.read(fd, 1 << 16)
-            except (BlockingIOError, InterruptedError):
-                continue
-            if not data:
-                readers.remove(fd)
-                continue
-            if fd == out_r:
-                out += data
-                if len(out) > limits["output_bytes"]:
-                    verdict = "output_limit"
-                    _killpg(pid)
-            elif fd == err_r:
-                err.add(data)
-            else:
-                done += data
-        if verdict in ("output_limit", HARNESS_KILLED):
-            break
-    wall = time.monotonic() - started
-    if exit_msg is None and verdict != HARNESS_KILLED:  # killed by us: the zygote's word on it
-        exit_msg = _recv_within(zsock, HARNESS_TIMEOUT)
-        if exit_msg is None:
-            verdict = HARNESS_KILLED
-    _killpg(pid)  # background processes of this case do not carry over to the next one
-    for fd in (out_r, err_r, done_r):  # what the program wrote before it exited
+        if self.sandboxed:
+            kill_everything_else(spare=(ZYGOTE_PID,))
+
+    def pump(self, want_reply: bool = False) -> bytes | None:
+        """Move data until the child exits (None), or, with `want_reply`, a whole reply arrived.
+        Raises `_Stop` when the runner ended the case."""
         while True:
+            if want_reply and len(self.reply) >= 4:
+                (n,) = struct.unpack_from("<I", self.reply)
+                if n > self.limits["output_bytes"]:
+                    self._stop("output_limit")
+                if len(self.reply) >= 4 + n:
+                    msg = bytes(self.reply[4 : 4 + n])
+                    del self.reply[: 4 + n]
+                    return msg
+            if self.exit_msg is not None:
+                if want_reply:
+                    self.gone = True
+                    raise _ProgramGone()
+                return None
+            if self.verdict is not None:
+                self.gone = True
+                raise _Stop()
+            now = time.monotonic()
+            if now >= self.next_poll:
+                self.next_poll = now + CPU_POLL_S
+                if now > self.started + CPU_POLL_S:
+                    self.cpu_seen = max(self.cpu_seen, self._cpu_now())
+                    if self.cpu_seen > self.limits["time_s"]:
+                        self._stop("time_limit")
+                        continue
+            if now >= self.deadline and not self.extend(now):
+                self._stop("starved" if self._starved(now) else "time_limit")
+                continue
+            wait = min(self.deadline, self.next_poll) - now
+            r, w, _ = select.select(self.readers, self.writers, [], max(0.0, wait))
+            for fd in w:
+                self._write(fd)
+            for fd in r:
+                self._read(fd)
+
+    def _write(self, fd: int) -> None:
+        if fd == self.in_w:
             try:
-                data = os.read(fd, 1 << 16)
+                self.pos += os.write(fd, self.stdin[self.pos : self.pos + 65536])
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # the program closed stdin or exited: it does not want the rest
+                self.pos = len(self.stdin)
+            if self.pos >= len(self.stdin):
+                os.close(fd)
+                self.in_w = -1
+                self.writers.remove(fd)
+        else:
+            try:
+                self.outbox = self.outbox[os.write(fd, self.outbox[:65536]) :]
+            except (BlockingIOError, InterruptedError):
+                return
             except OSError:
-                break
-            if not data:
-                break
-            if fd == out_r:
-                if len(out) <= limits["output_bytes"]:
-                    out += data
-            elif fd == err_r:
-                err.add(data)
-            else:
-                done += data
-        os.close(fd)
-    if writers:
-        os.close(in_w)
-    if len(out) > limits["output_bytes"]:
-        verdict = "output_limit"
-    status = exit_msg["status"] if exit_msg else 0
-    cpu = exit_msg["cpu"] if exit_msg else wall
-    exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-    stdout = bytes(out[: limits["output_bytes"]]).decode("utf-8", "replace")
-    detail = ""
-    if verdict is None:
-        verdict, detail = _classify(
-            exit_code, sig, cpu, limits, err.text(), is_assert, bytes(done) == token, case, stdout
-        )
-    elif verdict == "time_limit":
-        detail = f"killed after {wall:.2f}s wall ({cpu:.2f}s CPU)"
-    elif verdict == HARNESS_KILLED:
-        verdict, detail = "runtime_error", HARNESS_KILLED
-    else:
-        detail = f"more than {limits['output_bytes']} bytes of output"
-    return {
-        "status": verdict,
-        "time_s": round(cpu, 4),
-        "wall_s": round(wall, 4),
-        "exit_code": exit_code,
-        "signal": sig,
-        "stdout_tail": stdout[-STDOUT_TAIL:],
-        "stderr_tail": err.text(),
-        "detail": detail,
-    }
+                self.outbox = b""
+            if not self.outbox:
+                self.writers.remove(fd)
+
+    def _read(self, fd: int) -> None:
+        if fd is self.zsock:
+            self.exit_msg, _ = _recv(self.zsock)
+            if self.exit_msg is None:  # the program killed the zygote: no more cases can run
+                self.verdict = HARNESS_KILLED
+                self._kill()
+            self.readers.remove(fd)
+            return
+        try:
+            data = os.read(fd, 1 << 16)
+        except (BlockingIOError, InterruptedError):
+            return
+        if not data:
+            self.readers.remove(fd)
+            return
+        self._take(fd, data)
+
+    def _take(self, fd: int, data: bytes) -> None:
+        if fd == self.out_r:
+            if len(self.out) <= self.limits["output_bytes"]:
+                self.out += data
+            if len(self.out) > self.limits["output_bytes"] and self.verdict is None:
+                self._stop("output_limit")
+        elif fd == self.err_r:
+            self.err.add(data)
+        else:
+            self.reply += data
+            if len(self.reply) > self.limits["output_bytes"] + 4 and self.verdict is None:
+                self._stop("output_limit")
+
+    # ------------------------------------------------------------------ CPU
+
+    def _descendants(self) -> list[int]:
+        """Every process of the case, zombies included (their CPU counts until reaped)."""
+        if not self.sandboxed:
+            return [self.pid]
+        skip = {1, os.getpid(), ZYGOTE_PID}
+        return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in skip]
+
+    def _cpu_now(self) -> float:
+        """CPU seconds of the case so far: every live descendant (with what it reaped) plus what
+        the zygote reaped since the case began."""
+        ticks = 0
+        for pid in self._descendants():
+            fields = _stat_fields(pid)
+            if fields and len(fields) > 14:
+                ticks += sum(int(x) for x in fields[11:15])
+        return ticks / CLK_TCK + max(0.0, _zygote_cpu() - self.zbase)
+
+    def extend(self, now: float) -> bool:
+        """At the wall cap: a starved case keeps its CPU progress and gets the cap once more
+        (up to STARVED_WAITS times) instead of being killed for the host's load."""
+        if self.waits >= STARVED_WAITS or not self._starved(now):
+            return False
+        self.waits += 1
+        self.deadline = now + self.limits["time_s"] * self.limits["wall_factor"] + 0.5
+        return True
+
+    def _starved(self, now: float) -> bool:
+        """Whether the case was kept from the CPU rather than idle: it is runnable, or waited on a
+        run queue for a good part of its wall time, and used well under its CPU limit."""
+        if self._cpu_now() >= self.limits["time_s"] * 0.9:
+            return False
+        waited = 0.0
+        for pid in self._descendants():
+            fields = _stat_fields(pid)
+            if fields and fields[0] == b"R":
+                return True
+            try:
+                with open(f"/proc/{pid}/schedstat") as f:
+                    waited += int(f.read().split()[1]) / 1e9
+            except (OSError, ValueError, IndexError):
+                pass
+        return waited > 0.25 * (now - self.started)
+
+    # ------------------------------------------------------------------ the test
+
+    def request(self, op: str, index: int, args=None, kwargs=None):
+        """One call into the program; its answer as plain data (or a `Remote`)."""
+        try:
+            body = encode((op, index, args, kwargs), self._handle_arg)
+        except NotPlain as exc:
+            why = f"the test passes the program {exc}"[:200]
+            self.refused = self.refused or ("unsupported_test", why)
+            raise UnsupportedTest(why) from None
+        self.outbox += struct.pack("<I", len(body)) + body
+        if self.req_w not in self.writers:
+            self.writers.append(self.req_w)
+        msg = self.pump(want_reply=True)
+        try:
+            reply = decode(msg, self._handle_result, self.limits["output_bytes"])
+            kind = reply[0]
+        except (ValueError, TypeError, IndexError, struct.error, RecursionError):
+            raise ProgramError("the program sent malformed data") from None
+        if kind == "raise":
+            raise _program_exception(reply[1], reply[2])
+        if op == "call":
+            _copy_back(args, reply[2])
+        return reply[1]
+
+    def _handle_arg(self, value) -> bytes:
+        if isinstance(value, Remote) and value._case is self:
+            return b"H" + struct.pack("<I", value._index)
+        raise NotPlain(f"a {type(value).__name__}, which is not plain data")
+
+    def _handle_result(self, tag, data, pos):
+        if tag == b"M":  # a module the test names (`math`): the runner's own copy, never the program's
+            name, pos = _decode(data, pos, None, 0)
+            if name not in self.wanted and name not in sys.modules:
+                raise ValueError(f"module {name!r}")
+            return _trusted_module(name), pos
+        (index,) = struct.unpack_from("<I", data, pos)
+        type_name, pos = _decode(data, pos + 4, None, 0)
+        return Remote(self, index, str(type_name)[:60]), pos
+
+    def _run_test(self):
+        """Executes the test block in this (trusted) interpreter against the program's names.
+        Returns None when it passed, else (status, detail)."""
+        source = self.case["assert"]
+        try:
+            code = compile(source, "tests.py", "exec")
+        except (SyntaxError, ValueError) as exc:
+            return "unsupported_test", f"the test does not compile: {exc}"[:200]
+        import builtins
+
+        scope = {"__name__": "__main__", "__builtins__": builtins}
+        global CASE
+        CASE = self
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, max(0.001, self.deadline - time.monotonic()))
+        try:
+            wanted = _free_names(code)
+            self.wanted = set(wanted)
+            if wanted:  # only names asked for: never `__builtins__` or a builtin's name
+                found = self.request("names", 0, tuple(wanted))
+                scope.update({k: v for k, v in found.items() if k in wanted} if isinstance(found, dict) else {})
+            exec(code, scope)
+        except SystemExit as exc:  # the test ended itself: fine when it says success
+            if exc.code not in (None, 0):
+                return "wrong_answer", f"the test exited with {exc.code!r}"[:200]
+        except _Stop:
+            raise
+        except _Deadline:
+            self._stop("starved" if self._starved(time.monotonic()) else "time_limit")
+            raise _Stop() from None
+        except AssertionError as exc:
+            if getattr(exc, "from_program", False):
+                return "runtime_error", f"the program raised AssertionError: {exc}"[:200]
+            return "wrong_answer", _failed_line(exc, source)
+        except NotPlainData as exc:
+            return "wrong_answer", str(exc)
+        except UnsupportedTest as exc:
+            return "unsupported_test", str(exc)[:200]
+        except RecursionError:
+            return "wrong_answer", "the program's data is nested too deeply to compare"
+        except Exception as exc:  # noqa: BLE001 - what the test raised (or re-raised from the program)
+            where = "the program raised" if getattr(exc, "from_program", False) else "the test raised"
+            return "runtime_error", f"{where} {type(exc).__name__}: {exc}"[:200]
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        if self.refused:  # the test swallowed the refusal (`except:`); it still decides
+            return self.refused
+        if self.gone:
+            raise _Stop()
+        body = encode(("done", 0, None, None))
+        self.outbox += struct.pack("<I", len(body)) + body
+        if self.req_w not in self.writers:
+            self.writers.append(self.req_w)
+        return None
+
+    # ------------------------------------------------------------------ the report
+
+    def finish(self, outcome) -> dict:
+        wall = time.monotonic() - self.started
+        if self.exit_msg is None and self.verdict != HARNESS_KILLED:  # killed by us: the zygote's word on it
+            self._kill()
+            self.exit_msg = _recv_within(self.zsock, HARNESS_TIMEOUT)
+            if self.exit_msg is None:
+                self.verdict = HARNESS_KILLED
+        if self.verdict != HARNESS_KILLED:
+            # The zygote reaps what the case left; when something still runs, kill every
+            # descendant and have it reaped: its CPU is charged to the case.
+            cpu_msg = self._reap(killed=False)
+            if cpu_msg is not None and cpu_msg["left"]:
+                self._kill()
+                cpu_msg = self._reap(killed=True)
+            if cpu_msg is None:
+                self.verdict = HARNESS_KILLED
+            cpu = cpu_msg["cpu"] if cpu_msg else max(self.cpu_seen, 0.0)
+        else:
+            cpu = self.cpu_seen
+        for fd in (self.out_r, self.err_r, self.rep_r):  # what the program wrote before it exited
+            if fd < 0:
+                continue
+            while True:
+                try:
+                    data = os.read(fd, 1 << 16)
+                except OSError:
+                    break
+                if not data:
+                    break
+                self._take(fd, data)
+            os.close(fd)
+        for fd in (self.in_w, self.req_w):
+            if fd >= 0:
+                os.close(fd)
+        status = self.exit_msg["status"] if self.exit_msg else 0
+        self.exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+        self.signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        self.cpu, self.wall = cpu, wall
+        verdict = self.verdict
+        if verdict == HARNESS_KILLED:
+            return self.report("runtime_error", HARNESS_KILLED)
+        if verdict == "output_limit" or len(self.out) > self.limits["output_bytes"]:
+            return self.report("output_limit", f"more than {self.limits['output_bytes']} bytes of output")
+        if verdict == "starved":
+            return self.report("starved", f"starved of CPU: {cpu:.2f}s CPU in {wall:.2f}s wall")
+        if cpu > self.limits["time_s"]:
+            return self.report("time_limit", f"{cpu:.2f}s CPU > {self.limits['time_s']}s")
+        if verdict == "time_limit":
+            return self.report("time_limit", f"killed after {wall:.2f}s wall ({cpu:.2f}s CPU)")
+        return self.report(*self._classify(outcome))
+
+    def _classify(self, outcome) -> tuple[str, str]:
+        sig, exit_code, stderr = self.signal, self.exit_code, self.err.text()
+        if outcome is not None:  # the test decided while the program was still answering
+            return outcome
+        if sig == signal.SIGXCPU:
+            return "time_limit", f"{self.cpu:.2f}s CPU > {self.limits['time_s']}s"
+        if sig == signal.SIGKILL:  # not killed by us (that is handled above): the OOM killer
+            return "memory_limit", "killed by the out-of-memory killer"
+        if exit_code == EXIT_MEMORY or (exit_code not in (0, None) and "MemoryError" in stderr[-300:]):
+            return "memory_limit", f"MemoryError under the {self.limits['memory_mb']} MB limit"
+        if sig is not None:
+            return "runtime_error", f"killed by signal {sig} ({_SIGNAL_NAMES.get(sig, 'signal')})"
+        if self.is_assert:
+            if exit_code == 0 and self.test_done:
+                return "passed", ""
+            if exit_code == 0:
+                return "runtime_error", "the program exited before the tests finished"
+            return "runtime_error", f"exit code {exit_code}: {_last_line(stderr)}"
+        if exit_code != 0:
+            return "runtime_error", f"exit code {exit_code}: {_last_line(stderr)}"
+        stdout = bytes(self.out[: self.limits["output_bytes"]]).decode("utf-8", "replace")
+        ok, why = compare_outputs(self.case.get("output") or "", stdout, self.limits["float_tol"])
+        return ("passed", "") if ok else ("wrong_answer", why)
+
+    test_done = False
+
+    def report(self, status: str, detail: str) -> dict:
+        stdout = bytes(self.out[: self.limits["output_bytes"]]).decode("utf-8", "replace")
+        return {
+            "status": status,
+            "time_s": round(getattr(self, "cpu", 0.0), 4),
+            "wall_s": round(getattr(self, "wall", time.monotonic() - getattr(self, "started", time.monotonic())), 4),
+            "exit_code": getattr(self, "exit_code", None),
+            "signal": getattr(self, "signal", None),
+            "stdout_tail": stdout[-STDOUT_TAIL:],
+            "stderr_tail": self.err.text(),
+            "detail": detail,
+        }
 
 
-def _classify(exit_code, sig, cpu, limits, stderr, is_assert, completed, case, stdout):
-    if sig in (signal.SIGXCPU,) or cpu > limits["time_s"]:
-        return "time_limit", f"{cpu:.2f}s CPU > {limits['time_s']}s"
-    if sig == signal.SIGKILL:  # not killed by us (that is handled above): the OOM killer
-        return "memory_limit", "killed by the out-of-memory killer"
-    if exit_code == EXIT_MEMORY or (exit_code not in (0, None) and "MemoryError" in stderr[-300:]):
-        return "memory_limit", f"MemoryError under the {limits['memory_mb']} MB limit"
-    if sig is not None:
-        return "runtime_error", f"killed by signal {sig} ({_SIGNAL_NAMES.get(sig, 'signal')})"
-    if is_assert:
-        if exit_code == EXIT_ASSERTION:
-            return "wrong_answer", _failed_assert(stderr, case["assert"])
-        if exit_code == 0 and completed:
-            return "passed", ""
-        if exit_code == 0 or exit_code == EXIT_EARLY:
-            return "runtime_error", "the program exited before the tests finished"
-        return "runtime_error", f"exit code {exit_code}: {_last_line(stderr)}"
-    if exit_code != 0:
-        return "runtime_error", f"exit code {exit_code}: {_last_line(stderr)}"
-    ok, why = compare_outputs(case.get("output") or "", stdout, limits["float_tol"])
-    return ("passed", "") if ok else ("wrong_answer", why)
+class _Deadline(BaseException):
+    pass
 
 
-def _failed_assert(stderr: str, asserts: str) -> str:
-    """The source line of the failing assert, from the traceback's last `tests.py` frame."""
-    import re
+CASE: _Case | None = None  # the case whose test the runner is executing (for the alarm)
 
-    lines = re.findall(r'File "tests.py", line (\d+)', stderr)
-    source = asserts.splitlines()
-    if lines and 0 < int(lines[-1]) <= len(source):
-        return f"failed: {source[int(lines[-1]) - 1].strip()[:200]}"
-    return _last_line(stderr) or "an assertion failed"
+
+def _alarm(*_):
+    """The wall cap, while the runner executes a test's own code (a loop that calls nothing)."""
+    now = time.monotonic()
+    if CASE is not None and CASE.extend(now):
+        signal.setitimer(signal.ITIMER_REAL, max(0.001, CASE.deadline - now))
+        return
+    raise _Deadline()
+
+
+def _zygote_cpu() -> float:
+    """CPU seconds of every process the zygote has reaped (its cutime + cstime)."""
+    fields = _stat_fields(ZYGOTE_PID) if ZYGOTE_PID else None
+    return (int(fields[13]) + int(fields[14])) / CLK_TCK if fields and len(fields) > 14 else 0.0
+
+
+def _trusted_module(name) -> object:
+    """The runner's own module of that name (the test reads `math` that the program imported):
+    never the program's copy, which it may have patched."""
+    if not isinstance(name, str):
+        raise ValueError("bad module name")
+    try:
+        __import__(name)
+        return sys.modules[name]
+    except Exception:  # noqa: BLE001 - a module only the program has: not available to the test
+        raise ValueError(f"module {name!r}") from None
+
+
+def _program_exception(name, message) -> BaseException:
+    import builtins
+
+    cls = getattr(builtins, name, None) if isinstance(name, str) and name not in _NEVER_RAISED else None
+    exc = None
+    if isinstance(cls, type) and issubclass(cls, Exception):
+        try:
+            exc = cls(message)
+        except Exception:  # noqa: BLE001 - e.g. UnicodeDecodeError wants five arguments
+            exc = None
+    if exc is None:
+        exc = ProgramError(f"{name}: {message}")
+    exc.from_program = True
+    return exc
+
+
+def _copy_back(sent, returned) -> None:
+    """Arguments the program mutated (a list it sorted in place) change in the test too."""
+    if not isinstance(sent, tuple) or not isinstance(returned, tuple) or len(sent) != len(returned):
+        return
+    for mine, theirs in zip(sent, returned):
+        if type(mine) is list and type(theirs) is list:
+            mine[:] = theirs
+        elif type(mine) in (dict, set) and type(theirs) is type(mine):
+            mine.clear()
+            mine.update(theirs)
+
+
+def _failed_line(exc: BaseException, source: str) -> str:
+    """The source line of the failing assert (the last `tests.py` frame of the traceback)."""
+    line, tb = 0, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "tests.py":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    lines = source.splitlines()
+    if 0 < line <= len(lines):
+        return f"failed: {lines[line - 1].strip()[:200]}"
+    return "an assertion failed"
 
 
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1][:200] if lines else ""
+
+
+def run_case(zsock, program: str, case: dict, limits: dict, sandboxed: bool) -> dict:
+    """Run the program on one test case through the zygote; returns the case's report. A case
+    still starved of CPU after STARVED_WAITS more wall caps is the sandbox's fault
+    (`sandbox_error`), never the program's `time_limit`."""
+    result = _run_one(_Case(zsock, program, case, limits, sandboxed))
+    if result["status"] == "starved":
+        result["status"] = "sandbox_error"
+    return result
+
+
+def _run_one(c: _Case) -> dict:
+    if not c.start():
+        return c.report("runtime_error", HARNESS_KILLED)
+    outcome = None
+    try:
+        if c.is_assert:
+            outcome = c._run_test()
+            c.test_done = outcome is None
+        if outcome is None:
+            c.pump()  # to the program's exit
+        else:
+            c._kill()  # the test has decided: the program need not finish
+    except _Stop:
+        pass
+    return c.finish(outcome)
 
 
 # --------------------------------------------------------------------------- main
@@ -656,38 +1392,65 @@ def to_json(value) -> str:
 
 def _write_frame(fd: int, nonce: bytes, report: dict) -> None:
     mark = FRAME + b" " + nonce + b"\n"
-    body = to_json(report).encode("utf-8", "backslashreplace")
-    view = memoryview(mark + body + b"\n" + mark)
-    while view:
-        view = view[os.write(fd, view) :]
+    _write_all(fd, mark + to_json(report).encode("utf-8", "backslashreplace") + b"\n" + mark)
 
 
-def _run_submission(zsock, sub: dict) -> tuple[list[dict], bool]:
-    """Run one submission's cases; returns (case reports, whether the zygote survived)."""
+class _Harness:
+    """The runner's view of its own health: the zygote alive, the settings later programs inherit
+    unchanged, nothing of a submission left behind."""
+
+    def __init__(self, zpid: int, workdir: str, sandboxed: bool, mode: int | None) -> None:
+        self.zpid, self.workdir, self.sandboxed, self.mode = zpid, workdir, sandboxed, mode
+        self.settings = (process_settings(os.getpid()), process_settings(zpid))
+
+    def problems(self) -> list[str]:
+        """Scrub, then say what is wrong: every item would reach the next submission."""
+        found = []
+        if self.sandboxed and scrub(self.workdir, True, spare=(self.zpid,), mode=self.mode):
+            found.append("processes left")
+        if not _alive(self.zpid):
+            found.append("the zygote died")
+        if (process_settings(os.getpid()), process_settings(self.zpid)) != self.settings:
+            found.append("limits, priority or affinity of the runner or zygote changed")
+        if self.sandboxed:
+            found += residue(self.workdir, self.mode)
+        return found
+
+
+def _run_submission(zsock, sub: dict, sandboxed: bool, between) -> list[dict]:
+    """Run one submission's cases; every case starts from a scrubbed sandbox."""
     cases = []
-    for case in sub["tests"]:
-        result = run_case(zsock, sub["program"], case, sub["limits"])
+    for i, case in enumerate(sub["tests"]):
+        try:
+            if i:
+                between()
+            result = run_case(zsock, sub["program"], case, sub["limits"], sandboxed)
+        except (OSError, MemoryError) as exc:  # the program lowered the runner's own limits under it
+            result = {"status": "runtime_error", "time_s": 0.0, "wall_s": 0.0, "exit_code": None, "signal": None,
+                      "stdout_tail": "", "stderr_tail": "", "detail": f"{HARNESS_KILLED} ({type(exc).__name__})"}  # fmt: skip
         cases.append(result)
-        if result["detail"] == HARNESS_KILLED:
-            return cases, False
+        if result["detail"].startswith(HARNESS_KILLED):
+            break
         if result["status"] != "passed" and sub.get("stop_on_first_failure", True):
             break
-    return cases, True
+    return cases
 
 
 def main() -> None:
     """Read a batch of submissions; write one framed report per submission as it finishes, then
-    an end frame (index -1). Between two submissions nothing of the first survives but the
-    zygote, which holds nothing of either: a submission that kills or stops it is caught (the
-    case it was running fails), and the rest of the batch is reported `not_run` so that the host
-    grades each of them again in a fresh exec rather than blame them."""
+    an end frame (index -1). Between two submissions (and two cases) nothing survives but the
+    zygote, which holds nothing: the runner checks that, and that no setting it and the zygote
+    pass on to later programs changed. When a check fails, the submission that just ran is
+    reported `suspect` and the rest `not_run`: the host grades each of them again alone in a fresh
+    container rather than blame them, and discards this one."""
+    os.closerange(3, 1 << 16)  # no descriptor of whoever started us reaches a program
     report_fd = os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)  # nothing but the reports reaches the host
     non_dumpable = _prctl_no_dumps()
     workdir = os.getcwd()
-    cleanup_all = sandboxed_mode(sys.argv, os.getuid(), workdir)
-    survivors = scrub(workdir, cleanup_all)
+    sandboxed = sandboxed_mode(sys.argv, os.getuid(), workdir)
+    survivors = scrub(workdir, sandboxed)
     parent_sock, zygote_sock = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
     zpid = os.fork()
     if zpid == 0:  # the zygote holds nothing but its socket: no payload, no report channel
@@ -695,32 +1458,35 @@ def main() -> None:
         os.dup2(devnull, 0)
         os.dup2(devnull, 2)
         os.close(report_fd)
-        _zygote(zygote_sock)
+        _zygote(zygote_sock, sandboxed)
     zygote_sock.close()
     global ZYGOTE_PID
     ZYGOTE_PID = zpid
     payload = marshal.loads(sys.stdin.buffer.read())  # from the host, which is trusted
     os.dup2(devnull, 0)
     nonce = payload["nonce"].encode()
-    harness = True
+    mode = payload.get("workdir_mode")
+    harness = _Harness(zpid, workdir, sandboxed, mode)
+    broken = harness.problems()
     for index, sub in enumerate(payload["submissions"]):
-        if index:
-            left = scrub(workdir, cleanup_all, spare=(zpid,))
-            harness = harness and left == 0 and _alive(zpid)
-        if not harness:
-            _write_frame(report_fd, nonce, {"index": index, "not_run": "an earlier submission broke the harness"})
+        if broken:
+            _write_frame(report_fd, nonce, {"index": index, "not_run": "; ".join(broken)})
             continue
         started = time.monotonic()
-        cases, harness = _run_submission(parent_sock, sub)
+        cases = _run_submission(parent_sock, sub, sandboxed, lambda: sandboxed and wipe(workdir))
+        broken = harness.problems()
         report = {"index": index, "cases": cases, "wall_s": round(time.monotonic() - started, 4)}
+        if broken:
+            report["suspect"] = "; ".join(broken)
         _write_frame(report_fd, nonce, report)
     parent_sock.close()
     try:
         os.waitpid(zpid, 0)
     except ChildProcessError:
         pass
-    leftovers = scrub(workdir, cleanup_all)
-    end = {"index": -1, "non_dumpable": non_dumpable, "survivors_before": survivors, "survivors_after": leftovers}
+    leftovers = scrub(workdir, sandboxed, mode=mode)
+    end = {"index": -1, "non_dumpable": non_dumpable, "survivors_before": survivors, "survivors_after": leftovers,
+           "problems": broken}  # fmt: skip
     _write_frame(report_fd, nonce, end)
 
 

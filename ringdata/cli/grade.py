@@ -25,6 +25,7 @@ def grade(
     sandbox: Annotated[str, typer.Option("--sandbox", help="Sandbox for code problems: docker, local (bubblewrap) or auto.")] = "auto",
     rel_tol: Annotated[float, typer.Option("--rel-tol", help="Relative tolerance for numeric science answers.")] = 0.01,
     k: Annotated[Optional[list[int]], typer.Option("--k", help="k for pass@k (repeatable; default 1 and the fewest samples any problem has).")] = None,
+    detail: Annotated[bool, typer.Option("--detail/--no-detail", help="Write each verdict's detail (for code: expected outputs and assert text of the failing test); --no-detail leaves the column empty.")] = True,
 ) -> None:
     """Grade responses: verdict per response (reward, reason, extracted answer), pass rates, summary."""
     from rewards.grade import GradeConfig, Grader, read_responses
@@ -51,12 +52,12 @@ def grade(
     with Progress(*columns, console=console, transient=True) as progress, Grader(config) as grader:
         task = progress.add_task("grade", total=len(items))
         results = grader.grade_many_timed(items, on_done=lambda n: progress.advance(task, n))
-    paths = _write(out, batch, items, results)
+    paths = _write(out, batch, items, results, detail)
     _summary(Console(), batch, items, results, k)
     Console().print(f"wrote {', '.join(str(p) for p in paths)}")
 
 
-def _write(out: Path, batch, items, results) -> list[Path]:
+def _write(out: Path, batch, items, results, detail: bool = True) -> list[Path]:
     import json
 
     import pyarrow as pa
@@ -65,7 +66,7 @@ def _write(out: Path, batch, items, results) -> list[Path]:
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = [
         {"problem_id": pid, "sample": sample, "domain": problem.domain, "reward": v.reward, "correct": v.correct,
-         "reason": v.reason.value, "extracted": v.extracted, "detail": v.detail, "pass_fraction": v.pass_fraction,
+         "reason": v.reason.value, "extracted": v.extracted, "detail": v.detail if detail else None, "pass_fraction": v.pass_fraction,
          "seconds": seconds}
         for (pid, sample, _), (problem, _), (v, seconds) in zip(batch.rows, items, results)
     ]

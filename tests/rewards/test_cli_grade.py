@@ -57,6 +57,16 @@ def test_grade_writes_verdicts_pass_rates_and_rejected_rows(monkeypatch, capsys,
     assert "pass@1" in stdout and "unknown problem_id" in stdout and "empty_response" in stdout
 
 
+def test_detail_can_be_left_out_of_the_written_verdicts(monkeypatch, capsys, tmp_path, inputs):
+    problems, responses = inputs
+    out = tmp_path / "grades.parquet"
+    code, _, err = run_cli(monkeypatch, capsys, "grade", "--problems", problems, "--responses", responses,
+                           "--out", out, "--workers", "1", "--no-detail")
+    assert code == 0, err
+    grades = pl.read_parquet(out)
+    assert grades["detail"].null_count() == len(grades) and set(grades["reason"]) >= {"wrong_answer", "correct"}
+
+
 @pytest.mark.parametrize(
     "args,message",
     [

@@ -45,3 +45,16 @@ def local_solo():
     sandbox = LocalSandbox(LocalConfig(workers=1, exec_grace_s=3.0))
     yield sandbox
     sandbox.close()
+
+
+@pytest.fixture(scope="session")
+def local_pair():
+    """Two submissions at once, as `docker_pool`: for fairness beside bombs."""
+    from sandboxes.local import LocalConfig, LocalSandbox, bwrap_problem
+
+    problem = bwrap_problem()
+    if problem:
+        pytest.skip(f"local sandbox unavailable here: {problem}")
+    sandbox = LocalSandbox(LocalConfig(workers=2, exec_grace_s=3.0))
+    yield sandbox
+    sandbox.close()

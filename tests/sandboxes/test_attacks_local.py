@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.sandboxes.attacks import *  # noqa: F401,F403 - the shared attack tests
+from tests.sandboxes.attacks_reward import *  # noqa: F401,F403 - attacks on the reward
 
 
 @pytest.fixture
 def sandbox(local_solo):
     return local_solo
+
+
+@pytest.fixture
+def sandbox_pair(local_pair):
+    return local_pair

@@ -79,6 +79,9 @@ def test_containers_are_hardened(docker_pool):
     assert host["PidsLimit"] == docker_pool.config.pids
     assert host["Memory"] == host["MemorySwap"] == docker_pool.config.memory_mb << 20
     assert host["NanoCpus"] == int(docker_pool.config.cpus * 1e9)
+    assert host["CpuShares"] == docker_pool.config.cpu_shares  # weighed against host processes:
+    assert host["CgroupParent"] == docker_pool._cgroup_parent  # "/" with cgroupfs, not docker's one group
+    assert "nr_inodes=" in host["Tmpfs"]["/work"]
     assert host["IpcMode"] == "none" and host["LogConfig"]["Type"] == "none"
     assert not host["Binds"] and list(host["Tmpfs"]) == ["/work"]
     assert ours[0].attrs["Config"]["User"] == UID
@@ -153,3 +156,20 @@ def test_one_batch_attacker_does_not_change_its_neighbours_results(docker_solo):
         CaseStatus.PASSED, CaseStatus.RUNTIME_ERROR, CaseStatus.PASSED, CaseStatus.TIME_LIMIT, CaseStatus.PASSED,
     ], [(r.status, r.cases[-1].detail if r.cases else r.error) for r in results]  # fmt: skip
     assert not any(r.error for r in results)
+
+
+LOWER_THE_ZYGOTE = """
+import os, resource
+resource.prlimit(os.getppid(), resource.RLIMIT_NOFILE, (8, 8))  # every later program would inherit it
+print(int(input()) * 2)
+"""
+
+
+def test_a_failed_harness_check_means_a_fresh_container_and_a_regrade_alone(docker_solo):
+    """The runner's check after the attacker fails: the attacker and everything after it in the
+    batch are graded again alone, in fresh containers, and the tainted container is discarded."""
+    recycled = docker_solo.recycled
+    subs = [Submission(p, DOUBLE[:2], QUICK) for p in (RIGHT, LOWER_THE_ZYGOTE, RIGHT, RIGHT)]
+    results = docker_solo.run_many(subs)
+    assert [r.status for r in results] == [CaseStatus.PASSED] * 4, results
+    assert docker_solo.recycled >= recycled + 2  # the batch's container, then the attacker's own

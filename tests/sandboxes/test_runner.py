@@ -22,13 +22,22 @@ from sandboxes.runner import FRAME, SANDBOXED_FLAG, compare_outputs, sandboxed_m
         ("1 2", "1 2 3", False),
         ("", "", True),
         ("", "0", False),
-        # numbers: within 1e-6 absolute or relative
+        # an expected float: any number within 1e-6 absolute or relative
         ("0.3333333", "0.33333333333", True),
         ("0.333333", "0.333", False),
         ("1000000000.0", "1000000000.5", True),  # relative 5e-10
         ("1e-9", "0", True),  # absolute
-        ("3", "3.0", True),
+        ("3.0", "3", True),
         ("2.5", "2.6", False),
+        # an expected integer: the same integer, exactly, however long
+        ("3", "3.0", False),
+        ("3", "+3", True),
+        ("-0", "0", True),
+        ("123456789012345678", "123456789012345679", False),  # off by one: 5e-18 relative
+        ("123456789012345678", "123456789012345678.0", False),
+        ("123456789012345678", "1.23456789012345678e17", False),  # an approximate formula
+        ("1000000007", "1000000007", True),
+        ("10", "１０", False),  # other scripts' digits are not ASCII integers
         # non-finite numbers compare as text
         ("nan", "nan", True),
         ("inf", "1e400", False),
@@ -118,3 +127,96 @@ def test_to_json_escapes_lone_surrogates():
 
     text = b"\xff bytes".decode("utf-8", "surrogateescape")
     assert json.loads(to_json(text).encode("utf-8", "backslashreplace")) == text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None, True, False, 0, -1, 10**100, -(2**63), 1.5, float("inf"), -0.0, 1 + 2j, "", "é 漢字", "\udcff", b"\x00\xff",
+        [1, [2, [3]]], (1, "a"), {"k": [1, 2], 3: (4,)}, {1, 2}, frozenset({"x"}), {(1, 2): frozenset({3})},
+    ],
+)
+def test_plain_data_round_trips_with_its_exact_type(value):
+    from sandboxes.runner import decode, encode
+
+    back = decode(encode(value))
+    assert back == value and type(back) is type(value)
+
+
+def test_subclasses_cross_as_their_builtin_base():
+    import collections
+
+    from sandboxes.runner import decode, encode
+
+    class Liar(int):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = int.__hash__
+
+    point = collections.namedtuple("P", "x y")(1, 2)
+    assert type(decode(encode(Liar(3)))) is int and decode(encode(Liar(3))) != 4
+    assert decode(encode(point)) == (1, 2) and type(decode(encode(point))) is tuple
+    assert decode(encode(collections.Counter("aab"))) == {"a": 2, "b": 1}
+    assert decode(encode(bytearray(b"ab"))) == b"ab"
+
+
+def test_objects_that_are_not_plain_data_are_refused():
+    from sandboxes.runner import NotPlain, encode
+
+    for value in (lambda: 0, object(), iter([1]), [1, object()]):
+        with pytest.raises(NotPlain):
+            encode(value)
+    deep: list = []
+    for _ in range(200):
+        deep = [deep]
+    with pytest.raises(NotPlain):
+        encode(deep)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"Q", b"i\xff\xff\xff\xff", b"l\x05\x00\x00\x00N", b"d\x01\x00\x00\x00l\x00\x00\x00\x00N",
+     b"s\x02\x00\x00\x00\xff\xfe", b"NN", b"H\x00\x00\x00\x00", b"l\x01\x00\x00\x00" * 500 + b"N"],
+    ids=["empty", "unknown-tag", "huge-length", "short-list", "unhashable-key", "bad-utf8", "trailing", "handle", "deep"],
+)
+def test_malformed_data_from_a_program_is_a_value_error(data):
+    """The runner decodes what a program sends: anything malformed is refused, never a crash."""
+    from sandboxes.runner import decode
+
+    with pytest.raises(ValueError):
+        decode(data)
+
+
+def test_the_names_a_test_takes_from_the_program():
+    from sandboxes.runner import _free_names
+
+    test = "import math\ndef check(candidate):\n    assert math.isclose(candidate(1), helper(2))\ncheck(f)\nassert len(g()) == 2"
+    names = set(_free_names(compile(test, "tests.py", "exec")))
+    assert {"f", "g", "helper"} <= names and not {"len", "abs", "candidate", "__builtins__"} & names
+
+
+def test_a_runnable_process_under_its_cpu_limit_is_starved_a_sleeping_one_is_not():
+    """The starvation check behind `sandbox_error` instead of `time_limit` (runner._Case._starved):
+    at the wall cap, a case that is runnable (or waited on a run queue) and used well under its CPU
+    limit was kept from the CPU; a sleeping one simply took too long."""
+    import subprocess
+    import sys
+    import time
+
+    from sandboxes.runner import _Case
+
+    limits = {"time_s": 100.0, "wall_factor": 3.0, "memory_mb": 512, "output_bytes": 1 << 20, "file_bytes": 1 << 20, "float_tol": 1e-6}
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        time.sleep(0.3)
+        verdicts = []
+        for proc in (spinner, sleeper):
+            case = _Case(None, "", {"input": ""}, limits, sandboxed=False)
+            case.pid, case.started = proc.pid, time.monotonic() - 5.0
+            verdicts.append(case._starved(time.monotonic()))
+        assert verdicts == [True, False]
+    finally:
+        spinner.kill()
+        sleeper.kill()
