@@ -4,7 +4,7 @@ Each submission runs the same runner (sandboxes/runner.py) as the Docker backend
 `bwrap --unshare-all` (user, pid, net, ipc, uts, cgroup namespaces) that sees only the host's /usr
 read-only, its own /proc and /dev, and a size-limited tmpfs at /work, the only writable place
 (the root and /dev are remounted read-only). Run as root, the sandbox
-gets its own host uid (10001 + worker slot, via setpriv) so a sandboxed process cannot signal or
+gets its own host uid (20001 + worker slot, via setpriv; not the Docker image's 10001) so a sandboxed process cannot signal or
 read anything of the grader's; run as another user, it runs under that user's uid inside the
 user namespace.
 
@@ -56,7 +56,11 @@ from sandboxes.base import (
     runner_source,
 )
 
-BASE_UID = 10001  # sandbox uids are BASE_UID + slot when we run as root
+# Sandbox uids are BASE_UID + slot when we run as root. Apart from the Docker image's uid 10001 on
+# purpose: RLIMIT_NPROC counts every process of a uid on the host, so sharing it with warm
+# containers let a container's processes (a fork bomb, or just a busy pool) stop a local sandbox
+# from starting (bwrap: "Creating new namespace failed: Resource temporarily unavailable").
+BASE_UID = 20001
 
 
 @dataclass(frozen=True)

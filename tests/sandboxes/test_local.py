@@ -43,3 +43,14 @@ def test_unknown_kind_is_a_clear_error():
 
     with pytest.raises(RingdataError, match="choose one of auto, docker, local"):
         open_sandbox("firecracker")
+
+
+def test_local_uids_never_share_the_docker_sandbox_uid():
+    """RLIMIT_NPROC counts a uid's processes host-wide: a local sandbox under the Docker image's uid
+    could not fork (not even start bwrap) while warm containers or a containerised fork bomb ran."""
+    from sandboxes.docker_backend import UID
+    from sandboxes.local import BASE_UID, LocalConfig
+
+    docker_uid = int(UID.split(":")[0])
+    local_uids = range(BASE_UID, BASE_UID + max(LocalConfig().workers, 64))
+    assert docker_uid not in local_uids
