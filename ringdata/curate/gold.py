@@ -33,8 +33,8 @@ from pathlib import Path
 from ringdata.curate.parallel import cores
 
 DEFAULT_CACHE = Path.home() / ".cache" / "ringdata" / "gold_check.sqlite"
-SMALL_BATCH = 256  # at most this many answers to parse: the process-wide one-worker pool, already
-#                    warm in a long-lived process, beats starting one worker per core (~1-2 s each)
+PER_WORKER = 256  # answers per extra parse worker: starting one costs ~1.3 s of CPU (sympy and
+#                   math-verify imports), about what it takes to parse 250 golds
 
 # ---- the recogniser ----------------------------------------------------------------------------
 
@@ -327,17 +327,15 @@ class GoldCache:
 
 
 def parse_golds(answers: Sequence[str]) -> list[bool]:
-    """The full parser's verdict on each answer, in worker processes on all cores."""
+    """The full parser's verdict on each answer (`rewards.math.gold_check`), in worker processes
+    started for this call: one per `PER_WORKER` answers, up to one per core."""
     if not answers:
         return []
-    if len(answers) <= SMALL_BATCH:
-        from rewards.math import golds_are_parsable
-
-        return golds_are_parsable(answers)
     from rewards.math import gold_check
     from rewards.pool import PoolConfig, VerifierPool
 
-    workers = min(cores(), -(-len(answers) // SMALL_BATCH))
+    # only what parsing needs is preloaded (the grading pool's pint and rewards.grade are not)
+    workers = min(cores(), -(-len(answers) // PER_WORKER))
     with VerifierPool(PoolConfig(workers=workers, preload=("rewards.math", "math_verify"))) as pool:
         outcomes = pool.map(gold_check, [(a,) for a in answers], chunk=64)
     return [o.status == "ok" and bool(o.value) for o in outcomes]
