@@ -42,9 +42,11 @@ Normalisation (`normalize`, both sides unless said):
   or plain word after a number is dropped, `\\text{8 dollars}` is 8, a leading `\\$` too; degrees
   are optional. Hack: a "unit" that is another candidate (`8 \\text{ or 9}`); unit text may hold
   no digits and no "or/either/maybe".
-- `\\approx 8` is 8 (one value); `\\frac{\\sqrt3}{3} \\approx 0.577` is the value before `\\approx` (a remark on
-  its size follows: the peer suites read it so), except that plain numbers said to be roughly
-  equal (`8 \\approx 9`) must be roundings of one another, else they are two candidates.
+- `\\approx 8` is 8 (one value); `\\frac{\\sqrt3}{3} \\approx 0.577` is the value before `\\approx` (a number
+  for its size follows: the peer suites read it so, even `1/3 \\approx 11`); two plain numbers said
+  to be roughly equal (`8 \\approx 9`) must be roundings of one another, and two expressions
+  (`\\frac{14}{3} \\approx \\frac{14}{5}`) must both be the gold, else they are two candidates. Known
+  gap: `p - q \\approx 610` is read as p - q (one reading, so it cannot raise expected reward).
 
 Equivalence (`check`), gold first, after the hedge rules:
 - hedges (reward 0): a question mark; a relation with no left side (`< 79`, `\\neq 8`, `≠ 8`:
@@ -770,8 +772,12 @@ def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
     if len(approx) > 1 and not _APPROX.search(g):
         if all(_PLAIN_NUMBER.fullmatch(a) for a in approx) and not _roundings(approx):
             return _several(g, approx, "numbers said to be approximately equal", config)  # `8 \\approx 9`
-        # `x \\approx 11`: a name, then its value; `\\frac{\\sqrt3}{3} \\approx 0.577`: the value, then a remark on its size
-        p = approx[1] if re.fullmatch(r"\s*[A-Za-z](?:_\{?\w+\}?)?\s*", approx[0]) else approx[0]
+        if re.fullmatch(r"\s*[A-Za-z](?:_\{?\w+\}?)?\s*", approx[0]):
+            p = approx[1]  # `x \\approx 11`: a name, then its value
+        elif all(_PLAIN_NUMBER.fullmatch(a.strip()) for a in approx[1:]):
+            p = approx[0]  # `\\frac{\\sqrt3}{3} \\approx 0.577`: the value, then a number for its size (the peers' reading)
+        else:
+            return _several(g, approx, "expressions said to be approximately equal", config)  # `\\frac{14}{3} \\approx \\frac{14}{5}`
     linked = _top_level(p, _VALUE_LINK)
     if len(linked) > 1 and _is_scalar(g) and not _VALUE_LINK.search(g) and re.search(r"\d", linked[0]):
         return _several(g, linked, "values linked by a relation", config)  # `9 \\to 8`, `8 \\dots 9`
