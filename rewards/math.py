@@ -42,15 +42,20 @@ Normalisation (`normalize`, both sides unless said):
   or plain word after a number is dropped, `\\text{8 dollars}` is 8, a leading `\\$` too; degrees
   are optional. Hack: a "unit" that is another candidate (`8 \\text{ or 9}`); unit text may hold
   no digits and no "or/either/maybe".
-- `\\approx 8` is 8 (one value).
+- `\\approx 8` is 8 (one value); `\\frac{\\sqrt3}{3} \\approx 0.577` is the value before `\\approx` (a number
+  for its size follows: the peer suites read it so, even `1/3 \\approx 11`); two plain numbers said
+  to be roughly equal (`8 \\approx 9`) must be roundings of one another, and two expressions
+  (`\\frac{14}{3} \\approx \\frac{14}{5}`) must both be the gold, else they are two candidates. Known
+  gap: `p - q \\approx 610` is read as p - q (one reading, so it cannot raise expected reward).
 
 Equivalence (`check`), gold first, after the hedge rules:
 - hedges (reward 0): a question mark; a relation with no left side (`< 79`, `\\neq 8`, `≠ 8`:
   a range, not a value); a relation (`9 \\neq 8`, `a \\mid b`, `2 \\le x \\le 8`, a single bar
   `9 | 8`) where the gold is a value; a one-sided value (`8^{+}`, `8+`); a case split ("8 if n is
   even, 9 otherwise"); numbers side by side (`9 8`, `9 \\hspace{1em} 8`: what a hidden colour
-  leaves); alternatives (`or`, `\\lor`, `\\vee`, `and/or`, `OR`, `\\text{to}`, "(or 9)"), values
-  linked by `\\approx`, `\\to`, `\\dots`, and list items or equation sides (`9 = 8`, `610 = p - q`)
+  leaves), two equations side by side; alternatives (`or`, `\\lor`, `\\vee`, `and/or`, `OR`,
+  `\\text{to}`, "(or 9)"), values linked by `\\to`, `\\equiv`, `\\dots`, and list items or
+  equation sides (`9 = 8`, `610 = p - q`)
   for a one-value gold: correct only when every one is the gold, `multiple_answers` when the gold
   is among them, else wrong. For a list gold, "x = 1 or x = 2" is the list {1, 2}: no gain, the
   whole list must match. An equation gold is read at the answer's last side (`x = 5+5+1 = 11`,
@@ -572,6 +577,8 @@ def _uncommitted(gold: str, pred: str) -> str | None:
     bare = re.sub(r"\\(?:quad|qquad|enspace|thinspace|medspace|thickspace|[,;: ])|~|\\(?:hspace|hskip|kern|mkern|mspace)\s*\{[^{}]*\}", " ", pred)
     bare = re.sub(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\%|\\\$|°", "", bare)  # 91^\\circ 90^\\circ
     bare = re.sub(r"(?<![\\\w^_}])\{([^{}]*)\}", r" \1 ", bare)
+    if re.search(r"=\s*[^=\s,;]+\s+[A-Za-z]\w*\s*=", bare):
+        return "two equations side by side"
     if re.search(r"(?<![\d.])\d+(?:\.\d+)?\s+-?\.?\d", bare) and not re.fullmatch(r"\s*-?\d{1,3}(?:\s\d{3})+(?:\.\d+)?\s*", bare):
         return "numbers side by side: more than one value"
     return None
@@ -761,11 +768,19 @@ def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
     items = _items(p)
     if len(items) > 1 and _is_scalar(g) and not any(re.search(r"(?<![\\a-zA-Z])[A-Za-z]{2,}", _TEXT.sub(" ", i)) for i in items):
         return _several(g, items, "values where the gold is one", config)
+    approx = _top_level(p, _APPROX)
+    if len(approx) > 1 and not _APPROX.search(g):
+        if all(_PLAIN_NUMBER.fullmatch(a) for a in approx) and not _roundings(approx):
+            return _several(g, approx, "numbers said to be approximately equal", config)  # `8 \\approx 9`
+        if re.fullmatch(r"\s*[A-Za-z](?:_\{?\w+\}?)?\s*", approx[0]):
+            p = approx[1]  # `x \\approx 11`: a name, then its value
+        elif all(_PLAIN_NUMBER.fullmatch(a.strip()) for a in approx[1:]):
+            p = approx[0]  # `\\frac{\\sqrt3}{3} \\approx 0.577`: the value, then a number for its size (the peers' reading)
+        else:
+            return _several(g, approx, "expressions said to be approximately equal", config)  # `\\frac{14}{3} \\approx \\frac{14}{5}`
     linked = _top_level(p, _VALUE_LINK)
-    if len(linked) > 1 and _is_scalar(g) and not _VALUE_LINK.search(g):
-        if re.search(r"\d", linked[0]):  # `9 \\to 8`, `8 \\approx 9`, `8 \\dots 9`: every value must be the gold
-            return _several(g, linked, "values linked by a relation", config)
-        p = linked[-1] if re.match(r"\s*\\(?:approx|sim)", p[len(linked[0]):].lstrip()) else p  # x \\approx 3.1
+    if len(linked) > 1 and _is_scalar(g) and not _VALUE_LINK.search(g) and re.search(r"\d", linked[0]):
+        return _several(g, linked, "values linked by a relation", config)  # `9 \\to 8`, `8 \\dots 9`
     sides = _top_level(p, _EQUALS)
     if len(sides) > 1 and "=" not in g and _is_scalar(g):  # an equation gold: its last side, as math-verify and the peer suites read it
         values = sides[1:] if sides and not re.search(r"\d", sides[0]) else sides  # `x = 5`: x names it
@@ -776,7 +791,20 @@ def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
 
 
 _EQUALS = re.compile(r"(?<![<>!\\])=")
-_VALUE_LINK = re.compile(r"\\(?:approx|sim|simeq|equiv|cong|to|rightarrow|Rightarrow|longrightarrow|implies|mapsto|dots|ldots|cdots)(?![a-zA-Z])|→|⇒|…")
+_APPROX = re.compile(r"\\(?:approx|sim|simeq)(?![a-zA-Z])|≈")
+_VALUE_LINK = re.compile(r"\\(?:equiv|cong|to|rightarrow|Rightarrow|longrightarrow|implies|mapsto|dots|ldots|cdots)(?![a-zA-Z])|→|⇒|…")
+
+
+def _roundings(numbers: list[str]) -> bool:
+    """Whether each plain number after the first is a rounding of the first (`3.14159 \\approx 3.14`)."""
+    from decimal import Decimal
+
+    first = Decimal(numbers[0])
+    for n in numbers[1:]:
+        exp = Decimal(n).as_tuple().exponent
+        if not isinstance(exp, int) or abs(first - Decimal(n)) > Decimal(5).scaleb(exp - 1):
+            return False
+    return True
 
 
 def _several(g: str, candidates: list[str], what: str, config: MathConfig) -> tuple[str, str]:

@@ -178,7 +178,10 @@ def math_cases(problems: list[Problem], rng: random.Random) -> list[Case]:
             add("raise", f"underline ({order})", f"$\\boxed{{\\underline{{{a}}} {b}}}$")
             add("raise", f"vert ({order})", f"$\\boxed{{{a} \\vert {b}}}$")
             add("raise", f"arrow ({order})", f"$\\boxed{{{a} \\to {b}}}$")
-            add("raise", f"approx between ({order})", f"$\\boxed{{{a} \\approx {b}}}$")
+            if not (re.fullmatch(r"-?\d+(\.\d+)?", b) and not re.fullmatch(r"-?\d+(\.\d+)?", a)):
+                # an expression then a plain number is read at the expression, as the peer suites
+                # require (`1/3 \\approx 11`, Math-Verify's test c0096): one reading, documented in rewards.math
+                add("raise", f"approx between ({order})", f"$\\boxed{{{a} \\approx {b}}}$")
             add("raise", f"dots between ({order})", f"$\\boxed{{{a} \\dots {b}}}$")
             add("raise", f"boxes in a box ({order})", f"$\\boxed{{\\boxed{{{a}}} \\boxed{{{b}}}}}$")
             add("raise", f"boxes joined by slash ({order})", f"$\\boxed{{{a}}}$ / $\\boxed{{{b}}}$")
