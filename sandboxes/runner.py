@@ -1348,13 +1348,21 @@ def run_case(zsock, program: str, case: dict, limits: dict, sandboxed: bool) -> 
     return result
 
 
+_COMPILED: dict[str, tuple] = {}  # test source -> (code or why it does not compile, names it takes)
+
+
 def _run_one(c: _Case) -> dict:
     if c.is_assert:  # compiled before the program starts: the child is told which names to send
-        try:
-            c.code = compile(c.case["assert"], "tests.py", "exec")
-        except (SyntaxError, ValueError) as exc:
-            return c.report("unsupported_test", f"the test does not compile: {exc}"[:200])
-        c.wanted = set(_free_names(c.code))
+        source = c.case["assert"]
+        if source not in _COMPILED:  # the K samples of a problem share its tests
+            try:
+                code = compile(source, "tests.py", "exec")
+                _COMPILED[source] = code, set(_free_names(code))
+            except (SyntaxError, ValueError) as exc:
+                _COMPILED[source] = f"the test does not compile: {exc}"[:200], set()
+        c.code, c.wanted = _COMPILED[source]
+        if isinstance(c.code, str):
+            return c.report("unsupported_test", c.code)
     if not c.start():
         return c.report("runtime_error", HARNESS_KILLED)
     outcome = None
