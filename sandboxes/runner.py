@@ -46,6 +46,12 @@ A case that reaches its wall cap well inside its CPU limit while runnable (it wa
 by the host, not sleeping) keeps running and gets the wall cap again, up to `STARVED_WAITS` times,
 and is reported `sandbox_error` if still starved: never `time_limit`.
 
+Why a zygote: forking a warm interpreter costs ~1 ms where starting `python3` costs ~10 ms, and
+the tests of one submission run sequentially, so start-up would dominate trivial programs. For the
+same reason the runner imports only builtin and C modules (no json, socket, ctypes: `_ctypes`
+serves prctl), and the zygote freezes its objects (`gc.freeze`) so that its children's garbage
+collections do not copy its memory page by page.
+
 `--sandboxed` (kill every other process, wipe the work dir) is destructive: it is honoured only
 for a non-root uid in `/work` (`sandboxed_mode`); without it the runner kills and deletes nothing.
 
