@@ -46,6 +46,12 @@ A case that reaches its wall cap well inside its CPU limit while runnable (it wa
 by the host, not sleeping) keeps running and gets the wall cap again, up to `STARVED_WAITS` times,
 and is reported `sandbox_error` if still starved: never `time_limit`.
 
+Why a zygote: forking a warm interpreter costs ~1 ms where starting `python3` costs ~10 ms, and
+the tests of one submission run sequentially, so start-up would dominate trivial programs. For the
+same reason the runner imports only builtin and C modules (no json, socket, ctypes: `_ctypes`
+serves prctl), and the zygote freezes its objects (`gc.freeze`) so that its children's garbage
+collections do not copy its memory page by page.
+
 `--sandboxed` (kill every other process, wipe the work dir) is destructive: it is honoured only
 for a non-root uid in `/work` (`sandboxed_mode`); without it the runner kills and deletes nothing.
 
@@ -667,8 +673,8 @@ def _run_program(req: dict) -> int:
     code = 0
     try:
         exec(compile(source, "solution.py", "exec"), scope)
-        if req.get("serve"):
-            _serve(scope)
+        if req.get("serve") is not None:
+            _serve(scope, req["serve"])
     except SystemExit as exc:
         if exc.code is None:
             code = 0
@@ -685,7 +691,7 @@ def _run_program(req: dict) -> int:
     return code
 
 
-def _serve(scope: dict) -> None:
+def _serve(scope: dict, names: tuple) -> None:
     """The child's side of a function-call test: answer the runner's requests (names, calls,
     attributes) on fd 3 with plain data on fd 4, until it says it is done. Runs in the program's
     interpreter, so the program can change what it answers, but only ever with data."""
@@ -703,12 +709,16 @@ def _serve(scope: dict) -> None:
         (index,) = struct.unpack_from("<I", data, pos)
         return objects[index], pos + 4
 
+    first = ("names", 0, names, None)  # asked for with the program: saves a round trip
     while True:
-        header = _read_exact(3, 4)
-        if header is None:
-            return
-        body = _read_exact(3, struct.unpack("<I", header)[0])
-        op, target, args, kwargs = decode(body, resolve)
+        if first:
+            (op, target, args, kwargs), first = first, None
+        else:
+            header = _read_exact(3, 4)
+            if header is None:
+                return
+            body = _read_exact(3, struct.unpack("<I", header)[0])
+            op, target, args, kwargs = decode(body, resolve)
         _flush()
         try:
             if op == "done":
@@ -881,7 +891,7 @@ class _Case:
             req_r, self.req_w = os.pipe()
             self.rep_r, rep_w = os.pipe()
             child_fds += [req_r, rep_w]
-        req = {"program": self.program, "serve": self.is_assert, "time_s": self.limits["time_s"],
+        req = {"program": self.program, "serve": tuple(self.wanted) if self.is_assert else None, "time_s": self.limits["time_s"],
                "memory_mb": self.limits["memory_mb"], "file_bytes": self.limits["file_bytes"]}  # fmt: skip
         self.started = time.monotonic()
         self.deadline = self.started + self.limits["time_s"] * self.limits["wall_factor"] + 0.5
@@ -1080,6 +1090,10 @@ class _Case:
         self.outbox += struct.pack("<I", len(body)) + body
         if self.req_w not in self.writers:
             self.writers.append(self.req_w)
+        return self.answer(op, args)
+
+    def answer(self, op: str = "names", args=None):
+        """The program's next reply, decoded (raised, when it is an exception)."""
         msg = self.pump(want_reply=True)
         try:
             reply = decode(msg, self._handle_result, self.limits["output_bytes"])
@@ -1110,11 +1124,7 @@ class _Case:
     def _run_test(self):
         """Executes the test block in this (trusted) interpreter against the program's names.
         Returns None when it passed, else (status, detail)."""
-        source = self.case["assert"]
-        try:
-            code = compile(source, "tests.py", "exec")
-        except (SyntaxError, ValueError) as exc:
-            return "unsupported_test", f"the test does not compile: {exc}"[:200]
+        source, code = self.case["assert"], self.code
         import builtins
 
         scope = {"__name__": "__main__", "__builtins__": builtins}
@@ -1123,11 +1133,10 @@ class _Case:
         signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, max(0.001, self.deadline - time.monotonic()))
         try:
-            wanted = _free_names(code)
-            self.wanted = set(wanted)
-            if wanted:  # only names asked for: never `__builtins__` or a builtin's name
-                found = self.request("names", 0, tuple(wanted))
-                scope.update({k: v for k, v in found.items() if k in wanted} if isinstance(found, dict) else {})
+            wanted = self.wanted
+            found = self.answer()  # the names the test takes from the program, sent after it ran
+            if isinstance(found, dict):  # only names asked for: never `__builtins__` or a builtin's name
+                scope.update({k: v for k, v in found.items() if k in wanted})
             exec(code, scope)
         except SystemExit as exc:  # the test ended itself: fine when it says success
             if exc.code not in (None, 0):
@@ -1345,7 +1354,21 @@ def run_case(zsock, program: str, case: dict, limits: dict, sandboxed: bool) -> 
     return result
 
 
+_COMPILED: dict[str, tuple] = {}  # test source -> (code or why it does not compile, names it takes)
+
+
 def _run_one(c: _Case) -> dict:
+    if c.is_assert:  # compiled before the program starts: the child is told which names to send
+        source = c.case["assert"]
+        if source not in _COMPILED:  # the K samples of a problem share its tests
+            try:
+                code = compile(source, "tests.py", "exec")
+                _COMPILED[source] = code, set(_free_names(code))
+            except (SyntaxError, ValueError) as exc:
+                _COMPILED[source] = f"the test does not compile: {exc}"[:200], set()
+        c.code, c.wanted = _COMPILED[source]
+        if isinstance(c.code, str):
+            return c.report("unsupported_test", c.code)
     if not c.start():
         return c.report("runtime_error", HARNESS_KILLED)
     outcome = None
@@ -1405,6 +1428,12 @@ class _Harness:
 
     def problems(self) -> list[str]:
         """Scrub, then say what is wrong: every item would reach the next submission."""
+        try:
+            return self._problems()
+        except (OSError, MemoryError) as exc:  # our own limits were lowered under us
+            return [f"the runner cannot check ({type(exc).__name__})"]
+
+    def _problems(self) -> list[str]:
         found = []
         if self.sandboxed and scrub(self.workdir, True, spare=(self.zpid,), mode=self.mode):
             found.append("processes left")
@@ -1484,7 +1513,10 @@ def main() -> None:
         os.waitpid(zpid, 0)
     except ChildProcessError:
         pass
-    leftovers = scrub(workdir, sandboxed, mode=mode)
+    try:
+        leftovers = scrub(workdir, sandboxed, mode=mode)
+    except (OSError, MemoryError):
+        leftovers, broken = -1, broken or ["the runner cannot scrub"]
     end = {"index": -1, "non_dumpable": non_dumpable, "survivors_before": survivors, "survivors_after": leftovers,
            "problems": broken}  # fmt: skip
     _write_frame(report_fd, nonce, end)
