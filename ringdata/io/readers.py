@@ -190,15 +190,23 @@ def _read_json(path: Path) -> RawFile:
     return RawFile(path, value, list(range(len(value))))
 
 
-def _read_parquet(path: Path) -> RawFile:
+def read_parquet(path: Path, *, what: str = "Parquet file"):
+    """A `pyarrow.Table`, or a one-line `DataError` naming the file (missing or unreadable). Every
+    Parquet file ringdata reads (problems, responses, verdicts) comes through here."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"no such {what}", file=str(path))
     try:
-        table = pq.read_table(path)
+        return pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise DataError(f"not a readable Parquet file ({exc})", file=str(path)) from None
-    rows = table.to_pylist()
+
+
+def _read_parquet(path: Path) -> RawFile:
+    rows = read_parquet(path).to_pylist()
     return RawFile(path, rows, list(range(len(rows))))
 
 

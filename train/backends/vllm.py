@@ -19,8 +19,8 @@ from typing import Mapping
 
 import torch
 
-from train.backends.common import cut_response, encode_prompts, load_tokenizer, make_rollout
-from train.rollout import Rollout, SamplingConfig
+from train.backends.base import Rollout, SamplingConfig
+from train.backends.common import cut_response, encode_prompts, generation_tokenizer, make_rollout
 
 RELOAD_LOGGER = "vllm.model_executor.model_loader.reload.layerwise"
 # Layers that hold only buffers derived from the config (the rotary cos/sin cache): a checkpoint
@@ -61,7 +61,7 @@ class VLLMBackend:
     def __init__(self, model_dir: Path, *, max_model_len: int = 1024, seed: int = 0, dtype: str = "float32") -> None:
         from vllm import LLM
 
-        self.tokenizer = load_tokenizer(model_dir)
+        self.tokenizer = generation_tokenizer(model_dir)
         self.llm = LLM(
             model=str(model_dir),
             dtype=dtype,
