@@ -53,7 +53,7 @@ def rollout(
                               on_progress=lambda done, total: progress.update(task, completed=done, total=total))
     written = write_responses(out, run.responses)
     stops = sum(r.finish_reason == "stop" for r in run.responses)
-    console = Console()
+    console = Console(soft_wrap=True)  # one line per fact, whatever the terminal width
     console.print(f"wrote {written}: {len(run.responses)} responses to {len(todo) - len(run.skipped)} problems "
                   f"({stops} stopped, {len(run.responses) - stops} hit --max-tokens)")
     if run.skipped:

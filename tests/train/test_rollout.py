@@ -115,6 +115,23 @@ def test_each_prompt_has_its_own_random_draws(backend):
     assert [r.response_ids for r in pairs[:6]] != [r.response_ids for r in pairs[6:]]
 
 
+def test_seeded_sampling_of_a_batch_larger_than_one_scheduler_step(vllm_backend):
+    """`ringdata rollout --limit 200` on GSM8K crashed vLLM's CPU sampler ("CPU Generator does not
+    use offset"): a step's prefills were more tokens than the scheduler's budget, so one prompt
+    was prefilled in two chunks, and vLLM rewinds a seeded request's generator between chunks,
+    which a CPU generator cannot. Here a seeded call holds ~2x the budget of prompt tokens."""
+    from train.backends.vllm import MAX_BATCHED_TOKENS
+
+    pad = " 1+1" * 40  # ~190 tokens a prompt (the tiny tokenizer is one token a character)
+    n_prompt = len(vllm_backend.tokenizer(format_prompt(math_problems(1, seed=5)[0]) + pad)["input_ids"])
+    many = [format_prompt(p) + pad for p in math_problems(MAX_BATCHED_TOKENS // n_prompt + 8, seed=5)]
+    assert 2 * len(many) * n_prompt > 2 * MAX_BATCHED_TOKENS  # n=2: twice the budget in one call
+    rollouts = vllm_backend.generate(many, SamplingConfig(n=2, max_tokens=2, seed=1))
+    assert len(rollouts) == 2 * len(many)
+    again = vllm_backend.generate(many, SamplingConfig(n=2, max_tokens=2, seed=1))
+    assert [r.response_ids for r in again] == [r.response_ids for r in rollouts]
+
+
 def test_seeded_sampling_follows_the_model_distribution(backend, tiny_dir):
     """Over many prompts, the share of first tokens "\\" (a \\boxed{} answer; the tiny model is
     fitted to box about half its answers) matches the exact probability from a forward pass."""
@@ -187,7 +204,7 @@ def test_hf_push_with_a_wrong_name_fails(hf_backend, original_weights):
     "kind,make_dir,message",
     [
         ("gpu", True, "unknown rollout backend"),
-        ("hf", False, "not a model directory"),
+        ("hf", False, "not a transformers model dir"),
     ],
 )
 def test_make_backend_errors(tmp_path, kind, make_dir, message):
@@ -230,3 +247,25 @@ def test_cli_rollout_names_a_bad_problem_file(tmp_path, tiny_dir):
                                       "--out", str(tmp_path / "o.jsonl"), "--backend", "hf"])
     assert result.exit_code != 0
     assert isinstance(result.exception, RingdataError) and "bad.jsonl" in str(result.exception)
+
+
+def test_cli_rollout_skips_and_names_prompts_too_long_for_the_engine(tmp_path, tiny_dir):
+    """Like `ringdata train`: a prompt that leaves no room for --max-tokens is skipped, counted and
+    listed beside the output, never a ValueError from the backend; when none fits, one line."""
+    from ringdata.records import Problem
+    from tests.ringdata.test_cli_main import assert_one_line, ringdata
+    from train.toy import write_toy
+
+    short = math_problems(2, seed=3)
+    long = Problem("toy/long", "math", "toy", "What is " + "1+" * 60 + "1?", answer="61")
+    write_toy([short[0], long, short[1]], tmp_path / "p.jsonl")
+    out = tmp_path / "r.jsonl"
+    args = ["rollout", "--model", tiny_dir, "--problems", tmp_path / "p.jsonl", "-k", "2", "--out", out,
+            "--backend", "hf", "--max-tokens", "8"]
+    proc = ringdata(*args, "--max-model-len", "72")
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["problem_id"], r["sample"]) for r in rows] == [(p.id, s) for p in short for s in range(2)]
+    skipped = [json.loads(line) for line in (tmp_path / "r.skipped.jsonl").read_text().splitlines()]
+    assert [s["problem_id"] for s in skipped] == ["toy/long"] and "skipped 1 problems" in proc.stdout
+    assert_one_line(ringdata(*args, "--max-model-len", "32"), 1, "no problem's prompt fits in 24 tokens")
