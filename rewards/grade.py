@@ -14,7 +14,6 @@ answer is `unparsable_gold`.
 
 from __future__ import annotations
 
-import atexit
 import threading
 import time
 from dataclasses import dataclass, field
@@ -191,17 +190,10 @@ def _has_text(response: Any) -> bool:
     return isinstance(response, str) and bool(response.strip())
 
 
-_SHARED: dict[GradeConfig, Grader] = {}
-_SHARED_LOCK = threading.Lock()
-
-
 def grade(problem: Problem, response: str, config: GradeConfig | None = None) -> Verdict:
     """Grade one response. Uses a process-wide `Grader` per config (started on first use, closed
     at exit); for many responses use `Grader.grade_many`, which runs them in parallel."""
+    from rewards.pool import shared
+
     config = config or GradeConfig()
-    with _SHARED_LOCK:
-        grader = _SHARED.get(config)
-        if grader is None:
-            grader = _SHARED[config] = Grader(config)
-            atexit.register(grader.close)
-    return grader.grade(problem, response)
+    return shared(config, lambda: Grader(config)).grade(problem, response)

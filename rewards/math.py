@@ -86,10 +86,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import atexit
 import re
 from fractions import Fraction
-import threading
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -767,22 +765,12 @@ def _equal(g: str, extracted: str, config: MathConfig) -> tuple[bool, str]:
 
 # ---- the in-process entry points -------------------------------------------------------------
 
-_SHARED: dict[str, object] = {}
-_SHARED_LOCK = threading.Lock()
-
-
 def shared_pool():
-    """A small process-wide `VerifierPool` for one-off calls (`gold_is_parsable`, `rewards.grade`
-    without a `Grader`); closed at interpreter exit."""
-    from rewards.pool import PoolConfig, VerifierPool
+    """A small process-wide `VerifierPool` for one-off gold checks (`gold_is_parsable`); closed at
+    interpreter exit (`rewards.pool.shared`)."""
+    from rewards.pool import PoolConfig, VerifierPool, shared
 
-    with _SHARED_LOCK:
-        pool = _SHARED.get("pool")
-        if pool is None or getattr(pool, "_closed", True):
-            pool = VerifierPool(PoolConfig(workers=1))
-            _SHARED["pool"] = pool
-            atexit.register(pool.close)
-        return pool
+    return shared(("gold_check", 1), lambda: VerifierPool(PoolConfig(workers=1)))
 
 
 def golds_are_parsable(answers: Sequence[str]) -> list[bool]:
