@@ -11,21 +11,7 @@ import sys
 
 import pytest
 
-from tests.conftest import DATA, ROOT
-
-
-def ringdata(*args, cwd=None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "RINGDATA_DEBUG"}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    return subprocess.run([sys.executable, "-m", "ringdata", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=300)
-
-
-def assert_one_line(proc: subprocess.CompletedProcess, code: int, *words: str) -> None:
-    lines = proc.stderr.strip().splitlines()
-    assert proc.returncode == code, proc.stderr
-    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
-    assert all(w in lines[0] for w in words), lines[0]
+from tests.conftest import DATA, ROOT, assert_one_line_error, ringdata
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +47,7 @@ CASES = [
 def test_every_failure_is_one_line_and_a_non_zero_exit(files, case):
     args, code, *words = case
     args = [a.format(d=files, data=DATA) for a in args]
-    assert_one_line(ringdata(*args), code, *words)
+    assert_one_line_error(ringdata(*args), code, *words)
 
 
 def test_the_debug_variable_shows_the_traceback(files):
