@@ -115,13 +115,14 @@ def _tests(problem: Problem, cfg: CodeConfig) -> tuple[TestCase, ...]:
 
 
 class CodeGrader:
-    """Grades code responses in a sandbox. `sandbox` is a `SandboxChoice` (opened on first use,
-    closed by `close()`) or an open `Sandbox` (shared: not closed here)."""
+    """Grades code responses in a sandbox. `sandbox` is a `SandboxChoice` or a kind ("auto",
+    "docker", "local"; opened on first use, closed by `close()`) or an open `Sandbox` (shared: not
+    closed here)."""
 
-    def __init__(self, sandbox: SandboxChoice | Sandbox = SandboxChoice(), config: CodeConfig | None = None) -> None:
+    def __init__(self, sandbox: SandboxChoice | str | Sandbox = SandboxChoice(), config: CodeConfig | None = None) -> None:
         self.config = config or CodeConfig()
-        self._owned = isinstance(sandbox, SandboxChoice)
-        self._choice = sandbox if self._owned else None
+        self._owned = not isinstance(sandbox, Sandbox)
+        self._choice = SandboxChoice.of(sandbox) if self._owned else None
         self._sandbox: Sandbox | None = None if self._owned else sandbox
         self._lock = threading.Lock()
 
