@@ -33,7 +33,9 @@ def test_timeout_kills_and_replaces_the_worker_and_the_pool_keeps_working():
             pool.call(_sleep, 30)
         assert wait_gone(before) == [], "the timed-out worker is still alive"
         assert pool.replaced == 1 and pool.pids() != before
-        assert pool.call(_sleep, 0.01) == 0.01
+        # the new worker's first call imports this module to find `_sleep`: under a loaded CI
+        # machine that alone can pass 0.5 s, and the bound was already tested above
+        assert pool.call(_sleep, 0.01, timeout=60) == 0.01
 
 
 def test_a_dying_worker_is_replaced():
