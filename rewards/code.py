@@ -1,6 +1,6 @@
 """Code rewards: run the response's program on the problem's tests in a sandbox.
 
-    with CodeGrader("docker") as grader:
+    with CodeGrader(SandboxChoice("docker")) as grader:
         verdicts = grader.grade_many([(problem, response), ...])
 
 The program is the last fenced python block of the response (after any `</think>`), else the
@@ -29,7 +29,7 @@ from typing import Callable
 
 from rewards.verdict import Reason, Verdict
 from ringdata.records import Problem, TestCase
-from sandboxes import CaseStatus, ExecResult, Limits, Sandbox, Submission
+from sandboxes import CaseStatus, ExecResult, Limits, Sandbox, SandboxChoice, Submission
 
 __all__ = ["CodeConfig", "CodeGrader", "extract_program"]
 
@@ -39,8 +39,6 @@ class CodeConfig:
     limits: Limits = field(default_factory=Limits)  # per test case: CPU s, memory, output, tolerance
     stop_on_first_failure: bool = True  # stop a program at its first failing test (reward is 0 anyway)
     max_tests: int | None = None  # grade on the first N tests only; None = all
-    docker: object | None = None  # sandboxes.docker_backend.DockerConfig; None = defaults
-    local: object | None = None  # sandboxes.local.LocalConfig; None = defaults
 
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+.-]*)[^\n]*\n(.*?)```", re.S)
@@ -117,14 +115,15 @@ def _tests(problem: Problem, cfg: CodeConfig) -> tuple[TestCase, ...]:
 
 
 class CodeGrader:
-    """Grades code responses in a sandbox. `sandbox` is "auto" | "docker" | "local" (opened on
-    first use, closed by `close()`) or an open `Sandbox` (shared: not closed here)."""
+    """Grades code responses in a sandbox. `sandbox` is a `SandboxChoice` or a kind ("auto",
+    "docker", "local"; opened on first use, closed by `close()`) or an open `Sandbox` (shared: not
+    closed here)."""
 
-    def __init__(self, sandbox: str | Sandbox = "auto", config: CodeConfig | None = None) -> None:
+    def __init__(self, sandbox: SandboxChoice | str | Sandbox = SandboxChoice(), config: CodeConfig | None = None) -> None:
         self.config = config or CodeConfig()
-        self._kind = sandbox if isinstance(sandbox, str) else None
-        self._sandbox: Sandbox | None = None if isinstance(sandbox, str) else sandbox
-        self._owned = isinstance(sandbox, str)
+        self._owned = not isinstance(sandbox, Sandbox)
+        self._choice = SandboxChoice.of(sandbox) if self._owned else None
+        self._sandbox: Sandbox | None = None if self._owned else sandbox
         self._lock = threading.Lock()
 
     @property
@@ -133,7 +132,7 @@ class CodeGrader:
             if self._sandbox is None:
                 from sandboxes import open_sandbox
 
-                self._sandbox = open_sandbox(self._kind, docker=self.config.docker, local=self.config.local)
+                self._sandbox = open_sandbox(self._choice)
             return self._sandbox
 
     def grade(self, problem: Problem, response: str) -> Verdict:
@@ -203,10 +202,3 @@ def verdict_from(result: ExecResult, program: str) -> Verdict:
     index, case = failure
     detail = f"test {index + 1}/{result.n_tests}: {case.detail}" if case.detail else f"test {index + 1}/{result.n_tests}"
     return Verdict.wrong(_STATUS_REASON[case.status], program, detail[:300], pass_fraction=fraction)
-
-
-def grade_code(problem: Problem, response: str, sandbox: str | Sandbox = "auto") -> Verdict:
-    """One-off convenience: grade one response (opens and closes a sandbox: slow in loops)."""
-    with CodeGrader(sandbox) as grader:
-        return grader.grade(problem, response)
-

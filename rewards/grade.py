@@ -8,13 +8,12 @@ Math and science checks run in `VerifierPool` workers, so every verdict arrives 
 `timeout_s` whatever the response holds (a timed-out worker is killed and replaced: reason
 `timeout`); code goes to `rewards.code.CodeGrader` in its sandbox. Nothing here raises on model
 output: an empty response is `empty_response`, a verifier crash on it is `timeout` (the worker
-died) or `wrong_answer` (the verifier raised, detail says so); a problem without a usable gold
+died) or `verifier_error` (the verifier raised, detail says so); a problem without a usable gold
 answer is `unparsable_gold`.
 """
 
 from __future__ import annotations
 
-import atexit
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from rewards.math import MathConfig
 from rewards.science import ScienceConfig
 from rewards.verdict import Reason, Verdict
 from ringdata.records import Problem
+from sandboxes.choice import SandboxChoice
 
 __all__ = ["GradeConfig", "Grader", "grade"]
 
@@ -33,7 +33,7 @@ class GradeConfig:
     timeout_s: float = 5.0  # wall-clock bound per math/science verification, seconds
     workers: int = 1  # verifier processes; the CLI uses all cores
     memory_mb: int | None = 4096  # address-space cap per verifier process, MiB
-    sandbox: str = "auto"  # code: "docker" | "local" | "auto" (see rewards.code.CodeGrader)
+    sandbox: SandboxChoice = SandboxChoice()  # where code responses run (kind and settings)
     math: MathConfig = field(default_factory=MathConfig)
     science: ScienceConfig = field(default_factory=ScienceConfig)
     code: Any = None  # rewards.code.CodeConfig; None = its defaults
@@ -190,117 +190,10 @@ def _has_text(response: Any) -> bool:
     return isinstance(response, str) and bool(response.strip())
 
 
-_SHARED: dict[GradeConfig, Grader] = {}
-_SHARED_LOCK = threading.Lock()
-
-
 def grade(problem: Problem, response: str, config: GradeConfig | None = None) -> Verdict:
     """Grade one response. Uses a process-wide `Grader` per config (started on first use, closed
     at exit); for many responses use `Grader.grade_many`, which runs them in parallel."""
+    from rewards.pool import shared
+
     config = config or GradeConfig()
-    with _SHARED_LOCK:
-        grader = _SHARED.get(config)
-        if grader is None:
-            grader = _SHARED[config] = Grader(config)
-            atexit.register(grader.close)
-    return grader.grade(problem, response)
-
-
-# ---- grading files (what `ringdata grade` runs) ----------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A response row that could not be graded, with where and why."""
-
-    line: int  # 1-based line (JSONL) or row (Parquet) in the responses file
-    problem_id: str | None
-    why: str
-
-
-@dataclass
-class ResponseSet:
-    rows: list[tuple[str, int, str]]  # (problem_id, sample, response) to grade
-    rejected: list[Rejected]
-
-
-def read_responses(path, known_ids: set[str]) -> ResponseSet:
-    """Rows `{problem_id, response, sample?}` from JSONL or Parquet. A missing `sample` gets the
-    next index for its problem. Malformed rows, unknown problem ids and repeated (problem_id,
-    sample) pairs are returned as `Rejected`, never dropped silently. Raises `DataError` when the
-    file itself cannot be read."""
-    import json
-    from pathlib import Path
-
-    from ringdata.errors import DataError
-
-    path = Path(path)
-    if not path.exists():
-        raise DataError("no such responses file", file=str(path))
-    raw: list[tuple[int, Any]] = []
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            table = pq.read_table(path)
-        except Exception as exc:  # noqa: BLE001 - pyarrow's many error types
-            raise DataError(f"not a readable Parquet file ({exc})", file=str(path)) from None
-        raw = list(enumerate(table.to_pylist(), start=1))
-    else:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            for n, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    raw.append((n, json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    raw.append((n, f"not JSON ({exc.msg})"))
-    rows, rejected = [], []
-    next_sample: dict[str, int] = {}
-    seen: set[tuple[str, int]] = set()
-    for n, row in raw:
-        why, pid = _row_problem(row)
-        if why is None and pid not in known_ids:
-            why = "unknown problem_id"
-        if why is None:
-            sample = row.get("sample")
-            if sample is None:
-                sample = next_sample.get(pid, 0)
-            elif isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
-                why = f"sample is {sample!r}, expected a non-negative integer"
-            if why is None and (pid, sample) in seen:
-                why = f"repeated sample {sample} for this problem"
-        if why is not None:
-            rejected.append(Rejected(n, pid, why))
-            continue
-        seen.add((pid, sample))
-        next_sample[pid] = max(next_sample.get(pid, 0), sample + 1)
-        response = row.get("response")
-        rows.append((pid, sample, "" if response is None else response))
-    return ResponseSet(rows, rejected)
-
-
-def _row_problem(row: Any) -> tuple[str | None, str | None]:
-    """(why malformed or None, problem_id)."""
-    if isinstance(row, str):
-        return row, None
-    if not isinstance(row, dict):
-        return f"a {type(row).__name__}, expected an object", None
-    pid = row.get("problem_id")
-    if not isinstance(pid, str) or not pid:
-        return "missing or non-string problem_id", None
-    if "response" not in row:
-        return "missing response", pid
-    if row["response"] is not None and not isinstance(row["response"], str):
-        return f"response is a {type(row['response']).__name__}, expected a string", pid
-    return None, pid
-
-
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k of Chen et al. 2021 (HumanEval): 1 - C(n-c, k) / C(n, k), for n >= k."""
-    if n - c < k:
-        return 1.0
-    prod = 1.0
-    for i in range(n - c + 1, n + 1):
-        prod *= 1.0 - k / i
-    return 1.0 - prod
+    return shared(config, lambda: Grader(config)).grade(problem, response)

@@ -91,15 +91,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import atexit
 import re
 from fractions import Fraction
-import threading
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rewards.verdict import Reason
+from ringdata.answers import BOX as _BOX, Box as _Box, boxed_spans, close_brace as _close_brace, last_boxed  # the one \boxed{} reader
 
 __all__ = ["MathConfig", "boxed_answer", "check", "extract_answer", "gold_is_parsable", "last_boxed", "normalize"]
 
@@ -115,7 +114,6 @@ class MathConfig:
 
 _THINK_OPEN = "<think>"
 _THINK_CLOSE = "</think>"
-_BOX = re.compile(r"\\(?:boxed|fbox)\s*")
 _FINAL = re.compile(r"final\s+answer\s*(?:is|:|=)\s*:?\s*", re.I)
 _ANSWER_LINE = re.compile(r"(?m)^[\s*#]*answer[\s*]*:\s*\**\s*", re.I)
 _HASHES = re.compile(r"####\s*")
@@ -136,69 +134,6 @@ def answer_section(response: str, tail_chars: int | None = None) -> str | None:
     else:
         section = response
     return section if tail_chars is None else section[-tail_chars:]
-
-
-def _close_brace(text: str, start: int, lenient: bool = False) -> int | None:
-    """The index of the `}` closing the group that opens at `text[start]` (escaped braces skipped;
-    `lenient`: an escaped `\\}` may close the outermost group, as in `\\boxed{185\\}`), or None."""
-    depth = 0
-    for i in range(start, len(text)):
-        c = text[i]
-        escaped = i > 0 and text[i - 1] == "\\"
-        if c == "{" and not escaped:
-            depth += 1
-        elif c == "}" and (not escaped or (lenient and depth == 1)):
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
-
-
-def _braced(text: str, start: int) -> str | None:
-    """The contents of the `{...}` group opening at `text[start]` (brace-balanced), or None."""
-    end = _close_brace(text, start)
-    return None if end is None else text[start + 1 : end]
-
-
-@dataclass(frozen=True)
-class _Box:
-    start: int  # index of the backslash of `\\boxed`
-    end: int  # index just past the closing brace
-    content: str
-
-
-def boxed_spans(text: str) -> list[_Box]:
-    """Every complete outermost `\\boxed{...}` / `\\fbox{...}` (or `\\boxed 5`), in order. A box whose
-    braces never balance is read leniently (`\\boxed{185\\}`: an escaped closing brace) only when it
-    is the last thing boxed."""
-    spans: list[_Box] = []
-    for match in _BOX.finditer(text):
-        if spans and match.start() < spans[-1].end:
-            continue  # nested inside the previous box
-        end = match.end()
-        if end < len(text) and text[end] == "{":
-            close = _close_brace(text, end)
-            if close is None and not _BOX.search(text, end):
-                close = _close_brace(text, end, lenient=True)
-            if close is not None:
-                spans.append(_Box(match.start(), close + 1, text[end + 1 : close]))
-        elif end < len(text) and match.group(0).endswith(" "):
-            token = re.match(r"[^\s$.,;]+", text[end:])
-            if token:
-                spans.append(_Box(match.start(), end + token.end(), token.group(0)))
-    return spans
-
-
-def last_boxed(text: str) -> str | None:
-    """The contents of the last complete `\\boxed{...}` / `\\fbox{...}` (or `\\boxed 5`); a box
-    inside the last box is unwrapped (`\\boxed{\\boxed{3}}` is 3). Pure text in, text out, no
-    grading: the reader a MATH-solution parser can share (`boxed_answer` adds the grouping)."""
-    spans = boxed_spans(text)
-    if not spans:
-        return None
-    inner = spans[-1].content
-    nested = boxed_spans(inner)
-    return nested[-1].content if nested and nested[-1].start == len(inner) - len(inner.lstrip()) else inner
 
 
 # ---- several boxes, alternatives ----------------------------------------------------------------
@@ -858,22 +793,12 @@ def _equal(g: str, extracted: str, config: MathConfig) -> tuple[bool, str]:
 
 # ---- the in-process entry points -------------------------------------------------------------
 
-_SHARED: dict[str, object] = {}
-_SHARED_LOCK = threading.Lock()
-
-
 def shared_pool():
-    """A small process-wide `VerifierPool` for one-off calls (`gold_is_parsable`, `rewards.grade`
-    without a `Grader`); closed at interpreter exit."""
-    from rewards.pool import PoolConfig, VerifierPool
+    """A small process-wide `VerifierPool` for one-off gold checks (`gold_is_parsable`); closed at
+    interpreter exit (`rewards.pool.shared`)."""
+    from rewards.pool import PoolConfig, VerifierPool, shared
 
-    with _SHARED_LOCK:
-        pool = _SHARED.get("pool")
-        if pool is None or getattr(pool, "_closed", True):
-            pool = VerifierPool(PoolConfig(workers=1))
-            _SHARED["pool"] = pool
-            atexit.register(pool.close)
-        return pool
+    return shared(("gold_check", 1), lambda: VerifierPool(PoolConfig(workers=1)))
 
 
 def golds_are_parsable(answers: Sequence[str]) -> list[bool]:

@@ -294,6 +294,24 @@ class VerifierPool:
             pass
 
 
+_SHARED: dict[Any, Any] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(key: Any, make: Callable[[], Any]) -> Any:
+    """The process-wide object for `key` (a `VerifierPool`, a `rewards.Grader`), made by `make()`
+    on first use or when the last one was closed, and closed at interpreter exit. The one registry
+    behind the one-off entry points (`rewards.grade`, `rewards.math.gold_is_parsable`)."""
+    import atexit
+
+    with _SHARED_LOCK:
+        obj = _SHARED.get(key)
+        if obj is None or getattr(obj, "_closed", False):
+            obj = _SHARED[key] = make()
+            atexit.register(obj.close)
+        return obj
+
+
 def wait_gone(pids: list[int], timeout: float = 5.0) -> list[int]:
     """The pids among `pids` still alive after `timeout` seconds (for leak checks)."""
     deadline = time.monotonic() + timeout

@@ -26,7 +26,7 @@ from rich.table import Table
 from ringdata.errors import RingdataError
 
 if TYPE_CHECKING:
-    from ringdata.curate.pipeline import CurateRun
+    from ringdata.curate.base import CurateRun
 
 REPORT_VERSION = 1
 EXAMPLES_PER_REASON = 3  # dropped rows shown per reason in the HTML: enough to judge a heuristic

@@ -158,17 +158,6 @@ def build_image(image: str = IMAGE, force: bool = False) -> bool:
     return True
 
 
-def remove_strays(c) -> int:
-    """Remove containers a previous (killed) process of ours left behind. Returns how many."""
-    strays = c.containers.list(all=True, filters={"label": LABEL})
-    for ct in strays:
-        try:
-            ct.remove(force=True)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
-    return len(strays)
-
-
 class _Slot:
     """One warm container and how many submissions it has served."""
 

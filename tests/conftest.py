@@ -5,10 +5,14 @@ engine."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may come from a hub: fail instead
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -33,3 +37,27 @@ def run_cli(monkeypatch, capsys, *args) -> tuple[int, str, str]:
         code = exc.code
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def ringdata(*args, cwd=None) -> subprocess.CompletedProcess:
+    """`python -m ringdata ARGS...` in a fresh process, as a user runs it (RINGDATA_DEBUG unset)."""
+    env = {k: v for k, v in os.environ.items() if k != "RINGDATA_DEBUG"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    return subprocess.run([sys.executable, "-m", "ringdata", *map(str, args)], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=600)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, code: int, *words: str) -> None:
+    """The failure is one line on stderr, "error: ...", holding `words`, and exit code `code`."""
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == code, proc.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    assert all(w in lines[0] for w in words), lines[0]
+
+
+@pytest.fixture(scope="session")
+def tiny_dir() -> Path:
+    """The fitted tiny model directory (built on first use; RINGDATA_CACHE moves the cache)."""
+    from train.tiny import tiny_model_dir
+
+    return tiny_model_dir(Path(os.environ.get("RINGDATA_CACHE", "~/.cache/ringdata")))

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ringdata.errors import DataError
+from ringdata.errors import DataError, RingdataError
+from sandboxes.choice import SandboxChoice
 
 LOSS_KINDS = ("c3po", "dapo", "grpo")
 BACKENDS = ("vllm", "hf", "auto")
@@ -91,7 +92,7 @@ class TrainConfig:
     seed: int = 0  # seeds data order, rollouts, token selection and torch
     backend: str = "auto"  # rollout engine: vllm | hf | auto (train/rollout.py)
     max_model_len: int = 1024  # prompt + response tokens the rollout engine is sized for
-    code_sandbox: str = "auto"  # sandbox for code rewards: auto | docker | local
+    sandbox: SandboxChoice = SandboxChoice()  # code rewards' sandbox; TOML: sandbox = "auto" | "docker" | "local"
     loss: LossConfig = field(default_factory=LossConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     stages: tuple[StageConfig, ...] = (StageConfig(),)
@@ -127,6 +128,13 @@ def _check_type(value: Any, tp: Any, where: str, file: str) -> Any:
         if len(value) != len(args):
             raise DataError(f"expected {len(args)} values, got {len(value)}", file=file, field=where)
         return tuple(_check_type(v, a, where, file) for v, a in zip(value, args))
+    if tp is SandboxChoice:
+        if not isinstance(value, (str, SandboxChoice)):
+            raise DataError(f"expected a sandbox kind, got {value!r}", file=file, field=where)
+        try:
+            return SandboxChoice.of(value)
+        except RingdataError as exc:
+            raise DataError(str(exc), file=file, field=where) from None
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if tp in (int, str, bool, float):

@@ -33,7 +33,8 @@ from typing import Callable, Sequence
 
 import torch
 
-from ringdata.errors import DataError, RingdataError
+from ringdata.errors import DataError
+from ringdata.io.problems import read_curated
 from ringdata.records import Problem
 from train.advantages import group_advantages, uniform_groups
 from train.budget import Piece, Sample, Selection, available_tokens, micro_batches, select_all, select_budget
@@ -41,7 +42,9 @@ from train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from train.config import StageConfig, TrainConfig, to_dict
 from train.loss import LossStats, policy_loss, sample_weights, token_logprobs_and_entropy
 from train.metrics import MetricsLog
-from train.prompting import format_prompt
+from train.models import check_model_dir, load_tokenizer
+from train.prompting import fitting, format_prompt
+from train.rewarder import Rewarder
 
 FINAL = "final"
 DONE = "DONE"  # marker file: the stage finished and its final model dir is complete
@@ -65,23 +68,17 @@ def resolve_model(name: str) -> Path:
         from train.tiny import tiny_model_dir
 
         return Path(tiny_model_dir())
-    path = Path(name)
-    if not (path / "config.json").is_file():
-        raise RingdataError(f"model {name!r} is not a transformers model dir (no config.json) and not \"tiny\"")
-    return path
+    return check_model_dir(name, hint=' and not "tiny"')
 
 
 def load_policy(model_dir: Path):
     """(policy, frozen reference, tokenizer) in float32 on the CPU."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
     policy = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32, local_files_only=True)
     policy.eval()  # no dropout: the importance ratio must be exactly 1 for on-policy tokens
     reference = copy.deepcopy(policy).requires_grad_(False)
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return policy, reference, tokenizer
+    return policy, reference, load_tokenizer(model_dir)
 
 
 def make_optimizer(policy, cfg: TrainConfig):
@@ -114,47 +111,12 @@ def load_problems(stage: StageConfig) -> tuple[list[Problem], list[Problem]]:
             held += made[: stage.eval_problems]
             train_set += made[stage.eval_problems :]
         return train_set, held
-    problems = read_parquet_problems(Path(stage.data), stage.domains, field=f"stages.{stage.name}.data")
+    problems = read_curated(Path(stage.data), stage.domains, field=f"stages.{stage.name}.data")
     rng = random.Random(f"heldout/{stage.name}")
     order = rng.sample(range(len(problems)), len(problems))
     n_held = min(stage.eval_problems, len(problems) // 5)
     held = [problems[i] for i in order[:n_held]]
     return [problems[i] for i in order[n_held:]], held
-
-
-def fitting(problems: Sequence[Problem], tokenizer, room: int) -> tuple[list[Problem], list[Problem]]:
-    """(problems whose prompt fits in `room` tokens, the others): a prompt that leaves no room for
-    the response cannot be sampled. The others are skipped, counted and named in stage.json."""
-    keep, skip = [], []
-    for p in problems:
-        n = len(tokenizer(format_prompt(p, tokenizer), add_special_tokens=False)["input_ids"])
-        (keep if n <= room else skip).append(p)
-    return keep, skip
-
-
-def read_parquet_problems(path: Path, domains: Sequence[str], field: str = "data") -> list[Problem]:
-    """The `domains` problems of a curated Parquet file (or a `ringdata curate --out` dir), schema-checked."""
-    import pyarrow.parquet as pq
-
-    from ringdata.records import conform, table_to_problems
-
-    if not path.exists():
-        raise DataError("data file not found", file=str(path), field=field)
-    if path.is_dir():  # a `ringdata curate --out` dir: its kept problems, never dropped.parquet
-        path = path / "problems.parquet"
-        if not path.exists():
-            raise DataError("a data directory must hold problems.parquet (ringdata curate --out DIR)", file=str(path.parent), field=field)
-    files = [path]
-    problems: list[Problem] = []
-    for f in files:
-        try:
-            table = pq.read_table(f)
-        except Exception as exc:  # noqa: BLE001 - any unreadable file is the data's fault
-            raise DataError(f"not a readable Parquet file ({exc})", file=str(f)) from None
-        problems += [p for p in table_to_problems(conform(table, file=str(f))) if p.domain in domains]
-    if not problems:
-        raise DataError(f"no {'/'.join(domains)} problems", file=str(path), field=field)
-    return problems
 
 
 def draw(problems: Sequence[Problem], cursor: int, n: int, seed: int) -> list[Problem]:
@@ -165,28 +127,6 @@ def draw(problems: Sequence[Problem], cursor: int, n: int, seed: int) -> list[Pr
         order = random.Random(f"{seed}/epoch/{epoch}").sample(range(len(problems)), len(problems))
         out.append(problems[order[pos]])
     return out
-
-
-class Rewarder:
-    """Binary rewards from the real graders (`rewards.Grader`): math and science in its verifier
-    pool, code in the sandbox. Also keeps the verdict reasons of the last call, for the metrics."""
-
-    def __init__(self, sandbox: str = "auto", workers: int = 2) -> None:
-        from rewards import GradeConfig, Grader
-
-        self.grader = Grader(GradeConfig(workers=workers, sandbox=sandbox))
-        self.last_reasons: dict[str, int] = {}
-
-    def __call__(self, items: list[tuple[Problem, str]]) -> list[float]:
-        verdicts = self.grader.grade_many(items)
-        reasons: dict[str, int] = {}
-        for v in verdicts:
-            reasons[v.reason.value] = reasons.get(v.reason.value, 0) + 1
-        self.last_reasons = reasons
-        return [v.reward for v in verdicts]
-
-    def close(self) -> None:
-        self.grader.close()
 
 
 # ---------------------------------------------------------------------------------------- loop
@@ -438,7 +378,7 @@ def run(cfg: TrainConfig, plan: Sequence[StageConfig], run_dir: Path, *, backend
     owned = backend is None
     if owned:
         backend = make_backend(cfg.backend, start, max_model_len=cfg.max_model_len, seed=cfg.seed)
-    rewarder = Rewarder(cfg.code_sandbox)
+    rewarder = Rewarder(cfg.sandbox)
     results = []
     try:
         for stage in plan:

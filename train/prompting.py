@@ -19,9 +19,11 @@ model's vocabulary holds only toy-task characters.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from ringdata.records import Problem
 
-__all__ = ["INSTRUCTIONS", "format_prompt", "plain_prompt"]
+__all__ = ["INSTRUCTIONS", "fitting", "format_prompt", "plain_prompt"]
 
 INSTRUCTIONS = {
     "math": "Reason step by step and put the final answer in \\boxed{}.",
@@ -53,3 +55,14 @@ def format_prompt(problem: Problem, tokenizer=None) -> str:
     return tokenizer.apply_chat_template(
         [{"role": "user", "content": content}], tokenize=False, add_generation_prompt=True
     )
+
+
+def fitting(problems: Sequence[Problem], tokenizer, room: int) -> tuple[list[Problem], list[Problem]]:
+    """(problems whose prompt fits in `room` tokens, the others): a prompt that leaves no room for
+    the response cannot be sampled. Callers skip, count and name the others (`ringdata train` in
+    stage.json, `ringdata rollout` beside its output), never fail the run on them."""
+    keep, skip = [], []
+    for p in problems:
+        n = len(tokenizer(format_prompt(p, tokenizer), add_special_tokens=False)["input_ids"])
+        (keep if n <= room else skip).append(p)
+    return keep, skip

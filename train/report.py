@@ -24,6 +24,11 @@ PANELS = (
 )
 
 
+def is_run_dir(path: Path) -> bool:
+    """A training run: metrics.jsonl here or in a stage subdirectory."""
+    return (path / "metrics.jsonl").is_file() or any(path.glob("*/metrics.jsonl"))
+
+
 def stage_metrics(run_dir: Path) -> list[tuple[str, list[dict]]]:
     """(stage, records) in the order the stages ran (by the first record's file time)."""
     run_dir = Path(run_dir)

@@ -25,55 +25,31 @@ from __future__ import annotations
 
 import importlib.util
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping, Protocol
+from typing import Callable, Sequence
 
-import torch
+from ringdata.errors import DataError
+from ringdata.io.runs import Response
+from ringdata.records import Problem
+from train.backends.base import Rollout, RolloutBackend, SamplingConfig
+from train.models import check_model_dir, load_tokenizer
+from train.prompting import fitting, format_prompt
 
 __all__ = [
+    "CHUNK",
     "Rollout",
     "RolloutBackend",
+    "Sampled",
     "SamplingConfig",
     "VLLMSettings",
     "make_backend",
+    "sample_problems",
     "vllm_available",
 ]
 
-
-@dataclass(frozen=True)
-class SamplingConfig:
-    n: int = 16  # samples per prompt (K in the paper's group-relative advantage)
-    temperature: float = 1.0  # 0 = greedy
-    top_p: float = 1.0  # nucleus mass; 1.0 = no truncation
-    max_tokens: int = 256  # max response tokens, EOS included
-    seed: int | None = None  # per-call seed; None = the backend's running RNG state
-    stop: tuple[str, ...] = ()  # stop strings; excluded from `text`, like vLLM
-    min_tokens: int = 0  # EOS/stop suppressed before this many tokens (benchmarks force lengths)
-
-
-@dataclass(frozen=True)
-class Rollout:
-    """One sampled response."""
-
-    prompt_index: int  # index into the prompts list given to `generate`
-    prompt_ids: tuple[int, ...]
-    response_ids: tuple[int, ...]  # includes the EOS token when the model stopped by EOS
-    logprobs: tuple[float, ...]  # per response token, raw log pi(token); see the module docstring
-    text: str  # decoded response, special tokens and stop string removed
-    finish_reason: str  # "stop" (EOS or a stop string) | "length" (hit max_tokens)
-
-
-class RolloutBackend(Protocol):
-    def generate(self, prompts: list[str], config: SamplingConfig) -> list[Rollout]:
-        """`config.n` rollouts per prompt, grouped by prompt in prompt order."""
-        ...
-
-    def push_weights(self, state_dict: Mapping[str, torch.Tensor]) -> None:
-        """Make the backend sample from these weights (transformers parameter names)."""
-        ...
-
-    def close(self) -> None: ...
+CHUNK = 32  # problems per generate call of `sample_problems`: big enough to batch well, small
+# enough that progress moves and a crash loses little
 
 
 @dataclass(frozen=True)
@@ -110,9 +86,7 @@ def make_backend(
 
     if kind not in ("vllm", "hf", "auto"):
         raise RingdataError(f"unknown rollout backend {kind!r}; use vllm, hf or auto")
-    model_dir = Path(model_dir)
-    if not (model_dir / "config.json").is_file():
-        raise RingdataError(f"{model_dir} is not a model directory (no config.json)")
+    model_dir = check_model_dir(model_dir)
     if kind == "auto":
         if vllm_available():
             kind = "vllm"
@@ -136,3 +110,58 @@ def _set_vllm_env(settings: VLLMSettings) -> None:
 
     os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = "1" if settings.multiprocessing else "0"
     os.environ["VLLM_CPU_KVCACHE_SPACE"] = str(settings.kv_cache_gib)
+
+
+@dataclass(frozen=True)
+class Sampled:
+    responses: list[Response]  # K per sampled problem, grouped by problem in input order
+    skipped: list[Problem]  # problems whose prompt leaves no room for a response: not sampled
+    max_prompt_tokens: int  # max_model_len - max_tokens: the longest prompt that was sampled
+
+
+def sample_problems(
+    model_dir: Path,
+    problems: Sequence[Problem],
+    config: SamplingConfig,
+    *,
+    backend: str = "auto",
+    max_model_len: int = 1024,
+    dtype: str = "float32",
+    chunk: int = CHUNK,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Sampled:
+    """`config.n` responses per problem from the model in `model_dir` (what `ringdata rollout`
+    writes and `ringdata grade` reads).
+
+    A problem whose prompt is longer than `max_model_len - config.max_tokens` tokens is skipped
+    and returned in `skipped` (as `ringdata train` does), never sampled into an engine error; when
+    every prompt is too long this is a `DataError`. The rest go to the engine `chunk` problems per
+    call; the call starting at problem `s` is seeded `config.seed + s`, so a run is reproducible
+    and chunks draw differently. `on_progress(done, total)` counts problems.
+    """
+    model_dir = check_model_dir(model_dir)
+    tokenizer = load_tokenizer(model_dir)
+    room = max_model_len - config.max_tokens
+    todo, skipped = fitting(problems, tokenizer, room)
+    if not todo:
+        raise DataError(
+            f"no problem's prompt fits in {room} tokens (max_model_len {max_model_len} minus max_tokens "
+            f"{config.max_tokens}); all {len(skipped)} skipped",
+            hint="raise the max model length or lower the max tokens per response",
+        )
+    prompts = [format_prompt(p, tokenizer) for p in todo]
+    engine = make_backend(backend, model_dir, max_model_len=max_model_len, seed=config.seed or 0, dtype=dtype)
+    responses: list[Response] = []
+    try:
+        for start in range(0, len(todo), chunk):
+            seeded = replace(config, seed=None if config.seed is None else config.seed + start)
+            drawn: dict[int, int] = {}
+            for r in engine.generate(prompts[start : start + chunk], seeded):
+                sample = drawn[r.prompt_index] = drawn.get(r.prompt_index, -1) + 1
+                responses.append(Response(todo[start + r.prompt_index].id, sample, r.text, r.finish_reason,
+                                          len(r.response_ids)))
+            if on_progress:
+                on_progress(min(start + chunk, len(todo)), len(todo))
+    finally:
+        engine.close()
+    return Sampled(responses, skipped, room)

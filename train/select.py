@@ -51,6 +51,22 @@ class Choice:
     why: str
 
 
+def probe_problems(probe: str, domains: Sequence[str], n: int, seed: int = 0) -> list[Problem]:
+    """The probe set: the head of the toy task's held-out stream for "toy" (the problems RL never
+    trains on, see train/tiny.py), else a seeded sample of `n` of a curated Parquet file's
+    `domains` problems."""
+    import random
+
+    from ringdata.io.problems import read_curated
+
+    if probe == "toy":
+        from train import toy
+
+        return toy.math_problems(n, seed=0)
+    problems = read_curated(Path(probe), domains, field="--probe")
+    return random.Random(seed).sample(problems, min(n, len(problems)))
+
+
 def response_entropy(model, rollouts, batch: int = 32) -> tuple[float, int]:
     """(sum of per-token entropies, token count) over the rollouts' response tokens."""
     from train.loss import token_logprobs_and_entropy
@@ -79,12 +95,13 @@ def response_entropy(model, rollouts, batch: int = 32) -> tuple[float, int]:
 
 def score_checkpoint(model_dir: Path, probe: Sequence[Problem], reward: Callable, cfg: SelectConfig) -> CheckpointScore:
     """Sample `model_dir` on the probe, grade, and measure its samples' entropy."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
+    from train.models import load_tokenizer
     from train.prompting import format_prompt
     from train.rollout import SamplingConfig, make_backend
 
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+    tokenizer = load_tokenizer(model_dir)
     backend = make_backend(cfg.backend, Path(model_dir), max_model_len=cfg.max_model_len, seed=cfg.seed)
     try:
         sampling = SamplingConfig(n=cfg.samples, temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=cfg.seed)

@@ -214,7 +214,7 @@ def probe_accuracy(model_dir: Path, problems, *, samples: int = 1, seed: int = 0
 
 
 def _accuracy(backend, problems, samples: int, seed: int) -> dict[str, float]:
-    from ringdata.io import last_boxed
+    from ringdata.answers import last_boxed
     from train.rollout import SamplingConfig
 
     rollouts = backend.generate(

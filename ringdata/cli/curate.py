@@ -9,12 +9,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ringdata.cli.options import Sandbox
 from ringdata.curate.clean import CleanConfig
 from ringdata.curate.decontam import BUNDLED_EVALSETS
 from ringdata.curate.pipeline import CurateConfig, curate as run_curate
 from ringdata.io.formats import ADAPTERS
 from ringdata.io.problems import ReadConfig, parse_field_map
 from ringdata.report import print_summary
+from sandboxes.choice import SandboxChoice
 
 
 def curate(
@@ -38,7 +40,7 @@ def curate(
     min_pass_rate: Annotated[float, typer.Option("--min-pass-rate", help="Keep problems with pass rate above this (exclusive).")] = CurateConfig.min_pass_rate,
     max_pass_rate: Annotated[float, typer.Option("--max-pass-rate", help="Keep problems with pass rate below this (exclusive).")] = CurateConfig.max_pass_rate,
     validate_tests: Annotated[bool, typer.Option("--validate-tests", help="Run reference solutions against code tests in a sandbox; drop problems whose tests fail them.")] = False,
-    sandbox: Annotated[str, typer.Option("--sandbox", help="Sandbox for --validate-tests: docker, local (bubblewrap) or auto (docker when it runs).")] = CurateConfig.sandbox,
+    sandbox: Sandbox = SandboxChoice(),
 ) -> None:
     """Curate problems: normalise, clean, dedup, decontaminate, filter by difficulty."""
     config = CurateConfig(

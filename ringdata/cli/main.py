@@ -1,7 +1,8 @@
 """The `ringdata` command: wires the command modules together and is the one error boundary.
 
-Known errors (`RingdataError`) become one red line and exit code 1; set RINGDATA_DEBUG=1 to see
-the traceback instead.
+Every failure is one line on stderr and a non-zero exit: known errors (`RingdataError`: bad input,
+a missing engine, ...) and anything unexpected exit 1, bad usage (an unknown option, an invalid
+value) exits 2 as click's do. Set RINGDATA_DEBUG=1 to see the traceback instead.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ringdata.cli import curate, grade, report, rollout, sandbox, select_checkpoint, train
 from ringdata.errors import RingdataError
@@ -39,25 +41,33 @@ app.command("rollout", no_args_is_help=True)(rollout.rollout)
 app.command("select-checkpoint", no_args_is_help=True)(select_checkpoint.select_checkpoint)
 
 
+def _fail(message: str, code: int) -> None:
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
+    sys.exit(code)
+
+
 def main() -> None:
     try:
         # Without standalone mode, click returns a command's `typer.Exit(code)` instead of exiting.
         code = app(standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
-    except RingdataError as exc:
-        if os.environ.get("RINGDATA_DEBUG"):
-            raise
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):
         Console(stderr=True).print("aborted")
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except USAGE_ERRORS as exc:  # bad options or commands: click's own message and exit code
-        exc.show()
-        sys.exit(exc.exit_code)
+    except Exception as exc:
+        if os.environ.get("RINGDATA_DEBUG"):
+            raise
+        if isinstance(exc, USAGE_ERRORS):  # bad options or commands: click's message, on one line
+            where = getattr(getattr(exc, "ctx", None), "command_path", None) or "ringdata"
+            _fail(f"{escape(exc.format_message())} (see `{where} --help`)", exc.exit_code)
+        if isinstance(exc, RingdataError):
+            _fail(escape(str(exc)), 1)
+        # a bug, or a library failure nobody translated: still one line, and how to see more
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        _fail(escape(f"unexpected {type(exc).__name__}: {first}") + " (RINGDATA_DEBUG=1 shows the traceback)", 1)
 
 
 if __name__ == "__main__":

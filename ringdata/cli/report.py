@@ -12,11 +12,6 @@ from ringdata.errors import RingdataError
 from ringdata.report import load_report, print_summary, write_html
 
 
-def is_run_dir(path: Path) -> bool:
-    """A training run: metrics.jsonl here or in a stage subdirectory."""
-    return (path / "metrics.jsonl").is_file() or any(path.glob("*/metrics.jsonl"))
-
-
 def report(
     directory: Annotated[Path, typer.Argument(help="A `ringdata curate --out` directory or a training run directory.")],
 ) -> None:
@@ -32,12 +27,9 @@ def report(
             html = write_html(data, directory)
         console.print(f"HTML report: {html.resolve()}")
         return
-    if is_run_dir(directory):
-        try:
-            from train.report import render_run
-        except ImportError as exc:
-            raise RingdataError(f"{directory}: is a training run, but train.report is not available ({exc})") from None
+    from train.report import is_run_dir, render_run
 
+    if is_run_dir(directory):
         console.print(f"training run report: {render_run(directory)}")
         return
     raise RingdataError(

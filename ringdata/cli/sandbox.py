@@ -75,12 +75,12 @@ def _smoke(kind: str, docker_config) -> str:
 
     from ringdata.errors import RingdataError
     from ringdata.records import TestCase
-    from sandboxes import Submission, open_sandbox
+    from sandboxes import SandboxChoice, Submission, open_sandbox
 
     tests = (TestCase(input="20 22\n", output="42\n"),)
     try:
         started = time.perf_counter()
-        with open_sandbox(kind, docker=docker_config) as sandbox:
+        with open_sandbox(SandboxChoice(kind, docker=docker_config)) as sandbox:
             right = sandbox.run(Submission("print(sum(map(int, input().split())))", tests))
             wrong = sandbox.run(Submission("print(0)", tests))
         seconds = time.perf_counter() - started

@@ -9,39 +9,33 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ringdata.errors import RingdataError
+from ringdata.cli.options import Backend, MaxTokens, Sandbox, Seed, check_backend
+from sandboxes.choice import SandboxChoice
 
 
 def select_checkpoint(
     dirs: Annotated[List[Path], typer.Argument(help="Checkpoint dirs (transformers model dirs) to compare.")],
-    probe: Annotated[str, typer.Option(help='Probe problems: "toy" (the toy arithmetic task) or a curated Parquet file/dir.')] = "toy",
-    domains: Annotated[str, typer.Option(help="Comma-separated domains of the probe file to use.")] = "math",
-    n_problems: Annotated[int, typer.Option("--problems", help="Probe problems (the first N, seeded order).")] = 64,
-    samples: Annotated[int, typer.Option(help="Responses per probe problem.")] = 4,
-    max_tokens: Annotated[int, typer.Option(help="Max tokens per response.")] = 256,
-    band_low: Annotated[float, typer.Option(help="Lower end of the target mean token entropy (nats).")] = 0.3,
-    band_high: Annotated[float, typer.Option(help="Upper end of the target mean token entropy (nats).")] = 0.5,
-    backend: Annotated[str, typer.Option(help="Rollout engine: vllm | hf | auto.")] = "auto",
-    sandbox: Annotated[str, typer.Option(help="Sandbox for code probes: auto | docker | local.")] = "auto",
-    seed: Annotated[int, typer.Option(help="Sampling seed (the same for every checkpoint).")] = 0,
+    probe: Annotated[str, typer.Option("--probe", help='Probe problems: "toy" (the toy arithmetic task) or a curated Parquet file/dir.')] = "toy",
+    domains: Annotated[str, typer.Option("--domains", help="Comma-separated domains of the probe file to use.")] = "math",
+    probe_size: Annotated[int, typer.Option("--probe-size", min=1, help="How many probe problems (the first N, seeded order).")] = 64,
+    samples: Annotated[int, typer.Option("--samples", min=1, help="Responses per probe problem.")] = 4,
+    max_tokens: MaxTokens = 256,
+    band_low: Annotated[float, typer.Option("--band-low", help="Lower end of the target mean token entropy (nats).")] = 0.3,
+    band_high: Annotated[float, typer.Option("--band-high", help="Upper end of the target mean token entropy (nats).")] = 0.5,
+    backend: Backend = "auto",
+    sandbox: Sandbox = SandboxChoice(),
+    seed: Seed = 0,
 ) -> None:
     """Score each checkpoint's probe entropy and accuracy; choose the most accurate inside the band."""
-    import random
+    from train.models import check_model_dir
+    from train.rewarder import Rewarder
+    from train.select import SelectConfig, probe_problems, select_checkpoint as choose_checkpoint
 
-    from train.loop import Rewarder, read_parquet_problems
-    from train.select import SelectConfig, select_checkpoint as choose_checkpoint
-
+    check_backend(backend)
     for d in dirs:
-        if not (d / "config.json").is_file():
-            raise RingdataError(f"{d}: not a transformers model dir (no config.json)")
+        check_model_dir(d)
     wanted = tuple(x.strip() for x in domains.split(",") if x.strip())
-    if probe == "toy":
-        from train import toy
-
-        problems = toy.math_problems(n_problems, seed=0)  # the held-out head of the toy stream
-    else:
-        problems = read_parquet_problems(Path(probe), wanted, field="--probe")
-        problems = random.Random(seed).sample(problems, min(n_problems, len(problems)))
+    problems = probe_problems(probe, wanted, probe_size, seed)
     cfg = SelectConfig(band=(band_low, band_high), samples=samples, max_tokens=max_tokens, seed=seed, backend=backend)
     console = Console()
     rewarder = Rewarder(sandbox)

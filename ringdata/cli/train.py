@@ -10,13 +10,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from ringdata.cli.options import BackendOverride
+
 
 def train(
     config: Annotated[Path, typer.Option("--config", "-c", help="TOML config: model, loss, optim, [stages.*], [schedules].")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Run dir: <stage>/metrics.jsonl, checkpoints/, final/.")],
     stage: Annotated[Optional[str], typer.Option(help="A schedule (e.g. math-then-code) or one stage (math, code); default: every stage in order.")] = None,
     loss: Annotated[Optional[str], typer.Option(help="Override loss.kind: c3po (fixed token budget), dapo (token mean), grpo (sample mean).")] = None,
-    backend: Annotated[Optional[str], typer.Option(help="Rollout engine: vllm | hf | auto.")] = None,
+    backend: BackendOverride = None,
     steps: Annotated[Optional[int], typer.Option(help="Override every stage's optimizer steps.")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Override the seed.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoints in --out; finished stages are skipped.")] = False,

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 import polars as pl
 from rich.progress import Progress
+
+if TYPE_CHECKING:
+    from ringdata.io.problems import InputStats
 
 DROP_REASON = "drop_reason"
 DROP_MATCH = "drop_match"
@@ -110,3 +113,16 @@ def run_pipeline(
     result = PipelineResult(frame.select(public), dropped, stats, rows_in)
     assert result.kept.height + result.dropped.height == rows_in, "rows lost in the pipeline"
     return result
+
+
+@dataclass
+class CurateRun:
+    """What `ringdata.curate.pipeline.curate` ran: the result, the inputs, counts and timings; the
+    report (ringdata/report.py) is built from it."""
+
+    result: PipelineResult
+    inputs: list[InputStats]
+    domains_in: dict[str, int]
+    timings: dict[str, float]
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> notes
+    report: dict[str, Any] = field(default_factory=dict)

@@ -49,7 +49,6 @@ from ringdata.curate.textnorm import ASY, MATCH_TEXT, HashedTokens, match_text_e
 EXACT = "exact_duplicate"
 NEAR = "near_duplicate"
 SIGNATURE = "_minhash"  # working column: Array(UInt32, num_perm)
-BAND_KEYS = "_lsh_bands"  # working column: Array(UInt64, bands), null for rows without shingles
 CANDIDATES = "_near_candidates"  # working column: `_near_row`s of larger-id rows sharing a bucket
 ROW = "_near_row"  # working column: a row number fixed by MinHashSignatures (survives filtering)
 

@@ -3,7 +3,7 @@
 Ring-lite (arXiv 2506.14731) filters its RL data by the pass rate of a reference model: problems
 every sample solves give no gradient signal (all advantages are zero under group-relative
 baselines), and problems no sample solves give none either. The table comes from
-`ringdata grade` (columns problem_id, pass_rate, n_samples).
+`ringdata grade` (ringdata/io/runs.py: `read_pass_rates`, `PASS_RATE_SCHEMA`).
 
 Bounds are exclusive: a problem is kept when `min_pass_rate < pass_rate < max_pass_rate`, so the
 defaults (0.0, 1.0) drop exactly the never-solved (`too_hard`) and the always-solved (`too_easy`).
@@ -14,70 +14,10 @@ the report so that a stale table is noticed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, StepContext
-from ringdata.errors import DataError
-
-PASS_RATE_COLUMNS = {"problem_id": pl.Utf8, "pass_rate": pl.Float64, "n_samples": pl.Int64}
-
-
-def read_pass_rates(path: Path) -> pl.DataFrame:
-    """The pass-rate table (Parquet, CSV or JSONL) with checked columns, one row per problem."""
-    name = str(path)
-    if not path.is_file():
-        raise DataError("no such file", file=name, hint="pass the table `ringdata grade` wrote")
-    try:
-        if path.suffix == ".parquet":
-            table = pl.read_parquet(path)
-        elif path.suffix == ".csv":
-            table = pl.read_csv(path, infer_schema_length=None)
-        elif path.suffix in (".jsonl", ".ndjson"):
-            table = pl.read_ndjson(path)
-        else:
-            raise DataError(f"cannot read *{path.suffix} pass-rate tables", file=name, hint="use .parquet, .csv or .jsonl")
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"not a readable pass-rate table ({first})", file=name) from None
-    for column, dtype in PASS_RATE_COLUMNS.items():
-        if column not in table.columns:
-            raise DataError(
-                f"missing column; the table has {', '.join(table.columns) or 'no columns'}",
-                file=name,
-                field=column,
-                hint="expected problem_id, pass_rate, n_samples as written by `ringdata grade`",
-            )
-        try:
-            table = table.with_columns(pl.col(column).cast(dtype, strict=True))
-        except pl.exceptions.PolarsError:
-            raise DataError(f"values are not {dtype}", file=name, field=column) from None
-    table = table.select(list(PASS_RATE_COLUMNS)).with_row_index("_row")
-    bad = table.filter(
-        pl.col("problem_id").is_null() | pl.col("pass_rate").is_null() | ~pl.col("pass_rate").is_between(0.0, 1.0)
-    )
-    if bad.height:
-        row = bad.row(0, named=True)
-        what = "problem_id" if row["problem_id"] is None else "pass_rate"
-        raise DataError(
-            f"is {row[what]!r}; pass rates are fractions in [0, 1]" if what == "pass_rate" else "is missing",
-            file=name,
-            row=row["_row"],
-            field=what,
-        )
-    dup = table.filter(~pl.col("problem_id").is_first_distinct())  # the first repeat
-    if dup.height:
-        row = dup.row(0, named=True)
-        raise DataError(
-            f"problem {row['problem_id']!r} appears more than once",
-            file=name,
-            row=row["_row"],
-            field="problem_id",
-            hint="merge the grading runs into one row per problem",
-        )
-    return table.drop("_row")
-
 
 @dataclass
 class Difficulty:

@@ -15,27 +15,29 @@ the bundled data).
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.progress import Progress
 
-from ringdata.curate.base import DROP_MATCH, DROP_REASON, PipelineResult, Step, run_pipeline
+from ringdata.curate.base import DROP_MATCH, DROP_REASON, CurateRun, Step, run_pipeline
 from ringdata.curate.clean import CleanConfig, clean_steps
 from ringdata.curate.decontam import BUNDLED_EVALSETS, DecontamConfig, decontam_steps, resolve_evalsets
 from ringdata.curate.dedup import DedupConfig, dedup_steps
-from ringdata.curate.difficulty import Difficulty, read_pass_rates
+from ringdata.curate.difficulty import Difficulty
 from ringdata.curate.normalise import Normalise
 from ringdata.errors import RingdataError
-from ringdata.io.problems import InputStats, ReadConfig, read_problems, to_table
+from ringdata.io.problems import ReadConfig, read_problems, to_table, write_problems
+from ringdata.io.runs import read_pass_rates
 from ringdata.records import DOMAINS
+from ringdata.report import build_report, write_report
 
-
-SANDBOXES = ("docker", "local", "auto")
+if TYPE_CHECKING:  # curation reaches for a sandbox only when validate_tests runs
+    from sandboxes.choice import SandboxChoice
 
 
 @dataclass(frozen=True)
@@ -52,17 +54,7 @@ class CurateConfig:
     min_pass_rate: float = 0.0  # exclusive lower bound on pass rate (0.0 drops never-solved)
     max_pass_rate: float = 1.0  # exclusive upper bound on pass rate (1.0 drops always-solved)
     validate_tests: bool = False  # run reference solutions against code tests in a sandbox
-    sandbox: str = "docker"  # sandbox backend for validate_tests: docker | local | auto (docker if it runs)
-
-
-@dataclass
-class CurateRun:
-    result: PipelineResult
-    inputs: list[InputStats]
-    domains_in: dict[str, int]
-    timings: dict[str, float]
-    notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> notes
-    report: dict[str, Any] = field(default_factory=dict)
+    sandbox: SandboxChoice | None = None  # where validate_tests runs reference solutions; None = SandboxChoice(), "auto"
 
 
 def dedup_and_decontam_steps(config: CurateConfig) -> list[Step]:
@@ -104,8 +96,6 @@ def check_config(config: CurateConfig) -> None:
         raise RingdataError(f"--near-threshold must be in (0, 1]; got {config.near_threshold}")
     if config.ngram < 1:
         raise RingdataError(f"--ngram must be at least 1; got {config.ngram}")
-    if config.sandbox not in SANDBOXES:
-        raise RingdataError(f"--sandbox must be {', '.join(SANDBOXES[:-1])} or {SANDBOXES[-1]}; got {config.sandbox!r}")
 
 
 def dropped_table(dropped: pl.DataFrame) -> pa.Table:
@@ -121,8 +111,6 @@ def curate(
     inputs: list[Path], out_dir: Path, config: CurateConfig = CurateConfig(), progress: Progress | None = None
 ) -> CurateRun:
     """Read `inputs`, run the default steps, write the outputs and the report into `out_dir`."""
-    from ringdata.report import build_report, write_report
-
     check_config(config)
     started = time.perf_counter()
     notes: dict[str, dict[str, Any]] = {}
@@ -136,7 +124,7 @@ def curate(
         if getattr(step, "notes", None):
             notes.setdefault(step.name, {}).update(step.notes)
     out_dir.mkdir(parents=True, exist_ok=True)
-    pq.write_table(to_table(result.kept, file=str(out_dir / "problems.parquet")), out_dir / "problems.parquet")
+    write_problems(result.kept, out_dir / "problems.parquet")
     pq.write_table(dropped_table(result.dropped), out_dir / "dropped.parquet")
     timings = {"read": read_seconds, "steps": steps_seconds}
     run = CurateRun(result, read.inputs, domains_in, timings, notes)

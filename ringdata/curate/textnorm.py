@@ -144,7 +144,6 @@ def match_text(texts: list[str]) -> list[str]:
 # ---- hashed tokens and n-grams -------------------------------------------------------------
 
 _TOKEN_SEED = 0x5EED  # any constant: token hashes only need to agree within one process
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 def _coefficients(n: int) -> np.ndarray:

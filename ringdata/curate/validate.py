@@ -79,7 +79,7 @@ def _compiles(source: str) -> bool:
 class ValidateTests:
     """Drop code problems with malformed or truncated tests, or tests no reference solution passes."""
 
-    sandbox: str = "auto"  # auto | docker | local, or an open sandboxes.Sandbox
+    sandbox: Any = None  # a sandboxes.SandboxChoice (None = its default, auto) or an open sandboxes.Sandbox
     time_s: float = 5.0  # CPU seconds per test: references are often slower than needed, be generous
     memory_mb: int = 1024  # address space per test program, MiB
     max_solutions: int = 3  # reference solutions tried per problem before its tests are blamed
@@ -126,11 +126,11 @@ class ValidateTests:
 
     def _run_references(self, pending, tests, reasons, matches, validated, ctx: StepContext) -> None:
         """Round k runs the k-th usable solution of every problem not yet validated."""
-        from sandboxes import Limits, Sandbox, Submission, open_sandbox
+        from sandboxes import Limits, Sandbox, SandboxChoice, Submission, open_sandbox
 
         limits = Limits(time_s=self.time_s, memory_mb=self.memory_mb)
         owned = not isinstance(self.sandbox, Sandbox)
-        sandbox = open_sandbox(self.sandbox) if owned else self.sandbox
+        sandbox = open_sandbox(self.sandbox or SandboxChoice()) if owned else self.sandbox
         self.notes["sandbox"] = sandbox.name
         advance = ctx.task(f"{self.name} ({sandbox.name} sandbox)", sum(len(s) for s in pending.values()))
         last_failure: dict[int, str] = {}

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ringdata.answers import last_boxed
 from ringdata.errors import RingdataError
 from ringdata.records import DOMAINS
 
@@ -95,30 +96,6 @@ def _str_list(value: Any, key: str) -> list[str]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise FieldError(key, f"is a {type(value).__name__}, expected a list of strings")
     return list(value)
-
-
-def last_boxed(text: str) -> str | None:
-    r"""The contents of the last \boxed{...} (or \fbox{...}) in `text`, braces matched; None if none.
-
-    A regular expression cannot match nested braces, and MATH answers nest them (\frac{1}{2}).
-    """
-    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
-    if start < 0:
-        return None
-    i = text.find("{", start)
-    if i < 0:
-        # "\boxed 5" form
-        m = re.match(r"\\boxed\s+([^\s$]+)", text[start:])
-        return m.group(1) if m else None
-    depth = 0
-    for j in range(i, len(text)):
-        if text[j] == "{":
-            depth += 1
-        elif text[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[i + 1 : j]
-    return None
 
 
 def _tests_stdio(inputs: Any, outputs: Any, key: str) -> list[dict[str, str | None]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import polars as pl
 import pyarrow as pa
@@ -20,8 +20,8 @@ from rich.progress import Progress
 
 from ringdata.errors import DataError, RingdataError
 from ringdata.io.formats import ADAPTERS, Adapter, FieldError, detect, get_adapter
-from ringdata.io.readers import RawFile, expand_inputs, read_raw
-from ringdata.records import PROBLEM_SCHEMA, conform, make_id
+from ringdata.io.readers import RawFile, expand_inputs, read_parquet, read_raw
+from ringdata.records import DOMAINS, PROBLEM_SCHEMA, Problem, conform, make_id, table_to_problems
 
 
 @dataclass(frozen=True)
@@ -193,6 +193,12 @@ def read_problems(inputs: list[Path], config: ReadConfig = ReadConfig(), progres
     return ReadResult(frame, stats)
 
 
+def read_problem_records(path: Path, config: ReadConfig = ReadConfig()) -> list[Problem]:
+    """`read_problems` of one file (or directory) as `Problem` records, for the commands that take
+    problems one at a time (`ringdata grade`, `ringdata rollout`)."""
+    return [Problem.from_row(row) for row in read_problems([path], config).frame.iter_rows(named=True)]
+
+
 def to_table(frame: pl.DataFrame, *, file: str) -> pa.Table:
     """A polars frame with the problem columns as exactly `PROBLEM_SCHEMA`."""
     return conform(frame.select([c for c in PROBLEM_SCHEMA.names if c in frame.columns]).to_arrow(), file=file)
@@ -202,3 +208,21 @@ def write_problems(frame: pl.DataFrame, path: Path) -> Path:
     """Write `frame` as Parquet with exactly `PROBLEM_SCHEMA`."""
     pq.write_table(to_table(frame, file=str(path)), path)
     return path
+
+
+def read_curated(path: Path, domains: Sequence[str] = DOMAINS, *, field: str = "data") -> list[Problem]:
+    """The `domains` problems of a curated Parquet file (or a `ringdata curate --out` dir, whose
+    kept problems.parquet it reads, never dropped.parquet), schema-checked. `field` names the
+    option or config key the path came from, for the error message."""
+    if not path.exists():
+        raise DataError("data file not found", file=str(path), field=field)
+    if path.is_dir():
+        path = path / "problems.parquet"
+        if not path.exists():
+            raise DataError("a data directory must hold problems.parquet (ringdata curate --out DIR)",
+                            file=str(path.parent), field=field)
+    table = conform(read_parquet(path), file=str(path))
+    problems = [p for p in table_to_problems(table) if p.domain in domains]
+    if not problems:
+        raise DataError(f"no {'/'.join(domains)} problems", file=str(path), field=field)
+    return problems

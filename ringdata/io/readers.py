@@ -190,15 +190,23 @@ def _read_json(path: Path) -> RawFile:
     return RawFile(path, value, list(range(len(value))))
 
 
-def _read_parquet(path: Path) -> RawFile:
+def read_parquet(path: Path, *, what: str = "Parquet file"):
+    """A `pyarrow.Table`, or a one-line `DataError` naming the file (missing or unreadable). Every
+    Parquet file ringdata reads (problems, responses, verdicts) comes through here."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"no such {what}", file=str(path))
     try:
-        table = pq.read_table(path)
+        return pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise DataError(f"not a readable Parquet file ({exc})", file=str(path)) from None
-    rows = table.to_pylist()
+
+
+def _read_parquet(path: Path) -> RawFile:
+    rows = read_parquet(path).to_pylist()
     return RawFile(path, rows, list(range(len(rows))))
 
 
@@ -219,6 +227,24 @@ def _read_csv(path: Path) -> RawFile:
     return RawFile(path, rows, list(range(len(rows))))
 
 
+def _dataset_table(path: Path):
+    """The rows of a `Dataset.save_to_disk` folder, read with pyarrow: the shards state.json lists
+    (`data-0000i-of-0000n.arrow`, Arrow IPC streams, indices already flattened by save_to_disk),
+    in order. One reader does not justify importing `datasets` (seconds, and a dependency)."""
+    import pyarrow as pa
+
+    try:
+        state = json.loads((path / "state.json").read_text())
+        shards = [path / f["filename"] for f in state["_data_files"]]
+        tables = []
+        for shard in shards:
+            with pa.memory_map(str(shard)) as source:
+                tables.append(pa.ipc.open_stream(source).read_all())
+        return pa.concat_tables(tables) if tables else pa.table({})
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+        raise DataError(f"not a readable datasets folder ({type(exc).__name__}: {exc})", file=str(path)) from None
+
+
 def _read_dataset_dir(path: Path) -> RawFile:
     if (path / _DATASET_DICT_MARKER).exists():
         splits = json.loads((path / _DATASET_DICT_MARKER).read_text()).get("splits", [])
@@ -227,13 +253,7 @@ def _read_dataset_dir(path: Path) -> RawFile:
             file=str(path),
             hint=f"pass one split folder, e.g. {path / (splits[0] if splits else 'train')}",
         )
-    try:
-        import datasets
-
-        ds = datasets.load_from_disk(str(path))
-    except Exception as exc:  # datasets raises many unrelated types for a broken folder
-        raise DataError(f"not a readable datasets folder ({type(exc).__name__}: {exc})", file=str(path)) from None
-    rows = ds.data.table.to_pylist()
+    rows = _dataset_table(path).to_pylist()
     if not rows:
         raise DataError("dataset has no rows", file=str(path))
     return RawFile(path, rows, list(range(len(rows))))

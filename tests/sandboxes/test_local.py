@@ -41,7 +41,7 @@ def test_auto_falls_back_to_local_with_a_warning(monkeypatch):
 def test_unknown_kind_is_a_clear_error():
     from ringdata.errors import RingdataError
 
-    with pytest.raises(RingdataError, match="choose one of auto, docker, local"):
+    with pytest.raises(RingdataError, match="choose auto, docker, local"):
         open_sandbox("firecracker")
 
 

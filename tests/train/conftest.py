@@ -1,26 +1,12 @@
-"""Session fixtures for the trainer tests: the tiny model (built once per cache, see train/tiny.py)
-and ONE vLLM engine per test session (an engine costs seconds to start and a GiB of KV cache)."""
+"""Session fixtures for the trainer tests: ONE vLLM engine per test session (an engine costs
+seconds to start and a GiB of KV cache). The tiny model (`tiny_dir`) is in tests/conftest.py."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import skip_or_fail
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may come from a hub: fail instead
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-
-@pytest.fixture(scope="session")
-def tiny_dir() -> Path:
-    """The fitted tiny model directory (built on first use; RINGDATA_CACHE moves the cache)."""
-    from train.tiny import tiny_model_dir
-
-    return tiny_model_dir(Path(os.environ.get("RINGDATA_CACHE", "~/.cache/ringdata")))
-
 
 @pytest.fixture(scope="session")
 def vllm_backend(tiny_dir):

@@ -17,7 +17,9 @@ from __future__ import annotations
 import pytest
 
 from train.config import LossConfig, OptimConfig, StageConfig, TrainConfig
-from train.loop import Rewarder, load_problems, run
+from sandboxes import SandboxChoice
+from train.loop import load_problems, run
+from train.rewarder import Rewarder
 from train.prompting import format_prompt
 from train.rollout import SamplingConfig
 
@@ -53,7 +55,7 @@ def test_c3po_raises_held_out_reward_on_the_toy_task(tmp_path, tiny_dir, backend
     cfg = TrainConfig(model=str(tiny_dir), seed=0, max_model_len=256,
                       loss=LossConfig(kind="c3po"), optim=OptimConfig(lr=3e-4, warmup_steps=2), stages=(stage,))
     train_problems, _ = load_problems(stage)
-    rewarder = Rewarder("local")
+    rewarder = Rewarder(SandboxChoice("local"))
     try:
         backend.push_weights(original_weights)
         before = _reward(backend, train_problems, rewarder)

@@ -139,7 +139,7 @@ def test_prompts_too_long_for_the_engine_are_skipped_and_named(tmp_path, tiny_di
     from transformers import AutoTokenizer
 
     from ringdata.records import Problem
-    from train.loop import fitting
+    from train.prompting import fitting
 
     tok = AutoTokenizer.from_pretrained(str(tiny_dir))
     short = Problem("a", "math", "t", "What is 1+1?", answer="2")

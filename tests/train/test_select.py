@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from train.loop import Rewarder
+from sandboxes import SandboxChoice
+from train.rewarder import Rewarder
 from train.select import CheckpointScore, SelectConfig, choose, response_entropy, select_checkpoint
 from train.tiny import TinyConfig, build_model, build_tokenizer
 from train.toy import math_problems
@@ -65,21 +66,8 @@ def test_fitted_checkpoint_beats_an_unfitted_one(tmp_path, tiny_dir):
     fitted = tiny_dir
     probe = math_problems(16, seed=0)
     cfg = SelectConfig(band=(0.0, 1.5), samples=2, max_tokens=16, backend="hf")
-    choice = select_checkpoint([raw, fitted], probe, Rewarder("local"), cfg)
+    choice = select_checkpoint([raw, fitted], probe, Rewarder(SandboxChoice("local")), cfg)
     by = {s.path: s for s in choice.scores}
     assert by[raw].entropy > 3.0 and by[raw].accuracy == 0.0  # ~log(vocab) nats
     assert by[fitted].entropy < by[raw].entropy and by[fitted].accuracy > 0.0
     assert choice.chosen.path == fitted and by[fitted].tokens > 0
-
-
-def test_cli_prints_the_table_and_the_choice(tmp_path, tiny_dir):
-    from typer.testing import CliRunner
-
-    from ringdata.cli.main import app
-
-    result = CliRunner().invoke(app, ["select-checkpoint", str(tiny_dir), "--problems", "8", "--samples", "2",
-                                      "--max-tokens", "16", "--backend", "hf", "--band-low", "0.0", "--band-high", "2.0"])
-    assert result.exit_code == 0, result.output
-    assert "chosen" in result.output and "probe accuracy" in result.output
-    bad = CliRunner().invoke(app, ["select-checkpoint", str(tmp_path)])
-    assert bad.exit_code != 0 and "no config.json" in str(bad.exception)

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from train.rollout import Rollout
+from train.backends.base import Rollout
+from train.models import load_tokenizer
 
 
-def load_tokenizer(model_dir: Path):
+def generation_tokenizer(model_dir: Path):
     """The model directory's own tokenizer, left-padded (generation appends on the right)."""
-    from transformers import AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+    tok = load_tokenizer(model_dir)
     tok.padding_side = "left"
-    if tok.pad_token_id is None:
-        tok.pad_token = tok.eos_token
     return tok
 
 

@@ -11,8 +11,8 @@ from typing import Mapping
 
 import torch
 
-from train.backends.common import cut_response, encode_prompts, load_tokenizer, make_rollout
-from train.rollout import Rollout, SamplingConfig
+from train.backends.base import Rollout, SamplingConfig
+from train.backends.common import cut_response, encode_prompts, generation_tokenizer, make_rollout
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -26,7 +26,7 @@ class HFBackend:
     ) -> None:
         from transformers import AutoModelForCausalLM
 
-        self.tokenizer = load_tokenizer(model_dir)
+        self.tokenizer = generation_tokenizer(model_dir)
         self.model = AutoModelForCausalLM.from_pretrained(
             str(model_dir), dtype=DTYPES[dtype], local_files_only=True
         ).eval()

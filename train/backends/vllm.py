@@ -19,16 +19,20 @@ from typing import Mapping
 
 import torch
 
-from train.backends.common import cut_response, encode_prompts, load_tokenizer, make_rollout
-from train.rollout import Rollout, SamplingConfig
+from train.backends.base import Rollout, SamplingConfig
+from train.backends.common import cut_response, encode_prompts, generation_tokenizer, make_rollout
 
 RELOAD_LOGGER = "vllm.model_executor.model_loader.reload.layerwise"
 # Layers that hold only buffers derived from the config (the rotary cos/sin cache): a checkpoint
 # has no weights for them, so vLLM's "Failed to load weights" for them on every reload is noise.
 NO_WEIGHT_LAYERS = ("RotaryEmbedding",)
 # Seeded requests crash vLLM's CPU sampler when a prefill is split into chunks ("CPU Generator
-# does not use offset"); a scheduler budget far above a step's prompt tokens keeps prefills whole.
-MAX_BATCHED_TOKENS = 16384
+# does not use offset": between chunks vLLM rewinds the request's generator, which only a CUDA
+# generator can do). So chunked prefill is off: a step's scheduler then takes whole prompts until
+# this budget is spent and leaves the rest for the next step. A budget above every step of L x K
+# prompt tokens alone was not enough (`ringdata rollout --limit 200` on GSM8K: 32 prompts x 8
+# samples of ~250 tokens overran it and the last prompt of the step was cut).
+MAX_BATCHED_TOKENS = 16384  # prompt tokens per scheduler step; at least max_model_len (a whole prompt)
 MAX_SEQS = 512  # L prompts x K samples of a step run as one batch
 
 
@@ -61,7 +65,7 @@ class VLLMBackend:
     def __init__(self, model_dir: Path, *, max_model_len: int = 1024, seed: int = 0, dtype: str = "float32") -> None:
         from vllm import LLM
 
-        self.tokenizer = load_tokenizer(model_dir)
+        self.tokenizer = generation_tokenizer(model_dir)
         self.llm = LLM(
             model=str(model_dir),
             dtype=dtype,
@@ -69,6 +73,7 @@ class VLLMBackend:
             seed=seed,
             enable_prefix_caching=True,  # K samples of one prompt share its prefill
             max_num_batched_tokens=max(MAX_BATCHED_TOKENS, max_model_len),
+            enable_chunked_prefill=False,  # whole prefills only: see MAX_BATCHED_TOKENS
             max_num_seqs=MAX_SEQS,
         )
         self.eos_ids = {self.tokenizer.eos_token_id}

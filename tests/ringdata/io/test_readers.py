@@ -54,6 +54,20 @@ def test_datasets_save_to_disk_folder_is_read(tmp_path):
     assert frame["answer"].to_list() == ["2"] and frame["domain"].to_list() == ["math"]
 
 
+def test_datasets_folders_are_read_in_order_across_shards_without_importing_datasets(tmp_path):
+    """The reader uses pyarrow on the shard files; a selected, shuffled, sharded dataset reads back
+    exactly as `datasets` would give it, and a broken folder is one DataError."""
+    import datasets
+
+    rows = [{"question": f"q{i}", "domain": "math", "answer": str(i)} for i in range(10)]
+    ds = datasets.Dataset.from_list(rows).shuffle(seed=1).select(range(7))
+    ds.save_to_disk(str(tmp_path / "ds"), num_shards=3)
+    assert read_raw(tmp_path / "ds").rows == ds.to_list()
+    (tmp_path / "ds" / "state.json").write_text("{}")
+    with pytest.raises(DataError, match="not a readable datasets folder"):
+        read_raw(tmp_path / "ds")
+
+
 def test_datasets_dict_folder_asks_for_one_split(tmp_path):
     import datasets
 

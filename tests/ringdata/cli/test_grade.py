@@ -68,14 +68,14 @@ def test_detail_can_be_left_out_of_the_written_verdicts(monkeypatch, capsys, tmp
 
 
 @pytest.mark.parametrize(
-    "args,message",
+    "args,message,exit_code",
     [
-        (["--responses", "{tmp}/missing.jsonl"], "no such responses file"),
-        (["--sandbox", "vm"], "--sandbox"),
-        (["--workers", "0"], "--workers"),
+        (["--responses", "{tmp}/missing.jsonl"], "no such responses file", 1),
+        (["--sandbox", "vm"], "--sandbox", 2),  # a usage error: click's exit code
+        (["--workers", "0"], "--workers", 1),
     ],
 )
-def test_bad_options_are_one_line_errors(monkeypatch, capsys, tmp_path, inputs, args, message):
+def test_bad_options_are_one_line_errors(monkeypatch, capsys, tmp_path, inputs, args, message, exit_code):
     problems, responses = inputs
     base = {"--problems": str(problems), "--responses": str(responses), "--out": str(tmp_path / "o.parquet")}
     extra = [a.replace("{tmp}", str(tmp_path)) for a in args]
@@ -83,7 +83,7 @@ def test_bad_options_are_one_line_errors(monkeypatch, capsys, tmp_path, inputs, 
         base.pop(key, None)
     argv = [x for kv in base.items() for x in kv] + extra
     code, _, err = run_cli(monkeypatch, capsys, "grade", *argv)
-    assert code == 1 and message in err and "Traceback" not in err
+    assert code == exit_code and message in err and "Traceback" not in err
 
 
 def test_bundled_demo_grades_every_row(monkeypatch, capsys, tmp_path):

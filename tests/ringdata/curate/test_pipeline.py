@@ -12,6 +12,7 @@ from ringdata.curate.pipeline import CurateConfig, check_config, curate, default
 from ringdata.errors import DataError, RingdataError
 from ringdata.io.problems import ReadConfig
 from ringdata.records import PROBLEM_SCHEMA
+from sandboxes import SandboxChoice
 from tests.conftest import DATA
 
 PROBLEMS = DATA / "problems"
@@ -107,7 +108,7 @@ def test_dedup_decontam_and_difficulty_follow_clean(tmp_path):
 
 
 def test_validate_tests_is_wired_last():
-    config = CurateConfig(validate_tests=True, sandbox="local", dedup=False, decontam=False)
+    config = CurateConfig(validate_tests=True, sandbox=SandboxChoice("local"), dedup=False, decontam=False)
     try:
         from ringdata.curate.validate import ValidateTests
     except ImportError:  # helper C's step not landed: a clear error, not a silent skip
@@ -115,7 +116,7 @@ def test_validate_tests_is_wired_last():
             default_steps(config)
         return
     step = default_steps(config)[-1]
-    assert isinstance(step, ValidateTests) and step.sandbox == "local"
+    assert isinstance(step, ValidateTests) and step.sandbox == SandboxChoice("local")
 
 
 def test_bad_pass_rate_table_fails_before_reading(tmp_path):
@@ -130,7 +131,6 @@ def test_bad_pass_rate_table_fails_before_reading(tmp_path):
         (CurateConfig(min_pass_rate=0.6, max_pass_rate=0.4), "min < max"),
         (CurateConfig(near_threshold=0.0), "near-threshold"),
         (CurateConfig(ngram=0), "ngram"),
-        (CurateConfig(sandbox="vm"), "docker, local or auto"),
         (CurateConfig(read=ReadConfig(domain="biology")), "--domain must be one of"),
     ],
 )

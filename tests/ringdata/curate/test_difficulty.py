@@ -7,7 +7,8 @@ import pyarrow as pa
 import pytest
 
 from ringdata.curate.base import StepContext
-from ringdata.curate.difficulty import Difficulty, read_pass_rates
+from ringdata.curate.difficulty import Difficulty
+from ringdata.io.runs import read_pass_rates
 from ringdata.errors import DataError
 from ringdata.records import PROBLEM_SCHEMA
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from ringdata.errors import DataError, RingdataError
-from ringdata.io.formats import last_boxed
 from ringdata.io.problems import ReadConfig, parse_field_map, read_problems
 from ringdata.records import make_id
 from tests.conftest import DATA
@@ -111,21 +110,6 @@ def test_adapter_case(tmp_path, row, fmt, expect):
     got = result.frame.row(0, named=True)
     for key, value in expect.items():
         assert got[key] == value, key
-
-
-@pytest.mark.parametrize(
-    "text,boxed",
-    [
-        ("so $\\boxed{\\frac{1}{2}}$.", "\\frac{1}{2}"),
-        ("first \\boxed{1} then \\boxed{2}", "2"),  # the last one is the answer
-        ("\\fbox{7}", "7"),
-        ("\\boxed 5", "5"),
-        ("no answer here", None),
-        ("\\boxed{unclosed", None),
-    ],
-)
-def test_last_boxed(text, boxed):
-    assert last_boxed(text) == boxed
 
 
 def test_math_solution_without_boxed_gives_null_answer_not_error(tmp_path):

@@ -1,4 +1,4 @@
-"""`ringdata sandbox status|build` through the real CLI entry point."""
+"""ringdata/cli/sandbox.py: `ringdata sandbox status|build` through the real CLI entry point."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from tests.conftest import skip_or_fail
+from tests.sandboxes.conftest import docker_pool  # noqa: F401 - the session pool fixture
 
 
 def ringdata(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

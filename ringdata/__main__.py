@@ -1,0 +1,5 @@
+"""`python -m ringdata ...`: the same command as `ringdata ...`, with the same error boundary."""
+
+from ringdata.cli.main import main
+
+main()

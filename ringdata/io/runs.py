@@ -1,0 +1,314 @@
+"""The files one command writes and another reads: one schema and one reader/writer pair each.
+
+    ringdata rollout  --out R.jsonl          -> responses   (write_responses)
+                                             -> R.skipped.jsonl (write_skipped: prompts too long)
+    ringdata grade    --responses R.jsonl    <- responses   (read_responses)
+                      --out G.parquet        -> verdicts    (write_verdicts; read_verdicts)
+                                             -> G.pass_rates.parquet (write_pass_rates)
+                                             -> G.rejected.jsonl     (write_rejected)
+    ringdata curate   --pass-rates P         <- pass rates  (read_pass_rates)
+
+Responses are JSONL (one object a line, what people write by hand) or Parquet (by the file's
+suffix); verdicts and pass rates are Parquet with exactly the schemas below. A reader checks what
+it reads and names the file, row and field of the first problem (`DataError`); a response row it
+cannot grade is returned as `Rejected`, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ringdata.errors import DataError
+from ringdata.io.readers import read_parquet
+from ringdata.records import Problem
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = [
+    "PASS_RATE_SCHEMA", "RESPONSE_SCHEMA", "VERDICT_SCHEMA", "GradeOutputs", "PassRate", "Rejected", "Response",
+    "ResponseSet", "read_pass_rates", "read_responses", "read_verdicts", "skipped_path", "write_pass_rates",
+    "write_rejected", "write_responses", "write_skipped", "write_verdicts",
+]  # fmt: skip
+
+RESPONSE_SCHEMA = pa.schema([
+    pa.field("problem_id", pa.string(), nullable=False),
+    pa.field("sample", pa.int64(), nullable=False),  # 0..K-1 per problem
+    pa.field("response", pa.string()),  # the model's text; null is graded as an empty response
+    pa.field("finish_reason", pa.string()),  # "stop" | "length" (hit --max-tokens); null when unknown
+    pa.field("tokens", pa.int64()),  # response tokens; null when unknown
+])  # fmt: skip
+
+VERDICT_SCHEMA = pa.schema([
+    pa.field("problem_id", pa.string(), nullable=False),
+    pa.field("sample", pa.int64(), nullable=False),
+    pa.field("domain", pa.string()),
+    pa.field("reward", pa.float64()),
+    pa.field("correct", pa.bool_()),
+    pa.field("reason", pa.string()),  # rewards.Reason value
+    pa.field("extracted", pa.string()),  # the answer (or program) the grader read
+    pa.field("detail", pa.string()),
+    pa.field("pass_fraction", pa.float64()),  # code: fraction of tests passed; null otherwise
+    pa.field("seconds", pa.float64()),  # verification time
+])  # fmt: skip
+
+PASS_RATE_SCHEMA = pa.schema([
+    pa.field("problem_id", pa.string(), nullable=False),
+    pa.field("pass_rate", pa.float64(), nullable=False),  # mean reward over the problem's samples, in [0, 1]
+    pa.field("n_samples", pa.int64(), nullable=False),
+])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Response:
+    """One sampled response to one problem (a row of `RESPONSE_SCHEMA`)."""
+
+    problem_id: str
+    sample: int
+    response: str
+    finish_reason: str | None = None
+    tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class PassRate:
+    problem_id: str
+    pass_rate: float
+    n_samples: int
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A response row that could not be graded, with where and why."""
+
+    line: int  # 1-based line (JSONL) or row (Parquet) in the responses file
+    problem_id: str | None
+    why: str
+
+
+@dataclass
+class ResponseSet:
+    rows: list[Response]  # to grade, in file order
+    rejected: list[Rejected]
+
+
+@dataclass(frozen=True)
+class GradeOutputs:
+    """The files `ringdata grade --out G.parquet` writes: G.parquet and its siblings."""
+
+    verdicts: Path
+    pass_rates: Path
+    rejected: Path
+
+    @classmethod
+    def beside(cls, out: Path) -> "GradeOutputs":
+        stem = out.with_suffix("") if out.suffix == ".parquet" else out
+        return cls(out, stem.parent / f"{stem.name}.pass_rates.parquet", stem.parent / f"{stem.name}.rejected.jsonl")
+
+
+# ---- Parquet or JSONL by the suffix -------------------------------------------------------------------
+
+
+def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+def _write_rows(path: Path, rows: Iterable[dict[str, Any]], schema: pa.Schema) -> Path:
+    """Parquet (exactly `schema`) when the name ends in .parquet, else JSONL."""
+    path = Path(path)
+    if path.suffix != ".parquet":
+        return _write_jsonl(path, rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(list(rows), schema=schema), path)
+    return path
+
+
+# ---- responses ---------------------------------------------------------------------------------
+
+
+def write_responses(path: Path, responses: Iterable[Response]) -> Path:
+    """`ringdata rollout`'s output: Parquet when `path` ends in .parquet, else JSONL."""
+    return _write_rows(path, (asdict(r) for r in responses), RESPONSE_SCHEMA)
+
+
+def skipped_path(out: Path) -> Path:
+    """Where `ringdata rollout --out OUT` lists the problems it did not sample."""
+    stem = out.with_suffix("") if out.suffix in (".jsonl", ".parquet") else out
+    return stem.parent / f"{stem.name}.skipped.jsonl"
+
+
+def write_skipped(path: Path, problems: Sequence[Problem], max_prompt_tokens: int) -> Path:
+    """JSONL {problem_id, why}: problems a rollout skipped because their prompt is too long."""
+    why = f"prompt longer than {max_prompt_tokens} tokens (max model length minus max tokens)"
+    return _write_jsonl(path, ({"problem_id": p.id, "why": why} for p in problems))
+
+
+def read_responses(path: Path, known_ids: set[str]) -> ResponseSet:
+    """Rows `{problem_id, response, sample?, ...}` from JSONL or Parquet. A missing `sample` gets
+    the next index for its problem. Malformed rows, unknown problem ids and repeated (problem_id,
+    sample) pairs are returned as `Rejected`, never dropped silently. Raises `DataError` when the
+    file itself cannot be read."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError("no such responses file", file=str(path))
+    raw: list[tuple[int, Any]] = []
+    if path.suffix == ".parquet":
+        raw = list(enumerate(read_parquet(path).to_pylist(), start=1))
+    else:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for n, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    raw.append((n, json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    raw.append((n, f"not JSON ({exc.msg})"))
+    rows, rejected = [], []
+    next_sample: dict[str, int] = {}
+    seen: set[tuple[str, int]] = set()
+    for n, row in raw:
+        why, pid = _row_problem(row)
+        if why is None and pid not in known_ids:
+            why = "unknown problem_id"
+        if why is None:
+            sample = row.get("sample")
+            if sample is None:
+                sample = next_sample.get(pid, 0)
+            elif isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
+                why = f"sample is {sample!r}, expected a non-negative integer"
+            if why is None and (pid, sample) in seen:
+                why = f"repeated sample {sample} for this problem"
+        if why is not None:
+            rejected.append(Rejected(n, pid, why))
+            continue
+        seen.add((pid, sample))
+        next_sample[pid] = max(next_sample.get(pid, 0), sample + 1)
+        response = row.get("response")
+        rows.append(Response(pid, sample, "" if response is None else response,
+                             row.get("finish_reason"), row.get("tokens")))
+    return ResponseSet(rows, rejected)
+
+
+def _row_problem(row: Any) -> tuple[str | None, str | None]:
+    """(why malformed or None, problem_id)."""
+    if isinstance(row, str):
+        return row, None
+    if not isinstance(row, dict):
+        return f"a {type(row).__name__}, expected an object", None
+    pid = row.get("problem_id")
+    if not isinstance(pid, str) or not pid:
+        return "missing or non-string problem_id", None
+    if "response" not in row:
+        return "missing response", pid
+    if row["response"] is not None and not isinstance(row["response"], str):
+        return f"response is a {type(row['response']).__name__}, expected a string", pid
+    return None, pid
+
+
+def write_rejected(path: Path, rejected: Sequence[Rejected]) -> Path:
+    """The rows `read_responses` could not grade, as JSONL {line, problem_id, why}."""
+    return _write_jsonl(path, (asdict(r) for r in rejected))
+
+
+# ---- verdicts ----------------------------------------------------------------------------------
+
+
+def write_verdicts(path: Path, rows: Iterable[dict[str, Any]]) -> Path:
+    """`ringdata grade`'s per-response table (Parquet): rows with the `VERDICT_SCHEMA` columns."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(list(rows), schema=VERDICT_SCHEMA), path)
+    return path
+
+
+def read_verdicts(path: Path) -> pa.Table:
+    """A verdict table, checked against `VERDICT_SCHEMA` (columns and types)."""
+    table = read_parquet(path, what="verdict table")
+    for f in VERDICT_SCHEMA:
+        if f.name not in table.column_names:
+            raise DataError(f"missing column; the table has {', '.join(table.column_names)}", file=str(path),
+                            field=f.name, hint="pass the table `ringdata grade --out` wrote")
+    try:
+        return table.select(VERDICT_SCHEMA.names).cast(VERDICT_SCHEMA)
+    except (pa.ArrowException, ValueError) as exc:
+        raise DataError(f"columns do not fit the verdict schema ({exc})", file=str(path)) from None
+
+
+# ---- pass rates --------------------------------------------------------------------------------
+
+
+def write_pass_rates(path: Path, rates: Iterable[PassRate]) -> Path:
+    """The pass-rate table (Parquet) `curate --pass-rates` reads back with `read_pass_rates`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist([asdict(r) for r in rates], schema=PASS_RATE_SCHEMA), path)
+    return path
+
+
+def read_pass_rates(path: Path) -> "pl.DataFrame":
+    """The pass-rate table (Parquet, CSV or JSONL) with checked columns, one row per problem."""
+    import polars as pl  # here: polars costs a third of a second to import, and only curate needs it
+
+    columns = pl.from_arrow(PASS_RATE_SCHEMA.empty_table()).schema  # PASS_RATE_SCHEMA as polars types
+    name = str(path)
+    if not path.is_file():
+        raise DataError("no such file", file=name, hint="pass the table `ringdata grade` wrote")
+    try:
+        if path.suffix == ".parquet":
+            table = pl.read_parquet(path)
+        elif path.suffix == ".csv":
+            table = pl.read_csv(path, infer_schema_length=None)
+        elif path.suffix in (".jsonl", ".ndjson"):
+            table = pl.read_ndjson(path)
+        else:
+            raise DataError(f"cannot read *{path.suffix} pass-rate tables", file=name, hint="use .parquet, .csv or .jsonl")
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"not a readable pass-rate table ({first})", file=name) from None
+    for column, dtype in columns.items():
+        if column not in table.columns:
+            raise DataError(
+                f"missing column; the table has {', '.join(table.columns) or 'no columns'}",
+                file=name,
+                field=column,
+                hint="expected problem_id, pass_rate, n_samples as written by `ringdata grade`",
+            )
+        try:
+            table = table.with_columns(pl.col(column).cast(dtype, strict=True))
+        except pl.exceptions.PolarsError:
+            raise DataError(f"values are not {dtype}", file=name, field=column) from None
+    table = table.select(list(columns)).with_row_index("_row")
+    bad = table.filter(
+        pl.col("problem_id").is_null() | pl.col("pass_rate").is_null() | ~pl.col("pass_rate").is_between(0.0, 1.0)
+    )
+    if bad.height:
+        row = bad.row(0, named=True)
+        what = "problem_id" if row["problem_id"] is None else "pass_rate"
+        raise DataError(
+            f"is {row[what]!r}; pass rates are fractions in [0, 1]" if what == "pass_rate" else "is missing",
+            file=name,
+            row=row["_row"],
+            field=what,
+        )
+    dup = table.filter(~pl.col("problem_id").is_first_distinct())  # the first repeat
+    if dup.height:
+        row = dup.row(0, named=True)
+        raise DataError(
+            f"problem {row['problem_id']!r} appears more than once",
+            file=name,
+            row=row["_row"],
+            field="problem_id",
+            hint="merge the grading runs into one row per problem",
+        )
+    return table.drop("_row")
