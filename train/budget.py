@@ -30,13 +30,14 @@ class Sample:
 
     prompt_ids: tuple[int, ...]
     response_ids: tuple[int, ...]
-    old_logprobs: tuple[float, ...]  # log pi_rollout of each response token
+    old_logprobs: tuple[float, ...]  # log pi_old of each response token (the engine's, or the trainer's recomputed)
     advantage: float
     reward: float
     domain: str
     group: tuple[int, int, int]  # (step, refill round, prompt index): the advantage's group
     born: int  # the step whose rollout produced it
     start: int = 0  # tokens before `start` were trained already (the tail of a cut response)
+    sampler_logprobs: tuple[float, ...] | None = None  # the engine's, when `old_logprobs` are the trainer's
 
     @property
     def remaining(self) -> int:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+import types
 import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -36,6 +37,9 @@ from sandboxes.choice import SandboxChoice
 
 LOSS_KINDS = ("c3po", "dapo", "grpo")
 BACKENDS = ("vllm", "hf", "auto")
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "fp32", "bf16")
+OLD_LOGPROBS = ("auto", "sampler", "trainer")
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,28 @@ class LossConfig:
     """The policy loss (Ring-lite eq. for C3PO; `kind` picks the normaliser, see train/loss.py)."""
 
     kind: str = "c3po"  # c3po: sum / token budget Phi; dapo: sum / step's tokens; grpo: per-sample mean
-    clip_eps: float = 0.2  # PPO ratio clip: r in [1 - eps, 1 + eps]
-    kl_coef: float = 1e-3  # beta: weight of the per-token k3 KL to the frozen reference
+    clip_eps: float = 0.2  # PPO ratio clip, lower side: r >= 1 - eps (and the upper side unless clip_eps_high)
+    clip_eps_high: float | None = None  # upper side r <= 1 + eps_high; None: clip_eps, or DAPO's clip-higher 0.28 for dapo
+    kl_coef: float | None = None  # beta: weight of the per-token k3 KL; None: 1e-3 (c3po, grpo), 0 (dapo: no KL)
     entropy_coef: float = 5e-4  # alpha: weight of the per-token entropy bonus
     adv_eps: float = 1e-6  # added to the group std so all-equal groups get advantage 0, not NaN
+    log_ratio_clamp: float = 20.0  # log-ratios (to old and to the reference) clamped to +-this before exp (verl low_var_kl)
+    kl_max: float = 10.0  # per-token k3 KL capped at this (verl low_var_kl): one token cannot dominate the step
+    old_logprobs: str = "auto"  # sampler: the rollout engine's; trainer: the trainer's forward of the pre-update
+    # policy; auto: trainer when the engine's dtype/device differ from the trainer's or temperature != 1
+    tis_cap: float = 0.0  # truncated importance weight min(pi_old / pi_sampler, cap) per token (TRL, verl); 0 = off
+
+    @property
+    def eps_high(self) -> float:
+        if self.clip_eps_high is not None:
+            return self.clip_eps_high
+        return 0.28 if self.kind == "dapo" else self.clip_eps  # DAPO (arXiv 2503.14476) sec. 3.1
+
+    @property
+    def beta(self) -> float:
+        if self.kl_coef is not None:
+            return self.kl_coef
+        return 0.0 if self.kind == "dapo" else 1e-3  # DAPO drops the KL term; Ring-lite keeps 1e-3
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,9 @@ class OptimConfig:
     betas: tuple[float, float] = (0.9, 0.999)  # AdamW moment decay rates
     grad_clip: float = 1.0  # max global grad L2 norm; 0 disables clipping
     micro_batch_tokens: int = 4096  # forward/backward at most this many sequence tokens at once
+    logit_chunk_tokens: int = 4096  # response tokens whose vocabulary-sized logits exist at once (train/loss.py)
+    compile_chunks: bool = False  # torch.compile the per-chunk log-softmax/entropy (fuses the float32 vocab passes)
+    gradient_checkpointing: bool = False  # recompute decoder layers in backward: larger micro-batches, ~1/3 more compute
 
 
 @dataclass(frozen=True)
@@ -77,7 +102,11 @@ class StageConfig:
     carry_over: bool = False  # keep unselected responses for the next step instead of dropping them
     max_carry_age: int = 1  # carried responses older than this many steps are dropped (off-policy)
     max_refill_rounds: int = 4  # extra rollout rounds when a step holds fewer than Phi tokens
-    skip_uniform_groups: bool = False  # drop groups whose rewards are all equal (advantage 0)
+    skip_uniform_groups: bool | None = None  # drop groups whose rewards are all equal (advantage 0) and draw
+    # more prompts until L groups remain; None: on for dapo (its dynamic sampling), off for c3po and grpo
+    truncated_reward: float = 0.0  # reward of a response cut at max_response_tokens (reason "truncated"), ungraded
+    updates_per_rollout: int = 1  # c3po: Phi-token optimizer steps taken from one rollout batch (old log-probs
+    # fixed at the rollout's policy): tokens beyond Phi train the next update instead of being dropped; 1 = the paper
     toy_problems: int = 2000  # size of the toy training set (data = "toy")
     eval_problems: int = 64  # held-out problems scored every `eval_every` steps (0 = never)
     eval_samples: int = 4  # responses per held-out problem (reward = mean over them)
@@ -93,6 +122,11 @@ class TrainConfig:
     backend: str = "auto"  # rollout engine: vllm | hf | auto (train/rollout.py)
     max_model_len: int = 1024  # prompt + response tokens the rollout engine is sized for
     sandbox: SandboxChoice = SandboxChoice()  # code rewards' sandbox; TOML: sandbox = "auto" | "docker" | "local"
+    device: str = "auto"  # where the policy trains: auto (cuda when available) | cpu | cuda
+    precision: str = "auto"  # auto: bf16 autocast with fp32 master weights on cuda, fp32 on cpu | fp32 | bf16
+    offload_reference: bool = False  # keep the frozen reference on the CPU between its forwards (saves GPU memory)
+    gpu_memory_utilization: float = 0.35  # vLLM on cuda: share of GPU memory for its weights + KV cache
+    vllm_sleep: bool = True  # vLLM on cuda: engine asleep (KV cache freed) during the optimizer step
     loss: LossConfig = field(default_factory=LossConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     stages: tuple[StageConfig, ...] = (StageConfig(),)
@@ -119,6 +153,11 @@ class TrainConfig:
 def _check_type(value: Any, tp: Any, where: str, file: str) -> Any:
     """`value` converted to `tp` (tuples from lists, floats from ints), or a DataError."""
     origin = typing.get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None or len(args) != 1:
+            return value
+        return _check_type(value, args[0], where, file)
     if origin is tuple:
         args = typing.get_args(tp)
         if not isinstance(value, (list, tuple)):
@@ -184,6 +223,15 @@ def validate(cfg: TrainConfig, file: str = "<config>") -> None:
         raise DataError(f"loss.kind is {cfg.loss.kind!r}; choose {', '.join(LOSS_KINDS)}", file=file, field="loss.kind")
     if cfg.backend not in BACKENDS:
         raise DataError(f"backend is {cfg.backend!r}; choose {', '.join(BACKENDS)}", file=file, field="backend")
+    for key, allowed in (("device", DEVICES), ("precision", PRECISIONS), ("loss.old_logprobs", OLD_LOGPROBS)):
+        value = cfg.loss.old_logprobs if key == "loss.old_logprobs" else getattr(cfg, key)
+        if value not in allowed:
+            raise DataError(f"{key} is {value!r}; choose {', '.join(allowed)}", file=file, field=key)
+    if cfg.loss.tis_cap and cfg.loss.tis_cap < 1:
+        raise DataError("a truncated importance weight cap below 1 down-weights every on-policy token; use >= 1 "
+                        "(verl and TRL use 2) or 0 to turn it off", file=file, field="loss.tis_cap")
+    if cfg.optim.logit_chunk_tokens < 1:
+        raise DataError("must be at least 1", file=file, field="optim.logit_chunk_tokens")
     names = [s.name for s in cfg.stages]
     for sched, order in cfg.schedules.items():
         for n in order:
@@ -196,6 +244,14 @@ def validate(cfg: TrainConfig, file: str = "<config>") -> None:
         if s.samples_per_prompt < 2:
             raise DataError("a group needs at least 2 samples for an advantage", file=file,
                             field=f"stages.{s.name}.samples_per_prompt")
+        if s.top_p < 1.0:
+            raise DataError(f"top_p is {s.top_p}: nucleus sampling draws from a truncated distribution whose "
+                            "log-probs are not the policy's, so the importance ratios would be wrong", file=file,
+                            field=f"stages.{s.name}.top_p", hint="train with top_p = 1.0 (temperature is supported)")
+        if s.temperature <= 0:
+            raise DataError("training needs sampling: temperature must be > 0", file=file, field=f"stages.{s.name}.temperature")
+        if s.updates_per_rollout < 1:
+            raise DataError("must be at least 1", file=file, field=f"stages.{s.name}.updates_per_rollout")
         if s.selection_order not in ("response", "group"):
             raise DataError(f"selection_order is {s.selection_order!r}; choose response, group", file=file,
                             field=f"stages.{s.name}.selection_order")

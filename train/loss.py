@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import torch
+import torch.utils.checkpoint
 
 from train.config import LossConfig
 
@@ -46,28 +47,40 @@ def policy_loss(
     advantages: torch.Tensor,
     weights: torch.Tensor,
     cfg: LossConfig,
+    is_weight: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """The C3PO objective on one micro-batch (all tensors [B, T], one entry per response token):
 
-        L = -(1/Phi) * sum_t [ min(r_t A_t, clip(r_t, 1-eps, 1+eps) A_t) - beta KL_t + alpha H_t ]
+        L = -(1/Phi) * sum_t [ w_t min(r_t A_t, clip(r_t, 1-eps_low, 1+eps_high) A_t) - beta KL_t + alpha H_t ]
 
-        r_t  = exp(log pi_theta(o_t) - log pi_rollout(o_t))      importance ratio to the sampler
-        KL_t = exp(q_t) - q_t - 1,  q_t = log pi_ref(o_t) - log pi_theta(o_t)   (k3, always >= 0)
+        r_t  = exp(clamp(log pi_theta(o_t) - log pi_old(o_t), +-c))   importance ratio to the old policy
+        KL_t = min(exp(q_t) - q_t - 1, kl_max),  q_t = clamp(log pi_ref(o_t) - log pi_theta(o_t), +-c)
         H_t  = entropy of pi_theta at token t
+        w_t  = the truncated importance weight min(pi_old / pi_sampler, cap), or 1
 
-    `weights` carries the 1/Phi (or the dapo/grpo normaliser, see `sample_weights`) and is 0 on
-    padding and on tokens outside the budget, so summing micro-batch losses gives the step's loss.
+    KL_t is the k3 estimator (always >= 0); the clamps (c = 20, kl_max = 10) are verl's
+    `low_var_kl`: a token whose bf16 log-prob came out -inf cannot turn the step into inf or NaN.
+    eps_high > eps_low is DAPO's clip-higher. `weights` carries the 1/Phi (or the dapo/grpo
+    normaliser, see `sample_weights`) and is 0 on padding and on tokens outside the budget, so
+    summing micro-batch losses gives the step's loss.
     """
     assert logp.shape == old_logp.shape == ref_logp.shape == entropy.shape == advantages.shape == weights.shape, (
         f"shape mismatch: {logp.shape} {old_logp.shape} {ref_logp.shape} {entropy.shape} "
         f"{advantages.shape} {weights.shape}"
     )
-    ratio = torch.exp(logp - old_logp)
-    surrogate = torch.minimum(ratio * advantages, ratio.clamp(1 - cfg.clip_eps, 1 + cfg.clip_eps) * advantages)
-    q = ref_logp - logp
-    kl = torch.exp(q) - q - 1
-    per_token = surrogate - cfg.kl_coef * kl + cfg.entropy_coef * entropy
+    c = cfg.log_ratio_clamp
+    ratio = torch.exp((logp - old_logp).clamp(-c, c))
+    surrogate = torch.minimum(ratio * advantages, ratio.clamp(1 - cfg.clip_eps, 1 + cfg.eps_high) * advantages)
+    if is_weight is not None:
+        surrogate = surrogate * is_weight
+    per_token = surrogate - cfg.beta * k3_kl(logp, ref_logp, cfg) + cfg.entropy_coef * entropy
     return -(weights * per_token).sum()
+
+
+def k3_kl(logp: torch.Tensor, ref_logp: torch.Tensor, cfg: LossConfig) -> torch.Tensor:
+    """Per-token k3 estimate of KL(pi_theta || pi_ref), clamped as verl's `low_var_kl`."""
+    q = (ref_logp - logp).clamp(-cfg.log_ratio_clamp, cfg.log_ratio_clamp)
+    return (torch.exp(q) - q - 1).clamp(max=cfg.kl_max)
 
 
 @dataclass
@@ -80,27 +93,33 @@ class LossStats:
     clipped: int = 0
     ratio: float = 0.0
 
-    def add(self, logp, old_logp, ref_logp, entropy, advantages, mask, clip_eps: float) -> None:
+    def add(self, logp, old_logp, ref_logp, entropy, advantages, mask, cfg: LossConfig) -> None:
         with torch.no_grad():
             m = mask.bool()
-            ratio = torch.exp(logp - old_logp)
-            q = ref_logp - logp
-            kl = torch.exp(q) - q - 1
+            ratio = torch.exp((logp - old_logp).clamp(-cfg.log_ratio_clamp, cfg.log_ratio_clamp))
+            kl = k3_kl(logp, ref_logp, cfg)
             # a token is clipped when the clip, not the raw ratio, sets the min (its gradient is 0)
-            clipped = ((ratio > 1 + clip_eps) & (advantages > 0)) | ((ratio < 1 - clip_eps) & (advantages < 0))
+            clipped = ((ratio > 1 + cfg.eps_high) & (advantages > 0)) | ((ratio < 1 - cfg.clip_eps) & (advantages < 0))
             self.tokens += int(m.sum())
             self.kl += float(kl[m].sum())
             self.entropy += float(entropy[m].sum())
             self.clipped += int(clipped[m].sum())
             self.ratio += float(ratio[m].sum())
 
+    def merge(self, other: "LossStats") -> None:
+        self.tokens += other.tokens
+        self.kl += other.kl
+        self.entropy += other.entropy
+        self.clipped += other.clipped
+        self.ratio += other.ratio
+
     def means(self) -> dict[str, float]:
         n = max(self.tokens, 1)
-        return {"kl": self.kl / n, "entropy": self.entropy / n, "clip_frac": self.clipped / n, "ratio": self.ratio / n}
+        return {"kl": self.kl / n, "entropy": self.entropy / n, "clip_fraction": self.clipped / n, "ratio": self.ratio / n}
 
 
 def token_logprobs_and_entropy(logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """log p(target) and the distribution's entropy at each position, from logits [B, T, V]."""
+    """log p(target) and the distribution's entropy at each position, from logits [..., V]."""
     if logits.dtype in (torch.float16, torch.bfloat16):  # softmax sums need more than 8 mantissa bits
         logits = logits.float()
     logz = torch.logsumexp(logits, dim=-1)
@@ -108,3 +127,47 @@ def token_logprobs_and_entropy(logits: torch.Tensor, targets: torch.Tensor) -> t
     probs = torch.softmax(logits, dim=-1)
     entropy = logz - (probs * logits).sum(-1)
     return logp, entropy
+
+
+def _chunk_scores(hidden, weight, bias, targets, temperature: float):
+    logits = torch.nn.functional.linear(hidden, weight, bias)
+    if logits.dtype in (torch.float16, torch.bfloat16):  # the vocabulary sums need float32
+        logits = logits.float()
+    return token_logprobs_and_entropy(logits / temperature if temperature != 1.0 else logits, targets)
+
+
+_compiled_chunk_scores = None
+
+
+def chunked_logprobs_and_entropy(
+    hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, targets: torch.Tensor, *,
+    chunk_tokens: int = 4096, temperature: float = 1.0, compile: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """log p(target) and entropy for N positions from their final hidden states [N, H], through the
+    output layer `weight` [V, H] (+ `bias`) `chunk_tokens` positions at a time.
+
+    Only one chunk's [chunk, V] float32 logits exist at once: under autograd each chunk is
+    checkpointed, so its logits, softmax and products are recomputed in backward instead of kept
+    (the full-vocabulary float32 tensors were 2.6 GiB per 1k tokens of a 152k-vocabulary model).
+    Values and gradients equal the unchunked computation (tests/train/test_loss.py). `temperature`
+    divides the logits, as the sampler did: the ratio compares the distribution that was sampled.
+    """
+    assert hidden.dim() == 2 and targets.shape == hidden.shape[:1], f"{hidden.shape} {targets.shape}"
+    global _compiled_chunk_scores
+    fn = _chunk_scores
+    if compile:
+        if _compiled_chunk_scores is None:
+            _compiled_chunk_scores = torch.compile(_chunk_scores, dynamic=True)
+        fn = _compiled_chunk_scores
+    track = torch.is_grad_enabled() and (hidden.requires_grad or weight.requires_grad)
+    logps, ents = [], []
+    for s in range(0, hidden.shape[0], chunk_tokens):
+        args = (hidden[s : s + chunk_tokens], weight, bias, targets[s : s + chunk_tokens], temperature)
+        lp, ent = torch.utils.checkpoint.checkpoint(fn, *args, use_reentrant=False) if track else fn(*args)
+        logps.append(lp)
+        ents.append(ent)
+    if not logps:  # nothing scored; still part of the graph, so a backward reaches every parameter
+        # (under FSDP each rank's backward is a collective, filler micro-batches included)
+        empty = hidden.new_zeros(0, dtype=torch.float32) + 0 * (hidden.sum() + weight.sum()).float()
+        return empty, empty
+    return torch.cat(logps), torch.cat(ents)

@@ -1,11 +1,15 @@
 """Per-step metrics as JSON lines: RUN_DIR/<stage>/metrics.jsonl, one object per line.
 
 `kind` is "step" (one optimizer step) or "eval" (held-out reward; step 0 is before training).
-Step records carry: reward (mean over the step's graded responses), reward_by_domain, response_len
-(mean response tokens), selected_tokens (entering the loss), dropped_tokens, carried_tokens,
-shortfall (Phi minus selected, c3po only), rounds (rollout rounds drawn), grad_norm (before
-clipping), entropy, kl, clip_frac, loss, lr, tokens_per_s (selected tokens per second of the whole
-step), rollout_tokens_per_s, step_time, rollout_time, grade_time, train_time (seconds).
+Step records carry: reward (mean over the step's graded responses), reward_by_domain,
+reward_by_reason (verdict reason -> responses; "truncated" for those cut at max_response_tokens),
+truncation_rate, response_len (mean response tokens), phi_selected_tokens (entering the loss),
+phi_dropped_tokens, phi_carried_tokens, shortfall (Phi minus selected, c3po only), rounds (rollout
+rounds drawn), dropped_groups (all-equal groups left out), update (which of `updates_per_rollout`),
+grad_norm (before clipping), entropy, kl, clip_fraction, ratio, loss, lr, logprob_gap_mean and
+logprob_gap_max (|trainer - sampler| old log-prob, when the trainer recomputes them), tokens_per_s
+(selected tokens per second of the whole step), rollout_tokens_per_s, step_time, rollout_time,
+train_time (seconds).
 """
 
 from __future__ import annotations

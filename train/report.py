@@ -17,7 +17,7 @@ from train.metrics import read_metrics
 PANELS = (
     ("reward", "reward (train mean; dots = held-out)"),
     ("response_len", "mean response length (tokens)"),
-    ("selected_tokens", "tokens in the loss per step"),
+    ("phi_selected_tokens", "tokens in the loss per step"),
     ("grad_norm", "grad norm (before clipping)"),
     ("entropy", "mean token entropy (nats)"),
     ("tokens_per_s", "trained tokens / s"),
@@ -89,7 +89,7 @@ def _summary(name: str, steps: list[dict], evals: list[tuple[int, float]]) -> di
     return {
         "stage": name, "steps": len(steps), "loss": steps[0].get("loss_kind", "?") if steps else "?",
         "held-out before": evals[0][1] if evals else None, "held-out after": evals[-1][1] if evals else None,
-        "mean reward": mean("reward"), "mean tokens/step": mean("selected_tokens"),
+        "mean reward": mean("reward"), "mean tokens/step": mean("phi_selected_tokens"),
         "mean step time (s)": mean("step_time"),
     }
 

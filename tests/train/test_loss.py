@@ -1,4 +1,5 @@
-"""The C3PO loss: a hand-computed value, clipping, the k3 KL, and exact micro-batch accumulation."""
+"""The C3PO loss: a hand-computed value, clipping (and DAPO's clip-higher), the clamped k3 KL, the
+truncated importance weight, and the chunked log-probs that equal the naive ones."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 import torch
 
 from train.config import LossConfig
-from train.loss import LossStats, policy_loss, sample_weights, token_logprobs_and_entropy
+from train.loss import LossStats, chunked_logprobs_and_entropy, k3_kl, policy_loss, sample_weights, token_logprobs_and_entropy
 
 CFG = LossConfig(clip_eps=0.2, kl_coef=1e-3, entropy_coef=5e-4)
 
@@ -57,7 +58,7 @@ def test_ratio_clipping_zeroes_the_gradient_only_where_ppo_does(log_ratio, adv, 
     assert float(loss) == pytest.approx(-(min(r * adv, min(max(r, 0.8), 1.2) * adv)))
     assert (float(logp.grad) == 0.0) == clipped
     stats = LossStats()
-    stats.add(logp.detach(), zero, zero, zero, a, w, 0.2)
+    stats.add(logp.detach(), zero, zero, zero, a, w, cfg)
     assert stats.clipped == int(clipped)
 
 
@@ -113,3 +114,81 @@ def test_logprobs_and_entropy_match_torch_distributions():
     dist = torch.distributions.Categorical(logits=logits)
     assert torch.allclose(logp, dist.log_prob(targets), atol=1e-10)
     assert torch.allclose(ent, dist.entropy(), atol=1e-10)
+
+
+def test_clip_higher_is_asymmetric_and_dapo_defaults_follow_the_paper():
+    dapo, c3po = LossConfig(kind="dapo"), LossConfig(kind="c3po")
+    assert (dapo.clip_eps, dapo.eps_high, dapo.beta) == (0.2, 0.28, 0.0)  # DAPO: clip-higher, no KL
+    assert (c3po.clip_eps, c3po.eps_high, c3po.beta) == (0.2, 0.2, 1e-3)  # Ring-lite's C3PO
+    assert LossConfig(kind="dapo", kl_coef=0.01, clip_eps_high=0.3).beta == 0.01
+    # r = 1.25 with A > 0: inside DAPO's [0.8, 1.28], so it still pulls; clipped under c3po's 1.2
+    for cfg, clipped in [(LossConfig(kind="dapo", entropy_coef=0.0), False), (LossConfig(kl_coef=0.0, entropy_coef=0.0), True)]:
+        logp = torch.tensor([[math.log(1.25)]], dtype=torch.float64, requires_grad=True)
+        zero, one = torch.zeros(1, 1, dtype=torch.float64), torch.ones(1, 1, dtype=torch.float64)
+        policy_loss(logp, zero, zero, zero, one, one, cfg).backward()
+        assert (float(logp.grad) == 0.0) == clipped
+
+
+def test_log_ratio_and_kl_are_clamped_like_verl_low_var_kl():
+    """A bf16 log-prob of -inf (or -1e4) cannot make the step inf or NaN: q within +-20, KL <= 10."""
+    cfg = LossConfig(kl_coef=1.0, entropy_coef=0.0)
+    logp = torch.tensor([[-1e4, 0.0, -1.0]], dtype=torch.float64, requires_grad=True)
+    ref = torch.tensor([[0.0, -float("inf"), -1.2]], dtype=torch.float64)
+    old = torch.tensor([[0.0, -1e4, -1.0]], dtype=torch.float64)
+    adv, ones = torch.ones(1, 3, dtype=torch.float64), torch.ones(1, 3, dtype=torch.float64)
+    kl = k3_kl(logp.detach(), ref, cfg)
+    assert kl[0, 0] == 10.0 and kl[0, 1] == 10.0  # q = +1e4 and q = -inf: both at the cap
+    assert float(kl[0, 2]) == pytest.approx(math.exp(-0.2) + 0.2 - 1)  # inside the clamps: the plain k3
+    loss = policy_loss(logp, old, ref, torch.zeros(1, 3, dtype=torch.float64), adv, ones, cfg)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(logp.grad).all()
+    # the ratio of the second token is exp(20) at most, then clipped at 1 + eps for A > 0
+    stats = LossStats()
+    stats.add(logp.detach(), old, ref, torch.zeros(1, 3), adv, ones, cfg)
+    assert math.isfinite(stats.ratio) and stats.ratio <= math.exp(20) + 2
+
+
+def test_truncated_importance_weight_scales_the_surrogate_only():
+    cfg = LossConfig(kl_coef=0.5, entropy_coef=0.1)
+    logp, old, ref = _t([-1.0, -2.0]), _t([-1.1, -1.9]), _t([-0.8, -2.5])
+    ent, adv, w = _t([0.3, 0.4]), _t([1.0, -1.0]), _t([0.5, 0.5])
+    tis = _t([2.0, 0.5])
+    base = policy_loss(logp, old, ref, ent, adv, w, cfg)
+    no_surrogate = policy_loss(logp, old, ref, ent, torch.zeros_like(adv), w, cfg)
+    weighted = policy_loss(logp, old, ref, ent, adv, w, cfg, tis)
+    surrogate = base - no_surrogate  # -(sum w * surrogate)
+    per_token = [policy_loss(logp[:, i : i + 1], old[:, i : i + 1], ref[:, i : i + 1], ent[:, i : i + 1],
+                             adv[:, i : i + 1], w[:, i : i + 1], cfg)
+                 - policy_loss(logp[:, i : i + 1], old[:, i : i + 1], ref[:, i : i + 1], ent[:, i : i + 1],
+                               torch.zeros(1, 1, dtype=torch.float64), w[:, i : i + 1], cfg) for i in range(2)]
+    assert float(weighted - no_surrogate) == pytest.approx(float(2.0 * per_token[0] + 0.5 * per_token[1]), rel=1e-12)
+    assert float(surrogate) == pytest.approx(float(per_token[0] + per_token[1]), rel=1e-12)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 4096])
+@pytest.mark.parametrize("temperature", [1.0, 0.7])
+def test_chunked_logprobs_equal_the_naive_ones_values_and_gradients(chunk, temperature):
+    """rtol 1e-5 in float32: the chunked path (checkpointed chunks, logits recomputed in backward)
+    gives the naive full-logits values and gradients for the hidden states, weight and bias. The
+    weight's gradient is a sum over chunks in another order, so entries near 0 also get an
+    absolute 1e-5 of the tensor's largest entry (float32 rounding of the sum, not a difference)."""
+    torch.manual_seed(0)
+    n, h, v = 50, 16, 97
+    hidden = torch.randn(n, h, requires_grad=True)
+    weight = (0.3 * torch.randn(v, h)).requires_grad_()
+    bias = (0.1 * torch.randn(v)).requires_grad_()
+    targets = torch.randint(0, v, (n,))
+    g_lp, g_ent = torch.randn(n), torch.randn(n)
+
+    def run(chunked):
+        for t in (hidden, weight, bias):
+            t.grad = None
+        if chunked:
+            lp, ent = chunked_logprobs_and_entropy(hidden, weight, bias, targets, chunk_tokens=chunk, temperature=temperature)
+        else:
+            lp, ent = token_logprobs_and_entropy((hidden @ weight.T + bias) / temperature, targets)
+        ((lp * g_lp).sum() + (ent * g_ent).sum()).backward()
+        return [lp.detach(), ent.detach(), hidden.grad.clone(), weight.grad.clone(), bias.grad.clone()]
+
+    for got, want in zip(run(True), run(False)):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5 * float(want.abs().max()))

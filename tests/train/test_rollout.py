@@ -211,3 +211,62 @@ def test_make_backend_errors(tmp_path, kind, make_dir, message):
         (tmp_path / "config.json").write_text("{}")
     with pytest.raises(RingdataError, match=message):
         make_backend(kind, tmp_path)
+
+
+TIED_CHECK = r"""
+import json, sys, torch
+from transformers import AutoModelForCausalLM
+from train.rollout import SamplingConfig, make_backend
+from tests.train.test_rollout import PROMPTS, perturbed, reference_logprobs
+
+tied_dir, with_head = sys.argv[1], sys.argv[2] == "1"
+model = AutoModelForCausalLM.from_pretrained(tied_dir, dtype=torch.float32).eval()
+assert model.lm_head.weight is model.model.embed_tokens.weight
+backend = make_backend("vllm", tied_dir, max_model_len=256, seed=0)
+new = perturbed({k: v for k, v in model.state_dict().items() if k != "lm_head.weight"}, seed=3)
+model.load_state_dict(new, strict=False)  # the tied head follows the embedding
+push = dict(model.state_dict()) if with_head else new  # a trainer's state_dict, or the embedding alone
+backend.push_weights(push)
+rollouts = backend.generate(PROMPTS, SamplingConfig(n=2, max_tokens=16, seed=6))
+new_ref = reference_logprobs(model, rollouts)
+old_ref = reference_logprobs(AutoModelForCausalLM.from_pretrained(tied_dir, dtype=torch.float32).eval(), rollouts)
+gap = lambda ref: max(abs(a - b) for r, rr in zip(rollouts, ref) for a, b in zip(r.logprobs, rr))
+print(json.dumps({"new": gap(new_ref), "old": gap(old_ref)}))
+backend.close()
+"""
+
+
+@pytest.mark.vllm
+@pytest.mark.parametrize("with_head", [True, False])
+def test_vllm_push_into_a_tied_embedding_model(tmp_path, tiny_dir, with_head):
+    """A tied model (Qwen2.5-0.5B's kind): after a push the engine samples from the new weights,
+    whether the pushed dict holds lm_head.weight (a transformers state_dict) or only the
+    embedding. Its own process: one vLLM engine per process (the session one is untied)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from train.rollout import vllm_available
+    from tests.conftest import skip_or_fail
+
+    if not vllm_available():
+        skip_or_fail("vLLM", "RINGDATA_REQUIRE_VLLM", "vllm is not installed")
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_dir), dtype=torch.float32)
+    model.config.tie_word_embeddings = True
+    model.tie_weights()
+    tied = tmp_path / "tied"
+    model.save_pretrained(str(tied))
+    AutoTokenizer.from_pretrained(str(tiny_dir)).save_pretrained(str(tied))
+    assert "lm_head.weight" not in json.dumps(json.loads((tied / "config.json").read_text()))
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+           "VLLM_ENABLE_V1_MULTIPROCESSING": "0", "VLLM_CPU_KVCACHE_SPACE": "1"}
+    done = subprocess.run([sys.executable, "-c", TIED_CHECK, str(tied), "1" if with_head else "0"], env=env,
+                          cwd=root, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    gaps = json.loads(done.stdout.strip().splitlines()[-1])
+    assert gaps["new"] < ATOL, gaps  # the engine samples from the pushed weights ...
+    assert gaps["old"] > 20 * ATOL, gaps  # ... not from the ones it was started with

@@ -22,14 +22,15 @@ class HFBackend:
 
     def __init__(
         self, model_dir: Path, *, max_model_len: int = 1024, seed: int = 0, dtype: str = "float32",
-        batch_size: int = 256,
+        batch_size: int = 256, device: str = "cpu",
     ) -> None:
         from transformers import AutoModelForCausalLM
 
         self.tokenizer = generation_tokenizer(model_dir)
         self.model = AutoModelForCausalLM.from_pretrained(
             str(model_dir), dtype=DTYPES[dtype], local_files_only=True
-        ).eval()
+        ).eval().to(device)
+        self.dtype, self.device = dtype, torch.device(device).type  # read by the trainer (train/loop.py)
         self.max_model_len = max_model_len
         self.batch_size = batch_size
         self.generator_seed = seed
@@ -44,7 +45,7 @@ class HFBackend:
         seed = config.seed if config.seed is not None else self.generator_seed + self.calls
         self.calls += 1
         out: list[Rollout] = []
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=[self.model.device] if self.device == "cuda" else []):
             torch.manual_seed(seed)
             for start in range(0, len(jobs), self.batch_size):
                 out.extend(self._batch(jobs[start : start + self.batch_size], config))
@@ -55,7 +56,7 @@ class HFBackend:
         max_new = min(config.max_tokens, self.max_model_len - longest)
         if max_new <= 0:
             raise ValueError(f"a prompt of {longest} tokens leaves no room under max_model_len={self.max_model_len}")
-        batch = self.tokenizer.pad({"input_ids": [ids for _, ids in jobs]}, return_tensors="pt")
+        batch = self.tokenizer.pad({"input_ids": [ids for _, ids in jobs]}, return_tensors="pt").to(self.model.device)
         sample = config.temperature > 0
         with torch.inference_mode():
             gen = self.model.generate(

@@ -62,11 +62,17 @@ def _seeded(params, seed: int, index: int):
 
 
 class VLLMBackend:
-    def __init__(self, model_dir: Path, *, max_model_len: int = 1024, seed: int = 0, dtype: str = "float32") -> None:
+    def __init__(self, model_dir: Path, *, max_model_len: int = 1024, seed: int = 0, dtype: str = "float32",
+                 device: str = "cpu", gpu_memory_utilization: float = 0.35, sleep: bool = False) -> None:
         from vllm import LLM
 
         self.tokenizer = generation_tokenizer(model_dir)
+        self.dtype, self.device = dtype, device  # read by the trainer (train/loop.py)
+        self.sleeps = sleep and device == "cuda"  # vLLM's sleep mode needs CUDA's memory pool
+        self.asleep = False
+        gpu = {"gpu_memory_utilization": gpu_memory_utilization, "enable_sleep_mode": self.sleeps} if device == "cuda" else {}
         self.llm = LLM(
+            **gpu,
             model=str(model_dir),
             dtype=dtype,
             max_model_len=max_model_len,
@@ -124,7 +130,8 @@ class VLLMBackend:
         weights = dict(state_dict)
         if self.tied and "lm_head.weight" not in weights and "model.embed_tokens.weight" in weights:
             weights["lm_head.weight"] = weights["model.embed_tokens.weight"]
-        weights = {k: v.detach().to("cpu") for k, v in weights.items()}
+        # on CUDA straight from the trainer's GPU tensors; the CPU engine gets CPU tensors
+        weights = {k: v.detach() if self.device == "cuda" else v.detach().to("cpu") for k, v in weights.items()}
         failures = _Failures()
         logger = logging.getLogger(RELOAD_LOGGER)
         logger.addHandler(failures)
@@ -138,6 +145,18 @@ class VLLMBackend:
                 f"vLLM did not load every pushed weight ({'; '.join(failures.messages[:3])}): "
                 "the engine would sample from stale weights"
             )
+
+    def sleep(self) -> None:
+        """Level 1: weights to host memory, KV cache freed, while the trainer steps (CUDA only)."""
+        if self.sleeps and not self.asleep:
+            self.llm.sleep(level=1)
+            self.asleep = True
+
+    def wake_up(self) -> None:
+        """Back on the GPU before a weight push and the next rollouts."""
+        if self.asleep:
+            self.llm.wake_up()
+            self.asleep = False
 
     def close(self) -> None:
         import gc

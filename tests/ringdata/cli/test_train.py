@@ -22,7 +22,7 @@ def test_train_math_then_code_writes_both_stages(tmp_path):
         records = read_metrics(out / stage / "metrics.jsonl")
         steps = [r for r in records if r["kind"] == "step"]
         assert [r["step"] for r in steps] == [1, 2]
-        assert all(r["selected_tokens"] == 1024 for r in steps)  # the demo's Phi, every step
+        assert all(r["phi_selected_tokens"] == 1024 for r in steps)  # the demo's Phi, every step
         assert all(set(r["reward_by_domain"]) == {domain} for r in steps)
         assert [r["step"] for r in records if r["kind"] == "eval"] == [0, 2]
         assert (out / stage / "final" / "config.json").is_file()

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The GPU check, one GPU, under 8 minutes:
+#   1. benchmarks/bench_step.py at the 0.5b preset (a Qwen2.5-0.5B-shaped model, random weights):
+#      the C3PO step (chunked loss + reference forward) beside a plain causal-LM step, micro-batch
+#      tokens swept until out of memory: tokens/s, model TFLOP/s, peak GiB;
+#   2. a short C3PO run of the toy math stage on CUDA with transformers rollouts (the vLLM CUDA
+#      wheel is not assumed), printing the held-out reward before and after.
+# Usage: bash benchmarks/gpu_check.sh [RUN_DIR]   (RINGDATA_CACHE: where the tiny model is cached)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+run_dir=${1:-/tmp/ringdata-gpu-check}
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+start=$SECONDS
+python - <<'PY'
+import torch
+assert torch.cuda.is_available(), "gpu_check.sh needs a CUDA GPU (torch.cuda.is_available() is False)"
+p = torch.cuda.get_device_properties(0)
+print(f"torch {torch.__version__}, {p.name}, {p.total_memory / 2**30:.0f} GiB")
+PY
+
+echo "== 1. bench_step --preset 0.5b (plain step vs C3PO step) =="
+timeout 300 python benchmarks/bench_step.py --preset 0.5b --device cuda --iters 3 --max-tokens 131072 || echo "bench_step stopped: exit $?"
+echo "== 1b. the same with the chunk function under torch.compile, 16k and 32k tokens =="
+timeout 150 python benchmarks/bench_step.py --preset 0.5b --device cuda --iters 3 --compile --max-tokens 32768 || echo "bench_step --compile stopped: exit $?"
+
+echo "== 2. C3PO on the toy math stage, cuda, transformers rollouts =="
+rm -rf "$run_dir"
+timeout 240 python -m ringdata train --config configs/tiny.toml --stage math --backend hf --steps 12 --out "$run_dir"
+python - "$run_dir" <<'PY'
+import json, sys
+from pathlib import Path
+recs = [json.loads(l) for l in (Path(sys.argv[1]) / "math" / "metrics.jsonl").read_text().splitlines() if l.strip()]
+stage = json.loads((Path(sys.argv[1]) / "math" / "stage.json").read_text())
+evals = [r["eval_reward"] for r in recs if r["kind"] == "eval"]
+steps = [r for r in recs if r["kind"] == "step"]
+print(f"device {stage['device']}, old log-probs from the {stage['old_logprobs']}")
+print(f"held-out reward before {evals[0]:.3f} -> after {evals[-1]:.3f}")
+print(f"train reward first 3 steps {sum(r['reward'] for r in steps[:3]) / 3:.3f} -> last 3 {sum(r['reward'] for r in steps[-3:]) / 3:.3f}")
+gaps = [r["logprob_gap_max"] for r in steps if "logprob_gap_max" in r]
+if gaps:
+    print(f"sampler-vs-trainer log-prob gap: mean {sum(r['logprob_gap_mean'] for r in steps) / len(steps):.4f}, max {max(gaps):.4f}")
+print(f"train tokens/s {sum(r['tokens_per_s'] for r in steps) / len(steps):.0f}, step time {sum(r['step_time'] for r in steps) / len(steps):.2f} s")
+PY
+echo "gpu_check done in $((SECONDS - start)) s"
