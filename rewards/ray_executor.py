@@ -59,7 +59,7 @@ def connect(address: str = "auto") -> None:
     try:
         import ray
     except ImportError:
-        raise RingdataError("Ray is not installed", hint="pip install 'ringdata[ray]'") from None
+        raise RingdataError("Ray is not installed: pip install 'ringdata[ray]'") from None
     if ray.is_initialized():
         return
     quiet = {"log_to_driver": False, "logging_level": logging.WARNING, "configure_logging": True}
@@ -67,7 +67,7 @@ def connect(address: str = "auto") -> None:
         ray.init(address=address, **quiet)
     except ConnectionError:
         if address != "auto":
-            raise RingdataError(f"no Ray cluster at {address}", hint="start one with `ray start --head`") from None
+            raise RingdataError(f"no Ray cluster at {address}: start one with `ray start --head`") from None
         ray.init(include_dashboard=False, **quiet)
 
 
@@ -222,8 +222,8 @@ class RayGrader:
         batch.attempts += 1
         if batch.attempts >= self.ray_config.max_attempts:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise RingdataError(f"a batch of {len(batch.index)} failed on {batch.attempts} Ray workers ({first})",
-                                hint="check the cluster (`ray status`)")
+            raise RingdataError(f"a batch of {len(batch.index)} failed on {batch.attempts} Ray workers ({first}); "
+                                "check the cluster: `ray status`")
         self.retried += len(batch.index)
         queues[batch.role].appendleft(batch)
         self._drop(actor)

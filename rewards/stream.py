@@ -77,8 +77,8 @@ def grade_file(
     if resume and parts.is_dir():
         found = json.loads((parts / "manifest.json").read_text()) if (parts / "manifest.json").exists() else None
         if found != manifest:
-            raise RingdataError(f"{parts} holds a run over another responses file or chunk size",
-                                hint="rerun without --resume to start over")
+            raise RingdataError(f"{parts} holds a run over another responses file or chunk size; "
+                                "rerun without --resume to start over")
     else:
         shutil.rmtree(parts, ignore_errors=True)
         parts.mkdir(parents=True)
