@@ -86,6 +86,16 @@ class StageConfig:
     keep_checkpoints: int = 2  # older step checkpoints are deleted
 
 
+# ---- Ray (train/ray_rollout.py, rewards/ray_executor.py) ----------------------------------------
+EXECUTORS = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class RewardsConfig:
+    executor: str = "local"  # local: verifier processes and sandbox here; ray: on the cluster at ray_address
+# ---- end Ray ------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     model: str = "tiny"  # transformers model dir, or "tiny" for train/tiny.py's cached demo model
@@ -93,6 +103,9 @@ class TrainConfig:
     backend: str = "auto"  # rollout engine: vllm | hf | auto (train/rollout.py)
     max_model_len: int = 1024  # prompt + response tokens the rollout engine is sized for
     sandbox: SandboxChoice = SandboxChoice()  # code rewards' sandbox; TOML: sandbox = "auto" | "docker" | "local"
+    rewards: RewardsConfig = field(default_factory=RewardsConfig)  # [rewards] executor = "local" | "ray"
+    rollout_workers: int = 1  # rollout engines; > 1 runs them as Ray actors (train/ray_rollout.py)
+    ray_address: str = "auto"  # the Ray cluster of rewards.executor = "ray" and rollout_workers > 1
     loss: LossConfig = field(default_factory=LossConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     stages: tuple[StageConfig, ...] = (StageConfig(),)
@@ -163,6 +176,7 @@ def config_from_dict(data: dict[str, Any], *, file: str = "<config>") -> TrainCo
     data = dict(data)
     loss = _build(LossConfig, data.pop("loss", {}), "loss.", file)
     optim = _build(OptimConfig, data.pop("optim", {}), "optim.", file)
+    rewards = _build(RewardsConfig, data.pop("rewards", {}), "rewards.", file)
     raw_stages = data.pop("stages", None)
     if not isinstance(raw_stages, dict) or not raw_stages:
         raise DataError("the config needs at least one [stages.<name>] table", file=file, field="stages")
@@ -173,7 +187,7 @@ def config_from_dict(data: dict[str, Any], *, file: str = "<config>") -> TrainCo
         name: _check_type(order, tuple[str, ...], f"schedules.{name}", file)
         for name, order in data.pop("schedules", {}).items()
     }
-    cfg = _build(TrainConfig, data, "", file, loss=loss, optim=optim, stages=stages, schedules=schedules)
+    cfg = _build(TrainConfig, data, "", file, loss=loss, optim=optim, rewards=rewards, stages=stages, schedules=schedules)
     validate(cfg, file)
     return cfg
 
@@ -184,6 +198,11 @@ def validate(cfg: TrainConfig, file: str = "<config>") -> None:
         raise DataError(f"loss.kind is {cfg.loss.kind!r}; choose {', '.join(LOSS_KINDS)}", file=file, field="loss.kind")
     if cfg.backend not in BACKENDS:
         raise DataError(f"backend is {cfg.backend!r}; choose {', '.join(BACKENDS)}", file=file, field="backend")
+    if cfg.rewards.executor not in EXECUTORS:
+        raise DataError(f"rewards.executor is {cfg.rewards.executor!r}; choose {', '.join(EXECUTORS)}", file=file,
+                        field="rewards.executor")
+    if cfg.rollout_workers < 1:
+        raise DataError("must be at least 1", file=file, field="rollout_workers")
     names = [s.name for s in cfg.stages]
     for sched, order in cfg.schedules.items():
         for n in order:
