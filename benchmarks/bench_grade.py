@@ -9,7 +9,8 @@ With --n of 100,000 or more it measures the streaming path instead (`ringdata gr
 rewards.stream.grade_file): a JSONL of short answers ("\\boxed{k}", half right, over 1,000
 problems) graded in chunks, each size in a fresh process, reporting rows/s and the grading
 process's peak RSS (VmHWM; the verifier workers' memory does not grow with the file). Target: RSS
-at 1M within 1.5x of RSS at 100k.
+at 1M within 1.5x of RSS at 100k. The verifiers grade ~250 short answers/s on 2 busy cores (1M:
+over an hour); `--no-verify` swaps in an instant grader to measure the streaming I/O alone.
 
 The mix: gold answers of MATH (test) and GSM8K (test), each with a model-style response of
 500-4,000 characters (reasoning steps with LaTeX, a </think> block, then the final answer in a
@@ -132,15 +133,32 @@ def stream_files(n: int, tmp: Path) -> tuple[Path, Path]:
     return problems, responses
 
 
-def stream_child(problems: Path, responses: Path, workers: int) -> None:
+class Instant:
+    """--no-verify: a stand-in grader that answers at once, so the streaming I/O (read, number,
+    write, join, sum) is measured alone at sizes the verifiers would take an hour over."""
+
+    def grade_many_timed(self, items, on_done=None):
+        from rewards.verdict import Verdict
+
+        return [(Verdict.right("0"), 0.0) for _ in items]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
+def stream_child(problems: Path, responses: Path, workers: int, verify: bool) -> None:
     """Grade `responses` as `ringdata grade` does; print rows, seconds and peak RSS as JSON."""
     from rewards import GradeConfig, Grader
     from rewards.stream import grade_file
     from ringdata.io.problems import read_problem_records
 
     by_id = {p.id: p for p in read_problem_records(problems)}
-    with Grader(GradeConfig(workers=workers)) as grader:
-        grader.pool.wait_ready()
+    with Grader(GradeConfig(workers=workers)) if verify else Instant() as grader:
+        if verify:
+            grader.pool.wait_ready()
         start = time.perf_counter()
         run = grade_file(by_id, responses, responses.with_suffix(".grades.parquet"), grader)
         seconds = time.perf_counter() - start
@@ -149,22 +167,25 @@ def stream_child(problems: Path, responses: Path, workers: int) -> None:
                       "correct": run.tally.reasons["correct"]}))
 
 
-def stream_bench(sizes: list[int], workers: int) -> None:
+def stream_bench(sizes: list[int], workers: int, verify: bool) -> None:
     import subprocess
     import sys
     import tempfile
 
-    print(f"streaming grade of short answers: sizes {sizes}, {workers} workers, load average {os.getloadavg()[0]:.2f}")
+    how = f"{workers} workers" if verify else "no verification (--no-verify)"
+    print(f"streaming grade of short answers: sizes {sizes}, {how}, load average {os.getloadavg()[0]:.2f}")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             problems, responses = stream_files(size, Path(tmp))
             out = subprocess.run([sys.executable, __file__, "--stream-child", str(problems), str(responses),
-                                  "--workers", str(workers)], capture_output=True, text=True, check=True)
+                                  "--workers", str(workers), *([] if verify else ["--no-verify"])],
+                                 capture_output=True, text=True, check=True)
             results[size] = json.loads(out.stdout.strip().splitlines()[-1])
             r = results[size]
+            expected = size // 2 if verify else size
             print(f"{size:>10,} rows: {r['rows'] / r['seconds']:>8.0f} rows/s, peak RSS {r['peak_rss_mb']:.0f} MiB, "
-                  f"{r['correct']:,} correct (expected {size // 2:,})")
+                  f"{r['correct']:,} correct (expected {expected:,})")
             responses.unlink()
     if len(sizes) > 1:
         ratio = results[sizes[-1]]["peak_rss_mb"] / results[sizes[0]]["peak_rss_mb"]
@@ -178,12 +199,13 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds per verification")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--stream-sizes", type=int, nargs="+", help="streaming: the sizes to measure (default 100,000 and --n)")
+    parser.add_argument("--no-verify", action="store_true", help="streaming: an instant stand-in grader (the I/O alone)")
     parser.add_argument("--stream-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stream_child:
-        return stream_child(*args.stream_child, args.workers)
+        return stream_child(*args.stream_child, args.workers, not args.no_verify)
     if args.n >= 100_000 or args.stream_sizes:
-        return stream_bench(sorted(set(args.stream_sizes or [100_000, args.n])), args.workers)
+        return stream_bench(sorted(set(args.stream_sizes or [100_000, args.n])), args.workers, not args.no_verify)
 
     rng = random.Random(args.seed)
     golds = load_golds(rng)
