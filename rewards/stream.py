@@ -7,7 +7,8 @@ Memory holds one chunk of responses and its verdicts (plus a few bytes per probl
 the file's size. Each chunk's verdicts and rejected rows go to `G.parts/part-NNNNNN.*` (the
 verdict part is renamed into place last, so a part that exists is whole); when every chunk is
 done the parts are joined into `G.parquet` and the rejected rows into `G.rejected.jsonl`, pass
-rates and the summary are summed from `G.parquet`, and the parts are removed.
+rates and the summary are summed from `G.parquet`, and the parts are removed (the manifest stays
+in `G.parquet`'s metadata, so resuming a finished run grades nothing and only sums).
 
 Resume: a run that died leaves its parts. `resume=True` skips every chunk whose part exists (the
 manifest checks that the responses file and chunk size are the same) and grades the rest, so no
@@ -30,11 +31,13 @@ from typing import Any, Callable
 
 from rewards.results import Graded, Tally, verdict_rows
 from ringdata.errors import RingdataError
-from ringdata.io.runs import (GradeOutputs, check_responses_file, count_response_rows, iter_responses, iter_verdicts, join_verdicts,
-                              write_pass_rates, write_rejected, write_verdicts)
+from ringdata.io.runs import (GradeOutputs, check_responses_file, count_response_rows, iter_responses, iter_verdicts,
+                              join_verdicts, verdicts_metadata, write_pass_rates, write_rejected, write_verdicts)
 from ringdata.records import Problem
 
 __all__ = ["FileGrade", "grade_file"]
+
+MANIFEST_KEY = "ringdata.grade.manifest"  # in the verdict file: what it was graded from, for --resume
 
 
 @dataclass
@@ -74,6 +77,11 @@ def grade_file(
     outputs = GradeOutputs.beside(out)
     parts = _parts_dir(out)
     manifest = _manifest(Path(responses), chunk_rows)
+    if resume and not parts.is_dir() and verdicts_metadata(outputs.verdicts).get(MANIFEST_KEY) == json.dumps(manifest):
+        run = FileGrade(outputs, Tally())  # that run finished: nothing to grade, only to sum
+        _summarise(outputs, run)
+        run.resumed = sum(p.n for p in run.tally.problems.values())
+        return run
     if resume and parts.is_dir():
         found = json.loads((parts / "manifest.json").read_text()) if (parts / "manifest.json").exists() else None
         if found != manifest:
@@ -102,24 +110,30 @@ def grade_file(
         write_verdicts(tmp, verdict_rows(graded, detail=detail))
         os.replace(tmp, part)  # the part exists only whole: what --resume trusts
         run.graded += len(graded)
-    _finish(parts, outputs, run)
+    _join(parts, outputs, manifest)
+    _summarise(outputs, run)
     return run
 
 
-def _finish(parts: Path, outputs: GradeOutputs, run: FileGrade) -> None:
-    """Join the parts into the outputs, sum the verdicts, remove the parts."""
-    verdict_parts = sorted(parts.glob("part-*.parquet"))
-    join_verdicts(verdict_parts, outputs.verdicts)
+def _join(parts: Path, outputs: GradeOutputs, manifest: dict[str, Any]) -> None:
+    """The parts joined into the outputs (the manifest kept in the verdict file), then removed."""
+    join_verdicts(sorted(parts.glob("part-*.parquet")), outputs.verdicts, {MANIFEST_KEY: json.dumps(manifest)})
+    outputs.rejected.unlink(missing_ok=True)
+    for path in sorted(parts.glob("part-*.rejected.jsonl")):  # streamed: there may be many
+        if path.stat().st_size:
+            with path.open("rb") as src, outputs.rejected.open("ab") as dst:
+                shutil.copyfileobj(src, dst)
+    shutil.rmtree(parts)
+
+
+def _summarise(outputs: GradeOutputs, run: FileGrade) -> None:
+    """Pass rates and the summary, from the written verdicts and rejected rows."""
     for batch in iter_verdicts(outputs.verdicts):
         run.tally.add_rows(batch)
     run.written = [outputs.verdicts, write_pass_rates(outputs.pass_rates, run.tally.pass_rates())]
-    outputs.rejected.unlink(missing_ok=True)
-    for path in sorted(parts.glob("part-*.rejected.jsonl")):  # streamed: there may be many
-        with path.open(encoding="utf-8") as src, outputs.rejected.open("a", encoding="utf-8") as dst:
-            for line in src:
+    if outputs.rejected.exists():
+        with outputs.rejected.open(encoding="utf-8") as fh:
+            for line in fh:
                 why = json.loads(line)["why"]
                 run.rejected["not JSON" if why.startswith("not JSON") else why] += 1
-                dst.write(line)
-    if run.rejected:
         run.written.append(outputs.rejected)
-    shutil.rmtree(parts)

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PASS_RATE_SCHEMA", "RESPONSE_SCHEMA", "VERDICT_SCHEMA", "GradeOutputs", "PassRate", "Rejected", "Response",
-    "ResponseSet", "check_responses_file", "count_response_rows", "iter_responses", "iter_verdicts", "join_verdicts", "read_pass_rates", "read_responses", "read_verdicts", "skipped_path", "write_pass_rates",
+    "ResponseSet", "check_responses_file", "count_response_rows", "iter_responses", "iter_verdicts", "join_verdicts",
+    "verdicts_metadata", "read_pass_rates", "read_responses", "read_verdicts", "skipped_path", "write_pass_rates",
     "write_rejected", "write_responses", "write_skipped", "write_verdicts",
 ]  # fmt: skip
 
@@ -299,14 +300,24 @@ def write_verdicts(path: Path, rows: Iterable[dict[str, Any]]) -> Path:
     return path
 
 
-def join_verdicts(parts: Sequence[Path], path: Path) -> Path:
-    """One verdict file from verdict parts written in order (a row group per part, streamed)."""
+def join_verdicts(parts: Sequence[Path], path: Path, metadata: dict[str, str] | None = None) -> Path:
+    """One verdict file from verdict parts written in order (a row group per part, streamed),
+    with `metadata` in its schema (`verdicts_metadata` reads it back)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with pq.ParquetWriter(path, VERDICT_SCHEMA) as writer:
+    with pq.ParquetWriter(path, VERDICT_SCHEMA.with_metadata(metadata or {})) as writer:
         for part in parts:
             writer.write_table(pq.read_table(part, schema=VERDICT_SCHEMA))
     return path
+
+
+def verdicts_metadata(path: Path) -> dict[str, str]:
+    """The metadata `join_verdicts` stored; {} when the file is missing or unreadable."""
+    try:
+        raw = pq.read_schema(path).metadata or {}
+    except (OSError, pa.ArrowException):
+        return {}
+    return {k.decode(): v.decode() for k, v in raw.items() if not k.startswith(b"ARROW")}
 
 
 def iter_verdicts(path: Path, batch_rows: int = 65536) -> Iterator[pa.RecordBatch]:

@@ -111,3 +111,16 @@ def test_cli_resume_finishes_the_run(monkeypatch, capsys, tmp_path):
     assert code == 0, err
     assert "resumed: 15 rows graded by the earlier run, 25 now" in stdout
     assert len(_keys(out)) == 40 and pq.read_table(tmp_path / "g.pass_rates.parquet")["n_samples"].to_pylist() == [7, 7, 7, 7, 6, 6]
+
+
+def test_resuming_a_finished_run_grades_nothing(tmp_path, grader):
+    responses = _responses(tmp_path / "r.jsonl")
+    first = grade_file(PROBLEMS, responses, tmp_path / "g.parquet", grader, chunk_rows=8)
+    idle = Counting(grader)
+    again = grade_file(PROBLEMS, responses, tmp_path / "g.parquet", idle, chunk_rows=8, resume=True)
+    assert idle.rows == 0 and again.resumed == 40 and again.graded == 0
+    assert again.tally.pass_rates() == first.tally.pass_rates() and again.rejected == first.rejected
+    responses.write_text(responses.read_text() + json.dumps({"problem_id": "m1", "response": "1"}) + "\n")
+    changed = Counting(grader)
+    grade_file(PROBLEMS, responses, tmp_path / "g.parquet", changed, chunk_rows=8, resume=True)
+    assert changed.rows == 41, "verdicts of another file were taken as finished"
