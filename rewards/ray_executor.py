@@ -62,6 +62,8 @@ def connect(address: str = "auto") -> None:
         raise RingdataError("Ray is not installed: pip install 'ringdata[ray]'") from None
     if ray.is_initialized():
         return
+    if address != "auto" and not _reachable(address):  # ray.init would retry for minutes
+        raise RingdataError(f"no Ray cluster answers at {address}: start one with `ray start --head`, or use --ray auto")
     quiet = {"log_to_driver": False, "logging_level": logging.WARNING, "configure_logging": True}
     try:
         ray.init(address=address, **quiet)
@@ -69,6 +71,18 @@ def connect(address: str = "auto") -> None:
         if address != "auto":
             raise RingdataError(f"no Ray cluster at {address}: start one with `ray start --head`") from None
         ray.init(include_dashboard=False, **quiet)
+
+
+def _reachable(address: str, timeout_s: float = 5.0) -> bool:
+    """Whether anything listens at `address` (host:port or ray://host:port)."""
+    import socket
+
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 class _GradeActor:
