@@ -63,11 +63,11 @@ def tiny_dir() -> Path:
     return tiny_model_dir(Path(os.environ.get("RINGDATA_CACHE", "~/.cache/ringdata")))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_cluster():
     """A real Ray cluster on this host: a head and one more node (one CPU each), so placement
-    across nodes is real; tests may add and remove nodes. Fails instead of skipping under
-    RINGDATA_REQUIRE_RAY=1 (scripts/test.sh)."""
+    across nodes is real; tests may add and remove nodes. Per module, so no other test runs
+    beside a live cluster. Fails instead of skipping under RINGDATA_REQUIRE_RAY=1 (scripts/test.sh)."""
     import logging
 
     try:

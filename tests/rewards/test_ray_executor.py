@@ -109,17 +109,18 @@ def test_a_node_leaving_mid_run_costs_only_time(ray_cluster, demo_graded_items, 
     assert _reasons(got) == _reasons(local_verdicts(LOCAL)), "a lost node changed a verdict"
 
 
-def test_grade_ray_at_an_address_where_nothing_listens_is_one_line(monkeypatch, capsys, tmp_path):
+def test_grade_ray_at_an_address_where_nothing_listens_is_one_line(tmp_path):
+    """In a fresh process (this one has joined the test cluster): one line, exit 1, within seconds."""
     import json
 
     import pyarrow.parquet as pq
 
     from ringdata.records import Problem, problems_to_table
-    from tests.conftest import run_cli
+    from tests.conftest import assert_one_line_error, ringdata
 
     pq.write_table(problems_to_table([Problem(id="m", domain="math", source="t", question="q", answer="1")]),
                    tmp_path / "p.parquet")
     (tmp_path / "r.jsonl").write_text(json.dumps({"problem_id": "m", "response": "1"}) + "\n")
-    code, _, err = run_cli(monkeypatch, capsys, "grade", "--problems", tmp_path / "p.parquet", "--responses",
-                           tmp_path / "r.jsonl", "--out", tmp_path / "g.parquet", "--ray", "127.0.0.1:1")
-    assert code == 1 and "no Ray cluster answers at 127.0.0.1:1" in err and "Traceback" not in err
+    proc = ringdata("grade", "--problems", tmp_path / "p.parquet", "--responses", tmp_path / "r.jsonl",
+                    "--out", tmp_path / "g.parquet", "--ray", "127.0.0.1:1")
+    assert_one_line_error(proc, 1, "no Ray cluster answers at 127.0.0.1:1")
