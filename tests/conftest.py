@@ -61,3 +61,39 @@ def tiny_dir() -> Path:
     from train.tiny import tiny_model_dir
 
     return tiny_model_dir(Path(os.environ.get("RINGDATA_CACHE", "~/.cache/ringdata")))
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    """A real Ray cluster on this host: a head and one more node (one CPU each), so placement
+    across nodes is real; tests may add and remove nodes. Per module, so no other test runs
+    beside a live cluster. Fails instead of skipping under RINGDATA_REQUIRE_RAY=1 (scripts/test.sh)."""
+    import logging
+
+    try:
+        import ray
+        from ray.cluster_utils import Cluster
+    except ImportError as exc:
+        skip_or_fail("Ray", "RINGDATA_REQUIRE_RAY", str(exc))
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    cluster.add_node(num_cpus=1)
+    ray.init(address=cluster.address, log_to_driver=False, logging_level=logging.WARNING)
+    yield cluster
+    ray.shutdown()
+    cluster.shutdown()
+
+
+@pytest.fixture(scope="session")
+def demo_graded_items(tmp_path_factory):
+    """The bundled demo: data/demo/responses.jsonl against the bundled problems, normalised and
+    cleaned as `ringdata curate` does (dedup and decontamination skipped: they drop none of the
+    demo's problems and take most of the time): [(problem, response), ...] in file order."""
+    from ringdata.curate.pipeline import CurateConfig, curate
+    from ringdata.io.problems import read_problem_records
+    from ringdata.io.runs import read_responses
+
+    out = tmp_path_factory.mktemp("curated")
+    curate([DATA / "problems"], out, CurateConfig(dedup=False, decontam=False))
+    by_id = {p.id: p for p in read_problem_records(out / "problems.parquet")}
+    rows = read_responses(DATA / "demo" / "responses.jsonl", set(by_id)).rows
+    return [(by_id[r.problem_id], r.response) for r in rows]

@@ -115,6 +115,16 @@ class StageConfig:
     keep_checkpoints: int = 2  # older step checkpoints are deleted
 
 
+# ---- Ray (train/ray_rollout.py, rewards/ray_executor.py) ----------------------------------------
+EXECUTORS = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class RewardsConfig:
+    executor: str = "local"  # local: verifier processes and sandbox here; ray: on the cluster at ray_address
+# ---- end Ray ------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     model: str = "tiny"  # transformers model dir, or "tiny" for train/tiny.py's cached demo model
@@ -127,6 +137,9 @@ class TrainConfig:
     offload_reference: bool = False  # keep the frozen reference on the CPU between its forwards (saves GPU memory)
     gpu_memory_utilization: float = 0.35  # vLLM on cuda: share of GPU memory for its weights + KV cache
     vllm_sleep: bool = True  # vLLM on cuda: engine asleep (KV cache freed) during the optimizer step
+    rewards: RewardsConfig = field(default_factory=RewardsConfig)  # [rewards] executor = "local" | "ray"
+    rollout_workers: int = 1  # rollout engines; > 1 runs them as Ray actors (train/ray_rollout.py)
+    ray_address: str = "auto"  # the Ray cluster of rewards.executor = "ray" and rollout_workers > 1
     loss: LossConfig = field(default_factory=LossConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     stages: tuple[StageConfig, ...] = (StageConfig(),)
@@ -202,6 +215,7 @@ def config_from_dict(data: dict[str, Any], *, file: str = "<config>") -> TrainCo
     data = dict(data)
     loss = _build(LossConfig, data.pop("loss", {}), "loss.", file)
     optim = _build(OptimConfig, data.pop("optim", {}), "optim.", file)
+    rewards = _build(RewardsConfig, data.pop("rewards", {}), "rewards.", file)
     raw_stages = data.pop("stages", None)
     if not isinstance(raw_stages, dict) or not raw_stages:
         raise DataError("the config needs at least one [stages.<name>] table", file=file, field="stages")
@@ -212,7 +226,7 @@ def config_from_dict(data: dict[str, Any], *, file: str = "<config>") -> TrainCo
         name: _check_type(order, tuple[str, ...], f"schedules.{name}", file)
         for name, order in data.pop("schedules", {}).items()
     }
-    cfg = _build(TrainConfig, data, "", file, loss=loss, optim=optim, stages=stages, schedules=schedules)
+    cfg = _build(TrainConfig, data, "", file, loss=loss, optim=optim, rewards=rewards, stages=stages, schedules=schedules)
     validate(cfg, file)
     return cfg
 
@@ -232,6 +246,11 @@ def validate(cfg: TrainConfig, file: str = "<config>") -> None:
                         "(verl and TRL use 2) or 0 to turn it off", file=file, field="loss.tis_cap")
     if cfg.optim.logit_chunk_tokens < 1:
         raise DataError("must be at least 1", file=file, field="optim.logit_chunk_tokens")
+    if cfg.rewards.executor not in EXECUTORS:
+        raise DataError(f"rewards.executor is {cfg.rewards.executor!r}; choose {', '.join(EXECUTORS)}", file=file,
+                        field="rewards.executor")
+    if cfg.rollout_workers < 1:
+        raise DataError("must be at least 1", file=file, field="rollout_workers")
     names = [s.name for s in cfg.stages]
     for sched, order in cfg.schedules.items():
         for n in order:

@@ -565,9 +565,15 @@ def run(cfg: TrainConfig, plan: Sequence[StageConfig], run_dir: Path, *, backend
     start = resolve_model(cfg.model)
     owned = backend is None
     if owned:
-        backend = make_backend(cfg.backend, start, max_model_len=cfg.max_model_len, seed=cfg.seed,
-                               **engine_options(cfg))
-    rewarder = Rewarder(cfg.sandbox)
+        if cfg.rollout_workers > 1:  # N engines as Ray actors, each sampling its share
+            from train.ray_rollout import RayRollout
+
+            backend = RayRollout(cfg.backend, start, workers=cfg.rollout_workers, address=cfg.ray_address,
+                                 max_model_len=cfg.max_model_len, seed=cfg.seed)
+        else:
+            backend = make_backend(cfg.backend, start, max_model_len=cfg.max_model_len, seed=cfg.seed,
+                                   **engine_options(cfg))
+    rewarder = Rewarder(cfg.sandbox, executor=cfg.rewards.executor, ray_address=cfg.ray_address)
     results = []
     try:
         for stage in plan:

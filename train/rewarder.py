@@ -13,8 +13,15 @@ class Rewarder:
     """Binary rewards from the real graders (`rewards.Grader`): math and science in its verifier
     pool, code in the sandbox. Also keeps the verdict reasons of the last call, for the metrics."""
 
-    def __init__(self, sandbox: SandboxChoice = SandboxChoice(), workers: int = 2) -> None:
-        self.grader = Grader(GradeConfig(workers=workers, sandbox=sandbox))
+    def __init__(self, sandbox: SandboxChoice = SandboxChoice(), workers: int = 2, *, executor: str = "local",
+                 ray_address: str = "auto") -> None:
+        config = GradeConfig(workers=workers, sandbox=sandbox)
+        if executor == "ray":  # verifier and sandbox actors on every node of the cluster
+            from rewards.ray_executor import RayConfig, RayGrader
+
+            self.grader = RayGrader(config, RayConfig(address=ray_address))
+        else:
+            self.grader = Grader(config)
         self.last_reasons: dict[str, int] = {}
 
     def __call__(self, items: list[tuple[Problem, str]]) -> list[float]:

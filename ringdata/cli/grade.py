@@ -27,13 +27,15 @@ def grade(
     rel_tol: Annotated[float, typer.Option("--rel-tol", help="Relative tolerance for numeric science answers.")] = 0.01,
     k: Annotated[Optional[list[int]], typer.Option("--k", help="k for pass@k (repeatable; default 1 and the fewest samples any problem has).")] = None,
     detail: Annotated[bool, typer.Option("--detail/--no-detail", help="Write each verdict's detail (for code: expected outputs and assert text of the failing test); --no-detail leaves the column empty.")] = True,
+    ray: Annotated[Optional[str], typer.Option("--ray", metavar="auto|ADDRESS", help="Grade on a Ray cluster: auto (the running one, else start Ray here) or its address (host:6379, ray://host:10001). Needs the [ray] extra.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue a run that stopped: rows whose verdicts were written are not graded again.")] = False,
+    chunk_rows: Annotated[int, typer.Option("--chunk-rows", help="Responses read, graded and written at a time (memory is flat in the file's size).")] = 4096,
 ) -> None:
     """Grade responses: verdict per response (reward, reason, extracted answer), pass rates, summary."""
     from rewards.grade import GradeConfig, Grader
-    from rewards.results import Graded, pass_rates, verdict_rows
     from rewards.science import ScienceConfig
+    from rewards.stream import grade_file
     from ringdata.io.problems import read_problem_records
-    from ringdata.io.runs import GradeOutputs, read_responses, write_pass_rates, write_rejected, write_verdicts
 
     if workers is not None and workers < 1:
         raise RingdataError("--workers must be at least 1")
@@ -41,44 +43,43 @@ def grade(
         raise RingdataError("--timeout must be positive")
     if k and min(k) < 1:
         raise RingdataError("--k must be at least 1")
+    if chunk_rows < 1:
+        raise RingdataError("--chunk-rows must be at least 1")
     by_id = {p.id: p for p in read_problem_records(problems)}
-    batch = read_responses(responses, set(by_id))
     config = GradeConfig(timeout_s=timeout, workers=workers or os.cpu_count() or 1, sandbox=sandbox,
                          science=ScienceConfig(rel_tol=rel_tol))
+    if ray is not None:
+        from rewards.ray_executor import RayConfig, RayGrader
+
+        grader = RayGrader(config, RayConfig(address=ray))
+    else:
+        grader = Grader(config)
     columns = (TextColumn("grade"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress, Grader(config) as grader:
-        task = progress.add_task("grade", total=len(batch.rows))
-        items = [(by_id[r.problem_id], r.response) for r in batch.rows]
-        results = grader.grade_many_timed(items, on_done=lambda n: progress.advance(task, n))
-    graded = [Graded(r, by_id[r.problem_id], v, seconds) for r, (v, seconds) in zip(batch.rows, results)]
-    paths = GradeOutputs.beside(out)
-    written = [write_verdicts(paths.verdicts, verdict_rows(graded, detail=detail)), write_pass_rates(paths.pass_rates, pass_rates(graded))]
-    if batch.rejected:
-        written.append(write_rejected(paths.rejected, batch.rejected))
-    _print_summary(Console(), graded, batch.rejected, k)
-    Console().print(f"wrote {', '.join(str(p) for p in written)}")
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress, grader:
+        task = progress.add_task("grade", total=None)
+        run = grade_file(by_id, responses, out, grader, chunk_rows=chunk_rows, resume=resume, detail=detail,
+                         on_total=lambda n: progress.update(task, total=n), on_done=lambda n: progress.advance(task, n))
+    _print_summary(Console(), run.tally, run.rejected, k)
+    if run.resumed:
+        Console().print(f"resumed: {run.resumed} rows graded by the earlier run, {run.graded} now")
+    Console().print(f"wrote {', '.join(str(p) for p in run.written)}")
 
 
-def _print_summary(console: Console, graded, rejected, ks: list[int] | None) -> None:
-    from collections import Counter
-
-    from rewards.results import accuracy_by_domain, default_ks, reason_counts
-
-    ks = default_ks(graded, ks)
+def _print_summary(console: Console, tally, rejected, ks: list[int] | None) -> None:
+    ks = tally.default_ks(ks)
     table = Table(title="accuracy by domain")
     for col in ("domain", "problems", "responses", "correct", "accuracy", *[f"pass@{k}" for k in ks]):
         table.add_column(col, justify="left" if col == "domain" else "right")
     fmt = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
-    for row in accuracy_by_domain(graded, ks):
+    for row in tally.accuracy_by_domain(ks):
         table.add_row(row.domain, str(row.problems), str(row.responses), str(row.correct), fmt(row.accuracy),
                       *[fmt(row.pass_at[k]) for k in ks], style="bold" if row.domain == "all" else None)
     console.print(table)
     reasons = Table(title="verdicts by reason")
     reasons.add_column("reason")
     reasons.add_column("responses", justify="right")
-    for reason, count in reason_counts(graded):
+    for reason, count in tally.reasons.most_common():
         reasons.add_row(reason, str(count))
-    why = Counter(r.why if not r.why.startswith("not JSON") else "not JSON" for r in rejected)
-    for what, count in why.most_common():
+    for what, count in rejected.most_common():
         reasons.add_row(f"[yellow]not graded: {what}[/]", str(count))
     console.print(reasons)

@@ -3,7 +3,7 @@
     ringdata rollout  --out R.jsonl          -> responses   (write_responses)
                                              -> R.skipped.jsonl (write_skipped: prompts too long)
     ringdata grade    --responses R.jsonl    <- responses   (read_responses)
-                      --out G.parquet        -> verdicts    (write_verdicts; read_verdicts)
+                      --out G.parquet        -> verdicts    (write_verdicts, join_verdicts; read_verdicts, iter_verdicts)
                                              -> G.pass_rates.parquet (write_pass_rates)
                                              -> G.rejected.jsonl     (write_rejected)
     ringdata curate   --pass-rates P         <- pass rates  (read_pass_rates)
@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PASS_RATE_SCHEMA", "RESPONSE_SCHEMA", "VERDICT_SCHEMA", "GradeOutputs", "PassRate", "Rejected", "Response",
-    "ResponseSet", "read_pass_rates", "read_responses", "read_verdicts", "skipped_path", "write_pass_rates",
+    "ResponseSet", "check_responses_file", "count_response_rows", "iter_responses", "iter_verdicts", "join_verdicts",
+    "verdicts_metadata", "read_pass_rates", "read_responses", "read_verdicts", "skipped_path", "write_pass_rates",
     "write_rejected", "write_responses", "write_skipped", "write_verdicts",
 ]  # fmt: skip
 
@@ -155,49 +156,116 @@ def write_skipped(path: Path, problems: Sequence[Problem], max_prompt_tokens: in
 
 
 def read_responses(path: Path, known_ids: set[str]) -> ResponseSet:
-    """Rows `{problem_id, response, sample?, ...}` from JSONL or Parquet. A missing `sample` gets
-    the next index for its problem. Malformed rows, unknown problem ids and repeated (problem_id,
-    sample) pairs are returned as `Rejected`, never dropped silently. Raises `DataError` when the
-    file itself cannot be read."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError("no such responses file", file=str(path))
-    raw: list[tuple[int, Any]] = []
-    if path.suffix == ".parquet":
-        raw = list(enumerate(read_parquet(path).to_pylist(), start=1))
-    else:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            for n, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    raw.append((n, json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    raw.append((n, f"not JSON ({exc.msg})"))
+    """Rows `{problem_id, response, sample?, ...}` from JSONL or Parquet, all in memory (see
+    `iter_responses` for the rules and for files larger than memory)."""
     rows, rejected = [], []
-    next_sample: dict[str, int] = {}
-    seen: set[tuple[str, int]] = set()
-    for n, row in raw:
-        why, pid = _row_problem(row)
-        if why is None and pid not in known_ids:
-            why = "unknown problem_id"
-        if why is None:
-            sample = row.get("sample")
-            if sample is None:
-                sample = next_sample.get(pid, 0)
-            elif isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
-                why = f"sample is {sample!r}, expected a non-negative integer"
-            if why is None and (pid, sample) in seen:
-                why = f"repeated sample {sample} for this problem"
-        if why is not None:
-            rejected.append(Rejected(n, pid, why))
-            continue
-        seen.add((pid, sample))
-        next_sample[pid] = max(next_sample.get(pid, 0), sample + 1)
-        response = row.get("response")
-        rows.append(Response(pid, sample, "" if response is None else response,
-                             row.get("finish_reason"), row.get("tokens")))
+    for chunk in iter_responses(path, known_ids):
+        rows += chunk.rows
+        rejected += chunk.rejected
     return ResponseSet(rows, rejected)
+
+
+def check_responses_file(path: Path) -> None:
+    if not Path(path).is_file():
+        raise DataError("no such responses file", file=str(path))
+
+
+def count_response_rows(path: Path) -> int:
+    """Rows in a responses file without parsing them (for a progress bar): Parquet's metadata,
+    or the non-blank lines of a JSONL file."""
+    if path.suffix == ".parquet":
+        return pq.ParquetFile(path).metadata.num_rows
+    with open(path, "rb") as fh:
+        return sum(1 for line in fh if line.strip())
+
+
+def iter_responses(path: Path, known_ids: set[str], chunk_rows: int = 4096) -> Iterator[ResponseSet]:
+    """The responses file in chunks of `chunk_rows` input rows (the last may be shorter), read
+    as they are needed: memory holds one chunk, plus a few bytes per problem to number samples.
+    A missing `sample` gets the next index for its problem. Malformed rows, unknown problem ids
+    and repeated (problem_id, sample) pairs are returned as `Rejected`, never dropped silently.
+    Raises `DataError` when the file itself cannot be read."""
+    path = Path(path)
+    check_responses_file(path)
+    samples = _Samples()
+    raw: list[tuple[int, Any]] = []
+    for n, row in _raw_rows(path, chunk_rows):
+        raw.append((n, row))
+        if len(raw) == chunk_rows:
+            yield samples.check(raw, known_ids)
+            raw = []
+    if raw:
+        yield samples.check(raw, known_ids)
+
+
+def _raw_rows(path: Path, batch_rows: int) -> Iterator[tuple[int, Any]]:
+    """(1-based line or row, parsed row or why it did not parse), streamed."""
+    if path.suffix == ".parquet":
+        try:
+            batches = pq.ParquetFile(path).iter_batches(batch_size=batch_rows)
+            n = 0
+            for batch in batches:
+                for row in batch.to_pylist():
+                    n += 1
+                    yield n, row
+        except (pa.ArrowException, OSError) as exc:
+            raise DataError(f"not a readable Parquet file ({str(exc).strip().splitlines()[0]})", file=str(path)) from None
+        return
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield n, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield n, f"not JSON ({exc.msg})"
+
+
+class _Samples:
+    """Which (problem_id, sample) pairs a file has used so far: a bit mask per problem (samples
+    below `_BITS`; a set beyond), so a 1.6M-row file costs bytes per problem, not per row."""
+
+    _BITS = 1 << 16  # samples numbered past this (rare, hand-made files) go to a set
+
+    def __init__(self) -> None:
+        self.next: dict[str, int] = {}
+        self.mask: dict[str, int] = {}
+        self.big: set[tuple[str, int]] = set()
+
+    def seen(self, pid: str, sample: int) -> bool:
+        if sample >= self._BITS:
+            return (pid, sample) in self.big
+        return bool(self.mask.get(pid, 0) >> sample & 1)
+
+    def add(self, pid: str, sample: int) -> None:
+        if sample >= self._BITS:
+            self.big.add((pid, sample))
+        else:
+            self.mask[pid] = self.mask.get(pid, 0) | 1 << sample
+        self.next[pid] = max(self.next.get(pid, 0), sample + 1)
+
+    def check(self, raw: list[tuple[int, Any]], known_ids: set[str]) -> ResponseSet:
+        rows, rejected = [], []
+        for n, row in raw:
+            why, pid = _row_problem(row)
+            if why is None and pid not in known_ids:
+                why = "unknown problem_id"
+            if why is None:
+                sample = row.get("sample")
+                if sample is None:
+                    sample = self.next.get(pid, 0)
+                elif isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
+                    why = f"sample is {sample!r}, expected a non-negative integer"
+                if why is None and self.seen(pid, sample):
+                    why = f"repeated sample {sample} for this problem"
+            if why is not None:
+                rejected.append(Rejected(n, pid, why))
+                continue
+            self.add(pid, sample)
+            response = row.get("response")
+            rows.append(Response(pid, sample, "" if response is None else response,
+                                 row.get("finish_reason"), row.get("tokens")))
+        return ResponseSet(rows, rejected)
 
 
 def _row_problem(row: Any) -> tuple[str | None, str | None]:
@@ -230,6 +298,31 @@ def write_verdicts(path: Path, rows: Iterable[dict[str, Any]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(list(rows), schema=VERDICT_SCHEMA), path)
     return path
+
+
+def join_verdicts(parts: Sequence[Path], path: Path, metadata: dict[str, str] | None = None) -> Path:
+    """One verdict file from verdict parts written in order (a row group per part, streamed),
+    with `metadata` in its schema (`verdicts_metadata` reads it back)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pq.ParquetWriter(path, VERDICT_SCHEMA.with_metadata(metadata or {})) as writer:
+        for part in parts:
+            writer.write_table(pq.read_table(part, schema=VERDICT_SCHEMA))
+    return path
+
+
+def verdicts_metadata(path: Path) -> dict[str, str]:
+    """The metadata `join_verdicts` stored; {} when the file is missing or unreadable."""
+    try:
+        raw = pq.read_schema(path).metadata or {}
+    except (OSError, pa.ArrowException):
+        return {}
+    return {k.decode(): v.decode() for k, v in raw.items() if not k.startswith(b"ARROW")}
+
+
+def iter_verdicts(path: Path, batch_rows: int = 65536) -> Iterator[pa.RecordBatch]:
+    """A verdict file in record batches (what `ringdata grade` sums its pass rates from)."""
+    yield from pq.ParquetFile(path).iter_batches(batch_size=batch_rows)
 
 
 def read_verdicts(path: Path) -> pa.Table:

@@ -23,6 +23,8 @@ class SamplingConfig:
     seed: int | None = None  # per-call seed; None = the backend's running RNG state
     stop: tuple[str, ...] = ()  # stop strings; excluded from `text`, like vLLM
     min_tokens: int = 0  # EOS/stop suppressed before this many tokens (benchmarks force lengths)
+    first_prompt: int = 0  # vLLM: prompt i is seeded as prompt first_prompt + i of the request, so a
+    # request split across engines (train/ray_rollout.py) draws what one engine draws
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,8 @@ class VLLMBackend:
         # A seed is per request in vLLM and its n children take seed + 0..n-1: one seed for every
         # prompt would give every prompt the same random draws (all prompts of a step correlated,
         # the same question asked twice answered identically). Each prompt gets its own seed.
-        params = base if config.seed is None else [_seeded(base, config.seed, i) for i in range(len(prompts))]
+        params = base if config.seed is None else [_seeded(base, config.seed, config.first_prompt + i)
+                                                  for i in range(len(prompts))]
         encoded = encode_prompts(self.tokenizer, prompts)
         requests = [{"prompt_token_ids": ids} for ids in encoded]
         outputs = self.llm.generate(requests, params, use_tqdm=False)

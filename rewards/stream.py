@@ -1,0 +1,139 @@
+"""Grading a responses file of any size: chunks in, verdicts out as each chunk finishes.
+
+    run = grade_file(problems_by_id, Path("R.jsonl"), Path("G.parquet"), grader, resume=True)
+    run.tally.pass_rates()        # summed from the written verdicts
+
+Memory holds one chunk of responses and its verdicts (plus a few bytes per problem), whatever
+the file's size. Each chunk's verdicts and rejected rows go to `G.parts/part-NNNNNN.*` (the
+verdict part is renamed into place last, so a part that exists is whole); when every chunk is
+done the parts are joined into `G.parquet` and the rejected rows into `G.rejected.jsonl`, pass
+rates and the summary are summed from `G.parquet`, and the parts are removed (the manifest stays
+in `G.parquet`'s metadata, so resuming a finished run grades nothing and only sums).
+
+Resume: a run that died leaves its parts. `resume=True` skips every chunk whose part exists (the
+manifest checks that the responses file and chunk size are the same) and grades the rest, so no
+row is graded twice and none is lost; sample numbering is rebuilt by reading the skipped chunks,
+which costs reading, not grading.
+
+`grader` is anything with `grade_many_timed(items, on_done)`: `rewards.Grader` on this machine,
+`rewards.ray_executor.RayGrader` on a Ray cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from rewards.results import Graded, Tally, verdict_rows
+from ringdata.errors import RingdataError
+from ringdata.io.runs import (GradeOutputs, check_responses_file, count_response_rows, iter_responses, iter_verdicts,
+                              join_verdicts, verdicts_metadata, write_pass_rates, write_rejected, write_verdicts)
+from ringdata.records import Problem
+
+__all__ = ["FileGrade", "grade_file"]
+
+MANIFEST_KEY = "ringdata.grade.manifest"  # in the verdict file: what it was graded from, for --resume
+
+
+@dataclass
+class FileGrade:
+    outputs: GradeOutputs
+    tally: Tally  # summed from the written verdict file
+    rejected: Counter = field(default_factory=Counter)  # why -> rows not graded
+    graded: int = 0  # rows this run graded
+    resumed: int = 0  # rows a previous run had graded (skipped here)
+    written: list[Path] = field(default_factory=list)
+
+
+def _manifest(responses: Path, chunk_rows: int) -> dict[str, Any]:
+    st = responses.stat()
+    return {"responses": str(responses.resolve()), "bytes": st.st_size, "mtime_ns": st.st_mtime_ns, "chunk_rows": chunk_rows}
+
+
+def _parts_dir(out: Path) -> Path:
+    return out.with_suffix(".parts") if out.suffix == ".parquet" else out.parent / f"{out.name}.parts"
+
+
+def grade_file(
+    problems: dict[str, Problem],
+    responses: Path,
+    out: Path,
+    grader,
+    *,
+    chunk_rows: int = 4096,
+    resume: bool = False,
+    detail: bool = True,
+    on_total: Callable[[int], None] | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> FileGrade:
+    """Grade every row of `responses` into `out` (and its siblings), chunk by chunk; `detail=False`
+    leaves the verdicts' detail column empty."""
+    check_responses_file(responses)
+    outputs = GradeOutputs.beside(out)
+    parts = _parts_dir(out)
+    manifest = _manifest(Path(responses), chunk_rows)
+    if resume and not parts.is_dir() and verdicts_metadata(outputs.verdicts).get(MANIFEST_KEY) == json.dumps(manifest):
+        run = FileGrade(outputs, Tally())  # that run finished: nothing to grade, only to sum
+        _summarise(outputs, run)
+        run.resumed = sum(p.n for p in run.tally.problems.values())
+        return run
+    if resume and parts.is_dir():
+        found = json.loads((parts / "manifest.json").read_text()) if (parts / "manifest.json").exists() else None
+        if found != manifest:
+            raise RingdataError(f"{parts} holds a run over another responses file or chunk size; "
+                                "rerun without --resume to start over")
+    else:
+        shutil.rmtree(parts, ignore_errors=True)
+        parts.mkdir(parents=True)
+        (parts / "manifest.json").write_text(json.dumps(manifest))
+    done = on_done or (lambda n: None)
+    if on_total:
+        on_total(count_response_rows(Path(responses)))
+    run = FileGrade(outputs, Tally())
+    for k, chunk in enumerate(iter_responses(Path(responses), set(problems), chunk_rows)):
+        part = parts / f"part-{k:06d}.parquet"
+        if part.exists():
+            run.resumed += len(chunk.rows)
+            done(len(chunk.rows) + len(chunk.rejected))
+            continue
+        items = [(problems[r.problem_id], r.response) for r in chunk.rows]
+        results = grader.grade_many_timed(items, on_done=done)
+        graded = [Graded(r, problems[r.problem_id], v, s) for r, (v, s) in zip(chunk.rows, results)]
+        write_rejected(parts / f"part-{k:06d}.rejected.jsonl", chunk.rejected)
+        done(len(chunk.rejected))
+        tmp = part.with_suffix(".tmp")
+        write_verdicts(tmp, verdict_rows(graded, detail=detail))
+        os.replace(tmp, part)  # the part exists only whole: what --resume trusts
+        run.graded += len(graded)
+    _join(parts, outputs, manifest)
+    _summarise(outputs, run)
+    return run
+
+
+def _join(parts: Path, outputs: GradeOutputs, manifest: dict[str, Any]) -> None:
+    """The parts joined into the outputs (the manifest kept in the verdict file), then removed."""
+    join_verdicts(sorted(parts.glob("part-*.parquet")), outputs.verdicts, {MANIFEST_KEY: json.dumps(manifest)})
+    outputs.rejected.unlink(missing_ok=True)
+    for path in sorted(parts.glob("part-*.rejected.jsonl")):  # streamed: there may be many
+        if path.stat().st_size:
+            with path.open("rb") as src, outputs.rejected.open("ab") as dst:
+                shutil.copyfileobj(src, dst)
+    shutil.rmtree(parts)
+
+
+def _summarise(outputs: GradeOutputs, run: FileGrade) -> None:
+    """Pass rates and the summary, from the written verdicts and rejected rows."""
+    for batch in iter_verdicts(outputs.verdicts):
+        run.tally.add_rows(batch)
+    run.written = [outputs.verdicts, write_pass_rates(outputs.pass_rates, run.tally.pass_rates())]
+    if outputs.rejected.exists():
+        with outputs.rejected.open(encoding="utf-8") as fh:
+            for line in fh:
+                why = json.loads(line)["why"]
+                run.rejected["not JSON" if why.startswith("not JSON") else why] += 1
+        run.written.append(outputs.rejected)

@@ -1,0 +1,99 @@
+"""Rollouts from N engines on a Ray cluster (`rollout_workers = N` in a training config).
+
+    engines = RayRollout("vllm", model_dir, workers=4, address="auto", seed=0)
+    rollouts = engines.generate(prompts, SamplingConfig(n=16, seed=7))   # as one engine would
+    engines.push_weights(policy.state_dict())                           # every engine, one copy
+
+Each engine is a Ray actor holding one backend (train/rollout.py `make_backend`: vLLM or
+transformers), placed by Ray's SPREAD strategy across nodes. A request's prompts are cut into N
+contiguous shares, one per engine, and the rollouts come back in prompt order with the request's
+prompt indices: the interface of one `RolloutBackend`.
+
+Same samples as one engine: with vLLM every prompt carries its own seed, derived from the
+request's seed and the prompt's index in the *whole* request (`SamplingConfig.first_prompt`), so
+how the prompts are split does not change what is drawn (tests/train/test_ray_rollout.py asserts
+it). transformers seeds a whole call, so its shares draw differently from one engine (the same
+distribution, other draws).
+
+Weights: `push_weights` puts the state dict into Ray's object store once (`ray.put`) and every
+engine loads it from there (the store ships one copy per node, not per engine); the seconds of
+each push are kept in `push_seconds`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from train.backends.base import Rollout, SamplingConfig
+
+__all__ = ["RayRollout"]
+
+
+class _Engine:
+    """One rollout backend in a Ray actor."""
+
+    def __init__(self, kind: str, model_dir: str, max_model_len: int, seed: int) -> None:
+        from train.rollout import make_backend
+
+        self.backend = make_backend(kind, Path(model_dir), max_model_len=max_model_len, seed=seed)
+
+    def generate(self, prompts: list[str], config: SamplingConfig) -> list[Rollout]:
+        return self.backend.generate(prompts, config)
+
+    def push_weights(self, state_dict: Mapping[str, Any]) -> None:
+        self.backend.push_weights(state_dict)
+
+    def close(self) -> None:
+        self.backend.close()
+
+
+class RayRollout:
+    """N rollout engines as Ray actors behind the `RolloutBackend` protocol."""
+
+    def __init__(self, kind: str, model_dir: Path, *, workers: int, address: str = "auto",
+                 max_model_len: int = 1024, seed: int = 0, cpus_per_engine: float = 1.0) -> None:
+        import ray
+
+        from rewards.ray_executor import connect
+
+        connect(address)
+        actor = ray.remote(num_cpus=cpus_per_engine, max_restarts=0)(_Engine)
+        self.engines = [actor.options(scheduling_strategy="SPREAD").remote(kind, str(model_dir), max_model_len, seed)
+                        for _ in range(workers)]
+        self.push_seconds: list[float] = []  # one entry per push_weights: put + every engine loaded
+
+    def generate(self, prompts: list[str], config: SamplingConfig) -> list[Rollout]:
+        """`config.n` rollouts per prompt, grouped by prompt in prompt order, from all engines."""
+        import ray
+
+        share = -(-len(prompts) // len(self.engines))  # ceil: contiguous shares, the last shorter
+        calls = []
+        for start in range(0, len(prompts), share):
+            own = replace(config, first_prompt=config.first_prompt + start)
+            calls.append((start, self.engines[start // share].generate.remote(prompts[start : start + share], own)))
+        rollouts = []
+        for start, ref in calls:
+            rollouts += [replace(r, prompt_index=start + r.prompt_index) for r in ray.get(ref)]
+        return rollouts
+
+    def push_weights(self, state_dict: Mapping[str, Any]) -> None:
+        import ray
+
+        started = time.perf_counter()
+        ref = ray.put({k: v.detach().cpu() for k, v in state_dict.items()})
+        ray.get([e.push_weights.remote(ref) for e in self.engines])
+        self.push_seconds.append(time.perf_counter() - started)
+
+    def close(self) -> None:
+        import ray
+
+        for engine in self.engines:
+            try:
+                ray.get(engine.close.remote(), timeout=60)
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+            ray.kill(engine, no_restart=True)
+        self.engines = []
