@@ -39,7 +39,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from ringdata.errors import DataError
+from ringdata.errors import DataError, RingdataError
 from ringdata.io.problems import read_curated
 from ringdata.records import Problem
 from train.advantages import group_advantages, uniform_groups

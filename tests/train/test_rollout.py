@@ -3,6 +3,7 @@ transformers forward pass, and vLLM weight pushes that really change what the en
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
