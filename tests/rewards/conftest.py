@@ -39,6 +39,14 @@ def grader():
         yield g
 
 
+@pytest.fixture(scope="module")
+def patient_grader():
+    """A longer bound than `grader`'s: for suites whose verdicts must be the grader's own, not a
+    timeout of a loaded CI machine (the peer suites, the hedge red team)."""
+    with Grader(GradeConfig(workers=2, timeout_s=30.0)) as g:
+        yield g
+
+
 def agreement(grader: Grader, rows: list[dict]) -> tuple[float, list[str]]:
     """Fraction of rows whose verdict reason equals the label, and a line per disagreement."""
     verdicts = grader.grade_many([(problem_for(r, i), r["response"]) for i, r in enumerate(rows)])

@@ -9,7 +9,6 @@ from collections import defaultdict
 
 import pytest
 
-from rewards import GradeConfig, Grader
 from tests.rewards.cases.hedges import Case, build_cases
 
 PER_PATTERN = 10  # golds per pattern: ~1,900 responses, ~10 s on 2 cores
@@ -17,14 +16,6 @@ PER_PATTERN = 10  # golds per pattern: ~1,900 responses, ~10 s on 2 cores
 
 def _family(case: Case) -> str:
     return "math" if case.problem.domain == "math" else ("mcq" if case.problem.choices else "sci")
-
-
-@pytest.fixture(scope="module")
-def grader():
-    """A longer bound than the shared fixture's: a verdict here must be the grader's, not a
-    timeout of a loaded CI machine."""
-    with Grader(GradeConfig(workers=2, timeout_s=30.0)) as g:
-        yield g
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +29,8 @@ def sample() -> list[Case]:
 
 
 @pytest.fixture(scope="module")
-def verdicts(grader, sample):
-    return grader.grade_many([(c.problem, c.response) for c in sample])
+def verdicts(patient_grader, sample):
+    return patient_grader.grade_many([(c.problem, c.response) for c in sample])
 
 
 def _failures(sample, verdicts, kinds: tuple[str, ...], bad) -> list[str]:

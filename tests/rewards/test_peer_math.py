@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from rewards import GradeConfig, Grader
 from ringdata.records import Problem
 
 PEER = Path(__file__).resolve().parents[3] / "shared" / "data" / "peer_math" / "cases.jsonl"
@@ -55,19 +54,11 @@ def peer_items(path: Path = PEER) -> tuple[list[dict], list[tuple[Problem, str]]
 
 
 @pytest.fixture(scope="module")
-def grader():
-    """A longer bound than the shared fixture's: a verdict here must be the grader's, not a
-    timeout of a loaded CI machine."""
-    with Grader(GradeConfig(workers=2, timeout_s=30.0)) as g:
-        yield g
-
-
-@pytest.fixture(scope="module")
-def peer_verdicts(grader):
+def peer_verdicts(patient_grader):
     if not PEER.exists():
         pytest.skip(f"peer cases not found at {PEER}")
     rows, items = peer_items()
-    return rows, grader.grade_many(items)
+    return rows, patient_grader.grade_many(items)
 
 
 def test_agrees_with_peers_on_at_least_307_of_310(peer_verdicts):
