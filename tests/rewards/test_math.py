@@ -164,3 +164,12 @@ def test_the_grader_passes_the_question(grader):
     problem = Problem(id="p", domain="math", source="t", question="Simplify $\\sqrt{242}$.", answer="11\\sqrt2")
     assert grader.grade(problem, "$\\boxed{\\sqrt{242}}$").reason.value == "unevaluated"
     assert grader.grade(problem, "$\\boxed{11\\sqrt{2}}$").reward == 1.0
+
+
+@pytest.mark.xfail(strict=True, reason="known hole, found by playing the policy through `ringdata grade`: an "
+                   "alternative offered after the Final Answer sentence is not seen; the next rule to write")
+def test_an_alternative_after_the_final_answer_sentence_is_a_hedge():
+    from rewards.math import check
+
+    assert check("5", r"Final Answer: $5$. (Alternatively $7$.)")[0] == "multiple_answers"
+    assert check("5", r"Final Answer: $5$.")[0] == "correct"  # the honest form keeps its reward
