@@ -259,8 +259,9 @@ def _after(anchor: re.Pattern[str], text: str, sentence: bool = False) -> tuple[
             joiner = OR if re.search(r"or|alternatively", more.group(1), re.I) else joiner
             parts.append(more.group(2).strip())
             pos += more.end()
-        answer = joiner.join(parts)
-        return (answer + "?" if rest[pos:].lstrip(" $").startswith("?") else answer), at
+        # an alternative offered after the marker's answer ("$5$. (Alternatively $7$.)") or a "?"
+        # is seen as for a box: one mechanism for both
+        return _with_alternatives(joiner.join(parts), "", rest[pos:]), at
     if rest.startswith("\\("):
         end = rest.find("\\)", 2)
         return (rest[2:end].strip() if end > 0 else None), at

@@ -166,9 +166,8 @@ def test_the_grader_passes_the_question(grader):
     assert grader.grade(problem, "$\\boxed{11\\sqrt{2}}$").reward == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="known hole, found by playing the policy through `ringdata grade`: an "
-                   "alternative offered after the Final Answer sentence is not seen; the next rule to write")
 def test_an_alternative_after_the_final_answer_sentence_is_a_hedge():
+    """Found by playing the policy through `ringdata grade`: this scored 1 before."""
     from rewards.math import check
 
     assert check("5", r"Final Answer: $5$. (Alternatively $7$.)")[0] == "multiple_answers"
