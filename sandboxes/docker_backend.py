@@ -138,11 +138,13 @@ def current_recipe() -> str:
     return found.group(1) if found else ""
 
 
-def build_image(image: str = IMAGE, force: bool = False) -> bool:
-    """Build `image` with sandboxes/image/build.sh (debootstrap + docker import, ~30 s).
+def build_image(image: str = IMAGE, force: bool = False, on_phase: Callable[[str], None] | None = None) -> bool:
+    """Build `image` with sandboxes/image/build.sh (debootstrap + docker import; about a minute,
+    most of it downloading ~25 MB of Debian packages).
 
     Returns False when it exists, is current and `force` is not set. Needs root (debootstrap) and
-    the engine.
+    the engine. `on_phase(text)` hears each new phase ("debootstrap: unpacking (41)", "docker
+    import"), for a progress display.
     """
     import shutil
 
@@ -152,10 +154,35 @@ def build_image(image: str = IMAGE, force: bool = False) -> bool:
     for tool in ("debootstrap", "tar"):
         if shutil.which(tool) is None:
             raise RingdataError(f"{tool} is not installed: apt-get install {tool} (or run scripts/setup.sh)")
-    proc = subprocess.run(["bash", str(BUILD_SCRIPT), image], text=True)
-    if proc.returncode != 0:
+    proc = subprocess.Popen(["bash", str(BUILD_SCRIPT), image], text=True, stdout=subprocess.PIPE)
+    phases = BuildPhases()
+    for line in proc.stdout:
+        phase = phases.see(line)
+        if phase and on_phase:
+            on_phase(phase)
+    if proc.wait() != 0:
         raise RingdataError(f"building the sandbox image failed (exit {proc.returncode}); see the output above")
     return True
+
+
+class BuildPhases:
+    """build.sh's output as phases: debootstrap's per-package "I: Retrieving foo" lines become
+    "debootstrap: retrieving (n)", the script's own "[sandbox build] ..." lines pass through."""
+
+    def __init__(self) -> None:
+        self.verb, self.count = "", 0
+
+    def see(self, line: str) -> str | None:
+        line = line.strip()
+        if line.startswith("I: "):
+            verb = line[3:].split(" ", 1)[0].lower()
+            self.count = self.count + 1 if verb == self.verb else 1
+            self.verb = verb
+            return f"debootstrap: {verb} ({self.count})"
+        if line.startswith("[sandbox build] "):
+            self.verb = ""
+            return line[len("[sandbox build] "):]
+        return None
 
 
 class _Slot:

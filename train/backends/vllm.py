@@ -136,10 +136,15 @@ class VLLMBackend:
         failures = _Failures()
         logger = logging.getLogger(RELOAD_LOGGER)
         logger.addHandler(failures)
+        # The records must be created even when vLLM's logging is quieted (ringdata.logs sets its
+        # level to ERROR); vLLM's own handler still drops them from the screen.
+        level = logger.level
+        logger.setLevel(logging.WARNING)
         try:
             self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": iter(weights.items())})
         finally:
             logger.removeHandler(failures)
+            logger.setLevel(level)
         self.llm.reset_prefix_cache()
         if failures.messages:
             raise RuntimeError(
