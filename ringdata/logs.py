@@ -20,26 +20,49 @@ import os
 import sys
 import warnings
 
-NOISY_MODULES = r"(transformers|vllm|torch|huggingface_hub|tokenizers|datasets)(\.|$)"
+NOISY_PACKAGES = ("transformers", "vllm", "torch", "huggingface_hub", "tokenizers", "datasets", "triton")
 
 
 def quiet_libraries(verbose: bool = False) -> None:
-    """Show only errors from vLLM, transformers, huggingface_hub and their Python warnings, unless
-    `verbose`. Sets environment variables (read by the libraries at import, and inherited by any
-    engine process they start) and, for libraries already imported, their loggers."""
+    """Show only errors from vLLM, transformers, torch and huggingface_hub, and none of the Python
+    warnings raised from inside them, unless `verbose`. Sets environment variables (read by the
+    libraries at import, and inherited by any engine process they start) and, for libraries
+    already imported, their loggers."""
     if verbose:
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "INFO")
         return
     os.environ["VLLM_LOGGING_LEVEL"] = "ERROR"
     os.environ["TRANSFORMERS_VERBOSITY"] = "error"
+    os.environ["TORCH_CPP_LOG_LEVEL"] = "ERROR"  # torch's C++ warnings ("NUMA binding: ...")
     os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # "Loading checkpoint shards" and friends
-    os.environ["TOKENIZERS_PARALLELISM"] = os.environ.get("TOKENIZERS_PARALLELISM", "false")
-    warnings.filterwarnings("ignore", module=NOISY_MODULES)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # vLLM configures its handlers when an engine starts; lines logged before that (at import:
+    # "Triton is installed, but doesn't include CPU backend") would reach Python's last-resort
+    # handler. Its level is set on the logger, never on `train.backends.vllm`'s reload listener,
+    # which sets its own.
+    logging.getLogger("vllm").setLevel(logging.ERROR)
+    for handler in logging.getLogger("vllm").handlers:  # present when an engine already started
+        handler.setLevel(logging.ERROR)
     if "transformers" in sys.modules:
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
-    vllm_logger = logging.getLogger("vllm")
-    for handler in vllm_logger.handlers:  # present when vllm is already imported
-        handler.setLevel(logging.ERROR)
+    # Libraries add warning filters of their own at import, ahead of any we add, so the filter is
+    # on the display: a warning whose frame is inside one of these packages is not shown.
+    if not getattr(warnings.showwarning, "_ringdata_quiet", False):
+        warnings.showwarning = _showwarning_unless_library(warnings.showwarning)
+
+
+def _from_library(filename: str) -> bool:
+    parts = filename.replace("\\", "/").split("/")
+    return any(p in ("site-packages", "dist-packages") for p in parts) and any(p in NOISY_PACKAGES for p in parts)
+
+
+def _showwarning_unless_library(show):
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        if not _from_library(str(filename)):
+            show(message, category, filename, lineno, file, line)
+
+    showwarning._ringdata_quiet = True
+    return showwarning

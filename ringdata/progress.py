@@ -70,7 +70,9 @@ class PlainProgress:
     def __enter__(self) -> "PlainProgress":
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type, *exc: object) -> None:
+        if exc_type is not None:  # the error is the line that matters: no closing lines
+            self.tasks.clear()
         for task_id in list(self.tasks):
             self.remove_task(task_id)
 

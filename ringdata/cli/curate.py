@@ -22,10 +22,12 @@ from sandboxes.choice import SandboxChoice
 EXAMPLES = """Examples:
 
 \b
-  ringdata curate data/problems --out out/curated
-  ringdata curate train.jsonl --format gsm8k --out out/gsm8k
-  ringdata curate raw.csv --field question=problem,answer=solution --domain math --out out/raw
-  ringdata curate data/problems --out out/curated2 --pass-rates out/grades.pass_rates.parquet
+ringdata curate data/problems --out out/curated
+ringdata curate train.jsonl --format gsm8k --out out/gsm8k
+ringdata curate raw.csv --field question=problem,answer=solution \\
+    --domain math --out out/raw
+ringdata curate data/problems --out out/curated2 \\
+    --pass-rates out/grades.pass_rates.parquet --drop-unrated
 """
 
 

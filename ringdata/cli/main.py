@@ -23,12 +23,13 @@ from ringdata.logs import quiet_libraries
 EXAMPLES = """The tour (README.md), in order:
 
 \b
-  ringdata curate data/problems --out out/curated
-  ringdata report out/curated
-  ringdata grade --problems out/curated/problems.parquet \\
-                 --responses data/demo/responses.jsonl --out out/grades.parquet
-  ringdata train --config configs/tiny.toml --stage math-then-code --out runs/demo
-  ringdata report runs/demo
+ringdata curate data/problems --out out/curated
+ringdata report out/curated
+ringdata grade --problems out/curated/problems.parquet \\
+    --responses data/demo/responses.jsonl --out out/grades.parquet
+ringdata train --config configs/tiny.toml --stage math-then-code \\
+    --out runs/demo
+ringdata report runs/demo
 
 Every command explains its options: ringdata COMMAND --help. RINGDATA_DEBUG=1 shows tracebacks.
 """

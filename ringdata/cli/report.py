@@ -14,8 +14,8 @@ from ringdata.report import load_report, print_summary, write_html
 EXAMPLES = """Examples:
 
 \b
-  ringdata report out/curated     # the curation funnel; out/curated/report.html
-  ringdata report runs/demo       # a training run per stage; runs/demo/report.html
+ringdata report out/curated   # the funnel; out/curated/report.html
+ringdata report runs/demo     # per stage; runs/demo/report.html
 """
 
 

@@ -17,9 +17,10 @@ SHOWN_IDS = 5  # skipped problem ids named on the terminal; the file beside --ou
 EXAMPLES = """Examples:
 
 \b
-  ringdata rollout --model runs/demo/math/final --problems out/curated/problems.parquet \\
-                   -k 8 --out out/responses.jsonl
-  ringdata rollout -m Qwen/Qwen2.5-0.5B-Instruct -p out/curated --limit 16 -o out/q.jsonl
+ringdata rollout --model runs/demo/math/final \\
+    --problems out/curated/problems.parquet -k 8 --out out/responses.jsonl
+ringdata rollout -m Qwen/Qwen2.5-0.5B-Instruct -p out/curated \\
+    --limit 16 -o out/q.jsonl
 """
 
 

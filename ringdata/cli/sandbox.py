@@ -9,17 +9,17 @@ from rich.console import Console
 from rich.table import Table
 
 app = typer.Typer(help="Build and check the code sandbox.", no_args_is_help=True, rich_markup_mode=None,
-                  epilog="Examples:\n\n\b\n  ringdata sandbox build\n  ringdata sandbox status")
+                  epilog="Examples:\n\n\b\nringdata sandbox build\nringdata sandbox status")
 
 ImageOpt = Annotated[str, typer.Option("--image", help="Docker image tag of the sandbox.")]
 
 
-@app.command("build", epilog="Examples:\n\n\b\n  ringdata sandbox build\n  ringdata sandbox build --force --image ringdata-sandbox-test")
+@app.command("build", epilog="Examples:\n\n\b\nringdata sandbox build\nringdata sandbox build --force --image ringdata-sandbox-test")
 def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if the image exists.")] = False,
     image: ImageOpt = "ringdata-sandbox",
 ) -> None:
-    """Build the sandbox image locally (debootstrap + docker import, about a minute; needs root)."""
+    """Build the sandbox image locally (debootstrap + docker import, 1-5 minutes; needs root)."""
     import time
 
     from sandboxes.docker_backend import build_image
@@ -45,7 +45,7 @@ def build(
         console.print(f"{image} already exists (use --force to rebuild)")
 
 
-@app.command("status", epilog="Examples:\n\n\b\n  ringdata sandbox status\n  ringdata sandbox status --no-check")
+@app.command("status", epilog="Examples:\n\n\b\nringdata sandbox status\nringdata sandbox status --no-check")
 def status(
     image: ImageOpt = "ringdata-sandbox",
     check: Annotated[bool, typer.Option("--check/--no-check", help="Also grade a tiny program in each backend.")] = True,

@@ -15,8 +15,9 @@ from sandboxes.choice import SandboxChoice
 EXAMPLES = """Examples:
 
 \b
-  ringdata select-checkpoint runs/demo/math/final runs/demo/code/final
-  ringdata select-checkpoint sft/ckpt-1000 sft/ckpt-2000 --probe out/curated --probe-size 128
+ringdata select-checkpoint runs/demo/math/final runs/demo/code/final
+ringdata select-checkpoint sft/ckpt-1000 sft/ckpt-2000 \\
+    --probe out/curated --probe-size 128
 """
 
 

@@ -14,7 +14,8 @@ from ringdata.cli.options import BackendOverride
 EXAMPLES = """Examples:
 
 \b
-ringdata train --config configs/tiny.toml --stage math-then-code --out runs/demo
+ringdata train --config configs/tiny.toml --stage math-then-code \\
+    --out runs/demo
 ringdata train -c configs/tiny.toml --out runs/demo --resume
 ringdata train -c configs/ring-lite.toml --out runs/rl \\
     --set model=Qwen/Qwen2.5-0.5B-Instruct --set optim.lr=1e-6 \\
@@ -26,7 +27,7 @@ def train(
     config: Annotated[Path, typer.Option("--config", "-c", help="TOML config: model, loss, optim, [stages.NAME] tables, [schedules].")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Run dir: <stage>/metrics.jsonl, checkpoints/, final/.")],
     stage: Annotated[Optional[str], typer.Option(help="A schedule (e.g. math-then-code) or one stage (math, code); default: every stage in order.")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override any config key, checked like the file: --set optim.lr=1e-6 --set stages.math.steps=100 (repeatable).")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", metavar="KEY=VALUE", help="Override any config key, checked like the file: --set optim.lr=1e-6 --set stages.math.steps=100 (repeatable).")] = None,
     loss: Annotated[Optional[str], typer.Option(help="Override loss.kind: c3po (fixed token budget), dapo (token mean), grpo (sample mean).")] = None,
     backend: BackendOverride = None,
     steps: Annotated[Optional[int], typer.Option(help="Override every stage's optimizer steps.")] = None,

@@ -81,6 +81,7 @@ class VLLMBackend:
             max_num_batched_tokens=max(MAX_BATCHED_TOKENS, max_model_len),
             enable_chunked_prefill=False,  # whole prefills only: see MAX_BATCHED_TOKENS
             max_num_seqs=MAX_SEQS,
+            use_tqdm_on_load=False,  # no "Loading safetensors checkpoint shards" bars in our output
         )
         self.eos_ids = {self.tokenizer.eos_token_id}
         hf_config = self.llm.llm_engine.model_config.hf_config
