@@ -175,18 +175,20 @@ def print_run_summary(run_dir: Path, console) -> None:
     from rich.table import Table
 
     rows = summary_rows(run_dir)
-    groups = (
-        ("Reward", ("steps", "loss", "mean reward", "held-out before", "held-out after", "mean step time (s)")),
-        ("Token budget (Phi) and loss diagnostics", ("Phi selected", "Phi dropped", "Phi carried", "KL",
-                                                     "clip fraction", "entropy", "truncation rate")),
+    groups = (  # (title, ((row key, short header), ...)): short headers keep a table inside 80 columns
+        ("Reward", (("steps", "steps"), ("loss", "loss"), ("mean reward", "reward"), ("held-out before", "held-out before"),
+                    ("held-out after", "held-out after"), ("mean step time (s)", "s/step"))),
+        ("Token budget Phi (tokens, summed) and loss diagnostics (means)",
+         (("Phi selected", "selected"), ("Phi dropped", "dropped"), ("Phi carried", "carried"), ("KL", "KL"),
+          ("clip fraction", "clipped"), ("entropy", "entropy"), ("truncation rate", "truncated"))),
     )
     for title, cols in groups:
         table = Table(title=title, title_justify="left")
         table.add_column("stage")
-        for col in cols:
-            table.add_column(col, justify="right")
+        for _, header in cols:
+            table.add_column(header, justify="right")
         for r in rows:
-            table.add_row(r["stage"], *[_cell(r[c]) for c in cols])
+            table.add_row(r["stage"], *[_cell(r[key]) for key, _ in cols])
         console.print(table)
     reasons = Table(title="Verdicts by reason (responses, all steps)", title_justify="left")
     reasons.add_column("stage")

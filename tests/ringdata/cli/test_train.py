@@ -40,7 +40,7 @@ def test_train_math_then_code_writes_both_stages(tmp_path):
     report = CliRunner().invoke(app, ["report", str(out)])
     assert report.exit_code == 0, report.output
     assert (out / "report.png").stat().st_size > 10_000 and (out / "report.html").is_file()
-    for words in ("Phi selected", "clip fraction", "KL", "Verdicts by reason", "HTML report"):
+    for words in ("Token budget Phi", "clipped", "KL", "Verdicts by reason", "HTML report"):
         assert words in report.output, f"the terminal summary lacks {words!r}"
 
     # a second run into the same dir: refused before any model is loaded, unless told what to do
