@@ -10,6 +10,9 @@ import pytest
 
 from tests.conftest import ROOT
 
+# what an earlier in-process CLI call of this test session set: the subprocesses start without it
+QUIET_ENV = ("VLLM_LOGGING_LEVEL", "TRANSFORMERS_VERBOSITY", "TORCH_CPP_LOG_LEVEL", "HF_HUB_DISABLE_PROGRESS_BARS")
+
 # What the issue saw mixed into ringdata's output from transformers: its warning for a long prompt
 # it is only asked to count, and a Python warning raised from inside a library module.
 NOISE = """
@@ -37,7 +40,7 @@ def tiny_dir():
 
 @pytest.mark.parametrize("verbose", [False, True])
 def test_transformers_lines_hidden_by_default_and_shown_with_v(tiny_dir, verbose):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VLLM_LOGGING", "TRANSFORMERS_VERBOSITY"))}
+    env = {k: v for k, v in os.environ.items() if k not in QUIET_ENV}
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.run([sys.executable, "-W", "always", "-c", NOISE, "-v" if verbose else "-", str(tiny_dir)],
                           env=env, capture_output=True, text=True, timeout=300)
@@ -49,14 +52,14 @@ def test_transformers_lines_hidden_by_default_and_shown_with_v(tiny_dir, verbose
 
 @pytest.mark.slow
 def test_vllm_engine_lines_hidden_by_default_and_shown_with_v(tiny_dir, tmp_path):
-    """A real vLLM engine through `ringdata rollout`: its ~40 INFO lines (and the rotary
-    'Failed to load weights' warning of every weight push) only with -v."""
+    """A real vLLM engine through `ringdata rollout`: its own lines (Triton, torch deprecations,
+    C++ NUMA warnings, weight-loading bars, INFO lines where it configures logging) only with -v."""
     pytest.importorskip("vllm")
     import json
 
     problems = tmp_path / "p.jsonl"
     problems.write_text(json.dumps({"question": "What is 2+3?", "answer": "5", "domain": "math"}) + "\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VLLM_LOGGING", "TRANSFORMERS_VERBOSITY"))}
+    env = {k: v for k, v in os.environ.items() if k not in QUIET_ENV}
     env["PYTHONPATH"] = str(ROOT)
     stderr = {}
     for flags in ([], ["-v"]):
@@ -68,7 +71,8 @@ def test_vllm_engine_lines_hidden_by_default_and_shown_with_v(tiny_dir, tmp_path
         stderr[bool(flags)] = proc.stderr
     # only ringdata's own progress line: no INFO lines, warnings or weight-loading bars
     assert [line.split(":")[0] for line in stderr[False].splitlines() if line.strip()] == ["rollout"], stderr[False][-3000:]
-    assert stderr[True].count(" INFO ") >= 5, stderr[True][-2000:]
+    library_lines = [line for line in stderr[True].splitlines() if line.strip() and not line.startswith("rollout:")]
+    assert len(library_lines) >= 2, stderr[True][-2000:]  # vLLM's and torch's own lines are back
 
 
 def test_the_cli_takes_v_before_the_command():
