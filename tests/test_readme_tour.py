@@ -1,7 +1,7 @@
 """The README's tour, command by command, as written: a fresh directory holding the bundled data
 and configs, each command run through the real console entry point in order, each one's exit code
 and its promised outputs checked. The only additions are the small options the README names
-(`--steps 2`, `--limit 300`, `--problems 8`), so the tour fits the suite's time."""
+(`--steps 2`, `--limit 300`, `--probe-size 8`), so the tour fits the suite's time."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.conftest import ROOT
 SMALL = {  # the README's "adding only ..." options, per command
     "train": ["--steps", "2"],
     "rollout": ["--limit", "300"],  # 80 fit the tiny model; the code contests before them do not
-    "select-checkpoint": ["--problems", "8"],
+    "select-checkpoint": ["--probe-size", "8"],
 }
 EXPECT = {  # (command, its --out or first argument) -> what it promises to leave behind
     ("curate", "out/curated"): ["out/curated/problems.parquet", "out/curated/report.html"],

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from ringdata.errors import RingdataError
-from train.hub import resolve_model
+from train.models import resolve_model
 
 REVISION = "0123456789abcdef0123456789abcdef01234567"
 
