@@ -66,14 +66,14 @@ CASES = [
     # (arguments, exit code, words the one line must hold)
     (["nocommand"], 2, "No such command"),
     (["curate", "{d}/missing.jsonl", "--out", "{d}/o"], 1, "missing.jsonl", "no such file"),
-    (["curate", "{d}/bad.jsonl", "--out", "{d}/o"], 1, "bad.jsonl", "row 1"),
+    (["curate", "{d}/bad.jsonl", "--out", "{d}/o"], 1, "bad.jsonl", "row 2"),  # its second line: rows count from 1
     (["grade", "--problems", "{d}/bad.jsonl", "--responses", "{d}/r.jsonl", "--out", "{d}/g.parquet",
       "--sandbox", "vm"], 2, "--sandbox", "unknown sandbox 'vm'"),
     (["grade", "--problems", "{data}/problems/gsm8k_train.jsonl", "--responses", "{d}/none.jsonl",
       "--out", "{d}/g.parquet"], 1, "none.jsonl", "no such responses file"),
     (["report", "{d}/model"], 1, "neither a curate output"),
     (["train", "--config", "{d}/bad.toml", "--out", "{d}/run"], 1, "bad.toml", "bogus"),
-    (["rollout", "--model", "{d}/model", "--problems", "{data}/problems/gsm8k_train.jsonl", "--out", "{d}/r.jsonl",
+    (["rollout", "--model", "{d}/model", "--problems", "{data}/problems/gsm8k_train.jsonl", "--out", "{d}/new.jsonl",
       "--backend", "hf"], 1, "not a transformers model dir"),
     (["rollout", "--model", "{d}/model", "--problems", "{d}/p.jsonl", "--out", "{d}/r.jsonl", "--backend", "gpu"],
      2, "--backend"),
