@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -41,7 +42,11 @@ def test_wandb_offline_run_holds_the_config_and_every_step(tmp_path, monkeypatch
     tracker.close()
     files = list((tmp_path / "wandb").glob("offline-run-*/run-*.wandb"))
     assert len(files) == 1, "no offline run to `wandb sync` later"
-    records = _wandb_records(files[0])
+    for _ in range(50):  # wandb's service may still be flushing the file under a loaded machine
+        records = _wandb_records(files[0])
+        if sum(r.WhichOneof("record_type") == "history" for r in records) >= 2:
+            break
+        time.sleep(0.2)
     history = [{i.key or "/".join(i.nested_key): i.value_json for i in r.history.item} for r in records if r.WhichOneof("record_type") == "history"]
     assert [(h["_step"], h.get("math/reward"), h.get("code/reward")) for h in history] == [("1", "0.25", None), ("7", None, "0.25")]
     config = {u.key: u.value_json for r in records if r.WhichOneof("record_type") == "run" for u in r.run.config.update}
