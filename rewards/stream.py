@@ -37,6 +37,7 @@ from ringdata.records import Problem
 
 __all__ = ["FileGrade", "grade_file"]
 
+MOSTLY_REJECTED = 0.5  # above this share of rejected rows, grading warns: likely the wrong problems file
 MANIFEST_KEY = "ringdata.grade.manifest"  # in the verdict file: what it was graded from, for --resume
 
 
@@ -48,6 +49,25 @@ class FileGrade:
     graded: int = 0  # rows this run graded
     resumed: int = 0  # rows a previous run had graded (skipped here)
     written: list[Path] = field(default_factory=list)
+
+    def check_coverage(self, responses: str, problems: str) -> str | None:
+        """Raise when no row was graded, after deleting the empty verdict and pass-rate files (a
+        following `curate --pass-rates` would keep everything with an empty table); a warning
+        line when most rows were rejected. The rejected rows stay on disk, to look at."""
+        rejected, graded = sum(self.rejected.values()), self.graded + self.resumed
+        total = graded + rejected
+        why = ", ".join(f"{n} {w}" for w, n in self.rejected.most_common())
+        if not graded:
+            for path in (self.outputs.verdicts, self.outputs.pass_rates):
+                Path(path).unlink(missing_ok=True)
+            hint = (f"do the responses answer the problems in {problems}?" if "unknown problem_id" in why
+                    else "each row needs problem_id and response")
+            raise RingdataError(f"{responses}: nothing to grade: none of its {total} rows could be graded "
+                                f"({why or 'the file has no rows'}); {hint}")
+        if rejected > MOSTLY_REJECTED * total:
+            return (f"{rejected} of {total} response rows ({100 * rejected / total:.0f}%) were not graded ({why}); "
+                    f"pass rates cover only {len(self.tally.problems)} problems")
+        return None
 
 
 def _manifest(responses: Path, chunk_rows: int) -> dict[str, Any]:

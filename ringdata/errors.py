@@ -8,7 +8,13 @@ class RingdataError(Exception):
 
 
 class DataError(RingdataError):
-    """Bad input data: names the file, the row (0-based) and the field where it can."""
+    """Bad input data: names the file, the row and the field where it can.
+
+    `row` is the row's 0-based index as code counts it; the message counts rows from 1, as an
+    editor numbers lines: row 1 is the first data row (a JSONL file's row N is its line N, a CSV's
+    header is not a row, a Parquet file's row 1 is its first). `ringdata grade`'s rejected rows
+    and every other message use the same 1-based count.
+    """
 
     def __init__(
         self,
@@ -25,7 +31,7 @@ class DataError(RingdataError):
             part
             for part in (
                 file,
-                f"row {row}" if row is not None else None,
+                f"row {row + 1}" if row is not None else None,
                 f"field {field!r}" if field is not None else None,
             )
             if part

@@ -70,7 +70,9 @@ def build_report(run: "CurateRun", config: dict[str, Any]) -> dict[str, Any]:
         "skipped_steps": skipped,
         "dropped_by_reason": dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
         "dropped_by_domain": by_domain,
-        "examples": _examples(result.dropped),
+        "examples": _with_matched_text(_examples(result.dropped), result, config),
+        "sources": _per_source(result),
+        "question_lengths": _question_lengths(result.kept),
         "timings": {k: round(v, 4) for k, v in run.timings.items()},
         "config": config,
         "outputs": {"problems": "problems.parquet", "dropped": "dropped.parquet", "html": "report.html"},
@@ -91,6 +93,105 @@ def _examples(dropped: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+# ---- per source, matched items, question lengths (issue 12) ----------------------------------
+
+MATCHED_BY_ID = ("exact_duplicate", "near_duplicate")  # drop_match is the survivor's problem id
+MATCHED_EVAL_ITEM = ("contaminated",)  # drop_match is "<evaluation set>:<item id>"
+LENGTH_BINS = (0, 50, 100, 200, 400, 800, 1600, 3200, 6400)  # question characters; doubling bins
+                                                              # fit lengths from one line to a page
+
+
+def _per_source(result) -> dict[str, dict[str, Any]]:
+    """source -> rows in, kept, dropped, and drops by reason: which input a step hits hardest."""
+    kept = dict(result.kept.group_by("source").len().iter_rows()) if result.kept.height else {}
+    out: dict[str, dict[str, Any]] = {
+        src: {"in": n, "kept": n, "dropped": 0, "reasons": {}} for src, n in kept.items()
+    }
+    if result.dropped.height:
+        for src, reason, n in result.dropped.group_by("source", "drop_reason").len().iter_rows():
+            row = out.setdefault(src, {"in": 0, "kept": 0, "dropped": 0, "reasons": {}})
+            row["in"] += n
+            row["dropped"] += n
+            row["reasons"][reason] = n
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["in"]))
+
+
+def _with_matched_text(examples: dict[str, list[dict[str, Any]]], result, config: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each duplicate and contamination example gets `matched_text`: the start of the question it
+    matched, so a reader judges the pair without looking the id up."""
+    by_id = {e["drop_match"] for r in MATCHED_BY_ID for e in examples.get(r, []) if e.get("drop_match")}
+    texts: dict[str, str] = {}
+    if by_id:
+        for frame in (result.kept, result.dropped):
+            if frame.height:
+                hits = frame.filter(pl.col("id").is_in(list(by_id))).select("id", "question")
+                texts.update({i: q for i, q in hits.iter_rows() if i not in texts})
+    labels = {e["drop_match"] for r in MATCHED_EVAL_ITEM for e in examples.get(r, []) if e.get("drop_match")}
+    if labels:
+        from ringdata.curate.decontam import item_questions, resolve_evalsets
+
+        try:
+            evalsets = resolve_evalsets(tuple(config.get("evalsets", ())))
+        except RingdataError:  # a file named at curation time is gone: no texts, not a failure
+            evalsets = ()
+        texts.update(item_questions(evalsets, labels))
+    for rows in examples.values():
+        for e in rows:
+            text = texts.get(e.get("drop_match") or "")
+            e["matched_text"] = text[:300] if text else None
+    return examples
+
+
+def _question_lengths(kept: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """domain -> histogram of kept question lengths in characters over `LENGTH_BINS` (the last
+    bin is open), plus the median: a prompt budget is set from this."""
+    out: dict[str, dict[str, Any]] = {}
+    if not kept.height:
+        return out
+    lengths = kept.select("domain", pl.col("question").str.len_chars().alias("n"))
+    for (domain,), part in lengths.group_by("domain"):
+        n = part["n"]
+        counts = [int(((n >= lo) & (n < hi)).sum()) for lo, hi in zip(LENGTH_BINS, LENGTH_BINS[1:])]
+        counts.append(int((n >= LENGTH_BINS[-1]).sum()))
+        out[domain] = {"bins": list(LENGTH_BINS), "counts": counts, "median": float(n.median())}
+    return dict(sorted(out.items()))
+
+
+def lengths_png(report: dict[str, Any]) -> bytes | None:
+    """One histogram panel per domain of the kept questions' lengths, or None when none were kept."""
+    hist = report.get("question_lengths") or {}
+    if not hist:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(hist), figsize=(3.6 * len(hist) + 0.6, 2.6), dpi=110, squeeze=False)
+    for ax, (domain, h) in zip(axes[0], hist.items()):
+        bins = h["bins"]
+        labels = [f"{lo}-{hi}" for lo, hi in zip(bins, bins[1:])] + [f"{bins[-1]}+"]
+        ax.bar(range(len(labels)), h["counts"], color="#54a24b")
+        ax.set_xticks(range(len(labels)), labels, rotation=60, fontsize=7)
+        ax.set_title(f"{domain}: median {h['median']:.0f} chars", fontsize=9)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0][0].set_ylabel("kept problems")
+    fig.suptitle("question length (characters) per domain", fontsize=10)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _sources_rows(report: dict[str, Any]) -> list[list[Any]]:
+    return [
+        [src, f"{v['in']:,}", f"{v['kept']:,}", f"{v['dropped']:,}",
+         ", ".join(f"{r}: {n}" for r, n in sorted(v["reasons"].items(), key=lambda kv: -kv[1]))]
+        for src, v in report.get("sources", {}).items()
+    ]  # fmt: skip
+
+
 # ---- writing ---------------------------------------------------------------------------------
 
 
@@ -109,12 +210,17 @@ def funnel_png(report: dict[str, Any]) -> bytes:
     fig, (ax, ax2) = plt.subplots(
         1, 2, figsize=(10, 0.32 * len(names) + 1.4), dpi=110, sharey=True, gridspec_kw={"width_ratios": [3, 2]}
     )
-    ax.barh(y, left, color="#4c78a8")
+    # Points on a line, not bars from 0: steps that drop 1% would all draw full-width bars. The
+    # axis spans only the range the counts cover, and each point says its share of the input.
+    ax.plot(left, y, "o-", color="#4c78a8")
     for yi, n in zip(y, left):
-        ax.text(n, yi, f" {n:,}", va="center", fontsize=8)
-    ax.set_xlim(0, max(max(left), 1) * 1.2)
+        ax.text(n, yi + 0.25, f"{n:,} ({100 * n / max(left[0], 1):.0f}%)", ha="center", fontsize=7)
+    low, high = min(left), max(max(left), 1)
+    pad = max((high - low) * 0.15, 1)
+    ax.set_xlim(max(low - pad, 0), high + pad)
+    ax.set_ylim(-0.7, len(names) - 0.3)
     ax.set_yticks(y, names, fontsize=8)
-    ax.set_xlabel("problems left after the step")
+    ax.set_xlabel("problems left after the step (axis does not start at 0)" if low - pad > 0 else "problems left after the step")
     ax2.barh(y, dropped, color="#e45756")
     for yi, d in zip(y, dropped):
         if d:
@@ -144,7 +250,7 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_html(report: dict[str, Any], png: bytes) -> str:
+def render_html(report: dict[str, Any], png: bytes, lengths: bytes | None = None) -> str:
     steps = [
         [s["name"], f"{s['rows_in']:,}", f"{s['rows_out']:,}", f"{s['rows_in'] - s['rows_out']:,}",
          ", ".join(f"{r}: {n}" for r, n in s["dropped"].items()), f"{s['seconds']:.3f}",
@@ -158,7 +264,8 @@ def render_html(report: dict[str, Any], png: bytes) -> str:
     ]
     examples = "".join(
         f"<h3>{html.escape(reason)}</h3>"
-        + _table(["id", "step", "matched", "question (start)"], [[e["id"], e["step"], e["drop_match"] or "", e["question"]] for e in rows])
+        + _table(["id", "step", "matched", "question (start)", "matched item (start)"],
+                 [[e["id"], e["step"], e["drop_match"] or "", e["question"], e.get("matched_text") or ""] for e in rows])
         for reason, rows in report["examples"].items()
     )
     skipped = "".join(
@@ -179,6 +286,9 @@ def render_html(report: dict[str, Any], png: bytes) -> str:
         _table(["file", "format", "rows"], [[i["file"], i["format"], f"{i['rows']:,}"] for i in report["inputs"]]),
         "<h2>Domains</h2>",
         _table(["domain", "in", "kept"], [[d, v["in"], v["kept"]] for d, v in report["domains"].items()]),
+        (f"<img alt='question lengths' src='data:image/png;base64,{base64.b64encode(lengths).decode()}'>" if lengths else ""),
+        "<h2>Sources</h2>",
+        _table(["source", "in", "kept", "dropped", "reasons"], _sources_rows(report)),
         "<h2>Funnel by step</h2>",
         _table(["step", "in", "out", "dropped", "reasons", "seconds", "notes"], steps),
         "<h2>Drops by reason and domain</h2>",
@@ -201,7 +311,7 @@ def write_html(report: dict[str, Any], out_dir: Path) -> Path:
     png = funnel_png(report)
     (out_dir / "funnel.png").write_bytes(png)
     path = out_dir / "report.html"
-    path.write_text(render_html(report, png), encoding="utf-8")
+    path.write_text(render_html(report, png, lengths_png(report)), encoding="utf-8")
     return path
 
 
@@ -230,21 +340,25 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
     for name, note in report.get("skipped_steps", {}).items():
         console.print(f"[yellow]{name} did not run:[/] {note.get('skipped', note)}")
     funnel = Table(title="Funnel", title_justify="left")
+    # Fits 80 columns: a step's "in" is the previous step's "out" (the first's is the line above).
     funnel.add_column("step", no_wrap=True)
-    for col in ("in", "out", "dropped"):
-        funnel.add_column(col, justify="right")
-    funnel.add_column("kept", no_wrap=True)
-    funnel.add_column("seconds", justify="right")
+    for col in ("out", "dropped", "left"):
+        funnel.add_column(col, justify="right", no_wrap=True)
+    funnel.add_column("dropped, to scale", no_wrap=True, min_width=12)
+    funnel.add_column("s", justify="right", no_wrap=True)
     top = max(report["rows_in"], 1)
+    # The bar is what the step dropped, scaled to the biggest drop: "left" bars scaled to the
+    # input all look full when steps drop a few percent each.
+    most = max([s["rows_in"] - s["rows_out"] for s in report["steps"]] + [1])
     for s in report["steps"]:
         gone = s["rows_in"] - s["rows_out"]
-        bar = "█" * max(round(12 * s["rows_out"] / top), 0)
-        funnel.add_row(s["name"], f"{s['rows_in']:,}", f"{s['rows_out']:,}", f"[red]{gone:,}[/]" if gone else "0",
-                       f"[blue]{bar}[/]", f"{s['seconds']:.3f}")  # fmt: skip
+        bar = "█" * round(12 * gone / most) or ("▏" if gone else "")
+        funnel.add_row(s["name"], f"{s['rows_out']:,}", f"[red]{gone:,}[/]" if gone else "0",
+                       f"{100 * s['rows_out'] / top:.1f}%", f"[red]{bar}[/]", f"{s['seconds']:.2f}")  # fmt: skip
     console.print(funnel)
     for s in report["steps"]:
-        for key, value in s["notes"].items():
-            console.print(f"[yellow]{s['name']}[/] {key}: {note_text(value)}")
+        for line in _note_lines(s):
+            console.print(line, highlight=False)
     domains = sorted(report["dropped_by_domain"])
     reasons = Table(title="Drops by reason and domain", title_justify="left")
     reasons.add_column("reason")
@@ -260,3 +374,28 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
     for d, v in report["domains"].items():
         kept.add_row(d, f"{v['in']:,}", f"{v['kept']:,}")
     console.print(kept)
+    if report.get("sources"):
+        sources = Table(title="Sources", title_justify="left")
+        for col in ("source", "in", "kept", "dropped", "top reasons"):
+            sources.add_column(col, justify="left" if col in ("source", "top reasons") else "right", overflow="fold")
+        for row in _sources_rows(report):
+            sources.add_row(*row[:4], ", ".join(row[4].split(", ")[:2]))
+        console.print(sources)
+
+
+def _note_lines(step: dict[str, Any]) -> list[str]:
+    """A step's notes as terminal lines; the difficulty step's unrated count as a sentence, in
+    yellow when most problems had no pass rate (a table from another run keeps everything)."""
+    notes = dict(step["notes"])
+    lines = []
+    if step["name"] == "difficulty" and "not_in_table" in notes:
+        unrated = notes.pop("unrated", notes["not_in_table"])
+        notes.pop("not_in_table")
+        notes.pop("not_in_table_by_domain", None)
+        what = notes.pop("unrated_were", "kept")
+        share = unrated / max(step["rows_in"], 1)
+        style = "bold yellow" if share > 0.5 else "yellow"
+        lines.append(f"[{style}]difficulty: {unrated:,} of {step['rows_in']:,} problems ({100 * share:.0f}%) "
+                     f"had no pass rate; {what}[/]")
+    lines += [f"[yellow]{step['name']}[/] {key}: {note_text(value)}" for key, value in notes.items()]
+    return lines

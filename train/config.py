@@ -30,7 +30,7 @@ import types
 import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ringdata.errors import DataError, RingdataError
 from sandboxes.choice import SandboxChoice
@@ -279,24 +279,63 @@ def validate(cfg: TrainConfig, file: str = "<config>") -> None:
             raise DataError(f"unknown domain(s) {sorted(bad)}", file=file, field=f"stages.{s.name}.domains")
 
 
-def load_config(path: Path) -> TrainConfig:
-    """Parse and validate a TOML config file. Relative data paths resolve against the file's dir."""
+def load_config(path: Path, sets: Sequence[str] = ()) -> TrainConfig:
+    """Parse and validate a TOML config file, with `--set key=value` overrides applied to the
+    parsed document first (so they are validated exactly like the file). Relative data and model
+    paths resolve against the file's dir, or, when they come from `--set`, against the working dir."""
     try:
         data = tomllib.loads(Path(path).read_text())
     except FileNotFoundError:
         raise DataError("config file not found", file=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise DataError(f"not valid TOML: {exc}", file=str(path)) from None
-    cfg = config_from_dict(data, file=str(path))
-    base = Path(path).resolve().parent
+    overridden = apply_sets(data, sets)
+    try:
+        cfg = config_from_dict(data, file=str(path))
+    except DataError as exc:
+        if exc.field in overridden:  # the bad value came from the command line: say so
+            raise DataError(f"--set {exc.field}: {exc.message}", hint=exc.hint) from None
+        raise
+    file_dir, cwd = Path(path).resolve().parent, Path.cwd()
     stages = tuple(
-        s if s.data == "toy" or Path(s.data).is_absolute() else replace(s, data=str((base / s.data).resolve()))
+        s if s.data == "toy" or Path(s.data).is_absolute()
+        else replace(s, data=str(((cwd if f"stages.{s.name}.data" in overridden else file_dir) / s.data).resolve()))
         for s in cfg.stages
     )
-    model = cfg.model
+    model, base = cfg.model, cwd if "model" in overridden else file_dir
     if model != "tiny" and not Path(model).is_absolute() and (base / model).exists():
         model = str((base / model).resolve())
     return replace(cfg, stages=stages, model=model)
+
+
+def apply_sets(data: dict[str, Any], sets: Sequence[str]) -> set[str]:
+    """Apply `key.path=value` overrides to a parsed TOML document in place; returns the keys set.
+    The value is read as a TOML value (`1e-6`, `true`, `["math"]`, `"x"`), else taken as a bare
+    string (`model=Qwen/Qwen2.5-0.5B-Instruct`). A stage must already exist in the file: a typo in
+    its name would otherwise add a stage that trains on the defaults."""
+    keys = set()
+    for item in sets:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key or any(not part for part in key.split(".")):
+            raise DataError(f"--set {item!r}: expected KEY=VALUE, e.g. optim.lr=1e-6 or stages.math.steps=100")
+        try:
+            value = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw.strip()
+        *parents, leaf = key.split(".")
+        table = data
+        for depth, part in enumerate(parents):
+            if parents[:1] == ["stages"] and depth == 1 and part not in table:
+                known = ", ".join(table) or "none"
+                raise DataError(f"--set {key}: the config has no stage {part!r} (stages: {known})")
+            child = table.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise DataError(f"--set {key}: {'.'.join(parents[: depth + 1])} is a value, not a table")
+            table = child
+        table[leaf] = value
+        keys.add(key)
+    return keys
 
 
 def with_overrides(cfg: TrainConfig, *, steps: int | None = None, seed: int | None = None,

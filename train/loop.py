@@ -49,7 +49,7 @@ from train.config import StageConfig, TrainConfig, to_dict
 from train.distributed import World, current_world, deal
 from train.loss import LossStats, policy_loss, sample_weights
 from train.metrics import MetricsLog
-from train.models import check_model_dir
+from train.models import resolve_model as resolve_model_dir
 from train.policy import (Scorer, autocast, compute_dtype, full_state_dict, is_sharded, load_policy, on_device,
                           resolve_device, shard)
 from train.prompting import fitting, format_prompt
@@ -72,12 +72,13 @@ class StageResult:
 
 
 def resolve_model(name: str) -> Path:
-    """A transformers model dir: `name` itself, or the cached tiny demo model for "tiny"."""
+    """A transformers model dir: the cached tiny demo model for "tiny", else a directory or a Hub
+    id in the Hugging Face cache (train/models.py)."""
     if name == "tiny":
         from train.tiny import tiny_model_dir
 
         return Path(tiny_model_dir())
-    return check_model_dir(name, hint=' and not "tiny"')
+    return resolve_model_dir(name)
 
 
 def make_optimizer(policy, cfg: TrainConfig):

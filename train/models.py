@@ -1,5 +1,14 @@
-"""Model directories: the one check that a path is a transformers model dir, and the one way its
-tokenizer is loaded (trainer, rollout backends, checkpoint probe and `ringdata rollout` alike)."""
+"""Model directories: the one check that a path is a transformers model dir, the one way a model
+named by directory or by Hugging Face Hub id is found, and the one way its tokenizer is loaded
+(trainer, rollout backends, checkpoint probe and `ringdata rollout` alike).
+
+    resolve_model("runs/demo/math/final")         # a transformers model directory
+    resolve_model("Qwen/Qwen2.5-0.5B-Instruct")   # the cached snapshot of that repo (HF_HUB_CACHE)
+
+Nothing is downloaded: ringdata runs where hubs may be unreachable, and a run that starts by
+fetching 15 GB is a surprise. The error says which of three things went wrong: the path does not
+exist (and the id is not cached), the path exists but holds no model, or the cached snapshot holds
+no model."""
 
 from __future__ import annotations
 
@@ -7,7 +16,8 @@ from pathlib import Path
 
 from ringdata.errors import RingdataError
 
-__all__ = ["check_model_dir", "load_tokenizer"]
+__all__ = ["check_model_dir", "load_tokenizer", "resolve_model"]
+MODEL_FILE = "config.json"  # what makes a directory a transformers model directory
 
 
 def check_model_dir(path: Path | str, *, hint: str = "") -> Path:
@@ -28,3 +38,43 @@ def load_tokenizer(model_dir: Path):
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
+
+
+def resolve_model(name: str | Path, cache_dir: str | Path | None = None) -> Path:
+    """The model directory `name` names: itself when it exists, else the cached snapshot of the
+    Hub repo `name` (in `cache_dir`, default the Hugging Face cache). Raises `RingdataError`."""
+    path = Path(name).expanduser()
+    if path.exists():
+        if (path / MODEL_FILE).is_file():
+            return path
+        what = "a file" if path.is_file() else f"a directory without {MODEL_FILE}"
+        raise RingdataError(f"model {str(name)!r} is {what}, not a transformers model directory "
+                            f"(config.json, weights, tokenizer files)")
+    snapshot = _cached_snapshot(str(name), cache_dir)
+    if snapshot is None:
+        raise RingdataError(f"model {str(name)!r}: no such directory, and no Hub repo of that name in the "
+                            f"Hugging Face cache ({_cache_name(cache_dir)}); download it first "
+                            f"(`hf download {name}`) or pass a model directory")
+    if not (snapshot / MODEL_FILE).is_file():
+        raise RingdataError(f"model {str(name)!r}: the cached snapshot {snapshot} has no {MODEL_FILE}, so it "
+                            "is not a transformers model (a dataset, or a partial download?)")
+    return snapshot
+
+
+def _cached_snapshot(repo_id: str, cache_dir: str | Path | None) -> Path | None:
+    """The cached snapshot directory of `repo_id` at its `main` ref, or None (offline only)."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    try:
+        return Path(snapshot_download(repo_id, cache_dir=cache_dir, local_files_only=True))
+    except (HFValidationError, LocalEntryNotFoundError, ValueError, OSError):
+        return None
+
+
+def _cache_name(cache_dir: str | Path | None) -> str:
+    if cache_dir is not None:
+        return str(cache_dir)
+    from huggingface_hub import constants
+
+    return str(constants.HF_HUB_CACHE)

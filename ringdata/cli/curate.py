@@ -7,16 +7,28 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ringdata.cli.options import Sandbox
 from ringdata.curate.clean import CleanConfig
 from ringdata.curate.decontam import BUNDLED_EVALSETS
-from ringdata.curate.pipeline import CurateConfig, curate as run_curate
+from ringdata.curate.pipeline import CurateConfig, curate as run_curate, output_files
 from ringdata.io.formats import ADAPTERS
 from ringdata.io.problems import ReadConfig, parse_field_map
+from ringdata.outputs import check_outputs
+from ringdata.progress import make_progress
 from ringdata.report import print_summary
 from sandboxes.choice import SandboxChoice
+
+EXAMPLES = """Examples:
+
+\b
+ringdata curate data/problems --out out/curated
+ringdata curate train.jsonl --format gsm8k --out out/gsm8k
+ringdata curate raw.csv --field question=problem,answer=solution \\
+    --domain math --out out/raw
+ringdata curate data/problems --out out/curated2 \\
+    --pass-rates out/grades.pass_rates.parquet --drop-unrated
+"""
 
 
 def curate(
@@ -39,8 +51,10 @@ def curate(
     pass_rates: Annotated[Optional[Path], typer.Option("--pass-rates", help="Pass-rate table from `ringdata grade` (problem_id, pass_rate, n_samples).")] = None,
     min_pass_rate: Annotated[float, typer.Option("--min-pass-rate", help="Keep problems with pass rate above this (exclusive).")] = CurateConfig.min_pass_rate,
     max_pass_rate: Annotated[float, typer.Option("--max-pass-rate", help="Keep problems with pass rate below this (exclusive).")] = CurateConfig.max_pass_rate,
+    drop_unrated: Annotated[bool, typer.Option("--drop-unrated", help="With --pass-rates: drop problems the table has no pass rate for (kept and counted by default).")] = False,
     validate_tests: Annotated[bool, typer.Option("--validate-tests", help="Run reference solutions against code tests in a sandbox; drop problems whose tests fail them.")] = False,
     sandbox: Sandbox = SandboxChoice(),
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the outputs of an earlier run in --out.")] = False,
 ) -> None:
     """Curate problems: normalise, clean, dedup, decontaminate, filter by difficulty."""
     config = CurateConfig(
@@ -60,12 +74,12 @@ def curate(
         pass_rates=str(pass_rates) if pass_rates else None,
         min_pass_rate=min_pass_rate,
         max_pass_rate=max_pass_rate,
+        drop_unrated=drop_unrated,
         validate_tests=validate_tests,
         sandbox=sandbox,
     )
-    console = Console(stderr=True)
-    columns = (TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+    check_outputs(output_files(out), dirs=[out], overwrite=overwrite)
+    with make_progress(Console(stderr=True)) as progress:
         run = run_curate(list(inputs), out, config, progress)
     print_summary(run.report, Console())
     Console().print(f"wrote {out / 'problems.parquet'}, {out / 'dropped.parquet'}, {out / 'report.html'}")

@@ -9,12 +9,22 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ringdata.cli.options import ProblemsFile, Sandbox, Workers
 from ringdata.errors import RingdataError
+from ringdata.outputs import check_outputs, remove_stale
+from ringdata.progress import make_progress
 from sandboxes.choice import SandboxChoice
+
+EXAMPLES = """Examples:
+
+\b
+ringdata grade --problems out/curated/problems.parquet \\
+    --responses data/demo/responses.jsonl --out out/grades.parquet
+ringdata grade -p out/curated -r out/responses.jsonl -o out/g.parquet \\
+    --sandbox local --k 8 --overwrite
+"""
 
 
 def grade(
@@ -30,12 +40,14 @@ def grade(
     ray: Annotated[Optional[str], typer.Option("--ray", metavar="auto|ADDRESS", help="Grade on a Ray cluster: auto (the running one, else start Ray here) or its address (host:6379, ray://host:10001). Needs the [ray] extra.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a run that stopped: rows whose verdicts were written are not graded again.")] = False,
     chunk_rows: Annotated[int, typer.Option("--chunk-rows", help="Responses read, graded and written at a time (memory is flat in the file's size).")] = 4096,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the outputs of an earlier run.")] = False,
 ) -> None:
     """Grade responses: verdict per response (reward, reason, extracted answer), pass rates, summary."""
     from rewards.grade import GradeConfig, Grader
     from rewards.science import ScienceConfig
     from rewards.stream import grade_file
     from ringdata.io.problems import read_problem_records
+    from ringdata.io.runs import GradeOutputs
 
     if workers is not None and workers < 1:
         raise RingdataError("--workers must be at least 1")
@@ -45,6 +57,10 @@ def grade(
         raise RingdataError("--k must be at least 1")
     if chunk_rows < 1:
         raise RingdataError("--chunk-rows must be at least 1")
+    if not resume:  # --resume continues the outputs already there
+        outputs = GradeOutputs.beside(out)
+        check_outputs([outputs.verdicts, outputs.pass_rates, outputs.rejected], dirs=[out.parent], overwrite=overwrite)
+        remove_stale([outputs.rejected])  # an earlier run's rejected rows are not this run's
     by_id = {p.id: p for p in read_problem_records(problems)}
     config = GradeConfig(timeout_s=timeout, workers=workers or os.cpu_count() or 1, sandbox=sandbox,
                          science=ScienceConfig(rel_tol=rel_tol))
@@ -54,11 +70,14 @@ def grade(
         grader = RayGrader(config, RayConfig(address=ray))
     else:
         grader = Grader(config)
-    columns = (TextColumn("grade"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress, grader:
-        task = progress.add_task("grade", total=None)
+    console = Console(stderr=True)
+    with make_progress(console) as progress, grader:
+        task = progress.add_task("grade", total=None, unit="responses")
         run = grade_file(by_id, responses, out, grader, chunk_rows=chunk_rows, resume=resume, detail=detail,
                          on_total=lambda n: progress.update(task, total=n), on_done=lambda n: progress.advance(task, n))
+    warning = run.check_coverage(str(responses), str(problems))
+    if warning:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     _print_summary(Console(), run.tally, run.rejected, k)
     if run.resumed:
         Console().print(f"resumed: {run.resumed} rows graded by the earlier run, {run.graded} now")

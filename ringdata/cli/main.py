@@ -9,13 +9,30 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+import ringdata
 from ringdata.cli import curate, grade, report, rollout, sandbox, select_checkpoint, train
 from ringdata.errors import RingdataError
+from ringdata.logs import quiet_libraries
+
+EXAMPLES = """The tour (README.md), in order:
+
+\b
+ringdata curate data/problems --out out/curated
+ringdata report out/curated
+ringdata grade --problems out/curated/problems.parquet \\
+    --responses data/demo/responses.jsonl --out out/grades.parquet
+ringdata train --config configs/tiny.toml --stage math-then-code \\
+    --out runs/demo
+ringdata report runs/demo
+
+Every command explains its options: ringdata COMMAND --help. RINGDATA_DEBUG=1 shows tracebacks.
+"""
 
 try:  # typer >= 0.26 vendors its own click; older typer uses the click package
     from typer._click.exceptions import ClickException as _TyperClickException
@@ -28,17 +45,38 @@ USAGE_ERRORS = (click.ClickException, _TyperClickException)
 app = typer.Typer(
     name="ringdata",
     help="Clean RL training data, trustworthy rewards and a C3PO trainer for reasoning models.",
+    epilog=EXAMPLES,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: rich markup would eat "[stages.*]" in option help, show a "<bool>"
+    # placeholder on flags and cut long values with "..." at 80 columns instead of wrapping them.
+    rich_markup_mode=None,
 )
-app.command("curate", no_args_is_help=True)(curate.curate)
-app.command("grade", no_args_is_help=True)(grade.grade)
-app.command("report", no_args_is_help=True)(report.report)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"ringdata {ringdata.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show vLLM's and transformers' own log lines and warnings.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Clean RL training data, trustworthy rewards and a C3PO trainer for reasoning models."""
+    quiet_libraries(verbose)
+
+
+app.command("curate", no_args_is_help=True, epilog=curate.EXAMPLES)(curate.curate)
+app.command("grade", no_args_is_help=True, epilog=grade.EXAMPLES)(grade.grade)
+app.command("report", no_args_is_help=True, epilog=report.EXAMPLES)(report.report)
 app.add_typer(sandbox.app, name="sandbox")
-app.command("train", no_args_is_help=True)(train.train)
-app.command("rollout", no_args_is_help=True)(rollout.rollout)
-app.command("select-checkpoint", no_args_is_help=True)(select_checkpoint.select_checkpoint)
+app.command("train", no_args_is_help=True, epilog=train.EXAMPLES)(train.train)
+app.command("rollout", no_args_is_help=True, epilog=rollout.EXAMPLES)(rollout.rollout)
+app.command("select-checkpoint", no_args_is_help=True, epilog=select_checkpoint.EXAMPLES)(select_checkpoint.select_checkpoint)
 
 
 def _fail(message: str, code: int) -> None:

@@ -11,11 +11,18 @@ from rich.console import Console
 from ringdata.errors import RingdataError
 from ringdata.report import load_report, print_summary, write_html
 
+EXAMPLES = """Examples:
+
+\b
+ringdata report out/curated   # the funnel; out/curated/report.html
+ringdata report runs/demo     # per stage; runs/demo/report.html
+"""
+
 
 def report(
     directory: Annotated[Path, typer.Argument(help="A `ringdata curate --out` directory or a training run directory.")],
 ) -> None:
-    """Print the curation funnel (or render a training run's report) and point to the HTML page."""
+    """Print a curation funnel or a training run's figures, and point to the HTML page."""
     console = Console()
     if not directory.is_dir():
         raise RingdataError(f"{directory}: not a directory; pass a `ringdata curate --out` or training run directory")
@@ -25,12 +32,14 @@ def report(
         html = directory / "report.html"
         if not html.is_file():
             html = write_html(data, directory)
-        console.print(f"HTML report: {html.resolve()}")
+        console.print(f"HTML report: {html.resolve()}", soft_wrap=True)
         return
-    from train.report import is_run_dir, render_run
+    from train.report import is_run_dir, print_run_summary, render_run
 
     if is_run_dir(directory):
-        console.print(f"training run report: {render_run(directory)}")
+        page = render_run(directory)
+        print_run_summary(directory, console)
+        console.print(f"HTML report: {page.resolve()}", soft_wrap=True)
         return
     raise RingdataError(
         f"{directory}: neither a curate output (report.json) nor a training run (metrics.jsonl); "

@@ -8,16 +8,24 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from ringdata.cli.options import Backend, MaxTokens, ModelDir, ProblemsFile, Seed, check_backend
+from ringdata.cli.options import Backend, MaxTokens, ProblemsFile, Seed, check_backend
 from ringdata.errors import RingdataError
 
 SHOWN_IDS = 5  # skipped problem ids named on the terminal; the file beside --out has them all
 
+EXAMPLES = """Examples:
+
+\b
+ringdata rollout --model runs/demo/math/final \\
+    --problems out/curated/problems.parquet -k 8 --out out/responses.jsonl
+ringdata rollout -m Qwen/Qwen2.5-0.5B-Instruct -p out/curated \\
+    --limit 16 -o out/q.jsonl
+"""
+
 
 def rollout(
-    model: ModelDir,
+    model: Annotated[str, typer.Option("--model", "-m", help="Model: a transformers directory (config.json, weights, tokenizer) or a Hub id in the local Hugging Face cache.")],
     problems: ProblemsFile,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output rows {problem_id, sample, response, finish_reason, tokens}: .parquet, else JSONL.")],
     k: Annotated[int, typer.Option("-k", "--k", min=1, help="Responses sampled per problem.")] = 8,
@@ -29,10 +37,14 @@ def rollout(
     max_model_len: Annotated[int, typer.Option("--max-model-len", min=2, help="Prompt + response tokens per sequence; problems whose prompt leaves less than --max-tokens are skipped and listed.")] = 1024,
     dtype: Annotated[str, typer.Option("--dtype", help="float32, bfloat16 or float16.")] = "float32",
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Only the first N problems.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace --out if it exists.")] = False,
 ) -> None:
     """Sample K responses per problem with vLLM or transformers, for `ringdata grade`."""
     from ringdata.io.problems import read_problem_records
     from ringdata.io.runs import skipped_path, write_responses, write_skipped
+    from ringdata.outputs import check_outputs
+    from ringdata.progress import make_progress
+    from train.models import resolve_model
     from train.rollout import SamplingConfig, sample_problems
 
     check_backend(backend)
@@ -42,13 +54,14 @@ def rollout(
         raise RingdataError("--temperature must be >= 0 and --top-p in (0, 1]")
     if dtype not in ("float32", "bfloat16", "float16"):
         raise RingdataError(f"--dtype is {dtype!r}; expected float32, bfloat16 or float16")
+    check_outputs([out, skipped_path(out)], dirs=[out.parent], overwrite=overwrite)
+    model = resolve_model(model)
     todo = read_problem_records(problems)[:limit]
     if not todo:
         raise RingdataError(f"{problems}: no problems to roll out")
     config = SamplingConfig(n=k, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed)
-    columns = (TextColumn("rollout"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("rollout", total=None)
+    with make_progress(Console(stderr=True)) as progress:
+        task = progress.add_task("rollout", total=None, unit="problems")
         run = sample_problems(model, todo, config, backend=backend, max_model_len=max_model_len, dtype=dtype,
                               on_progress=lambda done, total: progress.update(task, completed=done, total=total))
     written = write_responses(out, run.responses)

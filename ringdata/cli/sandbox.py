@@ -8,27 +8,44 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(help="Build and check the code sandbox.", no_args_is_help=True)
+app = typer.Typer(help="Build and check the code sandbox.", no_args_is_help=True, rich_markup_mode=None,
+                  epilog="Examples:\n\n\b\nringdata sandbox build\nringdata sandbox status")
 
 ImageOpt = Annotated[str, typer.Option("--image", help="Docker image tag of the sandbox.")]
 
 
-@app.command("build")
+@app.command("build", epilog="Examples:\n\n\b\nringdata sandbox build\nringdata sandbox build --force --image ringdata-sandbox-test")
 def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if the image exists.")] = False,
     image: ImageOpt = "ringdata-sandbox",
 ) -> None:
-    """Build the sandbox image locally (debootstrap + docker import, ~30 s; needs root)."""
+    """Build the sandbox image locally (debootstrap + docker import, 1-5 minutes; needs root)."""
+    import time
+
     from sandboxes.docker_backend import build_image
 
-    console = Console()
-    if build_image(image, force=force):
-        console.print(f"[green]built[/] {image}")
+    console, started = Console(), time.perf_counter()
+    if console.is_terminal:
+        with console.status(f"building {image}") as status:
+            built = build_image(image, force=force, on_phase=lambda p: status.update(
+                f"building {image}: {p} ({time.perf_counter() - started:.0f} s)"))
+    else:  # a log: one line per phase, not one per package
+        last = [""]
+
+        def line(phase: str) -> None:
+            head = phase.split(" (")[0]
+            if head != last[0]:
+                last[0] = head
+                console.print(f"building {image}: {head} ({time.perf_counter() - started:.0f} s)", highlight=False)
+
+        built = build_image(image, force=force, on_phase=line)
+    if built:
+        console.print(f"[green]built[/] {image} in {time.perf_counter() - started:.0f} s")
     else:
         console.print(f"{image} already exists (use --force to rebuild)")
 
 
-@app.command("status")
+@app.command("status", epilog="Examples:\n\n\b\nringdata sandbox status\nringdata sandbox status --no-check")
 def status(
     image: ImageOpt = "ringdata-sandbox",
     check: Annotated[bool, typer.Option("--check/--no-check", help="Also grade a tiny program in each backend.")] = True,

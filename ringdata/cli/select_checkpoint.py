@@ -12,9 +12,17 @@ from rich.table import Table
 from ringdata.cli.options import Backend, MaxTokens, Sandbox, Seed, check_backend
 from sandboxes.choice import SandboxChoice
 
+EXAMPLES = """Examples:
+
+\b
+ringdata select-checkpoint runs/demo/math/final runs/demo/code/final
+ringdata select-checkpoint sft/ckpt-1000 sft/ckpt-2000 \\
+    --probe out/curated --probe-size 128
+"""
+
 
 def select_checkpoint(
-    dirs: Annotated[List[Path], typer.Argument(help="Checkpoint dirs (transformers model dirs) to compare.")],
+    dirs: Annotated[List[str], typer.Argument(help="Checkpoints to compare: transformers model dirs or Hub ids in the local cache.")],
     probe: Annotated[str, typer.Option("--probe", help='Probe problems: "toy" (the toy arithmetic task) or a curated Parquet file/dir.')] = "toy",
     domains: Annotated[str, typer.Option("--domains", help="Comma-separated domains of the probe file to use.")] = "math",
     probe_size: Annotated[int, typer.Option("--probe-size", min=1, help="How many probe problems (the first N, seeded order).")] = 64,
@@ -27,13 +35,12 @@ def select_checkpoint(
     seed: Seed = 0,
 ) -> None:
     """Score each checkpoint's probe entropy and accuracy; choose the most accurate inside the band."""
-    from train.models import check_model_dir
+    from train.models import resolve_model
     from train.rewarder import Rewarder
     from train.select import SelectConfig, probe_problems, select_checkpoint as choose_checkpoint
 
     check_backend(backend)
-    for d in dirs:
-        check_model_dir(d)
+    dirs = [resolve_model(d) for d in dirs]
     wanted = tuple(x.strip() for x in domains.split(",") if x.strip())
     problems = probe_problems(probe, wanted, probe_size, seed)
     cfg = SelectConfig(band=(band_low, band_high), samples=samples, max_tokens=max_tokens, seed=seed, backend=backend)
@@ -47,9 +54,10 @@ def select_checkpoint(
         rewarder.close()
     table = Table(title=f"probe: {len(problems)} problems x {samples} samples; entropy band {cfg.band}")
     for col in ("checkpoint", "mean token entropy", "in band", "probe accuracy", "tokens", ""):
-        table.add_column(col)
+        # a long path wraps onto more lines instead of being cut to "runs/demo/mat…"
+        table.add_column(col, overflow="fold", no_wrap=False, min_width=24 if col == "checkpoint" else None)
     for s in choice.scores:
         mark = "[bold green]chosen[/]" if s is choice.chosen else ""
         table.add_row(str(s.path), f"{s.entropy:.3f}", "yes" if s.in_band else "no", f"{s.accuracy:.3f}", str(s.tokens), mark)
     console.print(table)
-    console.print(f"chosen: [bold]{choice.chosen.path}[/] ({choice.why})")
+    console.print(f"chosen: [bold]{choice.chosen.path}[/] ({choice.why})", soft_wrap=True)

@@ -36,13 +36,21 @@ class StepContext:
     """What a step may use besides its frame: the progress display."""
 
     progress: Progress | None = None
+    open_tasks: list[int] = field(default_factory=list)
 
-    def task(self, description: str, total: int | None) -> Callable[[int], None]:
-        """Start a progress bar; returns `advance(n)`. A no-op without a display."""
+    def task(self, description: str, total: int | None, unit: str = "rows") -> Callable[[int], None]:
+        """Start a progress bar; returns `advance(n)`. A no-op without a display. The runner
+        removes a step's bars when the step ends: one bar on screen per running step."""
         if self.progress is None:
             return lambda n=1: None
-        task_id = self.progress.add_task(description, total=total)
+        task_id = self.progress.add_task(description, total=total, unit=unit)
+        self.open_tasks.append(task_id)
         return lambda n=1: self.progress.advance(task_id, n)
+
+    def close_tasks(self) -> None:
+        for task_id in self.open_tasks:
+            self.progress.remove_task(task_id)
+        self.open_tasks.clear()
 
 
 class Step(Protocol):
@@ -84,10 +92,12 @@ def run_pipeline(
     rows_in = frame.height
     dropped_parts: list[pl.DataFrame] = []
     stats: list[StepStats] = []
-    overall = ctx.task("curate", total=len(steps))
+    overall = ctx.task("curate", total=len(steps), unit="steps")
+    ctx.open_tasks.clear()  # the overall bar stays to the end
     for step in steps:
         started = time.perf_counter()
         out = step(frame, ctx)
+        ctx.close_tasks()
         assert out.height == frame.height, f"{step.name} returned {out.height} rows for {frame.height}"
         drop = out.filter(pl.col(DROP_REASON).is_not_null())
         frame = out.filter(pl.col(DROP_REASON).is_null()).drop(DROP_REASON, DROP_MATCH)

@@ -138,7 +138,7 @@ def read_evalset(path: Path) -> pl.DataFrame:
             own = pid if pid != make_id(source, question) else str(n)  # no id in the file: its row
             labels.append(_label(source, own))
         text = frame.select(match_text_expr("question", "choices")).to_series()
-        return pl.DataFrame({"label": labels, MATCH_TEXT: text})
+        return pl.DataFrame({"label": labels, MATCH_TEXT: text, "question": frame["question"]})
     except DataError as first:
         raw = read_raw(path)
         field = next((f for f in _TEXT_FIELDS if raw.rows and f in raw.rows[0]), None)
@@ -158,7 +158,7 @@ def read_evalset(path: Path) -> pl.DataFrame:
             labels.append(f"{stem}:{own}")
             texts.append(value)
         frame = pl.DataFrame({"label": labels, "question": texts}, schema={"label": pl.Utf8, "question": pl.Utf8})
-        return frame.select("label", match_text_expr("question", None))
+        return frame.select("label", match_text_expr("question", None), "question")
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,7 @@ class EvalIndex:
 def build_index(ngram: int, evalsets: tuple[Path, ...], min_tokens: int, max_items: int) -> EvalIndex:
     """The index of `evalsets` (cached: every curate run in a process reuses it)."""
     parts = [read_evalset(Path(p)).with_columns(pl.lit(k).alias("set_order")) for k, p in enumerate(evalsets)]
-    items = pl.concat(parts) if parts else pl.DataFrame(schema={"label": pl.Utf8, MATCH_TEXT: pl.Utf8, "set_order": pl.Int32})
+    items = pl.concat(parts) if parts else pl.DataFrame(schema={"label": pl.Utf8, MATCH_TEXT: pl.Utf8, "question": pl.Utf8, "set_order": pl.Int32})
     tokens = HashedTokens(compared_text(items[MATCH_TEXT]))
     grams, item = tokens.ngrams(ngram, mixed=False)
     length = np.minimum(tokens.lengths, ngram)[item]
@@ -348,3 +348,19 @@ class Decontaminate:
 def decontam_steps(config: DecontamConfig = DecontamConfig()) -> list[Step]:
     """The decontamination pass: one step (a single n-gram lookup needs no more)."""
     return [Decontaminate(config)]
+
+
+def item_questions(evalsets: tuple[Path, ...], labels: set[str]) -> dict[str, str]:
+    """The question text of the evaluation items `labels` (`<set>:<item id>`, as in `drop_match`),
+    for the report to show beside each contaminated row what it matched."""
+    out: dict[str, str] = {}
+    for path in evalsets:
+        if len(out) == len(labels):
+            break
+        try:
+            items = read_evalset(Path(path))
+        except DataError:
+            continue
+        for label, question in items.filter(pl.col("label").is_in(list(labels))).select("label", "question").iter_rows():
+            out.setdefault(label, question)
+    return out

@@ -7,8 +7,10 @@ baselines), and problems no sample solves give none either. The table comes from
 
 Bounds are exclusive: a problem is kept when `min_pass_rate < pass_rate < max_pass_rate`, so the
 defaults (0.0, 1.0) drop exactly the never-solved (`too_hard`) and the always-solved (`too_easy`).
-Problems the table does not mention are kept, counted in `notes["not_in_table"]`, and shown in
-the report so that a stale table is noticed.
+Problems the table does not mention (and that carry no pass rate of their own) are unrated: kept
+by default, or dropped as `no_pass_rate` with `drop_unrated`; either way counted in
+`notes["not_in_table"]` and shown in the report and the terminal summary, so that a table from
+another problem set (every problem unrated, the filter a silent no-op) is noticed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Difficulty:
     pass_rates: pl.DataFrame  # problem_id, pass_rate, n_samples (see `read_pass_rates`)
     min_pass_rate: float = 0.0  # exclusive; 0.0 drops never-solved problems
     max_pass_rate: float = 1.0  # exclusive; 1.0 drops always-solved problems
+    drop_unrated: bool = False  # drop problems with no pass rate (reason no_pass_rate) instead of keeping them
     name: str = "difficulty"
     notes: dict[str, object] = field(default_factory=dict)
 
@@ -43,20 +46,27 @@ class Difficulty:
             pl.when(found).then(pl.col("_n")).otherwise(pl.col("n_samples")).alias("n_samples"),
         )
         rate = pl.col("pass_rate")
+        unrated = rate.is_null() & pl.lit(self.drop_unrated)
         out = out.with_columns(
-            pl.when(rate >= self.max_pass_rate)
+            pl.when(unrated)
+            .then(pl.lit("no_pass_rate"))
+            .when(rate >= self.max_pass_rate)
             .then(pl.lit("too_easy"))
             .when(rate <= self.min_pass_rate)
             .then(pl.lit("too_hard"))
             .otherwise(None)
             .alias(DROP_REASON),
-            pl.when((rate >= self.max_pass_rate) | (rate <= self.min_pass_rate))
+            pl.when(unrated)
+            .then(pl.lit("not in the pass-rate table"))
+            .when((rate >= self.max_pass_rate) | (rate <= self.min_pass_rate))
             .then(pl.format("pass rate {} over {} samples", rate.round(3), pl.col("n_samples")))
             .otherwise(None)
             .alias(DROP_MATCH),
         )
         missing = out.filter(pl.col("_rate").is_null())
         self.notes["not_in_table"] = missing.height
+        self.notes["unrated"] = out.filter(pl.col("pass_rate").is_null()).height
+        self.notes["unrated_were"] = "dropped (no_pass_rate)" if self.drop_unrated else "kept (--drop-unrated drops them)"
         self.notes["not_in_table_by_domain"] = dict(missing.group_by("domain").len().sort("domain").iter_rows())
         advance(frame.height)
         return out.drop("_rate", "_n")

@@ -38,6 +38,12 @@ from ringdata.report import build_report, write_report
 
 if TYPE_CHECKING:  # curation reaches for a sandbox only when validate_tests runs
     from sandboxes.choice import SandboxChoice
+OUTPUT_FILES = ("problems.parquet", "dropped.parquet", "report.json", "report.html", "funnel.png")
+
+
+def output_files(out_dir: Path) -> list[Path]:
+    """Everything `curate` writes into `out_dir` (what `--overwrite` is about)."""
+    return [Path(out_dir) / name for name in OUTPUT_FILES]
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class CurateConfig:
     pass_rates: str | None = None  # `ringdata grade` pass-rate table; None = no difficulty filter
     min_pass_rate: float = 0.0  # exclusive lower bound on pass rate (0.0 drops never-solved)
     max_pass_rate: float = 1.0  # exclusive upper bound on pass rate (1.0 drops always-solved)
+    drop_unrated: bool = False  # drop problems the pass-rate table does not rate (default: keep, counted)
     validate_tests: bool = False  # run reference solutions against code tests in a sandbox
     sandbox: SandboxChoice | None = None  # where validate_tests runs reference solutions; None = SandboxChoice(), "auto"
 
@@ -79,7 +86,8 @@ def default_steps(config: CurateConfig) -> list[Step]:
     steps: list[Step] = [Normalise(), *clean_steps(config.clean)]
     steps += dedup_and_decontam_steps(config)
     if config.pass_rates:
-        steps.append(Difficulty(read_pass_rates(Path(config.pass_rates)), config.min_pass_rate, config.max_pass_rate))
+        steps.append(Difficulty(read_pass_rates(Path(config.pass_rates)), config.min_pass_rate, config.max_pass_rate,
+                                drop_unrated=config.drop_unrated))
     if config.validate_tests:
         steps.append(validate_step(config))
     return steps

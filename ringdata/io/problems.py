@@ -180,15 +180,23 @@ def unique_ids(frame: pl.DataFrame) -> pl.DataFrame:
 def read_problems(inputs: list[Path], config: ReadConfig = ReadConfig(), progress: Progress | None = None) -> ReadResult:
     """Every problem in `inputs` (files, directories, `datasets` folders), in input order."""
     frames, stats = [], []
-    for path in expand_inputs(list(inputs)):
+    paths = expand_inputs(list(inputs))
+    # One bar for the whole read, not one per file (a sharded set is dozens of files): its total
+    # grows as each file is opened, so rows/s is right from the start.
+    task = progress.add_task("read", total=0) if progress is not None else None
+    seen = 0
+    for n, path in enumerate(paths, start=1):
         raw = read_raw(path)
-        advance = lambda n=1: None  # noqa: E731
+        advance = lambda k=1: None  # noqa: E731
         if progress is not None:
-            task = progress.add_task(f"read {path.name}", total=len(raw.rows))
-            advance = lambda n=1, t=task: progress.advance(t, n)  # noqa: E731
+            seen += len(raw.rows)
+            progress.update(task, total=seen, description=f"read ({n}/{len(paths)} files)" if len(paths) > 1 else "read")
+            advance = lambda k=1: progress.advance(task, k)  # noqa: E731
         frame, fmt = convert_file(raw, config, advance)
         frames.append(frame)
         stats.append(InputStats(str(path), fmt, frame.height))
+    if progress is not None:
+        progress.remove_task(task)
     frame = unique_ids(pl.concat(frames, how="vertical_relaxed"))
     return ReadResult(frame, stats)
 

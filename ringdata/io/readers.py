@@ -2,7 +2,7 @@
 
 Readers know file formats, not data sets: turning a raw row into a `Problem` is the adapters' job
 (`ringdata.io.formats`). Every failure is a `DataError` naming the file and, where there is one,
-the row (0-based; for JSONL the 0-based line) and what to do, so a broken input is one line on the
+the row (counted from 1: a JSONL row is its line; see `DataError`) and what to do, so a broken input is one line on the
 terminal rather than a traceback.
 
 Why rows as dicts and not a columnar frame: public problem files are nested and not uniform (the
@@ -133,7 +133,7 @@ def _text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n")
         raise DataError(
-            f"byte 0x{data[exc.start]:02x} at line {line + 1} is not UTF-8",
+            f"byte 0x{data[exc.start]:02x} is not UTF-8",
             file=str(path),
             row=line,
             hint="re-encode the file as UTF-8, e.g. `iconv -f latin1 -t utf-8`",
@@ -149,14 +149,14 @@ def _read_jsonl(path: Path) -> RawFile:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             raise DataError(
-                f"line {i + 1} is not valid JSON ({exc.msg} at column {exc.colno})",
+                f"not valid JSON ({exc.msg} at column {exc.colno})",
                 file=str(path),
                 row=i,
                 hint="fix or delete that line",
             ) from None
         if not isinstance(value, dict):
             raise DataError(
-                f"line {i + 1} is a JSON {type(value).__name__}, expected an object",
+                f"a JSON {type(value).__name__}, expected an object",
                 file=str(path),
                 row=i,
                 hint="each line must be one JSON object",

@@ -27,8 +27,11 @@ root=$(mktemp -d /tmp/ringdata-sandbox-root.XXXXXX)
 log=$(mktemp /tmp/ringdata-sandbox-debootstrap.XXXXXX)
 trap 'rm -rf "$root" "$log"' EXIT
 echo "[sandbox build] debootstrap $suite from $mirror"
+# debootstrap's own "I: Retrieving/Unpacking/Configuring ..." lines go to stdout as progress
+# (`ringdata sandbox build` condenses them into one line per phase); everything is in $log.
 debootstrap --variant=minbase --include=python3-minimal,libpython3.11-stdlib \
-  "$suite" "$root" "$mirror" >"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 1; }
+  "$suite" "$root" "$mirror" 2>&1 | tee "$log" | grep --line-buffered '^I: ' \
+  || { [ "${PIPESTATUS[0]}" = 0 ] || { tail -n 30 "$log" >&2; exit 1; }; }
 
 # Slim: a sandbox needs no package caches, docs or locales to run python3.
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \

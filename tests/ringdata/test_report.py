@@ -69,7 +69,8 @@ def test_training_run_directory_dispatches_to_train_report(tmp_path, monkeypatch
     fake = types.ModuleType("train.report")
     fake.is_run_dir = is_run_dir  # what makes a directory a run is train.report's to say
     fake.render_run = lambda run_dir: calls.append(run_dir) or run_dir / "report.html"
+    fake.print_run_summary = lambda run_dir, console: console.print("stage summary")
     monkeypatch.setitem(sys.modules, "train.report", fake)
     code, out, err = run_cli(monkeypatch, capsys, "report", tmp_path)
     assert code == 0, err
-    assert calls == [tmp_path] and "report.html" in out
+    assert calls == [tmp_path] and "report.html" in out and "stage summary" in out

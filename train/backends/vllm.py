@@ -81,6 +81,7 @@ class VLLMBackend:
             max_num_batched_tokens=max(MAX_BATCHED_TOKENS, max_model_len),
             enable_chunked_prefill=False,  # whole prefills only: see MAX_BATCHED_TOKENS
             max_num_seqs=MAX_SEQS,
+            use_tqdm_on_load=False,  # no "Loading safetensors checkpoint shards" bars in our output
         )
         self.eos_ids = {self.tokenizer.eos_token_id}
         hf_config = self.llm.llm_engine.model_config.hf_config
@@ -136,10 +137,15 @@ class VLLMBackend:
         failures = _Failures()
         logger = logging.getLogger(RELOAD_LOGGER)
         logger.addHandler(failures)
+        # The records must be created even when vLLM's logging is quieted (ringdata.logs sets its
+        # level to ERROR); vLLM's own handler still drops them from the screen.
+        level = logger.level
+        logger.setLevel(logging.WARNING)
         try:
             self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": iter(weights.items())})
         finally:
             logger.removeHandler(failures)
+            logger.setLevel(level)
         self.llm.reset_prefix_cache()
         if failures.messages:
             raise RuntimeError(

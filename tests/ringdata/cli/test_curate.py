@@ -26,7 +26,7 @@ def _missing(tmp):
 def _bad_json(tmp):
     p = tmp / "bad.jsonl"
     p.write_text(json.dumps(GOOD) + "\n{oops\n")
-    return [p], "row 1"
+    return [p], "row 2"  # the second line: rows count from 1, as lines do
 
 
 def _latin1(tmp):
@@ -125,7 +125,7 @@ def test_console_script_end_to_end(tmp_path):
     assert ok.returncode == 0, ok.stderr
     assert (out / "problems.parquet").exists() and (out / "report.html").exists()
     bad = subprocess.run(
-        [sys.executable, "-m", "ringdata.cli.main", "curate", str(tmp_path / "missing.jsonl"), "--out", str(out)],
+        [sys.executable, "-m", "ringdata.cli.main", "curate", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "out2")],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert bad.returncode == 1 and "Traceback" not in bad.stderr

@@ -106,3 +106,43 @@ def test_bundled_demo_grades_every_row(monkeypatch, capsys, tmp_path):
     assert len(rejected) >= 3
     code_reasons = set(grades.filter(pl.col("domain") == "code")["reason"])
     assert {"correct", "wrong_answer"} <= code_reasons, f"code rows were not run in a sandbox: {code_reasons}"
+
+
+def test_nothing_graded_is_an_error_not_an_empty_table(monkeypatch, capsys, tmp_path, inputs):
+    """Responses to another problem set: exit 1 naming why, no pass-rate table for a following
+    `curate --pass-rates` to keep everything with, and the rejected rows kept for a look."""
+    problems, _ = inputs
+    responses = tmp_path / "other.jsonl"
+    responses.write_text("".join(json.dumps({"problem_id": f"x{i}", "response": "\\boxed{1}"}) + "\n" for i in range(5)))
+    out = tmp_path / "g" / "grades.parquet"
+    code, _, err = run_cli(monkeypatch, capsys, "grade", "--problems", problems, "--responses", responses, "--out", out)
+    assert code == 1 and "Traceback" not in err
+    assert "nothing to grade: none of its 5 rows could be graded (5 unknown problem_id)" in " ".join(err.split())
+    assert not out.exists() and not (tmp_path / "g" / "grades.pass_rates.parquet").exists()
+    assert len((tmp_path / "g" / "grades.rejected.jsonl").read_text().splitlines()) == 5
+
+
+def test_mostly_rejected_rows_warn(monkeypatch, capsys, tmp_path, inputs):
+    problems, _ = inputs
+    responses = tmp_path / "mostly.jsonl"
+    rows = [{"problem_id": "m1", "response": "\\boxed{5}"}] + [{"problem_id": f"x{i}", "response": "1"} for i in range(3)]
+    responses.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, _, err = run_cli(monkeypatch, capsys, "grade", "--problems", problems, "--responses", responses,
+                           "--out", tmp_path / "g.parquet", "--workers", "1")
+    assert code == 0, err
+    assert "warning: 3 of 4 response rows (75%) were not graded (3 unknown problem_id)" in " ".join(err.split())
+
+
+def test_grade_twice_needs_overwrite_and_drops_a_stale_rejected_file(monkeypatch, capsys, tmp_path, inputs):
+    problems, responses = inputs
+    out = tmp_path / "grades.parquet"
+    argv = ["grade", "--problems", problems, "--responses", responses, "--out", out, "--workers", "1"]
+    assert run_cli(monkeypatch, capsys, *argv)[0] == 0
+    code, _, err = run_cli(monkeypatch, capsys, *argv)
+    assert code == 1 and "already exists; pass --overwrite" in " ".join(err.split())
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text(json.dumps({"problem_id": "m1", "response": "\\boxed{5}"}) + "\n")
+    code, _, err = run_cli(monkeypatch, capsys, "grade", "--problems", problems, "--responses", clean, "--out", out,
+                           "--workers", "1", "--overwrite")
+    assert code == 0, err
+    assert not (tmp_path / "grades.rejected.jsonl").exists(), "a rejected file from the first run was left behind"

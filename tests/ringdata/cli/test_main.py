@@ -66,14 +66,14 @@ CASES = [
     # (arguments, exit code, words the one line must hold)
     (["nocommand"], 2, "No such command"),
     (["curate", "{d}/missing.jsonl", "--out", "{d}/o"], 1, "missing.jsonl", "no such file"),
-    (["curate", "{d}/bad.jsonl", "--out", "{d}/o"], 1, "bad.jsonl", "row 1"),
+    (["curate", "{d}/bad.jsonl", "--out", "{d}/o"], 1, "bad.jsonl", "row 2"),  # its second line: rows count from 1
     (["grade", "--problems", "{d}/bad.jsonl", "--responses", "{d}/r.jsonl", "--out", "{d}/g.parquet",
       "--sandbox", "vm"], 2, "--sandbox", "unknown sandbox 'vm'"),
     (["grade", "--problems", "{data}/problems/gsm8k_train.jsonl", "--responses", "{d}/none.jsonl",
       "--out", "{d}/g.parquet"], 1, "none.jsonl", "no such responses file"),
     (["report", "{d}/model"], 1, "neither a curate output"),
     (["train", "--config", "{d}/bad.toml", "--out", "{d}/run"], 1, "bad.toml", "bogus"),
-    (["rollout", "--model", "{d}/model", "--problems", "{data}/problems/gsm8k_train.jsonl", "--out", "{d}/r.jsonl",
+    (["rollout", "--model", "{d}/model", "--problems", "{data}/problems/gsm8k_train.jsonl", "--out", "{d}/new.jsonl",
       "--backend", "hf"], 1, "not a transformers model dir"),
     (["rollout", "--model", "{d}/model", "--problems", "{d}/p.jsonl", "--out", "{d}/r.jsonl", "--backend", "gpu"],
      2, "--backend"),
@@ -93,3 +93,32 @@ def test_the_debug_variable_shows_the_traceback(files):
     proc = subprocess.run([sys.executable, "-m", "ringdata", "report", str(files / "model")], capture_output=True,
                           text=True, env=env, timeout=300)
     assert proc.returncode != 0 and "Traceback" in proc.stderr and "RingdataError" in proc.stderr
+
+
+
+@pytest.mark.parametrize("path,cmd", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_help_at_80_columns_has_examples_and_loses_nothing(path, cmd):
+    """Examples in every command's help; flags without a value placeholder; option text (with its
+    [brackets]) printed as written, wrapped at 80 columns rather than cut with an ellipsis."""
+    result = CliRunner().invoke(app, [*path, "--help"], terminal_width=80, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "Examples:" in text and f"ringdata {' '.join(path)}" in text.split("Examples:")[1]
+    assert "<bool>" not in text and "…" not in text
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    words = " ".join(text.split())
+    for param in cmd.params:
+        if getattr(param, "help", None):
+            assert " ".join(param.help.split()) in words.replace("- ", "-"), f"{param.opts} help was cut or eaten"
+
+
+def test_train_help_keeps_its_brackets():
+    result = CliRunner().invoke(app, ["train", "--help"], terminal_width=80)
+    assert "[stages.NAME] tables, [schedules]" in " ".join(result.output.split())
+
+
+def test_version():
+    import ringdata
+
+    proc = subprocess.run([sys.executable, "-m", "ringdata", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"ringdata {ringdata.__version__}"

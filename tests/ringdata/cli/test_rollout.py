@@ -63,4 +63,4 @@ def test_cli_rollout_skips_and_names_prompts_too_long_for_the_engine(tmp_path, t
     assert [(r["problem_id"], r["sample"]) for r in rows] == [(p.id, s) for p in short for s in range(2)]
     skipped = [json.loads(line) for line in (tmp_path / "r.skipped.jsonl").read_text().splitlines()]
     assert [s["problem_id"] for s in skipped] == ["toy/long"] and "skipped 1 problems" in proc.stdout
-    assert_one_line_error(ringdata(*args, "--max-model-len", "32"), 1, "no problem's prompt fits in 24 tokens")
+    assert_one_line_error(ringdata(*args, "--max-model-len", "32", "--overwrite"), 1, "no problem's prompt fits in 24 tokens")

@@ -13,4 +13,4 @@ def test_cli_prints_the_table_and_the_choice(tmp_path, tiny_dir):
     assert result.exit_code == 0, result.output
     assert "chosen" in result.output and "probe accuracy" in result.output
     bad = CliRunner().invoke(app, ["select-checkpoint", str(tmp_path)])
-    assert bad.exit_code != 0 and "no config.json" in str(bad.exception)
+    assert bad.exit_code != 0 and "without config.json" in str(bad.exception)

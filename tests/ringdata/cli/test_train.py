@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from ringdata.cli.main import app
@@ -13,11 +14,16 @@ from train.metrics import read_metrics
 
 def test_train_math_then_code_writes_both_stages(tmp_path):
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, [
-        "train", "--config", str(ROOT / "configs/tiny.toml"), "--stage", "math-then-code",
-        "--steps", "2", "--backend", "hf", "--out", str(out),
-    ])
+    argv = ["train", "--config", str(ROOT / "configs/tiny.toml"), "--stage", "math-then-code",
+            "--steps", "2", "--backend", "hf", "--out", str(out)]
+    result = CliRunner().invoke(app, [*argv, "--report-to", "tensorboard", "--set", "stages.code.eval_samples=1"])
     assert result.exit_code == 0, result.output
+    # not a terminal: one plain line per step, with the step's reward
+    assert [line.split(",")[0] for line in result.output.splitlines() if line.startswith(("math (c3po)", "code (c3po)"))] \
+        == ["math (c3po): 1/2 steps (50%)", "math (c3po): 2/2 steps (100%)",
+            "code (c3po): 1/2 steps (50%)", "code (c3po): 2/2 steps (100%)"]
+    assert json.loads((out / "code" / "config.json").read_text())["stages"][1]["eval_samples"] == 1  # --set
+    _check_tensorboard(out / "tensorboard")
     for stage, domain in (("math", "math"), ("code", "code")):
         records = read_metrics(out / stage / "metrics.jsonl")
         steps = [r for r in records if r["kind"] == "step"]
@@ -34,6 +40,29 @@ def test_train_math_then_code_writes_both_stages(tmp_path):
     report = CliRunner().invoke(app, ["report", str(out)])
     assert report.exit_code == 0, report.output
     assert (out / "report.png").stat().st_size > 10_000 and (out / "report.html").is_file()
+    for words in ("Token budget Phi", "clipped", "KL", "Verdicts by reason", "HTML report"):
+        assert words in report.output, f"the terminal summary lacks {words!r}"
+
+    # a second run into the same dir: refused before any model is loaded, unless told what to do
+    again = CliRunner().invoke(app, argv)
+    assert again.exit_code != 0 and "already holds a run (math, code); pass --resume" in str(again.exception)
+    resumed = CliRunner().invoke(app, [*argv, "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert len(read_metrics(out / "math" / "metrics.jsonl")) == 4  # finished stages are not re-run
+
+
+def _check_tensorboard(log_dir):
+    """The event files are written and read back: per-stage scalars on one global step axis."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(log_dir))
+    events.Reload()
+    tags = events.Tags()["scalars"]
+    assert {"math/reward", "code/reward", "math/kl", "math/reward_by_domain/math"} <= set(tags)
+    assert [e.step for e in events.Scalars("math/reward")] == [1, 2]
+    assert [e.step for e in events.Scalars("code/reward")] == [3, 4]  # after the math stage's 2 steps
+    recorded = [r["reward"] for r in read_metrics(log_dir.parent / "math" / "metrics.jsonl") if r["kind"] == "step"]
+    assert [e.value for e in events.Scalars("math/reward")] == pytest.approx(recorded)
 
 
 def test_bad_stage_is_one_clear_error(tmp_path):
@@ -41,3 +70,28 @@ def test_bad_stage_is_one_clear_error(tmp_path):
                                       "--out", str(tmp_path)])
     assert result.exit_code != 0
     assert "neither a schedule nor a stage" in str(result.exception)
+
+
+@pytest.mark.parametrize("flags,words", [
+    (["--resume", "--overwrite"], "pass one"),
+    (["--resume"], "holds no run of these stages"),
+    (["--set", "optim.lrr=1"], "--set optim.lrr: unknown key 'lrr'"),
+    (["--set", "stages.mth.steps=3"], "no stage 'mth'"),
+    (["--report-to", "mlflow"], "--report-to is 'mlflow'"),
+])
+def test_run_dir_and_override_errors_come_before_any_work(tmp_path, flags, words):
+    result = CliRunner().invoke(app, ["train", "--config", str(ROOT / "configs/tiny.toml"), "--out", str(tmp_path / "r"),
+                                      *flags])
+    assert result.exit_code != 0 and words in str(result.exception)
+    assert not (tmp_path / "r").exists()
+
+
+def test_overwrite_deletes_the_old_run_first(tmp_path):
+    from train.checkpoint import claim_run_dir
+
+    (tmp_path / "math").mkdir()
+    (tmp_path / "math" / "metrics.jsonl").write_text("{}\n")
+    (tmp_path / "notes.txt").write_text("mine")  # not the run's: kept
+    (tmp_path / "report.html").write_text("old")
+    claim_run_dir(tmp_path, ["math", "code"], overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

@@ -74,3 +74,34 @@ def test_bad_table_is_one_data_error(tmp_path, content, row, field, words):
 def test_missing_table_file(tmp_path):
     with pytest.raises(DataError, match="no such file"):
         read_pass_rates(tmp_path / "nope.parquet")
+
+
+def test_unrated_problems_are_kept_and_counted_or_dropped_when_asked():
+    kept = Difficulty(RATES)
+    out = kept(frame(["mid", "unknown", "other"]), StepContext())
+    assert out["drop_reason"].to_list() == [None, None, None]
+    assert kept.notes["unrated"] == 2 and kept.notes["unrated_were"].startswith("kept")
+    dropping = Difficulty(RATES, drop_unrated=True)
+    out = dropping(frame(["mid", "unknown", "other"]), StepContext())
+    assert out["drop_reason"].to_list() == [None, "no_pass_rate", "no_pass_rate"]
+    assert out["drop_match"][1] == "not in the pass-rate table"
+
+
+def test_curate_says_how_many_problems_had_no_pass_rate(tmp_path, monkeypatch, capsys):
+    """A table from another problem set rates nothing: the summary says so, and --drop-unrated
+    drops them (the issue's 98%-unrated table that silently kept everything)."""
+    from tests.conftest import run_cli
+
+    src = tmp_path / "p.jsonl"
+    src.write_text("".join(json.dumps({"id": f"p{i}", "question": f"What is {i} plus three? Give a number.",
+                                       "answer": str(i + 3), "domain": "math"}) + "\n" for i in range(4)))
+    table = tmp_path / "rates.jsonl"
+    table.write_text(json.dumps({"problem_id": "elsewhere", "pass_rate": 0.5, "n_samples": 4}) + "\n")
+    code, out, err = run_cli(monkeypatch, capsys, "curate", src, "--out", tmp_path / "a", "--pass-rates", table,
+                             "--no-gold-check", "--no-decontam")
+    assert code == 0, err
+    assert "difficulty: 4 of 4 problems (100%) had no pass rate; kept (--drop-unrated drops them)" in " ".join(out.split())
+    code, out, err = run_cli(monkeypatch, capsys, "curate", src, "--out", tmp_path / "b", "--pass-rates", table,
+                             "--no-gold-check", "--no-decontam", "--drop-unrated")
+    assert code == 0, err
+    assert "dropped (no_pass_rate)" in " ".join(out.split()) and "0 kept" in out
