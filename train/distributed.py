@@ -63,6 +63,28 @@ class World:
         return int(t)
 
 
+def backend(cuda: bool) -> str:
+    """The process group's backends. On GPUs, NCCL carries the CUDA tensors (FSDP2's gathers and
+    reductions) and gloo the CPU ones: World's sums, maxima, gathered objects and barriers are CPU
+    tensors and Python objects, which NCCL alone refuses."""
+    return "cpu:gloo,cuda:nccl" if cuda else "gloo"
+
+
+def join_process_group() -> World:
+    """Under torchrun (WORLD_SIZE > 1): this process's place in the process group, one GPU per
+    local rank when there are GPUs; a single process otherwise."""
+    import os
+
+    if int(os.environ.get("WORLD_SIZE", "1")) == 1:
+        return World()
+    cuda = torch.cuda.is_available()
+    if cuda:
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    if not torch.distributed.is_initialized():
+        torch.distributed.init_process_group(backend(cuda))
+    return current_world()
+
+
 def current_world() -> World:
     """The process group torchrun (or a test) started, or a single process."""
     if torch.distributed.is_available() and torch.distributed.is_initialized():

@@ -44,6 +44,7 @@ def train(
     """
     from train.checkpoint import claim_run_dir
     from train.config import load_config, to_dict, with_overrides
+    from train.distributed import join_process_group
     from train.report import reward_trend
     from train.tracking import TRACKERS, make_tracker
 
@@ -55,7 +56,7 @@ def train(
         raise RingdataError(f"--report-to is {report_to!r}; choose {', '.join(TRACKERS)}")
     if nproc > 1:
         _torchrun(nproc)
-    main_rank = _join_process_group()
+    main_rank = join_process_group().main
     if main_rank:  # one process owns the run dir
         claim_run_dir(out, [s.name for s in plan], resume=resume, overwrite=overwrite)
     if cfg.model == "tiny":  # the demo model lives in a cache the CLI (not the library) may relocate
@@ -122,18 +123,3 @@ def _torchrun(nproc: int) -> None:
     raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
 
 
-def _join_process_group() -> bool:
-    """Under torchrun (WORLD_SIZE > 1): join the process group (nccl on GPUs, gloo on CPUs), one
-    GPU per local rank. Returns whether this is rank 0 (the one that prints and writes)."""
-    import os
-
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world == 1:
-        return True
-    import torch
-
-    if torch.cuda.is_available():
-        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
-    if not torch.distributed.is_initialized():
-        torch.distributed.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
-    return int(os.environ.get("RANK", "0")) == 0
