@@ -18,6 +18,15 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 
 
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a test's torch.distributed rendezvous)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def skip_or_fail(what: str, env: str, why: str) -> None:
     if os.environ.get(env):
         pytest.fail(f"{what} is required here ({env}=1) but unavailable: {why}")

@@ -13,12 +13,12 @@ GPU first. Each test checks something only the GPU path has:
 from __future__ import annotations
 
 import os
-import socket
 
 import pytest
 import torch
 import torch.multiprocessing as mp
 
+from tests.conftest import free_port
 from train.distributed import World, backend
 from train.loss import chunked_logprobs_and_entropy, token_logprobs_and_entropy
 from train.policy import Scorer, autocast
@@ -107,15 +107,9 @@ def _collectives(rank: int, size: int, port: int, out: str) -> None:
         torch.distributed.destroy_process_group()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.timeout(300)
 def test_the_gpu_process_group_carries_worlds_cpu_collectives(tmp_path):
-    mp.spawn(_collectives, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    mp.spawn(_collectives, args=(2, free_port(), str(tmp_path)), nprocs=2, join=True)
     for r in range(2):
         got = torch.load(tmp_path / f"rank{r}.pt")
         assert got == {"sum": [3.0, 4.0], "max": 10, "gather": [{"rank": 0}, {"rank": 1}]}

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 
 import pytest
 import torch
 import torch.multiprocessing as mp
 
+from tests.conftest import free_port
 from train.budget import Sample, select_budget
 from train.config import LossConfig, OptimConfig, StageConfig, TrainConfig
 from train.distributed import World, deal
@@ -82,18 +82,12 @@ def _worker(rank: int, world_size: int, port: int, out_dir: str) -> None:
         torch.distributed.destroy_process_group()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_two_ranks_step_equals_one_rank_on_the_same_phi_tokens(tmp_path):
     torch.set_num_threads(1)
     one = _step(World(), None)
-    mp.spawn(_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    mp.spawn(_worker, args=(2, free_port(), str(tmp_path)), nprocs=2, join=True)
     ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=False) for r in range(2)]
     # Phi is exact across ranks: each trained its share, together exactly the budget
     assert one["tokens"] == one["selected"] == PHI
