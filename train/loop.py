@@ -81,6 +81,22 @@ def resolve_model(name: str) -> Path:
     return resolve_model_dir(name)
 
 
+def check_inputs(cfg: TrainConfig, plan: Sequence[StageConfig]) -> None:
+    """Fail before the run dir is claimed (and an earlier run replaced under `--overwrite`), not
+    after a stage has trained: the model resolves and every planned stage's data file exists."""
+    if cfg.model != "tiny":
+        resolve_model_dir(cfg.model)
+    for stage in plan:
+        if stage.data == "toy":
+            continue
+        path, field = Path(stage.data), f"stages.{stage.name}.data"
+        if not path.exists():
+            raise DataError("data file not found", file=str(path), field=field)
+        if path.is_dir() and not (path / "problems.parquet").is_file():
+            raise DataError("a data directory must hold problems.parquet (ringdata curate --out DIR)",
+                            file=str(path), field=field)
+
+
 def make_optimizer(policy, cfg: TrainConfig):
     opt = torch.optim.AdamW(policy.parameters(), lr=cfg.optim.lr, betas=cfg.optim.betas,
                             weight_decay=cfg.optim.weight_decay)

@@ -58,13 +58,26 @@ class Tracker:
         pass
 
 
+def check_tracker(kind: str) -> None:
+    """Raise unless `--report-to kind` can run here: a known name whose package is installed.
+    Called before a run starts, so a missing extra never costs a run (or, under --overwrite, the
+    earlier one)."""
+    if kind not in TRACKERS:
+        raise RingdataError(f"--report-to is {kind!r}; choose {', '.join(TRACKERS)}")
+    try:
+        if kind == "tensorboard":
+            from torch.utils.tensorboard import SummaryWriter  # noqa: F401
+        elif kind == "wandb":
+            import wandb  # noqa: F401
+    except ImportError:
+        raise RingdataError(f"--report-to {kind} needs the {kind} package: pip install 'ringdata[{kind}]'") from None
+
+
 class TensorBoardTracker(Tracker):
     def __init__(self, log_dir: Path, config: Mapping[str, Any], offsets: Mapping[str, int]) -> None:
         super().__init__(offsets)
-        try:
-            from torch.utils.tensorboard import SummaryWriter
-        except ImportError:
-            raise RingdataError("--report-to tensorboard needs the tensorboard package: pip install 'ringdata[tensorboard]'") from None
+        check_tracker("tensorboard")
+        from torch.utils.tensorboard import SummaryWriter
         import json
 
         self.writer = SummaryWriter(log_dir=str(log_dir))
@@ -82,10 +95,9 @@ class TensorBoardTracker(Tracker):
 class WandbTracker(Tracker):
     def __init__(self, run_dir: Path, config: Mapping[str, Any], offsets: Mapping[str, int], project: str) -> None:
         super().__init__(offsets)
-        try:
-            import wandb
-        except ImportError:
-            raise RingdataError("--report-to wandb needs the wandb package: pip install 'ringdata[wandb]'") from None
+        check_tracker("wandb")
+        import wandb
+
         self.wandb = wandb
         self.run = wandb.init(project=project, name=Path(run_dir).name, dir=str(run_dir), config=dict(config))
 
@@ -107,8 +119,7 @@ def stage_offsets(plan) -> dict[str, int]:
 def make_tracker(kind: str, run_dir: Path, config: Mapping[str, Any], plan=(), *, project: str = "ringdata") -> Tracker:
     """The tracker `--report-to kind` asks for, writing under `run_dir`; `plan` is the stages in
     the order they run (for the global step)."""
-    if kind not in TRACKERS:
-        raise RingdataError(f"--report-to is {kind!r}; choose {', '.join(TRACKERS)}")
+    check_tracker(kind)
     offsets = stage_offsets(plan)
     if kind == "tensorboard":
         return TensorBoardTracker(Path(run_dir) / "tensorboard", config, offsets)

@@ -32,7 +32,7 @@ ringdata curate data/problems --out out/curated2 \\
 
 
 def curate(
-    inputs: Annotated[list[Path], typer.Argument(help="Problem files (.jsonl, .json, .parquet, .csv), datasets folders, or directories holding them.")],
+    inputs: Annotated[list[Path], typer.Argument(metavar="INPUT", help="Problem files (.jsonl, .json, .parquet, .csv), datasets folders, or directories holding them.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory: problems.parquet, dropped.parquet, report.json, report.html.")],
     format: Annotated[Optional[str], typer.Option("--format", help=f"Input format of every input file, when auto-detection cannot tell: {', '.join(ADAPTERS)}.")] = None,
     field: Annotated[Optional[str], typer.Option("--field", help="Map columns to fields in every input file, e.g. question=problem,answer=solution.")] = None,
@@ -40,13 +40,13 @@ def curate(
     source: Annotated[Optional[str], typer.Option("--source", help="Source name for every input row (default: the row's, else the file name).")] = None,
     min_chars: Annotated[int, typer.Option("--min-chars", help="Drop questions shorter than this many characters.")] = CleanConfig.min_chars,
     keep_choice_questions: Annotated[bool, typer.Option("--keep-choice-questions", help="Keep multiple-choice, true/false and yes/no math questions (dropped by default, as Ring-lite).")] = False,
-    drop_asy: Annotated[bool, typer.Option("--drop-asy", help="Drop MATH problems whose figure is given as \\[asy] code (kept by default).")] = False,
+    drop_asy: Annotated[bool, typer.Option("--drop-asy", help="Drop MATH problems whose figure is given as [asy] code (kept by default).")] = False,
     no_gold_check: Annotated[bool, typer.Option("--no-gold-check", help="Do not drop math gold answers the math verifier cannot parse.")] = False,
     no_dedup: Annotated[bool, typer.Option("--no-dedup", help="Skip exact and near-duplicate removal.")] = False,
     near_threshold: Annotated[float, typer.Option("--near-threshold", help="Jaccard similarity at or above which two questions are near-duplicates.")] = CurateConfig.near_threshold,
     ngram: Annotated[int, typer.Option("--ngram", help="Word n-gram length for decontamination against evaluation sets.")] = CurateConfig.ngram,
-    evalsets: Annotated[Optional[list[str]], typer.Option("--evalsets", help=f"Evaluation sets to decontaminate against, comma-separated or repeated: bundled names ({', '.join(BUNDLED_EVALSETS)}), files, 'bundled' (all bundled sets, the default) or 'none'.")] = None,
-    evalset: Annotated[Optional[list[Path]], typer.Option("--evalset", help="Extra evaluation set file to decontaminate against, on top of --evalsets (repeatable).")] = None,
+    evalsets: Annotated[Optional[list[str]], typer.Option("--evalsets", metavar="<names>", help=f"Evaluation sets to decontaminate against, comma-separated or repeated: bundled names ({', '.join(BUNDLED_EVALSETS)}), files, 'bundled' (all bundled sets, the default) or 'none'.")] = None,
+    evalset: Annotated[Optional[list[Path]], typer.Option("--evalset", metavar="<path>", help="Extra evaluation set file to decontaminate against, on top of --evalsets (repeatable).")] = None,
     no_decontam: Annotated[bool, typer.Option("--no-decontam", help="Skip decontamination against evaluation sets.")] = False,
     pass_rates: Annotated[Optional[Path], typer.Option("--pass-rates", help="Pass-rate table from `ringdata grade` (problem_id, pass_rate, n_samples).")] = None,
     min_pass_rate: Annotated[float, typer.Option("--min-pass-rate", help="Keep problems with pass rate above this (exclusive).")] = CurateConfig.min_pass_rate,

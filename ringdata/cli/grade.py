@@ -35,7 +35,7 @@ def grade(
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds one math/science verification may take before it counts as a timeout.")] = 5.0,
     sandbox: Sandbox = SandboxChoice(),
     rel_tol: Annotated[float, typer.Option("--rel-tol", help="Relative tolerance for numeric science answers.")] = 0.01,
-    k: Annotated[Optional[list[int]], typer.Option("--k", help="k for pass@k (repeatable; default 1 and the fewest samples any problem has).")] = None,
+    k: Annotated[Optional[list[int]], typer.Option("--k", metavar="<int>", help="k for pass@k (repeatable; default 1 and the fewest samples any problem has).")] = None,
     detail: Annotated[bool, typer.Option("--detail/--no-detail", help="Write each verdict's detail (for code: expected outputs and assert text of the failing test); --no-detail leaves the column empty.")] = True,
     ray: Annotated[Optional[str], typer.Option("--ray", metavar="auto|ADDRESS", help="Grade on a Ray cluster: auto (the running one, else start Ray here) or its address (host:6379, ray://host:10001). Needs the [ray] extra.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a run that stopped: rows whose verdicts were written are not graded again.")] = False,

@@ -70,13 +70,21 @@ def options(
     quiet_libraries(verbose)
 
 
-app.command("curate", no_args_is_help=True, epilog=curate.EXAMPLES)(curate.curate)
-app.command("grade", no_args_is_help=True, epilog=grade.EXAMPLES)(grade.grade)
-app.command("report", no_args_is_help=True, epilog=report.EXAMPLES)(report.report)
+# Each command's short help is what the command list shows: click would cut the docstring's first
+# sentence with "..." to fit 80 columns.
+app.command("curate", no_args_is_help=True, epilog=curate.EXAMPLES,
+            short_help="Raw problem files in, clean RL problems out.")(curate.curate)
+app.command("grade", no_args_is_help=True, epilog=grade.EXAMPLES,
+            short_help="Rewards with reasons, and pass rates.")(grade.grade)
+app.command("report", no_args_is_help=True, epilog=report.EXAMPLES,
+            short_help="Summarise a curate output or a training run.")(report.report)
 app.add_typer(sandbox.app, name="sandbox")
-app.command("train", no_args_is_help=True, epilog=train.EXAMPLES)(train.train)
-app.command("rollout", no_args_is_help=True, epilog=rollout.EXAMPLES)(rollout.rollout)
-app.command("select-checkpoint", no_args_is_help=True, epilog=select_checkpoint.EXAMPLES)(select_checkpoint.select_checkpoint)
+app.command("train", no_args_is_help=True, epilog=train.EXAMPLES,
+            short_help="Train a policy with C3PO (Ring-lite).")(train.train)
+app.command("rollout", no_args_is_help=True, epilog=rollout.EXAMPLES,
+            short_help="Sample K responses per problem.")(rollout.rollout)
+app.command("select-checkpoint", no_args_is_help=True, epilog=select_checkpoint.EXAMPLES,
+            short_help="Choose the checkpoint RL starts from.")(select_checkpoint.select_checkpoint)
 
 
 def _fail(message: str, code: int) -> None:

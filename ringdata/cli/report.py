@@ -20,7 +20,7 @@ ringdata report runs/demo     # per stage; runs/demo/report.html
 
 
 def report(
-    directory: Annotated[Path, typer.Argument(help="A `ringdata curate --out` directory or a training run directory.")],
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="A `ringdata curate --out` directory or a training run directory.")],
 ) -> None:
     """Print a curation funnel or a training run's figures, and point to the HTML page."""
     console = Console()

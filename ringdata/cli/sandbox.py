@@ -14,7 +14,7 @@ app = typer.Typer(help="Build and check the code sandbox.", no_args_is_help=True
 ImageOpt = Annotated[str, typer.Option("--image", help="Docker image tag of the sandbox.")]
 
 
-@app.command("build", epilog="Examples:\n\n\b\nringdata sandbox build\nringdata sandbox build --force --image ringdata-sandbox-test")
+@app.command("build", short_help="Build the sandbox image.", epilog="Examples:\n\n\b\nringdata sandbox build\nringdata sandbox build --force --image ringdata-sandbox-test")
 def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if the image exists.")] = False,
     image: ImageOpt = "ringdata-sandbox",
@@ -45,7 +45,7 @@ def build(
         console.print(f"{image} already exists (use --force to rebuild)")
 
 
-@app.command("status", epilog="Examples:\n\n\b\nringdata sandbox status\nringdata sandbox status --no-check")
+@app.command("status", short_help="Check the engine, image and backends.", epilog="Examples:\n\n\b\nringdata sandbox status\nringdata sandbox status --no-check")
 def status(
     image: ImageOpt = "ringdata-sandbox",
     check: Annotated[bool, typer.Option("--check/--no-check", help="Also grade a tiny program in each backend.")] = True,

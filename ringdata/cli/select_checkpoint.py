@@ -22,7 +22,7 @@ ringdata select-checkpoint sft/ckpt-1000 sft/ckpt-2000 \\
 
 
 def select_checkpoint(
-    dirs: Annotated[List[str], typer.Argument(help="Checkpoints to compare: transformers model dirs or Hub ids in the local cache.")],
+    dirs: Annotated[List[str], typer.Argument(metavar="CHECKPOINT", help="Checkpoints to compare: transformers model dirs or Hub ids in the local cache.")],
     probe: Annotated[str, typer.Option("--probe", help='Probe problems: "toy" (the toy arithmetic task) or a curated Parquet file/dir.')] = "toy",
     domains: Annotated[str, typer.Option("--domains", help="Comma-separated domains of the probe file to use.")] = "math",
     probe_size: Annotated[int, typer.Option("--probe-size", min=1, help="How many probe problems (the first N, seeded order).")] = 64,

@@ -45,15 +45,14 @@ def train(
     from train.checkpoint import claim_run_dir
     from train.config import load_config, to_dict, with_overrides
     from train.distributed import join_process_group
+    from train.loop import check_inputs
     from train.report import reward_trend
-    from train.tracking import TRACKERS, make_tracker
+    from train.tracking import check_tracker, make_tracker
 
     cfg = with_overrides(load_config(config, set_ or ()), steps=steps, seed=seed, loss=loss, backend=backend)
     plan = cfg.plan(stage)
-    if report_to not in TRACKERS:
-        from ringdata.errors import RingdataError
-
-        raise RingdataError(f"--report-to is {report_to!r}; choose {', '.join(TRACKERS)}")
+    check_tracker(report_to)
+    check_inputs(cfg, plan)  # before --overwrite deletes the run already in --out
     if nproc > 1:
         _torchrun(nproc)
     main_rank = join_process_group().main

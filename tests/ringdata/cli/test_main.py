@@ -105,11 +105,26 @@ def test_help_at_80_columns_has_examples_and_loses_nothing(path, cmd):
     text = result.output
     assert "Examples:" in text and f"ringdata {' '.join(path)}" in text.split("Examples:")[1]
     assert "<bool>" not in text and "…" not in text
+    assert "\\[" not in text, "a markup escape printed as written"
+    options = text.split("Options:")[1]
+    assert "list[" not in options, "a repeatable option shows its Python type"
     assert max(len(line) for line in text.splitlines()) <= 80, text
     words = " ".join(text.split())
     for param in cmd.params:
         if getattr(param, "help", None):
             assert " ".join(param.help.split()) in words.replace("- ", "-"), f"{param.opts} help was cut or eaten"
+
+
+GROUPS = [(), ("sandbox",)]
+
+
+@pytest.mark.parametrize("path", GROUPS, ids=["ringdata", "sandbox"])
+def test_command_lists_are_not_cut_at_80_columns(path):
+    """`ringdata --help` lists every command with a description that fits, not one cut with "..."."""
+    result = CliRunner().invoke(app, [*path, "--help"], terminal_width=80, env={"COLUMNS": "80"})
+    listing = result.output.split("Commands:")[1].split("\n\n")[0].splitlines()
+    assert len(listing) >= 2 and all(len(line) <= 80 for line in listing), result.output
+    assert not [line for line in listing if line.rstrip().endswith("...")], result.output
 
 
 def test_train_help_keeps_its_brackets():

@@ -95,3 +95,20 @@ def test_overwrite_deletes_the_old_run_first(tmp_path):
     (tmp_path / "report.html").write_text("old")
     claim_run_dir(tmp_path, ["math", "code"], overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize("flags,words", [
+    (["--set", "model=no/such-model"], "no such directory"),
+    (["--set", "stages.code.data=missing.parquet"], "stages.code.data"),  # stage 2's data, before stage 1 trains
+    (["--report-to", "wandb", "--set", "model=no/such-model"], "no such directory"),
+])
+def test_overwrite_keeps_the_old_run_when_the_new_one_cannot_start(tmp_path, flags, words):
+    """`--overwrite` replaces a run only once the new one can start: a model that does not resolve
+    or a stage's missing data file fails first, and the earlier run is still there."""
+    old = tmp_path / "r" / "math" / "metrics.jsonl"
+    old.parent.mkdir(parents=True)
+    old.write_text("{}\n")
+    result = CliRunner().invoke(app, ["train", "--config", str(ROOT / "configs/tiny.toml"), "--out", str(tmp_path / "r"),
+                                      "--overwrite", *flags])
+    assert result.exit_code != 0 and words in str(result.exception)
+    assert old.read_text() == "{}\n"
