@@ -178,9 +178,10 @@ def print_run_summary(run_dir: Path, console) -> None:
     groups = (  # (title, ((row key, short header), ...)): short headers keep a table inside 80 columns
         ("Reward", (("steps", "steps"), ("loss", "loss"), ("mean reward", "reward"), ("held-out before", "held-out before"),
                     ("held-out after", "held-out after"), ("mean step time (s)", "s/step"))),
-        ("Token budget Phi (tokens, summed) and loss diagnostics (means)",
-         (("Phi selected", "selected"), ("Phi dropped", "dropped"), ("Phi carried", "carried"), ("KL", "KL"),
-          ("clip fraction", "clipped"), ("entropy", "entropy"), ("truncation rate", "truncated"))),
+        ("Token budget Phi (tokens, summed)",
+         (("Phi selected", "selected"), ("Phi dropped", "dropped"), ("Phi carried", "carried"))),
+        ("Loss diagnostics (means over steps)",
+         (("KL", "KL"), ("clip fraction", "clipped"), ("entropy", "entropy"), ("truncation rate", "truncated"))),
     )
     for title, cols in groups:
         table = Table(title=title, title_justify="left")

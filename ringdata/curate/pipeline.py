@@ -100,6 +100,11 @@ def check_config(config: CurateConfig) -> None:
         raise RingdataError(
             f"pass-rate bounds must satisfy 0 <= min < max <= 1; got min {config.min_pass_rate}, max {config.max_pass_rate}"
         )
+    difficulty = (config.drop_unrated or config.min_pass_rate != CurateConfig.min_pass_rate
+                  or config.max_pass_rate != CurateConfig.max_pass_rate)
+    if difficulty and not config.pass_rates:  # else the filter asked for would silently not run
+        raise RingdataError("--drop-unrated, --min-pass-rate and --max-pass-rate filter by a pass-rate table: "
+                            "pass --pass-rates FILE (from `ringdata grade`)")
     if not 0.0 < config.near_threshold <= 1.0:
         raise RingdataError(f"--near-threshold must be in (0, 1]; got {config.near_threshold}")
     if config.ngram < 1:

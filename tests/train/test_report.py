@@ -38,10 +38,18 @@ def test_both_metric_namings_are_summed_per_stage(tmp_path):
 
 
 def test_terminal_summary_fits_80_columns(tmp_path):
+    """Nothing cut: with the widths of a real run (`ringdata report runs/demo` printed "trunca…"
+    when KL read 0.00077 and the Phi sums ran to thousands), every header and value is whole."""
+    wide = {"phi_selected_tokens": 1_234_567, "phi_dropped_tokens": 1_234_567, "phi_carried_tokens": 1_234_567,
+            "kl": 0.00077, "clip_fraction": 0.00123, "entropy": 0.00456, "truncation_rate": 0.0625}
+    run = _run(tmp_path)
+    (run / "wide").mkdir()
+    (run / "wide" / "metrics.jsonl").write_text(json.dumps({**NEW, **wide, "stage": "wide", "step": 1}) + "\n")
     buf = io.StringIO()
-    print_run_summary(_run(tmp_path), Console(file=buf, width=80))
+    print_run_summary(run, Console(file=buf, width=80))
     text = buf.getvalue()
     assert max(len(line) for line in text.splitlines()) <= 80
+    assert "…" not in text, text
     for words in ("Token budget Phi", "selected", "clipped", "truncated", "no_answer 32", "correct 8", "0.002"):
         assert words in text, words
 

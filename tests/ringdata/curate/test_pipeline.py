@@ -132,6 +132,10 @@ def test_bad_pass_rate_table_fails_before_reading(tmp_path):
         (CurateConfig(near_threshold=0.0), "near-threshold"),
         (CurateConfig(ngram=0), "ngram"),
         (CurateConfig(read=ReadConfig(domain="biology")), "--domain must be one of"),
+        # a difficulty filter without a table would silently not run
+        (CurateConfig(drop_unrated=True), "pass --pass-rates"),
+        (CurateConfig(min_pass_rate=0.2), "pass --pass-rates"),
+        (CurateConfig(max_pass_rate=0.9), "pass --pass-rates"),
     ],
 )
 def test_bad_config(config, words):
