@@ -52,10 +52,13 @@ def select_checkpoint(
             choice = choose_checkpoint(dirs, problems, rewarder, cfg, on_done=done)
     finally:
         rewarder.close()
-    table = Table(title=f"probe: {len(problems)} problems x {samples} samples; entropy band {cfg.band}")
-    for col in ("checkpoint", "mean token entropy", "in band", "probe accuracy", "tokens", ""):
-        # a long path wraps onto more lines instead of being cut to "runs/demo/mat…"
-        table.add_column(col, overflow="fold", no_wrap=False, min_width=24 if col == "checkpoint" else None)
+    table = Table(title=f"probe: {len(problems)} problems x {samples} samples; "
+                        f"band of mean token entropy {cfg.band}")
+    # Short headers leave the path most of 80 columns; a longer path wraps onto more lines instead
+    # of being cut to "runs/demo/mat…", and the columns after it stay on the screen.
+    table.add_column("checkpoint", overflow="fold", ratio=1)
+    for col in ("entropy", "in band", "accuracy", "tokens", ""):
+        table.add_column(col, no_wrap=True)
     for s in choice.scores:
         mark = "[bold green]chosen[/]" if s is choice.chosen else ""
         table.add_row(str(s.path), f"{s.entropy:.3f}", "yes" if s.in_band else "no", f"{s.accuracy:.3f}", str(s.tokens), mark)
