@@ -64,3 +64,18 @@ def test_cli_rollout_skips_and_names_prompts_too_long_for_the_engine(tmp_path, t
     skipped = [json.loads(line) for line in (tmp_path / "r.skipped.jsonl").read_text().splitlines()]
     assert [s["problem_id"] for s in skipped] == ["toy/long"] and "skipped 1 problems" in proc.stdout
     assert_one_line_error(ringdata(*args, "--max-model-len", "32", "--overwrite"), 1, "no problem's prompt fits in 24 tokens")
+
+
+def test_cli_rollout_refuses_an_existing_out_before_any_work(tmp_path):
+    """An existing --out is named before the model is looked at or a problem read (the model and
+    problems here do not exist, so any work would fail with another message); the file is intact."""
+    from typer.testing import CliRunner
+
+    from ringdata.cli.main import app
+
+    out = tmp_path / "rollouts.jsonl"
+    out.write_text("earlier run\n")
+    result = CliRunner().invoke(app, ["rollout", "--model", str(tmp_path / "no-model"), "--problems",
+                                      str(tmp_path / "no-problems.jsonl"), "--out", str(out)])
+    assert result.exit_code != 0 and "already exists; pass --overwrite" in str(result.exception)
+    assert out.read_text() == "earlier run\n"
