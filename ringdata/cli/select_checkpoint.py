@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ringdata.cli.options import Backend, MaxTokens, Sandbox, Seed, check_backend
+from ringdata.errors import RingdataError
 from sandboxes.choice import SandboxChoice
 
 EXAMPLES = """Examples:
@@ -40,6 +41,10 @@ def select_checkpoint(
     from train.select import SelectConfig, probe_problems, select_checkpoint as choose_checkpoint
 
     check_backend(backend)
+    if not 0 <= band_low < band_high:
+        raise RingdataError(f"the entropy band is empty: --band-low {band_low} must be >= 0 and below --band-high {band_high}")
+    if max_tokens < 1:
+        raise RingdataError("--max-tokens must be at least 1")
     dirs = [resolve_model(d) for d in dirs]
     wanted = tuple(x.strip() for x in domains.split(",") if x.strip())
     problems = probe_problems(probe, wanted, probe_size, seed)

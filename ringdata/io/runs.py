@@ -166,6 +166,8 @@ def read_responses(path: Path, known_ids: set[str]) -> ResponseSet:
 
 
 def check_responses_file(path: Path) -> None:
+    if Path(path).is_dir():
+        raise DataError("is a directory; --responses takes one JSONL or Parquet file", file=str(path))
     if not Path(path).is_file():
         raise DataError("no such responses file", file=str(path))
 

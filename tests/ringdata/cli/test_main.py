@@ -71,6 +71,8 @@ CASES = [
       "--sandbox", "vm"], 2, "--sandbox", "unknown sandbox 'vm'"),
     (["grade", "--problems", "{data}/problems/gsm8k_train.jsonl", "--responses", "{d}/none.jsonl",
       "--out", "{d}/g.parquet"], 1, "none.jsonl", "no such responses file"),
+    (["grade", "--problems", "{data}/problems/gsm8k_train.jsonl", "--responses", "{d}/model",
+      "--out", "{d}/g.parquet"], 1, "model", "is a directory"),
     (["report", "{d}/model"], 1, "neither a curate output"),
     (["train", "--config", "{d}/bad.toml", "--out", "{d}/run"], 1, "bad.toml", "bogus"),
     (["rollout", "--model", "{d}/model", "--problems", "{data}/problems/gsm8k_train.jsonl", "--out", "{d}/new.jsonl",
@@ -78,6 +80,7 @@ CASES = [
     (["rollout", "--model", "{d}/model", "--problems", "{d}/p.jsonl", "--out", "{d}/r.jsonl", "--backend", "gpu"],
      2, "--backend"),
     (["select-checkpoint", "{d}/model"], 1, "not a transformers model dir"),
+    (["select-checkpoint", "{d}/model", "--band-low", "0.6", "--band-high", "0.2"], 1, "entropy band is empty"),
 ]
 
 
