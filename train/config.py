@@ -197,6 +197,9 @@ def _check_type(value: Any, tp: Any, where: str, file: str) -> Any:
 
 
 def _build(cls: type, table: dict[str, Any], where: str, file: str, **extra: Any) -> Any:
+    if not isinstance(table, dict):  # `optim = 3`, `--set optim=3`, `[stages] math = 1`
+        name = where.rstrip(".") or "the config"
+        raise DataError(f"expected a table [{name}] of keys, got {table!r}", file=file, field=where.rstrip(".") or None)
     hints = typing.get_type_hints(cls)
     names = {f.name for f in fields(cls)}
     kwargs: dict[str, Any] = dict(extra)
@@ -222,9 +225,13 @@ def config_from_dict(data: dict[str, Any], *, file: str = "<config>") -> TrainCo
     stages = tuple(
         _build(StageConfig, body, f"stages.{name}.", file, name=name) for name, body in raw_stages.items()
     )
+    raw_schedules = data.pop("schedules", {})
+    if not isinstance(raw_schedules, dict):
+        raise DataError(f"expected a table [schedules] of name = [stages...], got {raw_schedules!r}",
+                        file=file, field="schedules")
     schedules = {
         name: _check_type(order, tuple[str, ...], f"schedules.{name}", file)
-        for name, order in data.pop("schedules", {}).items()
+        for name, order in raw_schedules.items()
     }
     cfg = _build(TrainConfig, data, "", file, loss=loss, optim=optim, rewards=rewards, stages=stages, schedules=schedules)
     validate(cfg, file)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ringdata.errors import DataError
@@ -67,6 +69,8 @@ def test_overrides(tmp_path):
         (('domains = ["code"]', 'domains = ["poetry"]'), "stages.code.domains"),
         (('["math", "code"]', '["math", "coding"]'), "schedules.math-then-code"),
         (("[stages.code]", "[stages.code]\nsamples_per_prompt = 1"), "stages.code.samples_per_prompt"),
+        # a value where a table goes (was an AttributeError)
+        (('model = "tiny"', 'model = "tiny"\noptim = 3'), "optim"),
     ],
 )
 def test_bad_config_names_file_and_key(tmp_path, edit, field):
@@ -87,3 +91,20 @@ def test_missing_file_and_bad_toml(tmp_path):
 def test_relative_data_paths_resolve_against_the_config(tmp_path):
     cfg = _load(tmp_path, GOOD.replace('data = "toy"\nsteps', 'data = "curated/train.parquet"\nsteps'))
     assert cfg.stage("math").data == str((tmp_path / "curated" / "train.parquet").resolve())
+
+
+def test_set_overrides_are_checked_like_the_file(tmp_path):
+    """`--set KEY=VALUE`: TOML values (numbers, booleans, lists) or bare strings, checked by the
+    same rules as the file; a value where a table goes, or a stage the file lacks, is named."""
+    path = tmp_path / "c.toml"
+    path.write_text(GOOD)
+    cfg = load_config(path, ["optim.lr=1e-6", "stages.math.steps=100", 'stages.code.domains=["code", "science"]',
+                             "model=Qwen/Qwen2.5-0.5B-Instruct"])
+    assert cfg.optim.lr == 1e-6 and cfg.stage("math").steps == 100
+    assert cfg.stage("code").domains == ("code", "science") and cfg.model == "Qwen/Qwen2.5-0.5B-Instruct"
+    for item, words in (("optim.lr=abc", "expected float"), ("stages.math.steps=0", "at least 1"),
+                        ("optim=3", "expected a table [optim]"),
+                        ("schedules=3", "expected a table [schedules]"), ("stages.mth.steps=1", "no stage 'mth'"),
+                        ("optim.lrr=1", "unknown key 'lrr'"), ("lr", "expected KEY=VALUE")):
+        with pytest.raises(DataError, match=re.escape(words)):
+            load_config(path, [item])
