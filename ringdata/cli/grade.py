@@ -57,6 +57,8 @@ def grade(
         raise RingdataError("--k must be at least 1")
     if chunk_rows < 1:
         raise RingdataError("--chunk-rows must be at least 1")
+    if resume and overwrite:
+        raise RingdataError("--resume continues the outputs in --out and --overwrite replaces them: pass one")
     if not resume:  # --resume continues the outputs already there
         outputs = GradeOutputs.beside(out)
         check_outputs([outputs.verdicts, outputs.pass_rates, outputs.rejected], dirs=[out.parent], overwrite=overwrite)

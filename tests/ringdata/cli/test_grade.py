@@ -73,6 +73,7 @@ def test_detail_can_be_left_out_of_the_written_verdicts(monkeypatch, capsys, tmp
         (["--responses", "{tmp}/missing.jsonl"], "no such responses file", 1),
         (["--sandbox", "vm"], "--sandbox", 2),  # a usage error: click's exit code
         (["--workers", "0"], "--workers", 1),
+        (["--resume", "--overwrite"], "pass one", 1),
     ],
 )
 def test_bad_options_are_one_line_errors(monkeypatch, capsys, tmp_path, inputs, args, message, exit_code):
