@@ -93,6 +93,16 @@ def default_steps(config: CurateConfig) -> list[Step]:
     return steps
 
 
+def check_out_dir(inputs: list[Path], out_dir: Path) -> None:
+    """An input directory is read recursively, so an output directory inside it would be read back
+    as input by the next run (its dropped.parquet among the problems): refuse it."""
+    out = Path(out_dir).resolve()
+    for path in map(Path, inputs):
+        if path.is_dir() and (out == path.resolve() or path.resolve() in out.parents):
+            raise RingdataError(f"--out {out_dir} is inside the input directory {path}, whose files are all read: "
+                                f"the next run would read this run's outputs as problems; choose an --out outside it")
+
+
 def check_config(config: CurateConfig) -> None:
     if config.read.domain is not None and config.read.domain not in DOMAINS:
         raise RingdataError(f"--domain must be one of {', '.join(DOMAINS)}; got {config.read.domain!r}")
@@ -125,6 +135,7 @@ def curate(
 ) -> CurateRun:
     """Read `inputs`, run the default steps, write the outputs and the report into `out_dir`."""
     check_config(config)
+    check_out_dir(inputs, out_dir)
     started = time.perf_counter()
     notes: dict[str, dict[str, Any]] = {}
     steps = default_steps(config)  # before reading: a bad pass-rate table fails fast

@@ -125,6 +125,17 @@ def test_bad_pass_rate_table_fails_before_reading(tmp_path):
     assert not (tmp_path / "problems.parquet").exists()
 
 
+def test_an_out_dir_inside_an_input_dir_is_refused_before_reading(tmp_path):
+    """Input directories are read recursively: outputs written inside one would be read back as
+    problems (dropped rows included) by the next run."""
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "a.jsonl").write_text((PROBLEMS / "mmlu_stem.jsonl").read_text())
+    for out in (tmp_path / "raw" / "curated", tmp_path / "raw"):
+        with pytest.raises(RingdataError, match="inside the input directory"):
+            curate([tmp_path / "raw"], out, CurateConfig())
+    assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == ["a.jsonl"]
+
+
 @pytest.mark.parametrize(
     "config,words",
     [
