@@ -1,0 +1,39 @@
+"""`ringdata sandbox build`'s progress (sandboxes/docker_backend.py `BuildPhases`): debootstrap's
+hundreds of per-package lines become a few phases with a running count, the build script's own
+steps pass through, and everything else (a tar warning, a blank line) says nothing."""
+
+from __future__ import annotations
+
+from sandboxes.docker_backend import BuildPhases
+
+# what build.sh prints, as debootstrap writes it (abridged)
+LOG = """[sandbox build] debootstrap bookworm from http://deb.debian.org/debian
+I: Retrieving InRelease
+I: Checking Release signature
+I: Retrieving libacl1 2.3.1-3
+I: Validating libacl1 2.3.1-3
+I: Retrieving libc6 2.36-9
+I: Extracting libacl1...
+I: Installing core packages...
+I: Unpacking libacl1:amd64...
+I: Configuring libc6:amd64...
+
+tar: Removing leading `/' from member names
+[sandbox build] docker import -> ringdata-sandbox-test
+[sandbox build] done: ringdata-sandbox-test, 110 MB
+"""
+
+
+def test_debootstrap_lines_become_phases_with_counts():
+    phases = BuildPhases()
+    seen = [p for p in map(phases.see, LOG.splitlines()) if p is not None]
+    assert seen == [
+        "debootstrap bookworm from http://deb.debian.org/debian",
+        "debootstrap: downloading (1)",
+        "debootstrap: preparing (1)",
+        "debootstrap: downloading (1)", "debootstrap: downloading (2)", "debootstrap: downloading (3)",
+        "debootstrap: extracting (1)",
+        "debootstrap: installing (1)", "debootstrap: installing (2)", "debootstrap: installing (3)",
+        "docker import -> ringdata-sandbox-test",
+        "done: ringdata-sandbox-test, 110 MB",
+    ]
