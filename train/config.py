@@ -349,6 +349,8 @@ def with_overrides(cfg: TrainConfig, *, steps: int | None = None, seed: int | No
                    loss: str | None = None, backend: str | None = None) -> TrainConfig:
     """The config with command-line overrides applied (steps apply to every stage)."""
     if steps is not None:
+        if steps < 1:
+            raise DataError(f"--steps is {steps}; a stage needs at least 1 step")
         cfg = replace(cfg, stages=tuple(replace(s, steps=steps) for s in cfg.stages))
     if seed is not None:
         cfg = replace(cfg, seed=seed)

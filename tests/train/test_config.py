@@ -53,6 +53,8 @@ def test_overrides(tmp_path):
     assert {s.steps for s in cfg.stages} == {7} and cfg.seed == 3 and cfg.loss.kind == "grpo" and cfg.backend == "hf"
     with pytest.raises(DataError, match="loss.kind"):
         with_overrides(cfg, loss="ppo")
+    with pytest.raises(DataError, match="--steps is 0"):  # named as typed, not as "<config> stages.math.steps"
+        with_overrides(cfg, steps=0)
 
 
 @pytest.mark.parametrize(
