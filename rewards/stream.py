@@ -35,7 +35,7 @@ from ringdata.io.runs import (GradeOutputs, check_responses_file, count_response
                               join_verdicts, verdicts_metadata, write_pass_rates, write_rejected, write_verdicts)
 from ringdata.records import Problem
 
-__all__ = ["FileGrade", "grade_file"]
+__all__ = ["FileGrade", "Parts", "grade_file"]
 
 MOSTLY_REJECTED = 0.5  # above this share of rejected rows, grading warns: likely the wrong problems file
 MANIFEST_KEY = "ringdata.grade.manifest"  # in the verdict file: what it was graded from, for --resume
@@ -79,6 +79,55 @@ def _parts_dir(out: Path) -> Path:
     return out.with_suffix(".parts") if out.suffix == ".parquet" else out.parent / f"{out.name}.parts"
 
 
+class Parts:
+    """One run's verdict parts: chunk k's verdicts in `G.parts/part-k.parquet` (renamed into
+    place last, so a part that exists is whole: what --resume trusts) and its rejected rows beside
+    it; joined into the outputs when the run is done. The local path (`grade_file`) and the Ray
+    path (`rewards.ray_stream.grade_file_on_ray`) write the same parts, so either resumes the other."""
+
+    def __init__(self, responses: Path, out: Path, chunk_rows: int) -> None:
+        check_responses_file(responses)
+        self.outputs = GradeOutputs.beside(out)
+        self.dir = _parts_dir(out)
+        self.manifest = _manifest(Path(responses), chunk_rows)
+
+    def open(self, resume: bool) -> FileGrade | None:
+        """Start the run (or continue it, with `resume`); a finished run's summary when the
+        verdict file already holds this very run (nothing left to grade)."""
+        if resume and not self.dir.is_dir() and \
+                verdicts_metadata(self.outputs.verdicts).get(MANIFEST_KEY) == json.dumps(self.manifest):
+            run = FileGrade(self.outputs, Tally())  # that run finished: nothing to grade, only to sum
+            _summarise(self.outputs, run)
+            run.resumed = sum(p.n for p in run.tally.problems.values())
+            return run
+        if resume and self.dir.is_dir():
+            found = self.dir / "manifest.json"
+            if not found.exists() or json.loads(found.read_text()) != self.manifest:
+                raise RingdataError(f"{self.dir} holds a run over another responses file or chunk size; "
+                                    "rerun without --resume to start over")
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir.mkdir(parents=True)
+            (self.dir / "manifest.json").write_text(json.dumps(self.manifest))
+        return None
+
+    def path(self, k: int) -> Path:
+        return self.dir / f"part-{k:06d}.parquet"
+
+    def write(self, k: int, rows: list[dict], rejected: list) -> None:
+        """Chunk k's verdict rows (`VERDICT_SCHEMA`) and rejected rows."""
+        write_rejected(self.dir / f"part-{k:06d}.rejected.jsonl", rejected)
+        tmp = self.path(k).with_suffix(".tmp")
+        write_verdicts(tmp, rows)
+        os.replace(tmp, self.path(k))
+
+    def finish(self, run: FileGrade) -> FileGrade:
+        """The parts joined into the outputs, pass rates and summary summed from them."""
+        _join(self.dir, self.outputs, self.manifest)
+        _summarise(self.outputs, run)
+        return run
+
+
 def grade_file(
     problems: dict[str, Problem],
     responses: Path,
@@ -93,46 +142,26 @@ def grade_file(
 ) -> FileGrade:
     """Grade every row of `responses` into `out` (and its siblings), chunk by chunk; `detail=False`
     leaves the verdicts' detail column empty."""
-    check_responses_file(responses)
-    outputs = GradeOutputs.beside(out)
-    parts = _parts_dir(out)
-    manifest = _manifest(Path(responses), chunk_rows)
-    if resume and not parts.is_dir() and verdicts_metadata(outputs.verdicts).get(MANIFEST_KEY) == json.dumps(manifest):
-        run = FileGrade(outputs, Tally())  # that run finished: nothing to grade, only to sum
-        _summarise(outputs, run)
-        run.resumed = sum(p.n for p in run.tally.problems.values())
-        return run
-    if resume and parts.is_dir():
-        found = json.loads((parts / "manifest.json").read_text()) if (parts / "manifest.json").exists() else None
-        if found != manifest:
-            raise RingdataError(f"{parts} holds a run over another responses file or chunk size; "
-                                "rerun without --resume to start over")
-    else:
-        shutil.rmtree(parts, ignore_errors=True)
-        parts.mkdir(parents=True)
-        (parts / "manifest.json").write_text(json.dumps(manifest))
+    parts = Parts(responses, out, chunk_rows)
+    finished = parts.open(resume)
+    if finished is not None:
+        return finished
     done = on_done or (lambda n: None)
     if on_total:
         on_total(count_response_rows(Path(responses)))
-    run = FileGrade(outputs, Tally())
+    run = FileGrade(parts.outputs, Tally())
     for k, chunk in enumerate(iter_responses(Path(responses), set(problems), chunk_rows)):
-        part = parts / f"part-{k:06d}.parquet"
-        if part.exists():
+        if parts.path(k).exists():
             run.resumed += len(chunk.rows)
             done(len(chunk.rows) + len(chunk.rejected))
             continue
         items = [(problems[r.problem_id], r.response) for r in chunk.rows]
         results = grader.grade_many_timed(items, on_done=done)
         graded = [Graded(r, problems[r.problem_id], v, s) for r, (v, s) in zip(chunk.rows, results)]
-        write_rejected(parts / f"part-{k:06d}.rejected.jsonl", chunk.rejected)
+        parts.write(k, verdict_rows(graded, detail=detail), chunk.rejected)
         done(len(chunk.rejected))
-        tmp = part.with_suffix(".tmp")
-        write_verdicts(tmp, verdict_rows(graded, detail=detail))
-        os.replace(tmp, part)  # the part exists only whole: what --resume trusts
         run.graded += len(graded)
-    _join(parts, outputs, manifest)
-    _summarise(outputs, run)
-    return run
+    return parts.finish(run)
 
 
 def _join(parts: Path, outputs: GradeOutputs, manifest: dict[str, Any]) -> None:

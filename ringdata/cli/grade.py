@@ -66,17 +66,19 @@ def grade(
     by_id = {p.id: p for p in read_problem_records(problems)}
     config = GradeConfig(timeout_s=timeout, workers=workers or os.cpu_count() or 1, sandbox=sandbox,
                          science=ScienceConfig(rel_tol=rel_tol))
-    if ray is not None:
-        from rewards.ray_executor import RayConfig, RayGrader
-
-        grader = RayGrader(config, RayConfig(address=ray))
-    else:
-        grader = Grader(config)
     console = Console(stderr=True)
-    with make_progress(console) as progress, grader:
+    with make_progress(console) as progress:
         task = progress.add_task("grade", total=None, unit="responses")
-        run = grade_file(by_id, responses, out, grader, chunk_rows=chunk_rows, resume=resume, detail=detail,
-                         on_total=lambda n: progress.update(task, total=n), on_done=lambda n: progress.advance(task, n))
+        hooks = {"chunk_rows": chunk_rows, "resume": resume, "detail": detail,
+                 "on_total": lambda n: progress.update(task, total=n), "on_done": lambda n: progress.advance(task, n)}
+        if ray is not None:  # Ray Data reads, the cluster grades, this process writes
+            from rewards.ray_executor import RayConfig
+            from rewards.ray_stream import grade_file_on_ray
+
+            run = grade_file_on_ray(by_id, responses, out, config, RayConfig(address=ray), **hooks)
+        else:
+            with Grader(config) as grader:
+                run = grade_file(by_id, responses, out, grader, **hooks)
     warning = run.check_coverage(str(responses), str(problems))
     if warning:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PASS_RATE_SCHEMA", "RESPONSE_SCHEMA", "VERDICT_SCHEMA", "GradeOutputs", "PassRate", "Rejected", "Response",
-    "ResponseSet", "check_responses_file", "count_response_rows", "iter_responses", "iter_verdicts", "join_verdicts",
-    "verdicts_metadata", "read_pass_rates", "read_responses", "read_verdicts", "skipped_path", "write_pass_rates",
+    "ResponseChunk", "ResponseSet", "SampleNumbers", "check_responses_file", "count_response_rows", "iter_responses", "iter_verdicts",
+    "join_verdicts", "plan_response_chunks", "read_response_chunk", "row_problem", "sample_problem", "verdicts_metadata", "read_pass_rates", "read_responses", "read_verdicts", "skipped_path", "write_pass_rates",
     "write_rejected", "write_responses", "write_skipped", "write_verdicts",
 ]  # fmt: skip
 
@@ -189,7 +189,7 @@ def iter_responses(path: Path, known_ids: set[str], chunk_rows: int = 4096) -> I
     Raises `DataError` when the file itself cannot be read."""
     path = Path(path)
     check_responses_file(path)
-    samples = _Samples()
+    samples = SampleNumbers()
     raw: list[tuple[int, Any]] = []
     for n, row in _raw_rows(path, chunk_rows):
         raw.append((n, row))
@@ -213,17 +213,93 @@ def _raw_rows(path: Path, batch_rows: int) -> Iterator[tuple[int, Any]]:
         except (pa.ArrowException, OSError) as exc:
             raise DataError(f"not a readable Parquet file ({str(exc).strip().splitlines()[0]})", file=str(path)) from None
         return
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield n, json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield n, f"not JSON ({exc.msg})"
+    with open(path, "rb") as fh:  # lines end at \n only, as `read_response_chunk` cuts them
+        for n, raw in enumerate(fh, start=1):
+            text = raw.decode("utf-8", errors="replace")
+            if text.strip():
+                yield n, _parse_line(text)
 
 
-class _Samples:
+def _parse_line(text: str) -> Any:
+    """A JSONL line's object, or why it is not one."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"not JSON ({exc.msg})"
+
+
+@dataclass(frozen=True)
+class ResponseChunk:
+    """Where chunk `index` of a responses file lies (`plan_response_chunks`): rows [first_row,
+    first_row + rows) of the file, counted from 0 (blank lines are not rows), what
+    `iter_responses(path, ids, chunk_rows)` yields as its chunk `index`."""
+
+    index: int
+    first_row: int
+    rows: int
+    first_line: int  # 1-based line (JSONL) or row (Parquet) where the chunk starts
+    start: int  # JSONL: byte offset of the chunk; Parquet: its first row
+    end: int  # JSONL: byte offset past it; Parquet: past its last row
+
+
+def plan_response_chunks(path: Path, chunk_rows: int) -> list[ResponseChunk]:
+    """The chunks of `chunk_rows` rows a responses file falls into, so that other processes
+    (Ray read tasks) can each read one: Parquet's from its metadata; JSONL's by one pass that
+    finds line ends (no JSON is parsed; memory is a few numbers per chunk)."""
+    path = Path(path)
+    check_responses_file(path)
+    if path.suffix == ".parquet":
+        try:
+            total = pq.ParquetFile(path).metadata.num_rows
+        except (pa.ArrowException, OSError) as exc:
+            raise DataError(f"not a readable Parquet file ({str(exc).strip().splitlines()[0]})", file=str(path)) from None
+        return [ResponseChunk(k, s, min(chunk_rows, total - s), s + 1, s, min(total, s + chunk_rows))
+                for k, s in enumerate(range(0, total, chunk_rows))]
+    chunks: list[ResponseChunk] = []
+    offset = start = rows = first_row = line = 0
+    start_line = 1
+    with open(path, "rb") as fh:
+        for raw in fh:
+            line += 1
+            offset += len(raw)
+            rows += bool(raw.decode("utf-8", errors="replace").strip())
+            if rows == chunk_rows:
+                chunks.append(ResponseChunk(len(chunks), first_row, rows, start_line, start, offset))
+                first_row, rows, start, start_line = first_row + rows, 0, offset, line + 1
+    if rows:
+        chunks.append(ResponseChunk(len(chunks), first_row, rows, start_line, start, offset))
+    return chunks
+
+
+def read_response_chunk(path: Path, chunk: ResponseChunk) -> list[tuple[int, Any]]:
+    """One chunk's rows as `iter_responses` reads them: (1-based line or row, parsed row or why
+    it did not parse)."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        try:
+            pf = pq.ParquetFile(path)
+            groups, first, at = [], 0, 0  # the row groups the chunk touches, and where the first starts
+            for g in range(pf.metadata.num_row_groups):
+                n = pf.metadata.row_group(g).num_rows
+                if at + n > chunk.start and at < chunk.end:
+                    first = at if not groups else first
+                    groups.append(g)
+                at += n
+            table = pf.read_row_groups(groups).slice(chunk.start - first, chunk.end - chunk.start)
+        except (pa.ArrowException, OSError) as exc:
+            raise DataError(f"not a readable Parquet file ({str(exc).strip().splitlines()[0]})", file=str(path)) from None
+        return [(chunk.first_line + i, row) for i, row in enumerate(table.to_pylist())]
+    out = []
+    with open(path, "rb") as fh:
+        fh.seek(chunk.start)
+        for n, raw in enumerate(fh.read(chunk.end - chunk.start).split(b"\n"), start=chunk.first_line):
+            text = raw.decode("utf-8", errors="replace")
+            if text.strip():
+                out.append((n, _parse_line(text)))
+    return out
+
+
+class SampleNumbers:
     """Which (problem_id, sample) pairs a file has used so far: a bit mask per problem (samples
     below `_BITS`; a set beyond), so a 1.6M-row file costs bytes per problem, not per row."""
 
@@ -246,31 +322,43 @@ class _Samples:
             self.mask[pid] = self.mask.get(pid, 0) | 1 << sample
         self.next[pid] = max(self.next.get(pid, 0), sample + 1)
 
+    def take(self, pid: str, sample: int | None) -> tuple[int, str | None]:
+        """Number the next row of problem `pid`: its own `sample` (checked by `sample_problem`)
+        or, when None, the problem's next; (sample, why) where why refuses a repeat."""
+        if sample is None:
+            sample = self.next.get(pid, 0)
+        if self.seen(pid, sample):
+            return sample, f"repeated sample {sample} for this problem"
+        self.add(pid, sample)
+        return sample, None
+
     def check(self, raw: list[tuple[int, Any]], known_ids: set[str]) -> ResponseSet:
         rows, rejected = [], []
         for n, row in raw:
-            why, pid = _row_problem(row)
+            why, pid = row_problem(row)
             if why is None and pid not in known_ids:
                 why = "unknown problem_id"
+            if why is None and row.get("sample") is not None:
+                why = sample_problem(row["sample"])
             if why is None:
-                sample = row.get("sample")
-                if sample is None:
-                    sample = self.next.get(pid, 0)
-                elif isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
-                    why = f"sample is {sample!r}, expected a non-negative integer"
-                if why is None and self.seen(pid, sample):
-                    why = f"repeated sample {sample} for this problem"
+                sample, why = self.take(pid, row.get("sample"))
             if why is not None:
                 rejected.append(Rejected(n, pid, why))
                 continue
-            self.add(pid, sample)
             response = row.get("response")
             rows.append(Response(pid, sample, "" if response is None else response,
                                  row.get("finish_reason"), row.get("tokens")))
         return ResponseSet(rows, rejected)
 
 
-def _row_problem(row: Any) -> tuple[str | None, str | None]:
+def sample_problem(sample: Any) -> str | None:
+    """Why a row's given `sample` cannot number it, or None."""
+    if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
+        return f"sample is {sample!r}, expected a non-negative integer"
+    return None
+
+
+def row_problem(row: Any) -> tuple[str | None, str | None]:
     """(why malformed or None, problem_id)."""
     if isinstance(row, str):
         return row, None
