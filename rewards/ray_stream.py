@@ -207,7 +207,7 @@ def grade_file_on_ray(
             context.execution_options.preserve_order = True  # verdicts in input order
             context.enable_progress_bars = False  # ours is the grade bar
             context.print_on_execution_start = False
-            logging.getLogger("ray.data").setLevel(logging.WARNING)
+            logging.getLogger("ray.data").setLevel(logging.ERROR)  # tuning advice, "progress bars disabled"
             dataset = ray.data.read_datasource(_datasource(Path(responses), todo)).map_batches(
                 _GradeBatches, batch_format="pyarrow", batch_size=ray_config.verifier_batch, zero_copy_batch=True,
                 fn_constructor_kwargs={"config": config, "problems": [ray.put(problems)], "detail": detail},

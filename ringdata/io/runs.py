@@ -16,6 +16,7 @@ cannot grade is returned as `Rejected`, never dropped silently.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -292,7 +293,7 @@ def read_response_chunk(path: Path, chunk: ResponseChunk) -> list[tuple[int, Any
     out = []
     with open(path, "rb") as fh:
         fh.seek(chunk.start)
-        for n, raw in enumerate(fh.read(chunk.end - chunk.start).split(b"\n"), start=chunk.first_line):
+        for n, raw in enumerate(io.BytesIO(fh.read(chunk.end - chunk.start)), start=chunk.first_line):
             text = raw.decode("utf-8", errors="replace")
             if text.strip():
                 out.append((n, _parse_line(text)))

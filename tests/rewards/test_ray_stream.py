@@ -40,7 +40,7 @@ def demo(demo_graded_items, tmp_path_factory):
     rows[40:40] = [{"problem_id": "nope", "response": "1"}, {"problem_id": first, "response": "x", "sample": -1},
                    {"problem_id": first, "response": "again", "sample": 0}, {"problem_id": first, "response": None}]
     lines = [json.dumps(r) for r in rows]
-    lines[60:60] = ["", "{broken", "   "]
+    lines[60:60] = ["", "{broken", "   ", '{"problem_id": "x", "response": "no end']
     (tmp / "r.jsonl").write_text("\n".join(lines) + "\n")
     pq.write_table(pa.Table.from_pylist(rows,
                                         schema=pa.schema([("problem_id", pa.string()), ("response", pa.string()),
