@@ -149,43 +149,60 @@ class Instant:
         pass
 
 
-def stream_child(problems: Path, responses: Path, workers: int, verify: bool) -> None:
-    """Grade `responses` as `ringdata grade` does; print rows, seconds and peak RSS as JSON."""
+def stream_child(problems: Path, responses: Path, workers: int, verify: bool, ray: bool = False) -> None:
+    """Grade `responses` as `ringdata grade` does (with --ray: `grade --ray auto`, Ray Data on a
+    Ray instance started here); print rows, seconds and this process's peak RSS as JSON."""
     from rewards import GradeConfig, Grader
     from rewards.stream import grade_file
     from ringdata.io.problems import read_problem_records
 
     by_id = {p.id: p for p in read_problem_records(problems)}
-    with Grader(GradeConfig(workers=workers)) if verify else Instant() as grader:
-        if verify:
-            grader.pool.wait_ready()
+    out = responses.with_suffix(".grades.parquet")
+    if ray:
+        from rewards.ray_executor import RayConfig, connect
+        from rewards.ray_stream import grade_file_on_ray
+
+        connect("auto")  # started outside the measurement
         start = time.perf_counter()
-        run = grade_file(by_id, responses, responses.with_suffix(".grades.parquet"), grader)
+        run = grade_file_on_ray(by_id, responses, out, GradeConfig(workers=workers), RayConfig())
         seconds = time.perf_counter() - start
+    else:
+        with Grader(GradeConfig(workers=workers)) if verify else Instant() as grader:
+            if verify:
+                grader.pool.wait_ready()
+            start = time.perf_counter()
+            run = grade_file(by_id, responses, out, grader)
+            seconds = time.perf_counter() - start
     hwm = next(int(l.split()[1]) for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM"))
     print(json.dumps({"rows": run.graded, "seconds": seconds, "peak_rss_mb": hwm / 1024,
                       "correct": run.tally.reasons["correct"]}))
 
 
-def stream_bench(sizes: list[int], workers: int, verify: bool) -> None:
+def stream_bench(sizes: list[int], workers: int, verify: bool, ray: bool = False) -> None:
     import subprocess
     import sys
     import tempfile
 
     how = f"{workers} workers" if verify else "no verification (--no-verify)"
+    how += ", on Ray (Ray Data; RSS is the driver's)" if ray else ""
     print(f"streaming grade of short answers: sizes {sizes}, {how}, load average {os.getloadavg()[0]:.2f}")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             problems, responses = stream_files(size, Path(tmp))
+            cpu0 = os.times()
             out = subprocess.run([sys.executable, __file__, "--stream-child", str(problems), str(responses),
-                                  "--workers", str(workers), *([] if verify else ["--no-verify"])],
+                                  "--workers", str(workers), *([] if verify else ["--no-verify"]), *(["--ray"] if ray else [])],
                                  capture_output=True, text=True, check=True)
+            cpu1 = os.times()
             results[size] = json.loads(out.stdout.strip().splitlines()[-1])
             r = results[size]
+            cpu = cpu1.children_user + cpu1.children_system - cpu0.children_user - cpu0.children_system
             expected = size // 2 if verify else size
+            per_cpu = "" if ray else (f"; {size / cpu:.0f} rows per CPU-second (the whole child: start-up, "
+                                      "reading, writing and every verifier process)")
             print(f"{size:>10,} rows: {r['rows'] / r['seconds']:>8.0f} rows/s, peak RSS {r['peak_rss_mb']:.0f} MiB, "
-                  f"{r['correct']:,} correct (expected {expected:,})")
+                  f"{r['correct']:,} correct (expected {expected:,}){per_cpu}; load {os.getloadavg()[0]:.1f}")
             responses.unlink()
     if len(sizes) > 1:
         ratio = results[sizes[-1]]["peak_rss_mb"] / results[sizes[0]]["peak_rss_mb"]
@@ -200,12 +217,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--stream-sizes", type=int, nargs="+", help="streaming: the sizes to measure (default 100,000 and --n)")
     parser.add_argument("--no-verify", action="store_true", help="streaming: an instant stand-in grader (the I/O alone)")
+    parser.add_argument("--ray", action="store_true", help="streaming: grade on Ray (Ray Data) as `grade --ray auto` does")
     parser.add_argument("--stream-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stream_child:
-        return stream_child(*args.stream_child, args.workers, not args.no_verify)
+        return stream_child(*args.stream_child, args.workers, not args.no_verify, args.ray)
     if args.n >= 100_000 or args.stream_sizes:
-        return stream_bench(sorted(set(args.stream_sizes or [100_000, args.n])), args.workers, not args.no_verify)
+        sizes = sorted(set(args.stream_sizes or [100_000, args.n]))
+        return stream_bench(sizes, args.workers, not args.no_verify, args.ray)
 
     rng = random.Random(args.seed)
     golds = load_golds(rng)

@@ -13,6 +13,13 @@ math (`--math` short boxed answers through math-verify). Each is graded by
 3. Ray with `--cores` simulated nodes of one CPU each (`ray.cluster_utils.Cluster`), one container
    and one verifier process per node: the same cores spread over nodes.
 
+`--push` measures instead the weight push of `rollout_workers = N` (train/ray_rollout.py
+`RayRollout.push_weights`: one `ray.put` of the state dict, every engine loading it) to N
+transformers engines, one per simulated node (so each node's object store pulls its own copy, as
+on a real cluster, here over loopback), for the 25M-parameter tiny model and a
+Qwen2.5-0.5B-shaped model with random weights built from its config (nothing downloaded), both in
+bf16 (what a bf16 engine loads): seconds per push (median of `--repeats`) and GB/s delivered.
+
 On one host extra simulated nodes add no cores, so (3) measures what spreading costs, not a gain;
 the gain on a real cluster is estimated from the measured per-core rate: nodes for 8,000 tests/s
 = 8000 / (tests/s per core x cores per node), assuming throughput adds up across nodes (each node
@@ -88,13 +95,79 @@ def run_ray(nodes: int, cpus: int, pool: int, code, mathw, warm) -> tuple[float,
     return code_s, code_v, math_s, math_v
 
 
+# Qwen2.5-0.5B's shape (its config.json), for a model of that size built with random weights.
+QWEN_05B = dict(hidden_size=896, intermediate_size=4864, num_hidden_layers=24, num_attention_heads=14,
+                num_key_value_heads=2, vocab_size=151936, max_position_embeddings=32768, rope_theta=1e6,
+                tie_word_embeddings=True, rms_norm_eps=1e-6)
+
+
+def push_models(tmp: Path) -> dict[str, Path]:
+    """The two models, saved as transformers directories (the tiny tokenizer serves both: a push
+    never tokenises)."""
+    import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    from train.tiny import build_tiny_model, build_tokenizer
+
+    tiny = build_tiny_model(tmp / "tiny-25m", size="25m", steps=0)
+    qwen = tmp / "qwen2.5-0.5b-shaped"
+    torch.manual_seed(0)
+    model = Qwen2ForCausalLM(Qwen2Config(**QWEN_05B)).to(torch.bfloat16)
+    model.save_pretrained(qwen)
+    build_tokenizer().save_pretrained(qwen)
+    del model
+    return {"25M (tiny, 25m)": tiny, "Qwen2.5-0.5B-shaped": qwen}
+
+
+def push_bench(workers: list[int], repeats: int) -> None:
+    import statistics
+    import tempfile
+
+    import ray
+    import torch
+    from ray.cluster_utils import Cluster
+    from safetensors.torch import load_file
+
+    from train.ray_rollout import RayRollout
+
+    print(f"weight push to N transformers engines, one per simulated node; load average {os.getloadavg()[0]:.2f}")
+    print(f"{'model':<22}{'params':>9}{'MB':>8}{'engines':>9}{'s/push':>9}{'GB/s':>8}  pushes (s)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, model_dir in push_models(Path(tmp)).items():
+            weights = {k: v.to(torch.bfloat16) for k, v in load_file(str(model_dir / "model.safetensors")).items()}
+            params = sum(t.numel() for t in weights.values())
+            size = sum(t.numel() * t.element_size() for t in weights.values())
+            for n in workers:
+                cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+                for _ in range(n - 1):
+                    cluster.add_node(num_cpus=1)
+                ray.init(address=cluster.address, log_to_driver=False, logging_level=logging.WARNING)
+                try:
+                    engines = RayRollout("hf", model_dir, workers=n, address=cluster.address, dtype="bfloat16")
+                    for i in range(repeats):
+                        engines.push_weights({k: v + (i + 1) * 1e-3 for k, v in weights.items()})  # new values each time
+                    s = statistics.median(engines.push_seconds)
+                    print(f"{name:<22}{params / 1e6:>8.0f}M{size / 1e6:>8.0f}{n:>9}{s:>9.3f}{size * n / s / 1e9:>8.2f}  "
+                          + " ".join(f"{x:.3f}" for x in engines.push_seconds))
+                    engines.close()
+                finally:
+                    ray.shutdown()
+                    cluster.shutdown()
+    print(f"load average after {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--push", action="store_true", help="measure the weight push to rollout engines instead")
+    ap.add_argument("--engines", type=int, nargs="+", default=[1, 2, 4], help="--push: engine counts")
+    ap.add_argument("--repeats", type=int, default=3, help="--push: pushes per configuration")
     ap.add_argument("--programs", type=int, default=160, help="code submissions")
     ap.add_argument("--tests", type=int, default=10, help="tests per submission")
     ap.add_argument("--math", type=int, default=400, help="math responses")
     ap.add_argument("--cores", type=int, default=os.cpu_count() or 2, help="cores for every configuration")
     args = ap.parse_args()
+    if args.push:
+        return push_bench(args.engines, args.repeats)
     code, mathw = code_items(args.programs, args.tests), math_items(args.math)
     warm = code_items(8, 2) + math_items(8)
     print(f"{args.programs} programs x {args.tests} tests, {args.math} math answers, {args.cores} cores; "

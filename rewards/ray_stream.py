@@ -57,9 +57,11 @@ __all__ = ["grade_file_on_ray"]
 
 # What a read task hands on: a row's place, what it holds, and why it cannot be graded if it
 # cannot (`why`: the row itself; `sample_why`: its sample; checked after the problem id, as locally).
+# The response travels as UTF-8 bytes with lone surrogates kept ("surrogatepass"), so the text graded
+# is exactly the text read, whatever a JSON escape put in it.
 READ_SCHEMA = pa.schema([
     pa.field("line", pa.int64()), pa.field("row", pa.int64()), pa.field("problem_id", pa.string()),
-    pa.field("sample", pa.int64()), pa.field("response", pa.string()), pa.field("why", pa.string()),
+    pa.field("sample", pa.int64()), pa.field("response", pa.binary()), pa.field("why", pa.string()),
     pa.field("sample_why", pa.string()),
 ])  # fmt: skip
 # What a grading actor hands back: the row's place and the verdict columns (null when rejected).
@@ -77,9 +79,13 @@ def _read_chunk(path: str, chunk: ResponseChunk) -> list[pa.Table]:
         sample_why = sample_problem(sample) if sample is not None else None
         for name, value in (("line", line), ("row", chunk.first_row + i), ("problem_id", pid),
                             ("sample", None if sample_why else sample), ("why", why), ("sample_why", sample_why),
-                            ("response", row.get("response") if why is None else None)):
+                            ("response", _bytes(row.get("response")) if why is None else None)):
             cols[name].append(value)
     return [pa.Table.from_pydict(cols, schema=READ_SCHEMA)]
+
+
+def _bytes(text: str | None) -> bytes | None:
+    return None if text is None else text.encode("utf-8", "surrogatepass")
 
 
 def _datasource(path: Path, chunks: list[ResponseChunk]):
@@ -120,7 +126,7 @@ class _GradeBatches:
             if r["why"] is None:
                 r["why"] = "unknown problem_id" if r["problem_id"] not in self.problems else r["sample_why"]
             if r["why"] is None:
-                items.append((self.problems[r["problem_id"]], r["response"] or ""))
+                items.append((self.problems[r["problem_id"]], (r["response"] or b"").decode("utf-8", "surrogatepass")))
                 at.append(i)
         cols: dict[str, list] = {f.name: [r[f.name] for r in rows] for f in GRADED_SCHEMA if f.name in READ_SCHEMA.names}
         for f in VERDICT_COLUMNS:

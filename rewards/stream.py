@@ -16,7 +16,8 @@ row is graded twice and none is lost; sample numbering is rebuilt by reading the
 which costs reading, not grading.
 
 `grader` is anything with `grade_many_timed(items, on_done)`: `rewards.Grader` on this machine,
-`rewards.ray_executor.RayGrader` on a Ray cluster.
+`rewards.ray_executor.RayGrader` on a Ray cluster (its driver reads the chunks);
+`rewards.ray_stream.grade_file_on_ray` writes the same parts with Ray Data doing the reading.
 """
 
 from __future__ import annotations

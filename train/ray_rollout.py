@@ -27,6 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from ringdata.errors import RingdataError
 from train.backends.base import Rollout, SamplingConfig
 
 __all__ = ["RayRollout"]
@@ -35,10 +36,13 @@ __all__ = ["RayRollout"]
 class _Engine:
     """One rollout backend in a Ray actor."""
 
-    def __init__(self, kind: str, model_dir: str, max_model_len: int, seed: int) -> None:
+    def __init__(self, kind: str, model_dir: str, max_model_len: int, seed: int, dtype: str) -> None:
         from train.rollout import make_backend
 
-        self.backend = make_backend(kind, Path(model_dir), max_model_len=max_model_len, seed=seed)
+        self.backend = make_backend(kind, Path(model_dir), max_model_len=max_model_len, seed=seed, dtype=dtype)
+
+    def ready(self) -> bool:
+        return True
 
     def generate(self, prompts: list[str], config: SamplingConfig) -> list[Rollout]:
         return self.backend.generate(prompts, config)
@@ -54,15 +58,22 @@ class RayRollout:
     """N rollout engines as Ray actors behind the `RolloutBackend` protocol."""
 
     def __init__(self, kind: str, model_dir: Path, *, workers: int, address: str = "auto",
-                 max_model_len: int = 1024, seed: int = 0, cpus_per_engine: float = 1.0) -> None:
+                 max_model_len: int = 1024, seed: int = 0, cpus_per_engine: float = 1.0,
+                 dtype: str = "float32") -> None:
         import ray
 
         from rewards.ray_executor import connect
 
         connect(address)
         actor = ray.remote(num_cpus=cpus_per_engine, max_restarts=0)(_Engine)
-        self.engines = [actor.options(scheduling_strategy="SPREAD").remote(kind, str(model_dir), max_model_len, seed)
+        self.engines = [actor.options(scheduling_strategy="SPREAD").remote(kind, str(model_dir), max_model_len, seed, dtype)
                         for _ in range(workers)]
+        try:  # loaded: a model that fails to load fails here, and the first push is timed as a push
+            ray.get([e.ready.remote() for e in self.engines])
+        except ray.exceptions.RayError as exc:
+            first = next((line for line in str(exc).splitlines() if "Error" in line), type(exc).__name__).strip()
+            self.close()
+            raise RingdataError(f"a rollout engine did not start on the Ray cluster ({first[:200]})") from None
         self.push_seconds: list[float] = []  # one entry per push_weights: put + every engine loaded
 
     def generate(self, prompts: list[str], config: SamplingConfig) -> list[Rollout]:

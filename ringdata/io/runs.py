@@ -354,8 +354,8 @@ class SampleNumbers:
 
 def sample_problem(sample: Any) -> str | None:
     """Why a row's given `sample` cannot number it, or None."""
-    if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
-        return f"sample is {sample!r}, expected a non-negative integer"
+    if isinstance(sample, bool) or not isinstance(sample, int) or not 0 <= sample < 1 << 63:
+        return f"sample is {sample!r}, expected a non-negative integer"  # below 2**63: VERDICT_SCHEMA's int64
     return None
 
 

@@ -29,8 +29,9 @@ CHUNK = 16  # rows per part: the demo's ~270 rows make 18 parts
 @pytest.fixture(scope="module")
 def demo(demo_graded_items, tmp_path_factory):
     """The bundled demo's problems and a responses file with every kind of row a file can hold:
-    the demo's rows (samples numbered by the reader), a blank line, malformed JSON, an unknown
-    problem id, a bad sample, a repeated sample; JSONL and the same rows as Parquet."""
+    the demo's rows (samples numbered by the reader), blank lines, malformed JSON, an unknown
+    problem id, bad samples, a repeated sample, a null response, a lone surrogate; JSONL, and its
+    rows that Parquet can hold as Parquet."""
     if bwrap_problem():
         pytest.skip(f"local sandbox unavailable here: {bwrap_problem()}")
     tmp = tmp_path_factory.mktemp("ray_stream")
@@ -40,7 +41,9 @@ def demo(demo_graded_items, tmp_path_factory):
     rows[40:40] = [{"problem_id": "nope", "response": "1"}, {"problem_id": first, "response": "x", "sample": -1},
                    {"problem_id": first, "response": "again", "sample": 0}, {"problem_id": first, "response": None}]
     lines = [json.dumps(r) for r in rows]
-    lines[60:60] = ["", "{broken", "   ", '{"problem_id": "x", "response": "no end']
+    lines[60:60] = ["", "{broken", "   ", '{"problem_id": "x", "response": "no end',  # JSONL only: not rows
+                    json.dumps({"problem_id": first, "response": "\ud800 so \\boxed{0}"}),  # a lone surrogate
+                    json.dumps({"problem_id": first, "response": "1", "sample": 1 << 70})]
     (tmp / "r.jsonl").write_text("\n".join(lines) + "\n")
     pq.write_table(pa.Table.from_pylist(rows,
                                         schema=pa.schema([("problem_id", pa.string()), ("response", pa.string()),
