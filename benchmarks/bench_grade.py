@@ -4,13 +4,16 @@ sequential `math_verify.parse` + `verify`, in the same run on the same responses
     python benchmarks/bench_grade.py              # 1,200 responses, all cores
     python benchmarks/bench_grade.py --n 400 --workers 2
     python benchmarks/bench_grade.py --n 1000000  # streaming: rows/s and peak RSS at 100k and 1M rows
+    python benchmarks/bench_grade.py --n 1000000 --ray  # the same through `grade --ray` (Ray Data)
 
 With --n of 100,000 or more it measures the streaming path instead (`ringdata grade`'s
 rewards.stream.grade_file): a JSONL of short answers ("\\boxed{k}", half right, over 1,000
 problems) graded in chunks, each size in a fresh process, reporting rows/s and the grading
 process's peak RSS (VmHWM; the verifier workers' memory does not grow with the file). Target: RSS
-at 1M within 1.5x of RSS at 100k. The verifiers grade ~250 short answers/s on 2 busy cores (1M:
-over an hour); `--no-verify` swaps in an instant grader to measure the streaming I/O alone.
+at 1M within 1.5x of RSS at 100k. With the real verifiers 1M rows take ~5-12 minutes on 2 shared
+cores (1,400-3,500 rows/s measured under load 12-29); `--no-verify` swaps in an instant grader to
+measure the streaming I/O alone; `--ray` grades through `grade --ray auto` (Ray Data, a Ray
+instance started in the child; the RSS is the driver's, the grading actors hold one batch each).
 
 The mix: gold answers of MATH (test) and GSM8K (test), each with a model-style response of
 500-4,000 characters (reasoning steps with LaTeX, a </think> block, then the final answer in a

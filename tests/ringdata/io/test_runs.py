@@ -72,3 +72,35 @@ def test_the_files_beside_an_output_are_named_once(tmp_path):
     paths = GradeOutputs.beside(tmp_path / "grades.parquet")
     assert (paths.pass_rates.name, paths.rejected.name) == ("grades.pass_rates.parquet", "grades.rejected.jsonl")
     assert skipped_path(tmp_path / "r.jsonl").name == "r.skipped.jsonl"
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 3, 7, 100])
+def test_planned_chunks_read_back_what_the_streaming_reader_reads(tmp_path, chunk_rows):
+    """`plan_response_chunks` + `read_response_chunk` (one Ray Data read task per chunk) give the
+    rows, line numbers and chunk boundaries of `iter_responses`, for JSONL (blank and whitespace
+    lines, CRLF, a broken line, no final newline) and Parquet (chunks across row groups)."""
+    import pyarrow as pa
+
+    from ringdata.io.runs import iter_responses, plan_response_chunks, read_response_chunk
+
+    rows = [{"problem_id": f"p{i % 4}", "response": f"r{i}"} for i in range(17)]
+    lines = [json.dumps(r) for r in rows]
+    lines[3:3] = ["", "   ", "{broken"]
+    lines[9] += "\r"  # a CRLF line
+    (tmp_path / "r.jsonl").write_bytes("\n".join(lines).encode())  # no final newline
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "r.parquet", row_group_size=5)
+    for name in ("r.jsonl", "r.parquet"):
+        path = tmp_path / name
+        chunks = plan_response_chunks(path, chunk_rows)
+        streamed = list(iter_responses(path, {f"p{i}" for i in range(4)}, chunk_rows))
+        assert len(chunks) == len(streamed)
+        read = [read_response_chunk(path, c) for c in chunks]
+        for c, got, want in zip(chunks, read, streamed):
+            assert c.rows == len(got) == len(want.rows) + len(want.rejected)
+            assert {r.line for r in want.rejected} == {n for n, row in got if not isinstance(row, dict)}
+        text = (tmp_path / "r.jsonl").read_text()
+        lines_with_rows = ([i + 1 for i, line in enumerate(text.split("\n")) if line.strip()] if name == "r.jsonl"
+                           else list(range(1, len(rows) + 1)))
+        assert [n for chunk in read for n, _ in chunk] == lines_with_rows
+        flat = [row for chunk in read for _, row in chunk]
+        assert [r["response"] for r in flat if isinstance(r, dict)] == [r["response"] for r in rows]
