@@ -2,7 +2,8 @@
 
     ringdata rollout  --out R.jsonl          -> responses   (write_responses)
                                              -> R.skipped.jsonl (write_skipped: prompts too long)
-    ringdata grade    --responses R.jsonl    <- responses   (read_responses)
+    ringdata grade    --responses R.jsonl    <- responses   (read_responses, iter_responses; on Ray:
+                                                            plan_response_chunks + read_response_chunk)
                       --out G.parquet        -> verdicts    (write_verdicts, join_verdicts; read_verdicts, iter_verdicts)
                                              -> G.pass_rates.parquet (write_pass_rates)
                                              -> G.rejected.jsonl     (write_rejected)
@@ -34,9 +35,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PASS_RATE_SCHEMA", "RESPONSE_SCHEMA", "VERDICT_SCHEMA", "GradeOutputs", "PassRate", "Rejected", "Response",
-    "ResponseChunk", "ResponseSet", "SampleNumbers", "check_responses_file", "count_response_rows", "iter_responses", "iter_verdicts",
-    "join_verdicts", "plan_response_chunks", "read_response_chunk", "row_problem", "sample_problem", "verdicts_metadata", "read_pass_rates", "read_responses", "read_verdicts", "skipped_path", "write_pass_rates",
-    "write_rejected", "write_responses", "write_skipped", "write_verdicts",
+    "ResponseChunk", "ResponseSet", "SampleNumbers", "check_responses_file", "count_response_rows", "iter_responses",
+    "iter_verdicts", "join_verdicts", "plan_response_chunks", "read_pass_rates", "read_response_chunk",
+    "read_responses", "read_verdicts", "row_problem", "sample_problem", "skipped_path", "verdicts_metadata",
+    "write_pass_rates", "write_rejected", "write_responses", "write_skipped", "write_verdicts",
 ]  # fmt: skip
 
 RESPONSE_SCHEMA = pa.schema([
