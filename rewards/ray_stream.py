@@ -26,10 +26,12 @@ object store is bounded by Ray Data's backpressure, whatever the file's size.
 Resume: chunks whose part exists are never read or graded; the sample numbering they imply is
 read back from their parts. Either path resumes the other's parts (same chunks, same manifest).
 
-Faults: Ray Data restarts a grading actor that died (or whose node left) and re-runs the batch it
-held (`max_restarts`/`max_task_retries`); a batch's output exists only when the whole batch came
-back, so a row is never lost nor written twice, and a worker's death never becomes a verdict.
-Not covered: the driver dying (rerun with --resume).
+Faults: Ray Data restarts a grading actor that died (elsewhere, if its node left) and re-runs the
+batch it held (`max_restarts`, `max_task_retries`); a batch's output exists only when the whole
+batch came back, so a row is never lost nor written twice, and a worker's death never becomes a
+verdict. A batch that fails `max_attempts` times stops the run with one line (an infrastructure
+error: the parts written so far stay, for --resume). Not covered: the driver dying (rerun with
+--resume).
 """
 
 from __future__ import annotations
@@ -144,7 +146,7 @@ class _GradeBatches:
             grader.close()
 
 
-def _one_per_node() -> tuple[int, dict]:
+def _one_per_node(max_attempts: int) -> tuple[int, dict]:
     """(actors, map_batches arguments) for one grading actor per live node with CPUs: Ray Data asks
     for an actor's remote arguments before starting it (`ray_remote_args_fn`), and each gets the
     next node, softly (an actor restarted after its node left goes anywhere). Without that hook
@@ -162,7 +164,9 @@ def _one_per_node() -> tuple[int, dict]:
     if "ray_remote_args_fn" not in inspect.signature(Dataset.map_batches).parameters:
         return len(nodes), {}
     turn = itertools.cycle(nodes)
-    return len(nodes), {"ray_remote_args_fn": lambda: {"scheduling_strategy": NodeAffinitySchedulingStrategy(next(turn), soft=True)}}
+    return len(nodes), {"ray_remote_args_fn": lambda: {
+        "scheduling_strategy": NodeAffinitySchedulingStrategy(next(turn), soft=True),
+        "max_task_retries": max_attempts - 1}}  # then the run stops with one line, not retrying for ever
 
 
 def grade_file_on_ray(
@@ -206,7 +210,7 @@ def grade_file_on_ray(
                     run.resumed += 1
             done(c.rows)
     if todo:
-        nodes, placement = _one_per_node()
+        nodes, placement = _one_per_node(ray_config.max_attempts)
         with warnings.catch_warnings():  # Ray Data's own deprecations (its context, ray_remote_args_fn): not the user's
             warnings.simplefilter("ignore", DeprecationWarning)
             context = DataContext.get_current()
@@ -219,14 +223,24 @@ def grade_file_on_ray(
                 fn_constructor_kwargs={"config": config, "problems": [ray.put(problems)], "detail": detail},
                 compute=ActorPoolStrategy(size=nodes, max_tasks_in_flight_per_actor=ray_config.in_flight),
                 num_cpus=0, **placement)  # no CPUs taken: the actor's verifier processes use the node's
-        _write_in_order(dataset, {c.index: c for c in todo}, chunk_rows, parts, samples, run, done)
+        _write_in_order(dataset, {c.index: c for c in todo}, chunk_rows, parts, samples, run, done,
+                        ray_config.max_attempts)
     return parts.finish(run)
 
 
-def _write_in_order(dataset, chunks: dict[int, ResponseChunk], chunk_rows: int, parts: Parts,
-                    samples: SampleNumbers, run: FileGrade, done: Callable[[int], None]) -> None:
+def _chain(exc: BaseException) -> list[BaseException]:
+    """An exception and those behind it (Ray's `cause`, Python's `__cause__`/`__context__`)."""
+    out: list[BaseException] = []
+    while exc is not None and exc not in out and len(out) < 20:
+        out.append(exc)
+        exc = getattr(exc, "cause", None) or exc.__cause__ or exc.__context__
+    return out
+
+
+def _write_in_order(dataset, chunks: dict[int, ResponseChunk], chunk_rows: int, parts: Parts, samples: SampleNumbers,
+                    run: FileGrade, done: Callable[[int], None], max_attempts: int) -> None:
     """Take the graded rows in input order; write each chunk's part when its last row is in."""
-    from ray.exceptions import RayTaskError
+    from ray.exceptions import NodeDiedError, ObjectLostError, RayActorError
 
     k, rows, rejected, seen = -1, [], [], 0
     batches = iter(dataset.iter_batches(batch_format="pyarrow", batch_size=None))
@@ -248,9 +262,16 @@ def _write_in_order(dataset, chunks: dict[int, ResponseChunk], chunk_rows: int, 
                     parts.write(k, rows, rejected)
                     run.graded += len(rows)
             done(batch.num_rows)
-    except RayTaskError as exc:
-        if isinstance(getattr(exc, "cause", None), DataError):  # a read task met an unreadable file
-            raise exc.cause from None
+    except Exception as exc:  # noqa: BLE001 - sorted below: the data's fault, the cluster's, or a bug (raised)
+        chain = _chain(exc)
+        bad_file = next((e for e in chain if isinstance(e, DataError)), None)
+        if bad_file is not None:  # a read task met an unreadable file
+            raise bad_file from None
+        lost = next((e for e in chain if isinstance(e, (RayActorError, ObjectLostError, NodeDiedError))), None)
+        if lost is not None:
+            first = str(lost).strip().splitlines()[0] if str(lost).strip() else type(lost).__name__
+            raise RingdataError(f"a batch failed on {max_attempts} Ray workers in a row ({first[:200]}); "
+                                "check the cluster: `ray status`") from None
         raise
     finally:
         close = getattr(batches, "close", None)
