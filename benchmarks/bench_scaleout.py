@@ -18,7 +18,10 @@ math (`--math` short boxed answers through math-verify). Each is graded by
 transformers engines, one per simulated node (so each node's object store pulls its own copy, as
 on a real cluster, here over loopback), for the 25M-parameter tiny model and a
 Qwen2.5-0.5B-shaped model with random weights built from its config (nothing downloaded), both in
-bf16 (what a bf16 engine loads): seconds per push (median of `--repeats`) and GB/s delivered.
+bf16 (what a bf16 engine loads): seconds per push (median of `--repeats`) and GB/s delivered
+(bytes x engines / seconds), for the push as shipped (raw tensor bytes) and, alternating with it,
+the baseline of putting the torch tensors themselves (pickled: a copy into the pickle and one out
+of it per engine).
 
 On one host extra simulated nodes add no cores, so (3) measures what spreading costs, not a gain;
 the gain on a real cluster is estimated from the measured per-core rate: nodes for 8,000 tests/s
@@ -131,7 +134,7 @@ def push_bench(workers: list[int], repeats: int) -> None:
     from train.ray_rollout import RayRollout
 
     print(f"weight push to N transformers engines, one per simulated node; load average {os.getloadavg()[0]:.2f}")
-    print(f"{'model':<22}{'params':>9}{'MB':>8}{'engines':>9}{'s/push':>9}{'GB/s':>8}  pushes (s)")
+    print(f"{'model':<22}{'params':>9}{'MB':>8}{'engines':>9}{'how':>15}{'s/push':>9}{'GB/s':>8}  pushes (s)")
     with tempfile.TemporaryDirectory() as tmp:
         for name, model_dir in push_models(Path(tmp)).items():
             weights = {k: v.to(torch.bfloat16) for k, v in load_file(str(model_dir / "model.safetensors")).items()}
@@ -144,11 +147,19 @@ def push_bench(workers: list[int], repeats: int) -> None:
                 ray.init(address=cluster.address, log_to_driver=False, logging_level=logging.WARNING)
                 try:
                     engines = RayRollout("hf", model_dir, workers=n, address=cluster.address, dtype="bfloat16")
-                    for i in range(repeats):
-                        engines.push_weights({k: v + (i + 1) * 1e-3 for k, v in weights.items()})  # new values each time
-                    s = statistics.median(engines.push_seconds)
-                    print(f"{name:<22}{params / 1e6:>8.0f}M{size / 1e6:>8.0f}{n:>9}{s:>9.3f}{size * n / s / 1e9:>8.2f}  "
-                          + " ".join(f"{x:.3f}" for x in engines.push_seconds))
+                    pickled = []
+                    for i in range(repeats):  # alternating: the same load for both
+                        new = {k: v + (i + 1) * 1e-3 for k, v in weights.items()}  # new values each time
+                        start = time.perf_counter()  # baseline: the state dict put as torch tensors (pickled)
+                        ref = ray.put(new)
+                        ray.get([e.push_weights.remote(ref) for e in engines.engines])
+                        pickled.append(time.perf_counter() - start)
+                        del ref
+                        engines.push_weights(new)  # ours: raw bytes
+                    for how, times in (("raw bytes", engines.push_seconds), ("pickled torch", pickled)):
+                        s = statistics.median(times)
+                        print(f"{name:<22}{params / 1e6:>8.0f}M{size / 1e6:>8.0f}{n:>9}{how:>15}{s:>9.3f}"
+                              f"{size * n / s / 1e9:>8.2f}  " + " ".join(f"{x:.3f}" for x in times))
                     engines.close()
                 finally:
                     ray.shutdown()

@@ -9,7 +9,8 @@ The pipeline (a Ray Data `Dataset`, streamed; nothing is materialised):
    over the bytes for line ends, no JSON parsed; Parquet: its metadata), and each chunk is one Ray
    Data read task (`read_response_chunk`), run on any node: it parses the rows and checks what a
    row alone can tell (`row_problem`, `sample_problem`), so a malformed row becomes a reason, not
-   an error. The file must be readable at the same path on every node (a shared file system).
+   an error. The file must be readable at the same absolute path on every node (a shared file
+   system).
 2. grade: `map_batches` over an actor pool (`ActorPoolStrategy`), one grading actor per node
    (placed node by node, `_one_per_node`), each a `rewards.Grader` owning that node's sandbox (the warm Docker
    pool, or bubblewrap) and a verifier pool of the node's CPUs, with `in_flight` batches queued
@@ -218,7 +219,7 @@ def grade_file_on_ray(
             context.enable_progress_bars = False  # ours is the grade bar
             context.print_on_execution_start = False
             logging.getLogger("ray.data").setLevel(logging.ERROR)  # tuning advice, "progress bars disabled"
-            dataset = ray.data.read_datasource(_datasource(Path(responses), todo)).map_batches(
+            dataset = ray.data.read_datasource(_datasource(Path(responses).resolve(), todo)).map_batches(
                 _GradeBatches, batch_format="pyarrow", batch_size=ray_config.verifier_batch, zero_copy_batch=True,
                 fn_constructor_kwargs={"config": config, "problems": [ray.put(problems)], "detail": detail},
                 compute=ActorPoolStrategy(size=nodes, max_tasks_in_flight_per_actor=ray_config.in_flight),

@@ -17,7 +17,10 @@ distribution, other draws).
 
 Weights: `push_weights` puts the state dict into Ray's object store once (`ray.put`) and every
 engine loads it from there (the store ships one copy per node, not per engine); the seconds of
-each push are kept in `push_seconds`.
+each push are kept in `push_seconds`. The tensors travel as their raw bytes (numpy views, which
+the object store writes once and engines on a node map in place) rather than as pickled torch
+tensors, which cost a copy into the pickle and another out of it on every engine
+(`benchmarks/bench_scaleout.py --push` measures both).
 """
 
 from __future__ import annotations
@@ -49,6 +52,17 @@ class _Engine:
 
     def push_weights(self, state_dict: Mapping[str, Any]) -> None:
         self.backend.push_weights(state_dict)
+
+    def push_raw(self, raw: Mapping[str, tuple]) -> None:
+        """Weights as `_raw` wrote them: tensors over the object store's memory, copied once, into the engine."""
+        import warnings
+
+        import torch
+
+        with warnings.catch_warnings():  # read-only memory: the backend copies from it, never writes
+            warnings.simplefilter("ignore", UserWarning)
+            self.backend.push_weights({k: torch.from_numpy(data).view(getattr(torch, dtype)).reshape(shape)
+                                       for k, (data, dtype, shape) in raw.items()})
 
     def close(self) -> None:
         self.backend.close()
@@ -94,8 +108,8 @@ class RayRollout:
         import ray
 
         started = time.perf_counter()
-        ref = ray.put({k: v.detach().cpu() for k, v in state_dict.items()})
-        ray.get([e.push_weights.remote(ref) for e in self.engines])
+        ref = ray.put(_raw(state_dict))
+        ray.get([e.push_raw.remote(ref) for e in self.engines])
         self.push_seconds.append(time.perf_counter() - started)
 
     def close(self) -> None:
@@ -108,3 +122,18 @@ class RayRollout:
                 pass
             ray.kill(engine, no_restart=True)
         self.engines = []
+
+
+def _raw(state_dict: Mapping[str, Any]) -> dict[str, tuple]:
+    """name -> (the tensor's bytes as a numpy uint8 view, torch dtype name, shape): what Ray's
+    object store ships without pickling (a contiguous CPU tensor is not copied here)."""
+    import torch
+
+    out, shared = {}, {}
+    for name, tensor in state_dict.items():
+        t = tensor.detach().cpu().contiguous()
+        key = (t.data_ptr(), t.dtype, tuple(t.shape))  # tied weights: one array, so shipped once
+        if key not in shared:
+            shared[key] = t.reshape(-1).view(torch.uint8).numpy()
+        out[name] = (shared[key], str(t.dtype).removeprefix("torch."), tuple(t.shape))
+    return out

@@ -167,3 +167,22 @@ def test_a_node_leaving_mid_run_costs_only_time(ray_cluster, demo, local_outputs
     _on_ray(ray_cluster, problems, tmp / "r.jsonl", tmp / "left.parquet", on_done=leave)
     assert lost[0] >= 1, "no grading actor ran on a worker node"
     assert _outputs(tmp / "left.parquet") == local_outputs("r.jsonl"), "a lost node changed or lost a verdict"
+
+
+def test_grade_ray_through_the_cli_with_relative_paths(ray_cluster, monkeypatch, capsys, tmp_path):
+    """`ringdata grade --ray ADDRESS` wires Ray Data in; a relative responses path is read by the
+    read tasks wherever they run (their working directory is not the user's)."""
+    from ringdata.records import Problem, problems_to_table
+    from tests.conftest import run_cli
+
+    problems = [Problem(id=f"m{i}", domain="math", source="t", question="q", answer=str(i)) for i in range(5)]
+    pq.write_table(problems_to_table(problems), tmp_path / "p.parquet")
+    (tmp_path / "r.jsonl").write_text("".join(json.dumps({"problem_id": f"m{i % 5}", "response": f"\\boxed{{{i % 3}}}"}) + "\n"
+                                              for i in range(30)))
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(monkeypatch, capsys, "grade", "-p", "p.parquet", "-r", "r.jsonl", "-o", "g.parquet",
+                             "--ray", ray_cluster.address, "--chunk-rows", "8")
+    assert code == 0, err
+    rows = pq.read_table(tmp_path / "g.parquet").to_pylist()
+    assert [(r["problem_id"], r["correct"]) for r in rows] == [(f"m{i % 5}", i % 5 == i % 3) for i in range(30)]
+    assert "wrote g.parquet" in out.replace("\n", " ")
