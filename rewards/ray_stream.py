@@ -30,9 +30,12 @@ read back from their parts. Either path resumes the other's parts (same chunks, 
 Faults: Ray Data restarts a grading actor that died (elsewhere, if its node left) and re-runs the
 batch it held (`max_restarts`, `max_task_retries`); a batch's output exists only when the whole
 batch came back, so a row is never lost nor written twice, and a worker's death never becomes a
-verdict. A batch that fails `max_attempts` times stops the run with one line (an infrastructure
-error: the parts written so far stay, for --resume). Not covered: the driver dying (rerun with
---resume).
+verdict. Retries are Ray Data's (until the batch completes: a finite count is used up in a
+moment by the calls refused while an actor restarts); a batch that killed its actor every time
+would be retried for ever, which model output cannot do (the verifiers run in their own processes,
+programs in the sandbox). When the cluster itself fails (no node left, objects lost), the run
+stops with one line, and the parts written so far stay for --resume. Not covered: the driver
+dying (rerun with --resume).
 """
 
 from __future__ import annotations
@@ -147,7 +150,7 @@ class _GradeBatches:
             grader.close()
 
 
-def _one_per_node(max_attempts: int) -> tuple[int, dict]:
+def _one_per_node() -> tuple[int, dict]:
     """(actors, map_batches arguments) for one grading actor per live node with CPUs: Ray Data asks
     for an actor's remote arguments before starting it (`ray_remote_args_fn`), and each gets the
     next node, softly (an actor restarted after its node left goes anywhere). Without that hook
@@ -165,9 +168,7 @@ def _one_per_node(max_attempts: int) -> tuple[int, dict]:
     if "ray_remote_args_fn" not in inspect.signature(Dataset.map_batches).parameters:
         return len(nodes), {}
     turn = itertools.cycle(nodes)
-    return len(nodes), {"ray_remote_args_fn": lambda: {
-        "scheduling_strategy": NodeAffinitySchedulingStrategy(next(turn), soft=True),
-        "max_task_retries": max_attempts - 1}}  # then the run stops with one line, not retrying for ever
+    return len(nodes), {"ray_remote_args_fn": lambda: {"scheduling_strategy": NodeAffinitySchedulingStrategy(next(turn), soft=True)}}
 
 
 def grade_file_on_ray(
@@ -211,7 +212,7 @@ def grade_file_on_ray(
                     run.resumed += 1
             done(c.rows)
     if todo:
-        nodes, placement = _one_per_node(ray_config.max_attempts)
+        nodes, placement = _one_per_node()
         with warnings.catch_warnings():  # Ray Data's own deprecations (its context, ray_remote_args_fn): not the user's
             warnings.simplefilter("ignore", DeprecationWarning)
             context = DataContext.get_current()
@@ -224,8 +225,7 @@ def grade_file_on_ray(
                 fn_constructor_kwargs={"config": config, "problems": [ray.put(problems)], "detail": detail},
                 compute=ActorPoolStrategy(size=nodes, max_tasks_in_flight_per_actor=ray_config.in_flight),
                 num_cpus=0, **placement)  # no CPUs taken: the actor's verifier processes use the node's
-        _write_in_order(dataset, {c.index: c for c in todo}, chunk_rows, parts, samples, run, done,
-                        ray_config.max_attempts)
+        _write_in_order(dataset, {c.index: c for c in todo}, chunk_rows, parts, samples, run, done)
     return parts.finish(run)
 
 
@@ -239,7 +239,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 
 def _write_in_order(dataset, chunks: dict[int, ResponseChunk], chunk_rows: int, parts: Parts, samples: SampleNumbers,
-                    run: FileGrade, done: Callable[[int], None], max_attempts: int) -> None:
+                    run: FileGrade, done: Callable[[int], None]) -> None:
     """Take the graded rows in input order; write each chunk's part when its last row is in."""
     from ray.exceptions import NodeDiedError, ObjectLostError, RayActorError
 
@@ -271,8 +271,8 @@ def _write_in_order(dataset, chunks: dict[int, ResponseChunk], chunk_rows: int, 
         lost = next((e for e in chain if isinstance(e, (RayActorError, ObjectLostError, NodeDiedError))), None)
         if lost is not None:
             first = str(lost).strip().splitlines()[0] if str(lost).strip() else type(lost).__name__
-            raise RingdataError(f"a batch failed on {max_attempts} Ray workers in a row ({first[:200]}); "
-                                "check the cluster: `ray status`") from None
+            raise RingdataError(f"grading on the Ray cluster failed ({first[:200]}); check the cluster: `ray status`, "
+                                "then rerun with --resume") from None
         raise
     finally:
         close = getattr(batches, "close", None)
