@@ -1,4 +1,6 @@
-"""Grading on a Ray cluster: the verdicts of `rewards.Grader`, computed on every node.
+"""Grading on a Ray cluster: the verdicts of `rewards.Grader`, computed on every node, for
+items held in memory (a training step's responses: `[rewards] executor = "ray"`); a responses
+file goes through Ray Data instead (`rewards.ray_stream`, `ringdata grade --ray`).
 
     with RayGrader(GradeConfig(...), RayConfig(address="auto")) as grader:
         results = grader.grade_many_timed(items, on_done=progress)   # (verdict, seconds), input order
@@ -49,7 +51,7 @@ class RayConfig:
     address: str = "auto"  # "auto": the running cluster (RAY_ADDRESS, or one on this host), else start one here
     verifiers_per_node: int = 1  # verifier actors per node, each with a pool of CPUs/this processes
     code_batch: int = 32  # code submissions per actor call (a Docker exec takes 8; the round trip ~ms)
-    verifier_batch: int = 128  # math/science responses per actor call
+    verifier_batch: int = 128  # math/science responses per actor call; `grade --ray`: rows per Ray Data batch
     in_flight: int = 2  # batches queued per actor: one running, one ready, so an actor never waits
     max_attempts: int = 4  # tries per batch before grading stops with an infrastructure error
 
