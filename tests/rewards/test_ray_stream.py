@@ -186,3 +186,21 @@ def test_grade_ray_through_the_cli_with_relative_paths(ray_cluster, monkeypatch,
     rows = pq.read_table(tmp_path / "g.parquet").to_pylist()
     assert [(r["problem_id"], r["correct"]) for r in rows] == [(f"m{i % 5}", i % 5 == i % 3) for i in range(30)]
     assert "wrote g.parquet" in out.replace("\n", " ")
+
+
+def test_a_run_stopped_on_the_local_path_resumes_on_ray(ray_cluster, tmp_path):
+    """Both paths write the same parts, so `grade --ray --resume` finishes a local run that died."""
+    from rewards.ray_executor import RayConfig
+    from rewards.ray_stream import grade_file_on_ray
+    from tests.rewards.test_stream import PROBLEMS, Counting, _keys, _responses
+
+    responses = _responses(tmp_path / "r.jsonl")
+    with Grader(GradeConfig(workers=1)) as grader:
+        full = grade_file(PROBLEMS, responses, tmp_path / "full.parquet", grader, chunk_rows=5)
+        with pytest.raises(KeyboardInterrupt):
+            grade_file(PROBLEMS, responses, tmp_path / "g.parquet", Counting(grader, die_at=4), chunk_rows=5)
+    run = grade_file_on_ray(PROBLEMS, responses, tmp_path / "g.parquet", GradeConfig(workers=1),
+                            RayConfig(address=ray_cluster.address), chunk_rows=5, resume=True)
+    assert (run.resumed, run.graded) == (14, 40 - 14), "a row was graded twice, or lost"
+    assert _keys(tmp_path / "g.parquet") == _keys(tmp_path / "full.parquet")
+    assert run.tally.pass_rates() == full.tally.pass_rates() and run.rejected == full.rejected
