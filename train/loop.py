@@ -586,7 +586,7 @@ def run(cfg: TrainConfig, plan: Sequence[StageConfig], run_dir: Path, *, backend
             from train.ray_rollout import RayRollout
 
             backend = RayRollout(cfg.backend, start, workers=cfg.rollout_workers, address=cfg.ray_address,
-                                 max_model_len=cfg.max_model_len, seed=cfg.seed)
+                                 max_model_len=cfg.max_model_len, seed=cfg.seed, engine_options=engine_options(cfg))
         else:
             backend = make_backend(cfg.backend, start, max_model_len=cfg.max_model_len, seed=cfg.seed,
                                    **engine_options(cfg))

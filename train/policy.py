@@ -33,8 +33,8 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise RingdataError("device = \"cuda\" but torch sees no GPU (torch.cuda.is_available() is False)",
-                            hint="install a CUDA build of torch, or set device = \"cpu\"")
+        raise RingdataError("device = \"cuda\" but torch sees no GPU (torch.cuda.is_available() is False): "
+                            "install a CUDA build of torch, or set device = \"cpu\"")
     return torch.device(name)
 
 
@@ -58,8 +58,8 @@ class Scorer(torch.nn.Module):
         cfg = lm.config
         for unsupported in ("final_logit_softcapping", "logit_scale", "logits_scaling"):
             if getattr(cfg, unsupported, None) not in (None, 1.0):
-                raise RingdataError(f"the model's config sets {unsupported}, which the chunked loss does not apply",
-                                    hint="use a model whose logits are the output layer's plain product")
+                raise RingdataError(f"the model's config sets {unsupported}, which the chunked loss does not apply: "
+                                    "use a model whose logits are the output layer's plain product")
         self.lm = lm
         self.chunk_tokens = chunk_tokens
         self.compile_chunks = compile_chunks

@@ -39,10 +39,10 @@ __all__ = ["RayRollout"]
 class _Engine:
     """One rollout backend in a Ray actor."""
 
-    def __init__(self, kind: str, model_dir: str, max_model_len: int, seed: int, dtype: str) -> None:
+    def __init__(self, kind: str, model_dir: str, max_model_len: int, seed: int, options: dict) -> None:
         from train.rollout import make_backend
 
-        self.backend = make_backend(kind, Path(model_dir), max_model_len=max_model_len, seed=seed, dtype=dtype)
+        self.backend = make_backend(kind, Path(model_dir), max_model_len=max_model_len, seed=seed, **options)
 
     def ready(self) -> bool:
         return True
@@ -73,14 +73,22 @@ class RayRollout:
 
     def __init__(self, kind: str, model_dir: Path, *, workers: int, address: str = "auto",
                  max_model_len: int = 1024, seed: int = 0, cpus_per_engine: float = 1.0,
-                 dtype: str = "float32") -> None:
+                 dtype: str = "float32", engine_options: Mapping[str, Any] | None = None) -> None:
+        """engine_options: make_backend's engine settings (the trainer's `engine_options`); an engine
+        on "cuda" asks Ray for one GPU of its own, so N engines need N GPUs in the cluster."""
         import ray
 
         from rewards.ray_executor import connect
 
+        options = {"dtype": dtype, **(engine_options or {})}
+        gpus = 1 if options.get("device") == "cuda" else 0
         connect(address)
-        actor = ray.remote(num_cpus=cpus_per_engine, max_restarts=0)(_Engine)
-        self.engines = [actor.options(scheduling_strategy="SPREAD").remote(kind, str(model_dir), max_model_len, seed, dtype)
+        have = ray.cluster_resources().get("GPU", 0)
+        if gpus and have < workers * gpus:  # Ray would wait for them for ever
+            raise RingdataError(f"{workers} rollout engines on cuda need {workers} GPUs; the Ray cluster has {have:g}: "
+                                "lower rollout_workers, add GPU nodes, or train on device = \"cpu\"")
+        actor = ray.remote(num_cpus=cpus_per_engine, num_gpus=gpus, max_restarts=0)(_Engine)
+        self.engines = [actor.options(scheduling_strategy="SPREAD").remote(kind, str(model_dir), max_model_len, seed, options)
                         for _ in range(workers)]
         try:  # loaded: a model that fails to load fails here, and the first push is timed as a push
             ray.get([e.ready.remote() for e in self.engines])

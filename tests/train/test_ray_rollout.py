@@ -61,3 +61,14 @@ def test_training_with_ray_rollouts_and_ray_rewards(ray_cluster, tiny_dir, tmp_p
     assert [s["step"] for s in steps if s["kind"] == "step"] == [1, 2]
     assert all(0 <= s["reward"] <= 1 for s in steps if s["kind"] == "step")
     assert len([s for s in steps if s["kind"] == "eval"]) == 2
+
+
+def test_engines_on_cuda_need_a_gpu_each_and_say_so_at_once(ray_cluster, tiny_dir):
+    """A trainer on cuda gives its engines its engine options: each asks Ray for a GPU, and a
+    cluster without enough is an error before any actor waits for one (Ray would wait for ever)."""
+    from ringdata.errors import RingdataError
+    from train.ray_rollout import RayRollout
+
+    with pytest.raises(RingdataError, match="2 rollout engines on cuda need 2 GPUs; the Ray cluster has 0"):
+        RayRollout("hf", tiny_dir, workers=2, address=ray_cluster.address,
+                   engine_options={"dtype": "bfloat16", "device": "cuda"})

@@ -112,3 +112,12 @@ def test_overwrite_keeps_the_old_run_when_the_new_one_cannot_start(tmp_path, fla
                                       "--overwrite", *flags])
     assert result.exit_code != 0 and words in str(result.exception)
     assert old.read_text() == "{}\n"
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="a GPU is there")
+def test_device_cuda_without_a_gpu_is_one_clear_error_before_any_work(tmp_path):
+    result = CliRunner().invoke(app, ["train", "--config", str(ROOT / "configs/tiny.toml"), "--out", str(tmp_path / "r"),
+                                      "--set", "device=cuda"])
+    assert result.exit_code != 0 and "torch sees no GPU" in str(result.exception)
+    assert type(result.exception).__name__ == "RingdataError"
+    assert not (tmp_path / "r").exists()
