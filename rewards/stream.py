@@ -76,6 +76,11 @@ def _manifest(responses: Path, chunk_rows: int) -> dict[str, Any]:
     return {"responses": str(responses.resolve()), "bytes": st.st_size, "mtime_ns": st.st_mtime_ns, "chunk_rows": chunk_rows}
 
 
+def has_run(out: Path) -> bool:
+    """Whether `out` holds a grade run, stopped or finished: what --resume continues."""
+    return _parts_dir(out).is_dir() or GradeOutputs.beside(out).verdicts.exists()
+
+
 def _parts_dir(out: Path) -> Path:
     return out.with_suffix(".parts") if out.suffix == ".parquet" else out.parent / f"{out.name}.parts"
 
@@ -101,6 +106,9 @@ class Parts:
             _summarise(self.outputs, run)
             run.resumed = sum(p.n for p in run.tally.problems.values())
             return run
+        if resume and not self.dir.is_dir() and self.outputs.verdicts.exists():
+            raise RingdataError(f"--resume: {self.outputs.verdicts} holds the verdicts of another run (another "
+                                "responses file or chunk size); pass --overwrite to replace them")
         if resume and self.dir.is_dir():
             found = self.dir / "manifest.json"
             if not found.exists() or json.loads(found.read_text()) != self.manifest:

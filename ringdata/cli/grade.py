@@ -45,7 +45,7 @@ def grade(
     """Grade responses: verdict per response (reward, reason, extracted answer), pass rates, summary."""
     from rewards.grade import GradeConfig, Grader
     from rewards.science import ScienceConfig
-    from rewards.stream import grade_file
+    from rewards.stream import grade_file, has_run
     from ringdata.io.problems import read_problem_records
     from ringdata.io.runs import GradeOutputs
 
@@ -67,6 +67,8 @@ def grade(
     config = GradeConfig(timeout_s=timeout, workers=workers or os.cpu_count() or 1, sandbox=sandbox,
                          science=ScienceConfig(rel_tol=rel_tol))
     console = Console(stderr=True)
+    if resume and not has_run(out):
+        console.print(f"nothing to resume in {out}: grading every row", highlight=False)
     with make_progress(console) as progress:
         task = progress.add_task("grade", total=None, unit="responses")
         hooks = {"chunk_rows": chunk_rows, "resume": resume, "detail": detail,

@@ -121,6 +121,21 @@ def test_resuming_a_finished_run_grades_nothing(tmp_path, grader):
     assert idle.rows == 0 and again.resumed == 40 and again.graded == 0
     assert again.tally.pass_rates() == first.tally.pass_rates() and again.rejected == first.rejected
     responses.write_text(responses.read_text() + json.dumps({"problem_id": "m1", "response": "1"}) + "\n")
+    with pytest.raises(RingdataError, match="holds the verdicts of another run"):  # neither taken as finished
+        grade_file(PROBLEMS, responses, tmp_path / "g.parquet", grader, chunk_rows=8, resume=True)  # nor replaced
+    assert len(_keys(tmp_path / "g.parquet")) == 40  # the earlier verdicts are still there
     changed = Counting(grader)
-    grade_file(PROBLEMS, responses, tmp_path / "g.parquet", changed, chunk_rows=8, resume=True)
-    assert changed.rows == 41, "verdicts of another file were taken as finished"
+    grade_file(PROBLEMS, responses, tmp_path / "g.parquet", changed, chunk_rows=8)
+    assert changed.rows == 41
+
+
+def test_cli_resume_with_nothing_to_resume_says_so_and_grades_every_row(monkeypatch, capsys, tmp_path):
+    from ringdata.records import problems_to_table
+
+    pq.write_table(problems_to_table(list(PROBLEMS.values())), tmp_path / "problems.parquet")
+    responses = _responses(tmp_path / "r.jsonl")
+    code, stdout, err = run_cli(monkeypatch, capsys, "grade", "--problems", tmp_path / "problems.parquet", "--responses",
+                                responses, "--out", tmp_path / "g.parquet", "--workers", "1", "--resume")
+    assert code == 0, err
+    assert "nothing to resume in" in err and "grading every row" in err
+    assert len(_keys(tmp_path / "g.parquet")) == 40
