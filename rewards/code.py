@@ -3,8 +3,16 @@
     with CodeGrader(SandboxChoice("docker")) as grader:
         verdicts = grader.grade_many([(problem, response), ...])
 
-The program is the last fenced python block of the response (after any `</think>`), else the
-whole text when it compiles. Stdin/stdout tests are compared token-wise (sandboxes/runner.py
+The program is the last fenced code block of the response (after any `</think>`) in a language the
+sandbox runs: ```python (py, python3), ```cpp (c++, cc, cxx), ```java; an untagged block is C++ when
+it includes a header or has `int main(`, Java when a class has `static void main`, else Python.
+Without a fence, the whole answer when it compiles as Python (or looks like C++ or Java). A problem
+with a `language` takes only blocks in that language: code in another one is `wrong_language`, code
+only in languages the sandbox does not run (```rust) is `unsupported_language`. A problem with
+function-call tests is a Python problem (they call into the program's interpreter); stdin/stdout
+problems without a language accept any of the three. C++ and Java are compiled in the sandbox once
+per submission (sandboxes/languages.py: flags, the Java class convention, per-language limits).
+Stdin/stdout tests are compared token-wise (sandboxes/runner.py
 `compare_outputs`): an expected integer needs that exact integer, an expected float any number
 within `Limits.float_tol`. Function-call tests (`TestCase.assert_`, HumanEval/MBPP style) are
 executed by the sandbox's runner, outside the program, on the plain data the program's functions
@@ -13,7 +21,8 @@ fraction passed is reported beside it (with `stop_on_first_failure`, the default
 tests passed before the first failure: set it to False for the exact fraction at the cost of
 running every test of every wrong program).
 
-Reasons: empty_response, no_code, syntax_error (checked on the host, no sandbox needed),
+Reasons: empty_response, no_code, wrong_language, unsupported_language, syntax_error (Python,
+checked on the host, no sandbox needed), compile_error (C++/Java, the compiler's first lines),
 unparsable_gold (the problem has no tests, or a test the sandbox cannot run outside the program,
 such as one passing a lambda: the data's fault), then the first failing test's
 time_limit / memory_limit / runtime_error / output_limit / wrong_answer, sandbox_error (the
@@ -28,10 +37,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from rewards.verdict import Reason, Verdict
-from ringdata.records import Problem, TestCase
+from ringdata.records import LANGUAGES, Problem, TestCase
 from sandboxes import CaseStatus, ExecResult, Limits, Sandbox, SandboxChoice, Submission
+from sandboxes.languages import guess_language, language_of_fence
 
-__all__ = ["CodeConfig", "CodeGrader", "extract_program"]
+__all__ = ["CodeConfig", "CodeGrader", "extract_program", "required_language"]
 
 
 @dataclass(frozen=True)
@@ -41,8 +51,10 @@ class CodeConfig:
     max_tests: int | None = None  # grade on the first N tests only; None = all
 
 
-_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+.-]*)[^\n]*\n(.*?)```", re.S)
-_PYTHON_TAGS = {"", "python", "py", "python3", "py3"}
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+#.-]*)[^\n]*\n(.*?)```", re.S)
+# Fence tags of blocks that are not a program (examples, shell commands): never "unsupported".
+_NOT_CODE = {"text", "txt", "plaintext", "plain", "output", "input", "console", "shell", "bash", "sh", "markdown",
+             "md", "json", "yaml", "csv", "example", "sample", "none", "math", "latex", "tex"}  # fmt: skip
 _STATUS_REASON = {
     CaseStatus.WRONG_ANSWER: Reason.WRONG_ANSWER,
     CaseStatus.TIME_LIMIT: Reason.TIME_LIMIT,
@@ -51,28 +63,49 @@ _STATUS_REASON = {
     CaseStatus.OUTPUT_LIMIT: Reason.OUTPUT_LIMIT,
     CaseStatus.SANDBOX_ERROR: Reason.SANDBOX_ERROR,
     CaseStatus.UNSUPPORTED_TEST: Reason.UNPARSABLE_GOLD,
+    CaseStatus.COMPILE_ERROR: Reason.COMPILE_ERROR,
 }
 
 
-def extract_program(response: str) -> tuple[str | None, str]:
-    """(program, why not) from a model response: the last fenced python (or untagged) block after
-    the reasoning, else the whole answer when it compiles as Python."""
+def extract_program(response: str, language: str | None = None) -> tuple[str | None, str, str | None]:
+    """(program, why not, its language) from a model response, by the rules in the module
+    docstring; `language` is the one the problem asks for (None: any). Without a program, the
+    language is that of the code found (another one than asked for, or one the sandbox does not
+    run), or None when there was no code at all."""
     answer = response.rsplit("</think>", 1)[-1]
     blocks = _FENCE.findall(answer)
-    python = [body for tag, body in blocks if tag.lower() in _PYTHON_TAGS]
-    if python:
-        return python[-1].strip("\n"), ""
+    code = [(language_of_fence(tag) if tag else guess_language(body), body) for tag, body in blocks]
+    ours = [(lang, body) for lang, body in code if lang and (language is None or lang == language)]
+    if ours:
+        return ours[-1][1].strip("\n"), "", ours[-1][0]
+    others = sorted({lang for lang, _ in code if lang})
+    if others:
+        return None, f"the problem asks for {language}; the response's code is {', '.join(others)}", others[-1]
+    foreign = sorted({tag.lower() for tag, _ in blocks if tag and tag.lower() not in _NOT_CODE})
+    if foreign:
+        return None, f"code in {', '.join(foreign)}; the sandbox runs {', '.join(LANGUAGES)}", foreign[-1]
     if blocks:
-        tags = sorted({tag or "untagged" for tag, _ in blocks})
-        return None, f"no python code block (found {', '.join(tags)})"
+        return None, f"no code block (found {', '.join(sorted({t or 'untagged' for t, _ in blocks}))})", None
     text = answer.strip()
     if not text:
-        return None, "no code after the reasoning"
-    try:
-        compile(text, "solution.py", "exec")
-    except Exception:  # noqa: BLE001 - prose, not a program
-        return None, "no fenced code block, and the text is not a Python program"
-    return text, ""
+        return None, "no code after the reasoning", None
+    guessed = guess_language(text)
+    if guessed == "python":
+        try:
+            compile(text, "solution.py", "exec")
+        except Exception:  # noqa: BLE001 - prose, not a program
+            return None, "no fenced code block, and the text is not a program", None
+    if language is not None and guessed != language:
+        return None, f"the problem asks for {language}; the response's code is {guessed}", guessed
+    return text, "", guessed
+
+
+def required_language(problem: Problem) -> str | None:
+    """The language an answer must be in: function-call tests need Python, else the problem's
+    `language` (None: any the sandbox runs)."""
+    if any(t.assert_ is not None for t in problem.tests or ()):
+        return "python"
+    return problem.language
 
 
 def _syntax_error(program: str) -> str | None:
@@ -146,12 +179,13 @@ class CodeGrader:
         verdicts: list[Verdict | None] = [None] * len(items)
         todo: list[tuple[int, Submission, str]] = []
         for i, (problem, response) in enumerate(items):
-            early, program = self._precheck(problem, response)
+            early, program, language = self._precheck(problem, response)
             if early is not None:
                 verdicts[i] = early
             else:
                 sub = Submission(
-                    program, _tests(problem, self.config), self.config.limits, self.config.stop_on_first_failure
+                    program, _tests(problem, self.config), self.config.limits, self.config.stop_on_first_failure,
+                    language,
                 )
                 todo.append((i, sub, program))
         if on_done and len(todo) < len(items):
@@ -162,20 +196,24 @@ class CodeGrader:
                 verdicts[i] = verdict_from(result, program)
         return verdicts  # type: ignore[return-value]
 
-    def _precheck(self, problem: Problem, response: str) -> tuple[Verdict | None, str]:
-        """A verdict that needs no sandbox (empty, no code, syntax error, no tests), else the program."""
+    def _precheck(self, problem: Problem, response: str) -> tuple[Verdict | None, str, str]:
+        """A verdict that needs no sandbox (empty, no code, another language, a Python syntax
+        error, no tests), else (None, the program, its language)."""
         if not response or not response.strip():
-            return Verdict.wrong(Reason.EMPTY_RESPONSE, pass_fraction=0.0), ""
-        program, why = extract_program(response)
+            return Verdict.wrong(Reason.EMPTY_RESPONSE, pass_fraction=0.0), "", ""
+        program, why, language = extract_program(response, required_language(problem))
         if program is None:
-            return Verdict.wrong(Reason.NO_CODE, detail=why, pass_fraction=0.0), ""
-        program = _with_entry_point(program, problem)
-        error = _syntax_error(program)
-        if error:
-            return Verdict.wrong(Reason.SYNTAX_ERROR, program, error, pass_fraction=0.0), ""
+            reason = Reason.NO_CODE if language is None else (
+                Reason.WRONG_LANGUAGE if language in LANGUAGES else Reason.UNSUPPORTED_LANGUAGE)
+            return Verdict.wrong(reason, detail=why, pass_fraction=0.0), "", ""
+        if language == "python":
+            program = _with_entry_point(program, problem)
+            error = _syntax_error(program)
+            if error:
+                return Verdict.wrong(Reason.SYNTAX_ERROR, program, error, pass_fraction=0.0), "", ""
         if not problem.tests:
-            return Verdict.wrong(Reason.UNPARSABLE_GOLD, program, f"problem {problem.id} has no tests"), ""
-        return None, program
+            return Verdict.wrong(Reason.UNPARSABLE_GOLD, program, f"problem {problem.id} has no tests"), "", ""
+        return None, program, language
 
     def close(self) -> None:
         if self._owned and self._sandbox is not None:

@@ -28,6 +28,9 @@ class Reason(str, Enum):
     RUNTIME_ERROR = "runtime_error"
     OUTPUT_LIMIT = "output_limit"
     SANDBOX_ERROR = "sandbox_error"  # the sandbox itself failed: infrastructure, not the model
+    COMPILE_ERROR = "compile_error"  # C++/Java that did not compile (the compiler's first lines in detail)
+    WRONG_LANGUAGE = "wrong_language"  # the problem asks for one language, the response is in another
+    UNSUPPORTED_LANGUAGE = "unsupported_language"  # code in a language the sandbox does not run (```rust)
 
 
 @dataclass(frozen=True)

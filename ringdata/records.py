@@ -14,7 +14,11 @@ Columns
 - tests: code tests; each item is either stdin/stdout (`input`, `output`) or a Python statement
   block run after the program (`assert`). Null for math and science.
 - entry_point: the function a code problem must define (HumanEval/MBPP style); nullable.
-- solutions: reference solutions (code) used by `curate --validate-tests`; nullable.
+- language: the language a code answer must be written in ("python", "cpp", "java"); null means
+  any of them (stdin/stdout problems). A problem with function-call tests is Python whatever it says.
+- solutions: reference solutions (code) used by `curate --validate-tests`; nullable. Each is a bare
+  program (its language guessed: C++ by `#include`/`main`, Java by a class with `main`, else
+  Python) or one fenced block naming its language (three backticks plus `cpp`, the code, three backticks).
 - metadata: a JSON object as text (level, subject, url, ...): free-form, never interpreted.
 - pass_rate / n_samples: added by the difficulty step from a `ringdata grade` pass-rate table.
 """
@@ -32,6 +36,7 @@ from ringdata.errors import DataError
 
 Domain = Literal["math", "code", "science"]
 DOMAINS: tuple[str, ...] = ("math", "code", "science")
+LANGUAGES: tuple[str, ...] = ("python", "cpp", "java")  # what the code sandbox runs (sandboxes/languages.py)
 
 TEST_TYPE = pa.struct(
     [
@@ -51,6 +56,7 @@ PROBLEM_SCHEMA = pa.schema(
         pa.field("choices", pa.list_(pa.string())),
         pa.field("tests", pa.list_(TEST_TYPE)),
         pa.field("entry_point", pa.string()),
+        pa.field("language", pa.string()),
         pa.field("solutions", pa.list_(pa.string())),
         pa.field("metadata", pa.string()),
         pa.field("pass_rate", pa.float64()),
@@ -106,6 +112,7 @@ class Problem:
     choices: tuple[str, ...] | None = None
     tests: tuple[TestCase, ...] | None = None
     entry_point: str | None = None
+    language: str | None = None  # the language a code answer must use; None = any of LANGUAGES
     solutions: tuple[str, ...] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     pass_rate: float | None = None
@@ -121,6 +128,7 @@ class Problem:
             "choices": list(self.choices) if self.choices is not None else None,
             "tests": [t.to_dict() for t in self.tests] if self.tests is not None else None,
             "entry_point": self.entry_point,
+            "language": self.language,
             "solutions": list(self.solutions) if self.solutions is not None else None,
             "metadata": json.dumps(self.metadata, ensure_ascii=False, sort_keys=True),
             "pass_rate": self.pass_rate,
@@ -141,6 +149,7 @@ class Problem:
             if row.get("tests") is not None
             else None,
             entry_point=row.get("entry_point"),
+            language=row.get("language"),
             solutions=tuple(row["solutions"]) if row.get("solutions") is not None else None,
             metadata=json.loads(meta) if meta else {},
             pass_rate=row.get("pass_rate"),
@@ -160,7 +169,7 @@ def conform(table: pa.Table, *, file: str) -> pa.Table:
     """Return `table` with exactly `PROBLEM_SCHEMA`, or raise one `DataError` naming the problem.
 
     Missing nullable columns are added as nulls and extra columns are dropped; a missing required
-    column, a column of the wrong type, a null in a required column or an unknown domain is an
+    column, a column of the wrong type, a null in a required column, an unknown domain or language is an
     error that names the file, the first bad row and the field.
     """
     for name in REQUIRED:
@@ -186,13 +195,14 @@ def conform(table: pa.Table, *, file: str) -> pa.Table:
             raise DataError("required value is null", file=file, row=row, field=f.name)
         columns.append(col)
     out = pa.Table.from_arrays(columns, schema=PROBLEM_SCHEMA)
-    bad = [i for i, d in enumerate(out.column("domain").to_pylist()) if d not in DOMAINS]
-    if bad:
-        value = out.column("domain")[bad[0]].as_py()
-        raise DataError(
-            f"domain is {value!r}; expected one of {', '.join(DOMAINS)}",
-            file=file,
-            row=bad[0],
-            field="domain",
-        )
+    for name, allowed in (("domain", DOMAINS), ("language", (None, *LANGUAGES))):
+        bad = [i for i, d in enumerate(out.column(name).to_pylist()) if d not in allowed]
+        if bad:
+            value = out.column(name)[bad[0]].as_py()
+            raise DataError(
+                f"{name} is {value!r}; expected one of {', '.join(a for a in allowed if a)}",
+                file=file,
+                row=bad[0],
+                field=name,
+            )
     return out

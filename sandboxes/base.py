@@ -69,6 +69,7 @@ class CaseStatus(str, enum.Enum):
     OUTPUT_LIMIT = "output_limit"
     SANDBOX_ERROR = "sandbox_error"  # the sandbox failed (or starved the program of CPU): grade it again
     UNSUPPORTED_TEST = "unsupported_test"  # the test needs what cannot cross the sandbox: the data's fault
+    COMPILE_ERROR = "compile_error"  # the program did not compile (or its compiler hit its limits): no test ran
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,9 @@ class Submission:
 
     program: str
     tests: tuple[TestCase, ...]
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits = field(default_factory=Limits)  # as for Python; languages.py adapts them per language
     stop_on_first_failure: bool = True  # later cases are not run once one fails
+    language: str = "python"  # python | cpp | java (sandboxes/languages.py)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ class ExecResult:
     n_tests: int  # cases submitted; more than len(cases) when the run stopped at a failure
     wall_s: float = 0.0  # host-side time for the whole submission
     error: str = ""  # set when the sandbox failed (status sandbox_error): infrastructure, not the program
+    compile_s: float = 0.0  # CPU seconds of compiling it (0: interpreted, or compiled earlier in the batch)
+    compile_wall_s: float = 0.0
 
     @property
     def status(self) -> CaseStatus:
@@ -169,9 +173,22 @@ class Sandbox(ABC):
     name: str = "sandbox"
     parallelism: int = 1  # submissions it can run at once
 
+    languages: frozenset[str] = frozenset({"python"})  # what this sandbox can compile and run
+
     @abstractmethod
     def run(self, submission: Submission) -> ExecResult:
         """Run one submission. Never raises for anything the program does."""
+
+    def unavailable(self, submission: Submission) -> ExecResult | None:
+        """The failed result of a submission in a language this sandbox lacks, else None."""
+        if submission.language in self.languages:
+            return None
+        return ExecResult.failed(
+            len(submission.tests),
+            f"this {self.name} sandbox has no {submission.language} (it runs {', '.join(sorted(self.languages))}): "
+            + ("`ringdata sandbox build --force` (all languages by default)" if self.name == "docker"
+               else "install its compiler under /usr (g++; openjdk-17-jdk-headless)"),
+        )
 
     def run_many(
         self, submissions: Sequence[Submission], on_done: Callable[[int], None] | None = None
@@ -216,10 +233,15 @@ def case_from_report(d: dict) -> CaseResult:
     )
 
 
-def payload(submissions: Sequence[Submission], nonce: str, workdir_mode: int | None = None) -> bytes:
+def payload(
+    submissions: Sequence[Submission], nonce: str, workdir_mode: int | None = None, tools: dict[str, str] | None = None
+) -> bytes:
     """What the runner reads from its stdin: marshal (the runner cannot afford json's imports).
-    `workdir_mode` is the mode the runner gives the work directory back after each submission."""
+    `workdir_mode` is the mode the runner gives the work directory back after each submission;
+    `tools` the compilers' and the JVM's paths inside the sandbox (languages.py `plan`)."""
     import marshal
+
+    from sandboxes.languages import plan
 
     return marshal.dumps(
         {
@@ -229,8 +251,8 @@ def payload(submissions: Sequence[Submission], nonce: str, workdir_mode: int | N
                 {
                     "program": s.program,
                     "tests": [t.to_dict() for t in s.tests],
-                    "limits": s.limits.to_dict(),
                     "stop_on_first_failure": s.stop_on_first_failure,
+                    **plan(s.language, s.program, s.limits, tools or {}),
                 }
                 for s in submissions
             ],
@@ -269,7 +291,13 @@ def result_from_report(report: dict, submission: Submission, wall_s: float, alon
     runner's checks failed after it). Alone in a fresh sandbox, a failed check is its own doing."""
     if "cases" not in report or (report.get("suspect") and not alone):
         return None
-    return ExecResult(tuple(case_from_report(c) for c in report["cases"]), len(submission.tests), wall_s)
+    built = report.get("compile") or {}
+    if report.get("error"):
+        return ExecResult.failed(len(submission.tests), str(report["error"])[:300], wall_s)
+    return ExecResult(
+        tuple(case_from_report(c) for c in report["cases"]), len(submission.tests), wall_s,
+        compile_s=float(built.get("time_s", 0.0)), compile_wall_s=float(built.get("wall_s", 0.0)),
+    )  # fmt: skip
 
 
 def case_wall_bound(limits: Limits) -> float:

@@ -49,6 +49,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ringdata.errors import RingdataError
+from ringdata.records import LANGUAGES
+from sandboxes.languages import tool_paths
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
     ExecResult,
@@ -121,13 +123,23 @@ def client():
 
 def image_recipe(c, image: str = IMAGE) -> str | None:
     """The recipe label of `image`, "" if unlabelled, None if the image does not exist."""
+    labels = _labels(c, image)
+    return None if labels is None else labels.get("ringdata.sandbox.recipe", "")
+
+
+def image_languages(c, image: str = IMAGE) -> frozenset[str]:
+    """The languages `image` was built with (its label; images before recipe 4 ran Python only)."""
+    labels = _labels(c, image) or {}
+    return frozenset((labels.get("ringdata.sandbox.languages") or "python").split(","))
+
+
+def _labels(c, image: str) -> dict | None:
     import docker
 
     try:
-        img = c.images.get(image)
+        return c.images.get(image).labels or {}
     except docker.errors.ImageNotFound:
         return None
-    return (img.labels or {}).get("ringdata.sandbox.recipe", "")
 
 
 def current_recipe() -> str:
@@ -138,24 +150,31 @@ def current_recipe() -> str:
     return found.group(1) if found else ""
 
 
-def build_image(image: str = IMAGE, force: bool = False, on_phase: Callable[[str], None] | None = None) -> bool:
-    """Build `image` with sandboxes/image/build.sh (debootstrap + docker import: 1-5 minutes,
-    downloading ~25 MB of Debian packages, then unpacking them: 77 s reported on a 2-core machine,
-    282 s measured on one shared by six busy sessions).
+def build_image(image: str = IMAGE, force: bool = False, languages: Sequence[str] = LANGUAGES,
+                on_phase: Callable[[str], None] | None = None) -> bool:
+    """Build `image` with sandboxes/image/build.sh (debootstrap + docker import). Python is always
+    in it (the runner is Python). Python alone downloads ~25 MB of Debian packages: 77 s reported
+    on a 2-core machine, 282 s measured on one shared by six busy sessions; g++ and the JDK add
+    ~150 MB of packages and minutes of unpacking.
 
-    Returns False when it exists, is current and `force` is not set. Needs root (debootstrap) and
-    the engine. `on_phase(text)` hears each step of the build ("debootstrap: installing (41)",
-    "docker import -> ringdata-sandbox"), for a progress display.
+    Returns False when it exists, is current, has `languages` and `force` is not set. Needs root
+    (debootstrap) and the engine. `on_phase(text)` hears each step of the build ("debootstrap:
+    installing (41)", "docker import -> ringdata-sandbox"), for a progress display.
     """
     import shutil
 
+    unknown = sorted(set(languages) - set(LANGUAGES))
+    if unknown:
+        raise RingdataError(f"unknown language {', '.join(unknown)}; the sandbox runs {', '.join(LANGUAGES)}")
+    wanted = frozenset({"python", *languages})
     c = client()
-    if image_recipe(c, image) == current_recipe() and not force:
+    if image_recipe(c, image) == current_recipe() and image_languages(c, image) == wanted and not force:
         return False  # present and built by this recipe; a stale or missing image is (re)built
     for tool in ("debootstrap", "tar"):
         if shutil.which(tool) is None:
             raise RingdataError(f"{tool} is not installed: apt-get install {tool} (or run scripts/setup.sh)")
-    proc = subprocess.Popen(["bash", str(BUILD_SCRIPT), image], text=True, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(["bash", str(BUILD_SCRIPT), image, ",".join(sorted(wanted))], text=True,
+                            stdout=subprocess.PIPE)
     phases = BuildPhases()
     for line in proc.stdout:
         phase = phases.see(line)
@@ -212,6 +231,8 @@ class DockerSandbox(Sandbox):
                 f"the sandbox image {self.config.image!r} does not exist: run `ringdata sandbox build`"
             )
         self._runner = runner_source()
+        self.languages = image_languages(self._client, self.config.image)
+        self._tools = tool_paths(lambda name: f"/usr/bin/{name}")  # the image's Debian layout
         self._cgroup_parent = self.config.cgroup_parent
         if self._cgroup_parent is None:
             try:
@@ -290,17 +311,23 @@ class DockerSandbox(Sandbox):
     # ----------------------------------------------------------------- running
 
     def run(self, submission: Submission) -> ExecResult:
-        return self._run_batch([submission])[0]
+        return self.unavailable(submission) or self._run_batch([submission])[0]
 
     def run_many(
         self, submissions: Sequence[Submission], on_done: Callable[[int], None] | None = None
     ) -> list[ExecResult]:
         """Run submissions across the pool, several per `docker exec` (up to `batch`, fewer when
-        that would leave containers idle), results in input order."""
-        n = len(submissions)
+        that would leave containers idle), results in input order. Identical programs go to the
+        same exec where they fit, so a compiled language compiles each of them once."""
+        results: list[ExecResult | None] = [self.unavailable(s) for s in submissions]
+        todo = [i for i, r in enumerate(results) if r is None]
+        first: dict[tuple[str, str], int] = {}
+        todo.sort(key=lambda i: first.setdefault((submissions[i].language, submissions[i].program), i))
+        n = len(todo)
         size = max(1, min(self.config.batch, -(-n // self.config.pool_size)))
-        batches = [list(range(i, min(n, i + size))) for i in range(0, n, size)]
-        results: list[ExecResult | None] = [None] * n
+        batches = [todo[i : i + size] for i in range(0, n, size)]
+        if on_done and n < len(submissions):
+            on_done(len(submissions) - n)
         with ThreadPoolExecutor(self.config.pool_size, thread_name_prefix="docker") as pool:
             futures = {pool.submit(self._run_batch, [submissions[i] for i in b]): b for b in batches}
             for future in as_completed(futures):
@@ -346,7 +373,7 @@ class DockerSandbox(Sandbox):
         started = time.perf_counter()
         api = self._client.api
         nonce = uuid.uuid4().hex
-        body = payload(batch, nonce, WORK_MODE)
+        body = payload(batch, nonce, WORK_MODE, self._tools)
 
         def failed(error: str) -> list[ExecResult | None]:
             return [ExecResult.failed(len(s.tests), error, time.perf_counter() - started) for s in batch]

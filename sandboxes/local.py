@@ -44,6 +44,7 @@ import uuid
 from dataclasses import dataclass
 
 from ringdata.errors import RingdataError
+from sandboxes.languages import available, host_tool, tool_paths
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
     ExecResult,
@@ -107,17 +108,21 @@ class LocalSandbox(Sandbox):
             raise RingdataError(f"the local sandbox cannot run: {problem}")
         self.parallelism = self.config.workers
         self._runner = runner_source()
+        self._tools = tool_paths(host_tool)  # real paths under /usr (the /usr/bin links go through /etc)
+        self._jdk_etc = _jdk_config_dirs(self._tools.get("java"))
+        self.languages = available(self._tools)
         self._bwrap = shutil.which("bwrap") or "bwrap"
         self._root = os.geteuid() == 0
         self._slots: list[int] = list(range(self.config.workers))
         self._cv = threading.Condition()
 
-    def _command(self, slot: int) -> list[str]:
+    def _command(self, slot: int, language: str = "python") -> list[str]:
         cfg = self.config
+        jdk = [arg for d in self._jdk_etc for arg in ("--ro-bind", d, d)] if language == "java" else []
         inner = [
             self._bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
             "--as-pid-1",  # the runner is pid 1: no bwrap process inside that a program could trace or read
-            "--ro-bind", "/usr", "/usr",
+            "--ro-bind", "/usr", "/usr", *jdk,
             "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
             "--proc", "/proc", "--dev", "/dev",
             "--size", str(cfg.work_mb << 20), "--perms", "1777", "--tmpfs", "/work",
@@ -140,6 +145,9 @@ class LocalSandbox(Sandbox):
             os.setpriority(os.PRIO_PROCESS, 0, self.config.nice)
 
     def run(self, submission: Submission) -> ExecResult:
+        missing = self.unavailable(submission)
+        if missing:
+            return missing
         with self._cv:
             self._cv.wait_for(lambda: self._slots)
             slot = self._slots.pop()
@@ -161,7 +169,7 @@ class LocalSandbox(Sandbox):
 
         started = time.perf_counter()
         proc = subprocess.Popen(
-            self._command(slot),
+            self._command(slot, submission.language),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -171,7 +179,7 @@ class LocalSandbox(Sandbox):
             env={},  # nor its environment: bwrap itself gets none, the runner only --setenv's
         )
         try:
-            out, err = proc.communicate(payload([submission], nonce), timeout=deadline)
+            out, err = proc.communicate(payload([submission], nonce, tools=self._tools), timeout=deadline)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             proc.communicate()
@@ -190,6 +198,23 @@ class LocalSandbox(Sandbox):
             return ExecResult.fault(n, wall, "runtime_error", f"the program killed the runner (exit {proc.returncode})")
         tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
         return ExecResult.failed(n, f"the runner failed (exit {proc.returncode}): {' | '.join(tail)}", wall)
+
+
+def _jdk_config_dirs(java: str | None) -> list[str]:
+    """The JDK's configuration directories under /etc (Debian links the JDK's conf/ and
+    lib/jvm.cfg there: java.security, logging.properties): a JVM does not start without them."""
+    if not java:
+        return []
+    home = os.path.dirname(os.path.dirname(java))
+    found = set()
+    for sub in ("conf", "lib"):
+        for dirpath, _dirs, files in os.walk(os.path.join(home, sub)):
+            for name in files:
+                target = os.path.realpath(os.path.join(dirpath, name))
+                parts = target.split("/")
+                if target.startswith("/etc/java") and len(parts) > 2:
+                    found.add("/" + "/".join(parts[1:3]))
+    return sorted(found)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -634,7 +634,7 @@ def _child(req: dict, fds: list[int]) -> None:
     code = 1
     try:
         os.setsid()
-        mem = req["memory_mb"] << 20
+        mem = (req.get("as_mb") or req["memory_mb"]) << 20
         cpu = max(1, math.ceil(req["time_s"]))
         for limit, value in (
             (resource.RLIMIT_AS, (mem, mem)),
@@ -643,6 +643,8 @@ def _child(req: dict, fds: list[int]) -> None:
             (resource.RLIMIT_CORE, (0, 0)),
         ):
             resource.setrlimit(limit, value)
+        if req.get("stack_mb"):
+            resource.setrlimit(resource.RLIMIT_STACK, (req["stack_mb"] << 20, req["stack_mb"] << 20))
         try:  # the cgroup OOM killer should pick the program, never the runner
             with open("/proc/self/oom_score_adj", "w") as f:
                 f.write("1000")
@@ -652,6 +654,8 @@ def _child(req: dict, fds: list[int]) -> None:
             if fd != target:
                 os.dup2(fd, target)
         os.closerange(len(fds), 1 << 16)
+        if req.get("argv"):
+            _exec(req, len(fds) - 1 if req.get("exe") else -1)  # never returns
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # python's default: EPIPE, not death
         sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
         sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="surrogateescape", closefd=False)
@@ -663,6 +667,23 @@ def _child(req: dict, fds: list[int]) -> None:
     except BaseException:  # noqa: BLE001 - the wrapper itself must never raise
         code = 1
     os._exit(code)
+
+
+def _exec(req: dict, exe_fd: int) -> None:
+    """Become a compiler, a compiled program (`exe_fd`: a sealed in-memory binary) or a JVM, with
+    the signal dispositions a shell would give it (Python ignores SIGPIPE and SIGXFSZ; an exec
+    would keep that)."""
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ):
+        signal.signal(sig, signal.SIG_DFL)
+    argv, env = list(req["argv"]), dict(req["env"])
+    try:
+        if exe_fd >= 0:
+            os.set_inheritable(exe_fd, False)  # the program gets no descriptor of its own binary
+            os.execve(exe_fd, argv, env)
+        os.execve(argv[0], argv, env)
+    except OSError as exc:
+        os.write(2, f"cannot start {argv[0]}: {exc.strerror}\n".encode())
+    os._exit(127)
 
 
 def _run_program(req: dict) -> int:
@@ -774,19 +795,24 @@ def _flush() -> bool:
 
 
 class _Tail:
-    """Keeps the last `n` bytes written to it and counts them all."""
+    """Keeps the first and the last `n` bytes written to it and counts them all."""
 
     def __init__(self, n: int) -> None:
-        self.n, self.total, self.buf = n, 0, bytearray()
+        self.n, self.total, self.buf, self.head = n, 0, bytearray(), bytearray()
 
     def add(self, data: bytes) -> None:
         self.total += len(data)
+        if len(self.head) < self.n:
+            self.head += data[: self.n - len(self.head)]
         self.buf += data
         if len(self.buf) > 4 * self.n:
             del self.buf[: -self.n]
 
     def text(self) -> str:
         return bytes(self.buf[-self.n :]).decode("utf-8", "replace")
+
+    def head_text(self) -> str:
+        return bytes(self.head).decode("utf-8", "replace")
 
 
 class _Stop(BaseException):
@@ -863,7 +889,7 @@ def _free_names(code) -> list[str]:
 class _Case:
     """One test case of one submission: the child, its pipes, its limits, its verdict."""
 
-    def __init__(self, zsock, program: str, case: dict, limits: dict, sandboxed: bool) -> None:
+    def __init__(self, zsock, program: "_Program", case: dict, limits: dict, sandboxed: bool) -> None:
         self.zsock, self.case, self.limits, self.sandboxed = zsock, case, limits, sandboxed
         self.is_assert = case.get("assert") is not None
         self.program = program
@@ -891,8 +917,12 @@ class _Case:
             req_r, self.req_w = os.pipe()
             self.rep_r, rep_w = os.pipe()
             child_fds += [req_r, rep_w]
-        req = {"program": self.program, "serve": tuple(self.wanted) if self.is_assert else None, "time_s": self.limits["time_s"],
-               "memory_mb": self.limits["memory_mb"], "file_bytes": self.limits["file_bytes"]}  # fmt: skip
+        req = {"serve": tuple(self.wanted) if self.is_assert else None, "time_s": self.limits["time_s"],
+               "memory_mb": self.limits["memory_mb"], "file_bytes": self.limits["file_bytes"],
+               **self.program.request()}  # fmt: skip
+        if self.program.exe_fd >= 0:
+            child_fds.append(os.dup(self.program.exe_fd))  # the child's last descriptor: it execs it
+        self.program.stage()
         self.started = time.monotonic()
         self.deadline = self.started + self.limits["time_s"] * self.limits["wall_factor"] + 0.5
         try:
@@ -1232,8 +1262,10 @@ class _Case:
             return "time_limit", f"{self.cpu:.2f}s CPU > {self.limits['time_s']}s"
         if sig == signal.SIGKILL:  # not killed by us (that is handled above): the OOM killer
             return "memory_limit", "killed by the out-of-memory killer"
-        if exit_code == EXIT_MEMORY or (exit_code not in (0, None) and "MemoryError" in stderr[-300:]):
-            return "memory_limit", f"MemoryError under the {self.limits['memory_mb']} MB limit"
+        failed = sig is not None or exit_code not in (0, None)
+        marker = next((m for m in self.program.markers if m in stderr[-600:]), None) if failed else None
+        if exit_code == EXIT_MEMORY or marker:
+            return "memory_limit", f"{marker or 'MemoryError'} under the {self.limits['memory_mb']} MB limit"
         if sig is not None:
             return "runtime_error", f"killed by signal {sig} ({_SIGNAL_NAMES.get(sig, 'signal')})"
         if self.is_assert:
@@ -1244,6 +1276,8 @@ class _Case:
             return "runtime_error", f"exit code {exit_code}: {_last_line(stderr)}"
         if exit_code != 0:
             return "runtime_error", f"exit code {exit_code}: {_last_line(stderr)}"
+        if self.case.get("compile"):
+            return "passed", ""
         stdout = bytes(self.out[: self.limits["output_bytes"]]).decode("utf-8", "replace")
         ok, why = compare_outputs(self.case.get("output") or "", stdout, self.limits["float_tol"])
         return ("passed", "") if ok else ("wrong_answer", why)
@@ -1261,6 +1295,7 @@ class _Case:
             "stdout_tail": stdout[-STDOUT_TAIL:],
             "stderr_tail": self.err.text(),
             "detail": detail,
+            **({"stderr_head": self.err.head_text()} if self.case.get("compile") else {}),
         }
 
 
@@ -1344,7 +1379,106 @@ def _last_line(text: str) -> str:
     return lines[-1][:200] if lines else ""
 
 
-def run_case(zsock, program: str, case: dict, limits: dict, sandboxed: bool) -> dict:
+class _Program:
+    """How a test case starts the program: Python source, run by the zygote's child in-process;
+    or an argv the child execs (a compiler, the compiled binary from the sealed in-memory file
+    `exe_fd`, a JVM), with `files` written to the work dir first (sources, class files: the work
+    dir is wiped before every case)."""
+
+    def __init__(self, source: str = "", run: dict | None = None, exe_fd: int = -1, files: dict | None = None):
+        self.source, self.run, self.exe_fd, self.files = source, run, exe_fd, files or {}
+        self.markers = tuple(run["markers"]) if run else ("MemoryError",)
+
+    def request(self) -> dict:
+        if self.run is None:
+            return {"program": self.source}
+        return {"argv": self.run["argv"], "env": self.run["env"], "as_mb": self.run.get("as_mb"),
+                "stack_mb": self.run.get("stack_mb"), "exe": self.exe_fd >= 0}  # fmt: skip
+
+    def stage(self) -> None:
+        for path, data in self.files.items():
+            if "/" in path:
+                os.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                _write_all(fd, data)
+            finally:
+                os.close(fd)
+
+
+def _sealed_memfd(data: bytes) -> int:
+    """An in-memory file holding `data` that nobody can change any more (sealed): the compiled
+    program runs from it, so no case can alter what the next one runs, and /work stays noexec."""
+    fd = os.memfd_create("solution", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    _write_all(fd, data)
+    try:
+        import fcntl
+
+        F_ADD_SEALS, ALL_SEALS = 1033, 0xF  # seal, shrink, grow, write
+        fcntl.fcntl(fd, F_ADD_SEALS, ALL_SEALS)
+    except (ImportError, OSError):
+        pass
+    return fd
+
+
+def _read_tree(top: str, cap: int) -> dict[str, bytes]:
+    """Every regular file under `top` (relative paths kept), at most `cap` bytes in all."""
+    found, stack, total = {}, [top], 0
+    while stack:
+        for entry in os.scandir(stack.pop()):
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            elif entry.is_file(follow_symlinks=False):
+                with open(entry.path, "rb") as f:
+                    found[entry.path] = f.read(cap - total + 1)
+                total += len(found[entry.path])
+                if total > cap:
+                    raise OSError("the compiler's output is too large")
+    return found
+
+
+def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Program | None, dict]:
+    """Compile the submission once (an identical source compiled earlier in this batch is reused)
+    and return (the program its cases start, the compile report); (None, report) when it did not
+    compile: report["status"] is compile_error (the program's fault) or sandbox_error."""
+    spec, run = sub["build"], sub["run"]
+    key = (sub["language"], tuple(spec["argv"]), sub["program"])
+    if key in built:
+        program, report = built[key]
+        return program, {**report, "time_s": 0.0, "wall_s": 0.0, "cached": True}
+    if not os.access(spec["argv"][0], os.X_OK):
+        report = {"status": "sandbox_error", "detail": f"this sandbox has no {spec['argv'][0]} for {sub['language']}"}
+        return None, report
+    limits = {"time_s": spec["time_s"], "wall_factor": sub["limits"]["wall_factor"], "memory_mb": spec["memory_mb"],
+              "output_bytes": 1 << 20, "file_bytes": spec["file_bytes"], "float_tol": 0.0}  # fmt: skip
+    compiler = _Program(run=spec, files={spec["file"]: sub["program"].encode("utf-8", "surrogateescape")})
+    result = run_case(zsock, compiler, {"input": "", "compile": True}, limits, sandboxed)
+    report = {"status": result["status"], "time_s": result["time_s"], "wall_s": result["wall_s"], "detail": ""}
+    program = None
+    if result["status"] == "passed":
+        try:
+            if spec["output"] == "classes":
+                program = _Program(run=run, files=_read_tree(spec["output"], spec["file_bytes"]))
+            else:
+                with open(spec["output"], "rb") as f:
+                    program = _Program(run=run, exe_fd=_sealed_memfd(f.read()))
+        except OSError as exc:
+            report.update(status="compile_error", detail=f"the compiler left no program ({exc.strerror or exc})")
+    elif result["status"] == "sandbox_error":
+        report["detail"] = result["detail"]
+    else:
+        why = {"time_limit": f"compilation took more than {spec['time_s']:g} s CPU",
+               "memory_limit": f"the compiler ran out of memory ({spec['memory_mb']} MB)",
+               "output_limit": "the compiler wrote too much"}.get(result["status"])  # fmt: skip
+        lines = [ln for ln in result.get("stderr_head", "").splitlines() if ln.strip()][:6]
+        report.update(status="compile_error", detail=why or " | ".join(lines)[:600] or result["detail"])
+    between()  # the sources and the compiler's files go; only what the cases need comes back
+    if report["status"] != "sandbox_error":
+        built[key] = (program, report)
+    return program, report
+
+
+def run_case(zsock, program: _Program, case: dict, limits: dict, sandboxed: bool) -> dict:
     """Run the program on one test case through the zygote; returns the case's report. A case
     still starved of CPU after STARVED_WAITS more wall caps is the sandbox's fault
     (`sandbox_error`), never the program's `time_limit`."""
@@ -1446,14 +1580,30 @@ class _Harness:
         return found
 
 
-def _run_submission(zsock, sub: dict, sandboxed: bool, between) -> list[dict]:
-    """Run one submission's cases; every case starts from a scrubbed sandbox."""
+def _run_submission(zsock, sub: dict, sandboxed: bool, between, built: dict) -> dict:
+    """Compile it if its language needs that, then run its cases; every case starts from a
+    scrubbed sandbox. Returns the report's fields: cases, and compile (or error)."""
+    if sub.get("build") is None:
+        return {"cases": _run_cases(zsock, _Program(sub["program"]), sub, sandboxed, between)}
+    if any(case.get("assert") is not None for case in sub["tests"]):
+        why = f"function-call tests are Python only; this program is {sub['language']}"
+        return {"cases": [{"status": "unsupported_test", "detail": why}]}
+    program, compiled = build(zsock, sub, sandboxed, between, built)
+    if compiled["status"] == "sandbox_error":
+        return {"cases": [], "error": compiled["detail"], "compile": compiled}
+    if program is None:
+        return {"cases": [{"status": "compile_error", "detail": compiled["detail"], "time_s": compiled["time_s"],
+                           "wall_s": compiled["wall_s"]}], "compile": compiled}  # fmt: skip
+    return {"cases": _run_cases(zsock, program, sub, sandboxed, between), "compile": compiled}
+
+
+def _run_cases(zsock, program: _Program, sub: dict, sandboxed: bool, between) -> list[dict]:
     cases = []
     for i, case in enumerate(sub["tests"]):
         try:
             if i:
                 between()
-            result = run_case(zsock, sub["program"], case, sub["limits"], sandboxed)
+            result = run_case(zsock, program, case, sub["limits"], sandboxed)
         except (OSError, MemoryError) as exc:  # the program lowered the runner's own limits under it
             result = {"status": "runtime_error", "time_s": 0.0, "wall_s": 0.0, "exit_code": None, "signal": None,
                       "stdout_tail": "", "stderr_tail": "", "detail": f"{HARNESS_KILLED} ({type(exc).__name__})"}  # fmt: skip
@@ -1497,14 +1647,15 @@ def main() -> None:
     mode = payload.get("workdir_mode")
     harness = _Harness(zpid, workdir, sandboxed, mode)
     broken = harness.problems()
+    built: dict = {}  # (language, compiler argv, source) -> (program, compile report): compile once per batch
     for index, sub in enumerate(payload["submissions"]):
         if broken:
             _write_frame(report_fd, nonce, {"index": index, "not_run": "; ".join(broken)})
             continue
         started = time.monotonic()
-        cases = _run_submission(parent_sock, sub, sandboxed, lambda: sandboxed and wipe(workdir))
+        ran = _run_submission(parent_sock, sub, sandboxed, lambda: sandboxed and wipe(workdir), built)
         broken = harness.problems()
-        report = {"index": index, "cases": cases, "wall_s": round(time.monotonic() - started, 4)}
+        report = {"index": index, **ran, "wall_s": round(time.monotonic() - started, 4)}
         if broken:
             report["suspect"] = "; ".join(broken)
         _write_frame(report_fd, nonce, report)

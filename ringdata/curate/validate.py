@@ -10,9 +10,11 @@ rllm pipelines):
    - `truncated_tests`: a stdio input or output that ends in "..." or "…", the mark scrapers
      leave when they shorten a long test.
 2. Reference solutions (the `solutions` column: MBPP's `code`, HumanEval's prompt plus
-   `canonical_solution`, CodeContests' Python solutions) run in the sandbox on all tests, one
-   solution at a time until one passes (at most `max_solutions` per problem). Solutions that are
-   not Python 3 (they do not compile) are skipped. A problem none of whose solutions passes is
+   `canonical_solution`, CodeContests' Python, C++ and Java solutions) run in the sandbox on all
+   tests, one solution at a time until one passes (at most `max_solutions` per problem). A
+   solution is read as a response is (rewards/code.py `extract_program`: a fence names its
+   language, a bare one is guessed), in the language the problem asks for, if any; Python
+   solutions that are not Python 3 (they do not compile) are skipped. A problem none of whose solutions passes is
    dropped as `tests_fail_reference`, and `drop_match` says how the last one failed.
 3. Problems without a usable reference solution are kept as *unvalidated*: the working column
    `_tests_validated` is true (a reference passed), false (nothing to run) or null (not code),
@@ -67,12 +69,23 @@ def static_problem(tests: list[dict[str, Any]] | None) -> tuple[str, str] | None
     return None
 
 
-def _compiles(source: str) -> bool:
-    try:
-        compile(source, "solution.py", "exec")
-    except Exception:  # noqa: BLE001 - Python 2 or another language
-        return False
-    return True
+def usable_solutions(solutions: list[str] | None, tests: list[dict], language: str | None) -> list[tuple[str, str]]:
+    """(program, language) of every reference solution the sandbox can run for this problem."""
+    from rewards.code import extract_program
+
+    required = "python" if any(t.get("assert") is not None for t in tests) else language
+    found = []
+    for solution in solutions or []:
+        program, _, lang = extract_program(solution, required) if solution else (None, "", None)
+        if program is None:
+            continue
+        if lang == "python":
+            try:
+                compile(program, "solution.py", "exec")
+            except Exception:  # noqa: BLE001 - Python 2
+                continue
+        found.append((program, lang))
+    return found
 
 
 @dataclass
@@ -90,6 +103,7 @@ class ValidateTests:
         is_code = (frame["domain"] == "code").to_list()
         tests = frame["tests"].to_list()
         solutions = frame["solutions"].to_list()
+        languages = frame["language"].to_list() if "language" in frame.columns else [None] * frame.height
         reasons: list[str | None] = [None] * frame.height
         matches: list[str | None] = [None] * frame.height
         validated: list[bool | None] = [None if not c else False for c in is_code]
@@ -102,10 +116,10 @@ class ValidateTests:
                 reasons[i], matches[i] = bad
                 validated[i] = None
                 continue
-            usable = [s for s in (solutions[i] or []) if s and _compiles(s)][: self.max_solutions]
+            usable = usable_solutions(solutions[i], tests[i], languages[i])[: self.max_solutions]
             if usable:
                 pending[i] = usable
-        self.notes.update(solutions_run=0, sandbox_errors=0, sandbox=None)
+        self.notes.update(solutions_run=0, solutions_passed_by_language={}, sandbox_errors=0, sandbox=None)
         if pending:
             self._run_references(pending, tests, reasons, matches, validated, ctx)
         kept_unvalidated = [
@@ -141,14 +155,17 @@ class ValidateTests:
                 if not todo:
                     break
                 subs = [
-                    Submission(pending[i][round_], tuple(TestCase.from_dict(t) for t in tests[i]), limits)
+                    Submission(pending[i][round_][0], tuple(TestCase.from_dict(t) for t in tests[i]), limits,
+                               language=pending[i][round_][1])
                     for i in todo
-                ]
+                ]  # fmt: skip
                 results = sandbox.run_many(subs, on_done=advance)
                 self.notes["solutions_run"] = int(self.notes["solutions_run"]) + len(subs)
-                for i, result in zip(todo, results):
+                passed = self.notes["solutions_passed_by_language"]
+                for i, sub, result in zip(todo, subs, results):
                     if result.passed:
                         validated[i] = True
+                        passed[sub.language] = passed.get(sub.language, 0) + 1
                         advance(len(pending[i]) - round_ - 1)  # its other solutions are not needed
                     elif result.error:
                         self.notes["sandbox_errors"] = int(self.notes["sandbox_errors"]) + 1

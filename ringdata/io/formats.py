@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from ringdata.answers import last_boxed
 from ringdata.errors import RingdataError
-from ringdata.records import DOMAINS
+from ringdata.records import DOMAINS, LANGUAGES
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -148,7 +148,7 @@ def native_tests(value: Any, key: str = "tests") -> list[dict[str, str | None]] 
 
 # ---- native --------------------------------------------------------------------------------
 
-_NATIVE = {"id", "domain", "source", "question", "answer", "choices", "tests", "entry_point",
+_NATIVE = {"id", "domain", "source", "question", "answer", "choices", "tests", "entry_point", "language",
            "solutions", "metadata", "pass_rate", "n_samples"}  # fmt: skip
 
 
@@ -166,6 +166,9 @@ def _native(row: dict[str, Any]) -> dict[str, Any]:
     domain = row.get("domain")
     if domain is not None and domain not in DOMAINS:
         raise FieldError("domain", f"is {domain!r}; expected one of {', '.join(DOMAINS)}")
+    language = _opt_text(row, "language")
+    if language is not None and language not in LANGUAGES:
+        raise FieldError("language", f"is {language!r}; expected one of {', '.join(LANGUAGES)} (or leave it empty: any)")
     meta = _json_cell(row.get("metadata"), "metadata") if row.get("metadata") is not None else {}
     if not isinstance(meta, dict):
         raise FieldError("metadata", f"is a {type(meta).__name__}, expected an object")
@@ -185,6 +188,7 @@ def _native(row: dict[str, Any]) -> dict[str, Any]:
         "choices": _str_list(row["choices"], "choices") if row.get("choices") is not None else None,
         "tests": native_tests(row.get("tests")),
         "entry_point": _opt_text(row, "entry_point"),
+        "language": language,
         "solutions": _str_list(row["solutions"], "solutions") if row.get("solutions") is not None else None,
         "metadata": meta,
         "pass_rate": pass_rate,
@@ -237,6 +241,7 @@ def _humaneval(row: dict[str, Any]) -> dict[str, Any]:
         "question": prompt,
         "tests": [{"input": None, "output": None, "assert": f"{test}\n\ncheck({entry})\n"}],
         "entry_point": entry,
+        "language": "python",  # function-call tests
         "solutions": [prompt + solution] if solution else None,
     }
 
@@ -264,6 +269,7 @@ def _mbpp(row: dict[str, Any]) -> dict[str, Any]:
         "question": question,
         "tests": tests or None,
         "entry_point": entry,
+        "language": "python",  # function-call tests
         "solutions": [code.replace("\r\n", "\n")] if code else None,
     }
 
@@ -296,6 +302,7 @@ def _apps(row: dict[str, Any]) -> dict[str, Any]:
         "question": _text(row, "question"),
         "tests": tests,
         "entry_point": entry,
+        "language": "python" if entry else None,  # fn_name tests call a Python function; stdin/stdout: any
         "solutions": solutions,
         "metadata": meta,
     }
@@ -315,12 +322,14 @@ def _codecontests(row: dict[str, Any]) -> dict[str, Any]:
             raise FieldError(key, f"is a {type(block).__name__}, expected an object")
         tests += _tests_stdio(block.get("input", []), block.get("output", []), key)
     sols = _json_cell(row.get("solutions"), "solutions") or {}
-    python = [s for lang, s in zip(sols.get("language", []), sols.get("solution", [])) if lang in (1, 3)]
+    fence = {1: "python", 2: "cpp", 3: "python", 4: "java"}  # CodeContests' language ids (1 is Python 2)
+    solutions = [f"```{fence[lang]}\n{s}\n```" for lang, s in zip(sols.get("language", []), sols.get("solution", []))
+                 if lang in fence]  # fmt: skip
     return {
         "own_id": _opt_text(row, "name"),
         "question": _text(row, "description"),
         "tests": tests or None,
-        "solutions": python or None,
+        "solutions": solutions or None,  # stdin/stdout: any language may answer
     }
 
 

@@ -154,6 +154,7 @@ def convert_file(raw: RawFile, config: ReadConfig, advance=lambda n=1: None) -> 
                 "choices": got.get("choices"),
                 "tests": got.get("tests"),
                 "entry_point": got.get("entry_point"),
+                "language": got.get("language"),
                 "solutions": got.get("solutions"),
                 "metadata": json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str),
                 "pass_rate": got.get("pass_rate"),

@@ -4,15 +4,31 @@
 # A minimal Debian bookworm root (debootstrap --variant=minbase) with python3-minimal plus the rest
 # of the standard library (libpython3.11-stdlib: json, ctypes, fractions, decimal, ... which both the
 # runner and ordinary contest solutions import), from the Debian mirror apt is configured with,
-# imported as one layer. It adds the unprivileged user `sandbox` (uid 10001, no other process on
-# the host uses it) and nothing else: the runner is sent in with every `docker exec`, so the image
-# never goes stale when sandboxes/runner.py changes. The interpreter is execute-only (see below).
+# imported as one layer. Languages beyond Python come from the same mirror (apt-get in the root,
+# no recommends): cpp = g++ (12, bookworm's), java = openjdk-17-jdk-headless (javac + a headless
+# JVM; its jmods, only jlink reads them, are removed). It adds the unprivileged user `sandbox`
+# (uid 10001, no other process on the host uses it) and nothing else: the runner is sent in with
+# every `docker exec`, so the image never goes stale when sandboxes/runner.py changes. The
+# interpreter is execute-only (see below).
 #
-# usage: build.sh [IMAGE_TAG]
+# usage: build.sh [IMAGE_TAG] [LANGUAGES]     LANGUAGES: comma-separated, default python,cpp,java
+#        (python is always included: the runner is Python)
 set -euo pipefail
 tag=${1:-ringdata-sandbox}
+languages=${2:-python,cpp,java}
 suite=bookworm
-recipe=3  # bump when this script changes what is in the image; `ringdata sandbox status` reads it
+recipe=4  # bump when this script changes what is in the image; `ringdata sandbox status` reads it
+
+packages=()
+wanted=python
+for lang in ${languages//,/ }; do
+  case $lang in
+    python) ;;
+    cpp) packages+=(g++); wanted+=,cpp ;;
+    java) packages+=(openjdk-17-jdk-headless); wanted+=,java ;;
+    *) echo "unknown language '$lang' (python, cpp, java)" >&2; exit 2 ;;
+  esac
+done
 
 # The mirror apt uses (deb822 sources first, then the one-line format); Debian's default otherwise.
 mirror=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null \
@@ -25,7 +41,11 @@ mirror=${mirror:-http://deb.debian.org/debian}
 
 root=$(mktemp -d /tmp/ringdata-sandbox-root.XXXXXX)
 log=$(mktemp /tmp/ringdata-sandbox-debootstrap.XXXXXX)
-trap 'rm -rf "$root" "$log"' EXIT
+cleanup() {
+  umount "$root/proc" 2>/dev/null || true
+  rm -rf "$root" "$log"
+}
+trap cleanup EXIT
 echo "[sandbox build] debootstrap $suite from $mirror"
 # debootstrap's own "I: Retrieving/Unpacking/Configuring ..." lines go to stdout as progress
 # (`ringdata sandbox build` condenses them into one line per phase); everything is in $log.
@@ -33,8 +53,22 @@ debootstrap --variant=minbase --include=python3-minimal,libpython3.11-stdlib \
   "$suite" "$root" "$mirror" 2>&1 | tee "$log" | grep --line-buffered '^I: ' \
   || { [ "${PIPESTATUS[0]}" = 0 ] || { tail -n 30 "$log" >&2; exit 1; }; }
 
-# Slim: a sandbox needs no package caches, docs or locales to run python3.
-rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
+if ((${#packages[@]})); then
+  echo "[sandbox build] apt-get install ${packages[*]} (a few minutes)"
+  cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+  mount -t proc proc "$root/proc"  # the JDK's post-install scripts run java
+  # Headless JDK packages create /usr/share/man/man1 links: dpkg needs the directory.
+  mkdir -p "$root/usr/share/man/man1"
+  chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$log" 2>&1 \
+    && chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${packages[@]}" >>"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 1; }
+  umount "$root/proc"
+  rm -f "$root/etc/resolv.conf"
+  rm -rf "$root"/usr/lib/jvm/*/jmods
+fi
+
+# Slim: a sandbox needs no package caches, docs or locales to run programs.
+rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin "$root"/var/lib/apt/lists/* \
   "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/locale/*
 
 echo 'sandbox:x:10001:10001:ringdata sandbox:/work:/usr/sbin/nologin' >>"$root/etc/passwd"
@@ -50,7 +84,8 @@ tar -C "$root" -c . | docker import \
   -c 'WORKDIR /work' \
   -c 'ENV PYTHONDONTWRITEBYTECODE=1 LANG=C.UTF-8 TMPDIR=/work' \
   -c "LABEL ringdata.sandbox.recipe=$recipe" \
+  -c "LABEL ringdata.sandbox.languages=$wanted" \
   -c 'CMD ["sleep", "infinity"]' \
-  -m "ringdata sandbox recipe $recipe: debian $suite minbase + python3" \
+  -m "ringdata sandbox recipe $recipe: debian $suite minbase + $wanted" \
   - "$tag" >/dev/null
-echo "[sandbox build] done: $tag, $(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}')"
+echo "[sandbox build] done: $tag ($wanted), $(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}')"

@@ -93,7 +93,8 @@ def test_humaneval_test_calls_check_on_the_entry_point():
         ({"name": "1548_A", "description": "Print the sum of two numbers.",
           "public_tests": {"input": ["1 2\n"], "output": ["3\n"]}, "private_tests": {"input": ["2 2\n"], "output": ["4\n"]},
           "generated_tests": {"input": [], "output": []}, "solutions": {"language": [2, 3], "solution": ["int main(){}", "print(sum(map(int,input().split())))"]}},
-         "codecontests", {"id": "x/1548_A", "solutions": ["print(sum(map(int,input().split())))"],
+         "codecontests", {"id": "x/1548_A", "language": None,  # any language; each solution fenced with its own
+                          "solutions": ["```cpp\nint main(){}\n```", "```python\nprint(sum(map(int,input().split())))\n```"],
                           "tests": [{"input": "1 2\n", "output": "3\n", "assert": None}, {"input": "2 2\n", "output": "4\n", "assert": None}]}),
         # ARC-style multiple choice
         ({"id": "Mercury_1", "question": "Which is a metal?", "choices": {"text": ["wood", "iron"], "label": ["A", "B"]}, "answerKey": "B"},

@@ -1,0 +1,157 @@
+"""The languages the sandbox runs, one table: how a program is compiled and started, and its limits.
+
+| language | source file | compiled with | started as | CPU per test | memory per test |
+|---|---|---|---|---|---|
+| python | solution.py | (the runner compiles it in-process) | the runner's forked child runs it | `time_s` | address space `memory_mb` |
+| cpp | solution.cpp | `g++ -O2 -std=c++17 -pipe -DONLINE_JUDGE` | the binary, from a sealed in-memory file | `time_s` | address space `memory_mb`; stack up to `memory_mb` |
+| java | Main.java, or <Public>.java | `javac -encoding UTF-8` | `java -Xmx<memory_mb>m -Xss64m ...` | `time_s` + 0.5 s | heap `memory_mb`; address space `memory_mb` + 1536 MiB |
+
+Compilation happens inside the sandbox (a compiler reads files: `#include "/etc/passwd"` must see
+only the sandbox), once per submission, under its own limits (`COMPILE_TIME_S`, `COMPILE_MEMORY_MB`),
+before the first test; a failure is the submission's `compile_error`. Identical sources compile once
+per runner start (a `docker exec` batch).
+
+Java: the class that runs is the public top-level class (the file is named after it, as javac
+requires), else a class named `Main`, else the first top-level class; a `package` line is honoured.
+The JVM is sized for the limit instead of being killed by it: RLIMIT_AS, which suits CPython and
+C++, counts every reservation the JVM makes up front (the code cache, class space, the `lib/modules`
+mapping, one 64 MiB stack per Java thread: about 1 GiB beyond the heap), so Java gets the heap as its
+memory limit (`-Xmx`, an `OutOfMemoryError` there is `memory_limit`), direct and metaspace caps,
+and an address-space backstop `JVM_RESERVE_MB` above the heap for what no JVM flag bounds (native
+memory through `Unsafe`). In Docker the container's cgroup caps the whole JVM besides. The extra
+0.5 s of CPU pays for the JVM's start-up (about 0.05 s here) and its JIT compiler threads, whose CPU
+counts as the program's like every thread's.
+
+Function-call tests (`assert f(2) == 4`) are Python only: they call into the program's own
+interpreter. A problem with them is a Python problem.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from ringdata.records import LANGUAGES
+
+COMPILE_TIME_S = 10.0  # CPU seconds for one compilation: g++ -O2 with <bits/stdc++.h> takes ~1.5 s
+COMPILE_MEMORY_MB = 1024  # address space of each compiler process (cc1plus: ~200 MiB resident)
+COMPILE_OUTPUT_BYTES = 64 << 20  # the largest file a compiler may write (a binary, a class)
+JVM_RESERVE_MB = 1536  # address space above the heap: measured ~1050 MiB for the flags below, plus room for threads
+JVM_TIME_EXTRA_S = 0.5  # CPU seconds on top of the limit: JVM start-up and JIT threads
+JVM_FLAGS = (
+    "-Xss64m",  # deep recursion, as contest judges allow (Codeforces uses 64m)
+    "-XX:+UseSerialGC",  # one core per sandbox: no parallel GC threads
+    "-XX:ActiveProcessorCount=1",  # the same JVM on both backends, whatever the host's core count
+    "-XX:-UsePerfData",  # no /tmp/hsperfdata file (the root is read-only)
+    "-Xshare:auto",  # the JDK's class-data archive: start-up in ~0.05 s CPU
+    "-XX:+ExitOnOutOfMemoryError",  # an OutOfMemoryError in any thread ends the program
+    "-XX:ReservedCodeCacheSize=64m",
+    "-XX:CompressedClassSpaceSize=64m",
+    "-XX:MaxMetaspaceSize=128m",
+    "-XX:MaxDirectMemorySize=64m",
+    "-Djava.io.tmpdir=/work",
+    "-Dfile.encoding=UTF-8",
+)
+JAVAC_FLAGS = ("-J-XX:+UseSerialGC", "-J-XX:ActiveProcessorCount=1", "-J-XX:-UsePerfData", "-J-Xshare:auto",
+               "-J-XX:TieredStopAtLevel=1", "-encoding", "UTF-8")  # fmt: skip
+CPP_FLAGS = ("-O2", "-std=c++17", "-pipe", "-DONLINE_JUDGE")
+ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TMPDIR": "/work"}
+TOOLS = {"python": (), "cpp": ("g++",), "java": ("javac", "java")}  # what each language needs in the sandbox
+
+
+@dataclass(frozen=True)
+class Language:
+    name: str  # a value of ringdata.records.LANGUAGES
+    fences: tuple[str, ...]  # code-fence tags that name it (lower case)
+    memory_markers: tuple[str, ...]  # stderr text that means the program ran out of memory
+
+
+TABLE: dict[str, Language] = {
+    "python": Language("python", ("python", "py", "python3", "py3"), ("MemoryError",)),
+    "cpp": Language("cpp", ("cpp", "c++", "cc", "cxx", "c++17", "c++20", "c++14", "c++11"), ("std::bad_alloc",)),
+    "java": Language("java", ("java",), ("java.lang.OutOfMemoryError",)),
+}
+assert tuple(TABLE) == LANGUAGES, "the table covers exactly ringdata.records.LANGUAGES"
+FENCES: dict[str, str] = {tag: lang.name for lang in TABLE.values() for tag in lang.fences}
+
+
+def language_of_fence(tag: str) -> str | None:
+    """The language a code fence's tag names (`c++` -> cpp), or None."""
+    return FENCES.get(tag.strip().lower())
+
+
+def guess_language(source: str) -> str:
+    """The language of an untagged block or a bare reference solution: C++ when it includes a
+    header or defines `main()` the C way, Java when a class declares `static void main`, else Python."""
+    if re.search(r"^\s*#\s*include\b", source, re.M) or re.search(r"\bint\s+main\s*\(", source):
+        return "cpp"
+    if re.search(r"\bclass\s+\w+", source) and re.search(r"\bstatic\s+void\s+main\s*\(", source):
+        return "java"
+    return "python"
+
+
+_JAVA_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"", re.S)
+
+
+def java_main_class(source: str) -> tuple[str, str]:
+    """(source file name, class to run) by the convention in the module docstring."""
+    code = _JAVA_COMMENTS.sub(" ", source)
+    package = re.search(r"^\s*package\s+([\w.]+)\s*;", code, re.M)
+    public = re.search(r"^\s*public\s+(?:(?:final|abstract|strictfp)\s+)*class\s+(\w+)", code, re.M)
+    classes = re.findall(r"^(?:(?:public|final|abstract|strictfp)\s+)*class\s+(\w+)", code, re.M)
+    name = public.group(1) if public else ("Main" if "Main" in classes or not classes else classes[0])
+    file = f"{public.group(1) if public else 'Main'}.java"
+    return file, f"{package.group(1)}.{name}" if package else name
+
+
+def tool_paths(resolve) -> dict[str, str]:
+    """{tool: path inside the sandbox} for every tool `resolve(name)` finds (None = absent)."""
+    found = {}
+    for tools in TOOLS.values():
+        for tool in tools:
+            path = resolve(tool)
+            if path:
+                found[tool] = path
+    return found
+
+
+def available(tools: dict[str, str]) -> frozenset[str]:
+    return frozenset(name for name, needs in TOOLS.items() if all(t in tools for t in needs))
+
+
+def plan(language: str, source: str, limits, tools: dict[str, str]) -> dict:
+    """What the runner needs to compile and start a program in `language` (the `build` and `run`
+    entries of its payload) and the limits its test cases get. `tools` maps tool names to paths
+    inside the sandbox; the caller has checked that the language is available."""
+    lim = limits.to_dict()
+    if language == "python":
+        return {"language": "python", "build": None, "run": None, "limits": lim}
+    build = {"time_s": COMPILE_TIME_S, "memory_mb": COMPILE_MEMORY_MB, "file_bytes": COMPILE_OUTPUT_BYTES,
+             "env": ENV, "markers": TABLE[language].memory_markers}  # fmt: skip
+    run = {"env": ENV, "markers": TABLE[language].memory_markers}
+    if language == "cpp":
+        build.update(file="solution.cpp", output="solution",
+                     argv=[tools["g++"], *CPP_FLAGS, "-o", "solution", "solution.cpp"])  # fmt: skip
+        run.update(argv=["./solution"], exe=True, stack_mb=limits.memory_mb)
+    elif language == "java":
+        file, main = java_main_class(source)
+        build.update(file=file, output="classes",
+                     as_mb=COMPILE_MEMORY_MB // 2 + JVM_RESERVE_MB,
+                     argv=[tools["javac"], f"-J-Xmx{COMPILE_MEMORY_MB // 2}m", *JAVAC_FLAGS, "-d", "classes", file])  # fmt: skip
+        run.update(argv=[tools["java"], f"-Xmx{limits.memory_mb}m", *JVM_FLAGS, "-cp", "/work/classes", main],
+                   as_mb=limits.memory_mb + JVM_RESERVE_MB, env={**ENV, "MALLOC_ARENA_MAX": "2"})  # fmt: skip
+        lim["time_s"] = limits.time_s + JVM_TIME_EXTRA_S
+    else:
+        raise ValueError(f"unknown language {language!r}")
+    return {"language": language, "build": build, "run": run, "limits": lim}
+
+
+def host_tool(name: str) -> str | None:
+    """A tool of this host as the local (bubblewrap) sandbox sees it: its real path, which must
+    lie under /usr, the only host directory it mounts (/usr/bin/java is a link through /etc)."""
+    from shutil import which
+
+    found = which(name, path="/usr/bin:/bin")
+    real = os.path.realpath(found) if found else None
+    return real if real and real.startswith("/usr/") and os.access(real, os.X_OK) else None
