@@ -308,6 +308,19 @@ def case_wall_bound(limits: Limits) -> float:
     return (limits.time_s * limits.wall_factor + 0.5) * (1 + STARVED_WAITS) + 0.5
 
 
+def submission_wall_bound(submission: Submission) -> float:
+    """The longest the runner can take on a submission: every case at its language's limits
+    (languages.py), and its compilation."""
+    from dataclasses import replace
+
+    from sandboxes.languages import COMPILE_TIME_S, JVM_TIME_EXTRA_S
+
+    lim = submission.limits
+    extra = JVM_TIME_EXTRA_S if submission.language == "java" else 0.0
+    cases = case_wall_bound(replace(lim, time_s=lim.time_s + extra)) * max(1, len(submission.tests))
+    return cases + (case_wall_bound(replace(lim, time_s=COMPILE_TIME_S)) if submission.language != "python" else 0.0)
+
+
 def runner_source() -> str:
     from pathlib import Path
 

@@ -54,7 +54,7 @@ from sandboxes.languages import tool_paths
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
     ExecResult,
-    case_wall_bound,
+    submission_wall_bound,
     Sandbox,
     Submission,
     parse_reports,
@@ -365,7 +365,7 @@ class DockerSandbox(Sandbox):
         return results  # type: ignore[return-value]
 
     def _deadline(self, submission: Submission) -> float:
-        return case_wall_bound(submission.limits) * max(1, len(submission.tests)) + self.config.exec_grace_s
+        return submission_wall_bound(submission) + self.config.exec_grace_s
 
     def _exec(self, slot: _Slot, batch: list[Submission]) -> tuple[list[ExecResult | None], bool]:
         """One docker exec of the runner on `batch`. Returns (results, None where not graded;

@@ -46,6 +46,7 @@ JVM_FLAGS = (
     "-XX:-UsePerfData",  # no /tmp/hsperfdata file (the root is read-only)
     "-Xshare:auto",  # the JDK's class-data archive: start-up in ~0.05 s CPU
     "-XX:+ExitOnOutOfMemoryError",  # an OutOfMemoryError in any thread ends the program
+    "-XX:+DisplayVMOutputToStderr",  # the VM's own messages ("Terminating due to ...") stay off stdout
     "-XX:ReservedCodeCacheSize=64m",
     "-XX:CompressedClassSpaceSize=64m",
     "-XX:MaxMetaspaceSize=128m",

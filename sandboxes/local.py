@@ -41,14 +41,16 @@ import subprocess
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Callable, Sequence
 
 from ringdata.errors import RingdataError
 from sandboxes.languages import available, host_tool, tool_paths
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
     ExecResult,
-    case_wall_bound,
+    submission_wall_bound,
     Sandbox,
     Submission,
     parse_reports,
@@ -62,6 +64,7 @@ from sandboxes.base import (
 # containers let a container's processes (a fork bomb, or just a busy pool) stop a local sandbox
 # from starting (bwrap: "Creating new namespace failed: Resource temporarily unavailable").
 BASE_UID = 20001
+GROUP = 8  # identical compiled programs graded in one sandbox (one compile), as a Docker batch
 
 
 @dataclass(frozen=True)
@@ -145,31 +148,55 @@ class LocalSandbox(Sandbox):
             os.setpriority(os.PRIO_PROCESS, 0, self.config.nice)
 
     def run(self, submission: Submission) -> ExecResult:
-        missing = self.unavailable(submission)
-        if missing:
-            return missing
+        return self.unavailable(submission) or self._run_group([submission])[0]
+
+    def run_many(
+        self, submissions: Sequence[Submission], on_done: Callable[[int], None] | None = None
+    ) -> list[ExecResult]:
+        """Run submissions `workers` at a time, results in input order. Identical programs in a
+        compiled language share one sandbox (up to `GROUP`, one after another, scrubbed between),
+        so each compiles once; every other submission gets a sandbox of its own."""
+        results: list[ExecResult | None] = [self.unavailable(s) for s in submissions]
+        groups: dict[object, list[int]] = {}
+        for i, sub in enumerate(submissions):
+            if results[i] is None:
+                groups.setdefault((sub.language, sub.program) if sub.language != "python" else i, []).append(i)
+        batches = [idx[j : j + GROUP] for idx in groups.values() for j in range(0, len(idx), GROUP)]
+        if on_done and sum(map(len, batches)) < len(submissions):
+            on_done(len(submissions) - sum(map(len, batches)))
+        with ThreadPoolExecutor(self.parallelism, thread_name_prefix="local") as pool:
+            futures = {pool.submit(self._run_group, [submissions[i] for i in b]): b for b in batches}
+            for future in as_completed(futures):
+                for i, result in zip(futures[future], future.result()):
+                    results[i] = result
+                if on_done:
+                    on_done(len(futures[future]))
+        return results  # type: ignore[return-value]
+
+    def _run_group(self, group: list[Submission]) -> list[ExecResult]:
+        """One sandbox for the group; a submission it could not grade (the sandbox failed its
+        start checks, or its checks failed after an earlier one) is graded again alone."""
         with self._cv:
             self._cv.wait_for(lambda: self._slots)
             slot = self._slots.pop()
         try:
-            for _ in range(2):  # a sandbox whose start checks failed is not the program's fault: once more
-                result = self._run(slot, submission)
-                if result is not None:
-                    return result
-            return ExecResult.failed(len(submission.tests), "the sandbox failed its start checks twice")
+            results = self._run(slot, group)
+            if len(group) == 1 and results[0] is None:  # start checks failed: not the program's fault, once more
+                results = self._run(slot, group)
         finally:
             with self._cv:
                 self._slots.append(slot)
                 self._cv.notify()
+        if len(group) == 1:
+            return [results[0] or ExecResult.failed(len(group[0].tests), "the sandbox failed its start checks twice")]
+        return [r if r is not None else self._run_group([s])[0] for r, s in zip(results, group)]
 
-    def _run(self, slot: int, submission: Submission) -> ExecResult | None:
-        n = len(submission.tests)
-        deadline = case_wall_bound(submission.limits) * max(1, n) + self.config.exec_grace_s
+    def _run(self, slot: int, group: list[Submission]) -> list[ExecResult | None]:
+        deadline = self.config.exec_grace_s + sum(submission_wall_bound(s) for s in group)
         nonce = uuid.uuid4().hex
-
         started = time.perf_counter()
         proc = subprocess.Popen(
-            self._command(slot, submission.language),
+            self._command(slot, group[0].language),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -179,25 +206,27 @@ class LocalSandbox(Sandbox):
             env={},  # nor its environment: bwrap itself gets none, the runner only --setenv's
         )
         try:
-            out, err = proc.communicate(payload([submission], nonce, tools=self._tools), timeout=deadline)
+            out, err = proc.communicate(payload(group, nonce, tools=self._tools), timeout=deadline)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             proc.communicate()
             wall = time.perf_counter() - started
-            return ExecResult.fault(n, wall, "time_limit", "the runner was stopped or starved by the program")
+            if len(group) > 1:
+                return [None] * len(group)  # graded again alone, where a hang is its own
+            return [ExecResult.fault(len(group[0].tests), wall, "time_limit", "the runner was stopped or starved by the program")]
         _kill_group(proc)  # --die-with-parent already took the namespace down; belt and braces
         wall = time.perf_counter() - started
         reports = parse_reports(out, nonce)
-        if 0 in reports and -1 in reports:
-            result = result_from_report(reports[0], submission, wall)
-            if result is not None:
-                return result
-            if "not_run" in reports[0]:
-                return None
+        alone = len(group) == 1
+        if -1 in reports:
+            return [result_from_report(reports[i], s, wall, alone) if i in reports else None for i, s in enumerate(group)]
+        if not alone:
+            return [None] * len(group)
+        n = len(group[0].tests)
         if proc.returncode in (-9, 137) or (proc.returncode or 0) >= 128:
-            return ExecResult.fault(n, wall, "runtime_error", f"the program killed the runner (exit {proc.returncode})")
+            return [ExecResult.fault(n, wall, "runtime_error", f"the program killed the runner (exit {proc.returncode})")]
         tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
-        return ExecResult.failed(n, f"the runner failed (exit {proc.returncode}): {' | '.join(tail)}", wall)
+        return [ExecResult.failed(n, f"the runner failed (exit {proc.returncode}): {' | '.join(tail)}", wall)]
 
 
 def _jdk_config_dirs(java: str | None) -> list[str]:

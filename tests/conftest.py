@@ -16,6 +16,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
+# The Docker sandbox image the tests use: `ringdata-sandbox` (what setup.sh builds); another tag
+# tests an image built beside it (`ringdata sandbox build --image TAG`) without touching the shared one.
+SANDBOX_IMAGE = os.environ.get("RINGDATA_TEST_SANDBOX_IMAGE", "ringdata-sandbox")
 
 
 def free_port() -> int:

@@ -18,16 +18,19 @@ ImageOpt = Annotated[str, typer.Option("--image", help="Docker image tag of the 
 def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if the image exists.")] = False,
     image: ImageOpt = "ringdata-sandbox",
+    languages: Annotated[str, typer.Option("--languages", help="Comma-separated languages the image runs: python, cpp (g++), java (headless JDK). Python is always in it; fewer languages make a smaller image.")] = "python,cpp,java",
 ) -> None:
-    """Build the sandbox image locally (debootstrap + docker import, 1-5 minutes; needs root)."""
+    """Build the sandbox image locally (debootstrap + docker import from the Debian mirror; 1-5 minutes
+    for Python alone, a few more with g++ and the JDK; needs root)."""
     import time
 
     from sandboxes.docker_backend import build_image
 
+    wanted = [lang.strip() for lang in languages.split(",") if lang.strip()]
     console, started = Console(), time.perf_counter()
     if console.is_terminal:
         with console.status(f"building {image}") as status:
-            built = build_image(image, force=force, on_phase=lambda p: status.update(
+            built = build_image(image, force=force, languages=wanted, on_phase=lambda p: status.update(
                 f"building {image}: {p} ({time.perf_counter() - started:.0f} s)"))
     else:  # a log: one line per phase, not one per package
         last = [""]
@@ -38,11 +41,11 @@ def build(
                 last[0] = head
                 console.print(f"building {image}: {head} ({time.perf_counter() - started:.0f} s)", highlight=False)
 
-        built = build_image(image, force=force, on_phase=line)
+        built = build_image(image, force=force, languages=wanted, on_phase=line)
     if built:
         console.print(f"[green]built[/] {image} in {time.perf_counter() - started:.0f} s")
     else:
-        console.print(f"{image} already exists (use --force to rebuild)")
+        console.print(f"{image} already exists with {languages} (use --force to rebuild)")
 
 
 @app.command("status", short_help="Check the engine, image and backends.", epilog="Examples:\n\n\b\nringdata sandbox status\nringdata sandbox status --no-check")
@@ -52,7 +55,7 @@ def status(
 ) -> None:
     """Say whether the Docker engine runs, the image exists and each backend grades a program."""
     from ringdata.errors import RingdataError
-    from sandboxes.docker_backend import DockerConfig, client, current_recipe, image_recipe
+    from sandboxes.docker_backend import DockerConfig, client, current_recipe, image_languages, image_recipe
     from sandboxes.local import bwrap_problem
 
     table = Table("part", "state", title="ringdata sandbox")
@@ -65,7 +68,8 @@ def status(
             table.add_row(f"image {image}", "[red]missing[/]: run `ringdata sandbox build`")
         else:
             if recipe == current_recipe():
-                table.add_row(f"image {image}", f"[green]present[/] (recipe {recipe})")
+                langs = ", ".join(sorted(image_languages(c, image)))
+                table.add_row(f"image {image}", f"[green]present[/] (recipe {recipe}; {langs})")
             else:
                 table.add_row(
                     f"image {image}",

@@ -7,14 +7,14 @@ from __future__ import annotations
 import pytest
 
 from ringdata.errors import RingdataError
-from tests.conftest import skip_or_fail
+from tests.conftest import SANDBOX_IMAGE, skip_or_fail
 
 
 def _docker(**kw):
     from sandboxes.docker_backend import DockerConfig, DockerSandbox
 
     try:
-        return DockerSandbox(DockerConfig(**kw))
+        return DockerSandbox(DockerConfig(image=SANDBOX_IMAGE, **kw))
     except RingdataError as exc:
         skip_or_fail("Docker engine", "RINGDATA_REQUIRE_DOCKER", str(exc))
 

@@ -6,6 +6,7 @@ import pytest
 
 from tests.sandboxes.attacks import *  # noqa: F401,F403 - the shared attack tests
 from tests.sandboxes.attacks_reward import *  # noqa: F401,F403 - attacks on the reward
+from tests.sandboxes.attacks_compiled import *  # noqa: F401,F403 - C++ attacks, the JVM's limits
 
 
 @pytest.fixture

@@ -1,0 +1,272 @@
+"""The sandbox's guarantees for compiled programs: C++ attacks (one property per test) and the JVM
+under the limits. test_attacks_docker.py and test_attacks_local.py bind `sandbox` (and
+`sandbox_pair`) to their backend, as for attacks.py.
+
+C++ here includes the smallest headers that do the job: each test compiles its program in the
+sandbox (~0.3 s of CPU with <cstdio>, ~1.5 s with <bits/stdc++.h>).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from ringdata.records import TestCase
+from sandboxes import CaseStatus, Limits, Submission
+from tests.conftest import skip_or_fail
+
+QUICK = Limits(time_s=1.0, wall_factor=2.0)
+DOUBLE = (TestCase(input="21\n", output="42\n"), TestCase(input="5\n", output="10\n"))
+CPP_RIGHT = '#include <cstdio>\nint main(){long long n; scanf("%lld",&n); printf("%lld\\n", 2*n);}\n'
+
+
+@pytest.fixture(autouse=True)
+def _has_compilers(sandbox):
+    missing = {"cpp", "java"} - sandbox.languages
+    if missing:
+        skip_or_fail(f"{', '.join(sorted(missing))} in the {sandbox.name} sandbox", "RINGDATA_REQUIRE_DOCKER",
+                     f"it runs {', '.join(sorted(sandbox.languages))}")  # fmt: skip
+
+
+def cpp(sandbox, program: str, tests=(TestCase(input="", output="SAFE\n"),), limits: Limits = QUICK):
+    return sandbox.run(Submission(program, tuple(tests), limits, language="cpp"))
+
+
+def observed(result) -> str:
+    case = result.cases[0] if result.cases else None
+    return f"{result.status.value}: {case.detail if case else result.error} {case.stdout_tail[-300:] if case else ''}"
+
+
+def assert_healthy(sandbox) -> None:
+    result = cpp(sandbox, CPP_RIGHT, DOUBLE)
+    assert result.status is CaseStatus.PASSED, observed(result)
+
+
+# --------------------------------------------------------------------------- C++: graded as Python is
+
+
+def test_cpp_right_passes_every_test_and_wrong_fails(sandbox):
+    assert cpp(sandbox, CPP_RIGHT, DOUBLE).passed
+    wrong = cpp(sandbox, CPP_RIGHT.replace("2*n", "3*n"), DOUBLE)
+    assert wrong.status is CaseStatus.WRONG_ANSWER and "expected '42', got '63'" in wrong.cases[0].detail
+
+
+def test_cpp_compile_error_gives_the_compilers_first_lines(sandbox):
+    result = cpp(sandbox, "#include <cstdio>\nint main() { printf(\"%d\", undeclared_name); }\n", DOUBLE)
+    assert result.status is CaseStatus.COMPILE_ERROR, observed(result)
+    assert "undeclared_name" in result.cases[0].detail and "error" in result.cases[0].detail
+    assert result.compile_s > 0
+
+
+def test_cpp_compile_that_never_ends_is_a_compile_error(sandbox):
+    """A template recursion g++ takes far longer than the compile limit to give up on."""
+    bomb = ("template<int N> struct F { static const long v = F<N-1>::v + F<N-2>::v; };\n"
+            "template<> struct F<0> { static const long v = 0; };\n"
+            "template<> struct F<1> { static const long v = 1; };\n"
+            "int main() { return F<100000>::v > 0; }\n")  # fmt: skip
+    result = cpp(sandbox, bomb, DOUBLE)
+    assert result.status is CaseStatus.COMPILE_ERROR, observed(result)
+
+
+# --------------------------------------------------------------------------- C++: attacks
+
+
+def test_cpp_fork_bomb_is_contained(sandbox):
+    program = "#include <unistd.h>\nint main(){ while (1) fork(); }\n"
+    started = time.monotonic()
+    result = cpp(sandbox, program)
+    assert result.status in (CaseStatus.TIME_LIMIT, CaseStatus.RUNTIME_ERROR), observed(result)
+    assert time.monotonic() - started < 40  # the compile included
+    assert_healthy(sandbox)
+
+
+def test_cpp_memory_bomb_gives_memory_limit(sandbox):
+    program = """#include <cstring>
+#include <vector>
+int main() {
+    std::vector<char*> chunks;
+    while (true) { char* p = new char[50 << 20]; memset(p, 1, 50 << 20); chunks.push_back(p); }
+}
+"""
+    result = cpp(sandbox, program, limits=Limits(time_s=2.0, memory_mb=256))
+    assert result.status is CaseStatus.MEMORY_LIMIT, observed(result)
+
+
+def test_cpp_infinite_loop_gives_time_limit(sandbox):
+    result = cpp(sandbox, "int main(){ volatile unsigned long i = 0; while (true) i++; }\n")
+    assert result.status is CaseStatus.TIME_LIMIT, observed(result)
+    assert result.cases[0].time_s < QUICK.time_s + 0.5  # killed at the limit, not left to run
+
+
+def test_cpp_cannot_write_outside_the_work_dir(sandbox):
+    program = """#include <cstdio>
+int main() {
+    const char* paths[] = {"/etc/passwd", "/usr/bin/g++", "/probe", "/tmp/probe", "/var/tmp/probe", "/usr/lib/probe"};
+    int hits = 0;
+    for (const char* p : paths) { FILE* f = fopen(p, "a"); if (f) { hits++; printf("LEAK %s\\n", p); fclose(f); } }
+    FILE* mine = fopen("/work/mine", "w");  // the work dir is writable: else this test proves nothing
+    if (!hits && mine) puts("SAFE");
+}
+"""
+    result = cpp(sandbox, program)
+    assert result.status is CaseStatus.PASSED, observed(result)
+
+
+def test_cpp_network_is_unreachable(sandbox):
+    program = """#include <arpa/inet.h>
+#include <cstdio>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main() {
+    const char* hosts[] = {"1.1.1.1", "8.8.8.8", "172.17.0.1"};
+    int hits = 0;
+    for (const char* h : hosts) {
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{}; a.sin_family = AF_INET; a.sin_port = htons(53); inet_pton(AF_INET, h, &a.sin_addr);
+        if (s >= 0 && connect(s, (sockaddr*)&a, sizeof a) == 0) { hits++; printf("LEAK %s\\n", h); }
+        if (s >= 0) close(s);
+    }
+    addrinfo* res = nullptr;
+    if (getaddrinfo("pypi.org", "443", nullptr, &res) == 0) { hits++; puts("LEAK dns"); }
+    if (!hits) puts("SAFE");
+}
+"""
+    result = cpp(sandbox, program, limits=Limits(time_s=2.0, wall_factor=4.0))
+    assert result.status is CaseStatus.PASSED, observed(result)
+
+
+LEAVE = """#include <cstdio>
+#include <unistd.h>
+int main() {
+    FILE* f = fopen("/work/leftover", "w"); fputs("secret", f); fclose(f);
+    if (fork() == 0) { setsid(); while (true) sleep(1); }  // a daemon that outlives the case
+    puts("SAFE");
+    return 0;
+}
+"""
+LOOK = """#include <cstdio>
+#include <dirent.h>
+#include <cstdlib>
+#include <cstring>
+#include <unistd.h>
+static long parent_of(long pid) {
+    char path[64]; snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE* f = fopen(path, "r"); if (!f) return -1;
+    char buf[512] = {0}; fread(buf, 1, sizeof buf - 1, f); fclose(f);
+    char* end = strrchr(buf, ')'); long ppid = -1; if (end) sscanf(end + 2, "%*c %ld", &ppid); return ppid;
+}
+int main() {
+    int found = 0;
+    DIR* work = opendir("/work");
+    for (dirent* e; work && (e = readdir(work));)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) { printf("LEAK file %s\\n", e->d_name); found++; }
+    long me = getpid(), zygote = getppid(), runner = parent_of(zygote);
+    DIR* proc = opendir("/proc");
+    for (dirent* e; proc && (e = readdir(proc));) {
+        long pid = atol(e->d_name);
+        if (pid > 1 && pid != me && pid != zygote && pid != runner) { printf("LEAK pid %ld\\n", pid); found++; }
+    }
+    if (!found) puts("SAFE");
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["alone", "same-batch"])
+def test_cpp_leftover_file_and_process_do_not_reach_the_next_submission(sandbox, batched):
+    first, second = (Submission(p, (TestCase(input="", output="SAFE\n"),), QUICK, language="cpp") for p in (LEAVE, LOOK))
+    results = sandbox.run_many([first, second]) if batched else [sandbox.run(first), sandbox.run(second)]
+    assert results[0].passed, observed(results[0])
+    assert results[1].passed, observed(results[1])
+
+
+def test_cpp_leftovers_do_not_reach_the_next_test_case(sandbox):
+    """One submission, two cases: the file and the daemon of the first are gone in the second."""
+    program = LOOK.replace("int main() {", "int main_look() {") + LEAVE.replace("int main()", "int main_leave()") + (
+        "int main() { int first = 0; scanf(\"%d\", &first); return first ? main_leave() : main_look(); }\n")
+    tests = (TestCase(input="1\n", output="SAFE\n"), TestCase(input="0\n", output="SAFE\n"))
+    result = cpp(sandbox, program, tests)
+    assert result.passed, observed(result)
+
+
+def test_cpp_program_cannot_change_its_own_binary(sandbox):
+    """The binary runs from a sealed in-memory file: a case cannot alter what the next case runs."""
+    program = """#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+int main() {
+    int fd = open("/proc/self/exe", O_RDWR);
+    if (fd >= 0 && write(fd, "x", 1) == 1) { puts("LEAK"); return 0; }
+    puts("SAFE");
+}
+"""
+    result = cpp(sandbox, program, (TestCase(input="", output="SAFE\n"),) * 2)
+    assert result.passed, observed(result)
+
+
+CPP_SPIN = """#include <cstdio>
+#include <ctime>
+#include <sys/wait.h>
+#include <unistd.h>
+static void spin(double s) { clock_t end = clock() + (clock_t)(s * CLOCKS_PER_SEC); while (clock() < end) {} }
+int main() {
+    for (int i = 0; i < CHILDREN; i++) if (fork() == 0) { setsid(); spin(SECONDS); _exit(0); }
+    while (wait(nullptr) > 0) {}
+    long long n; scanf("%lld", &n); printf("%lld\\n", 2 * n);
+}
+"""
+
+
+@pytest.mark.parametrize("children,seconds,status", [(3, 0.6, CaseStatus.TIME_LIMIT), (2, 0.1, CaseStatus.PASSED)],
+                         ids=["1.8s-in-children", "0.2s-in-children"])  # fmt: skip
+def test_cpp_cpu_of_every_descendant_is_charged(sandbox, children, seconds, status):
+    program = CPP_SPIN.replace("CHILDREN", str(children)).replace("SECONDS", str(seconds))
+    result = cpp(sandbox, program, DOUBLE[:1])
+    assert result.status is status, observed(result)
+
+
+def test_correct_cpp_passes_beside_cpp_bombs(sandbox_pair):
+    """Fair under load: a fork bomb and a spinner beside it do not cost a right program its reward."""
+    bombs = ["#include <unistd.h>\nint main(){ while (1) fork(); }\n",
+             "int main(){ volatile unsigned long i = 0; while (true) i++; }\n"]  # fmt: skip
+    subs = [Submission(b, DOUBLE[:1], QUICK, language="cpp") for b in bombs]
+    subs += [Submission(CPP_RIGHT, DOUBLE, QUICK, language="cpp")] * 3
+    results = sandbox_pair.run_many(subs)
+    assert all(r.status is not CaseStatus.PASSED for r in results[:2])
+    assert all(r.passed for r in results[2:]), [observed(r) for r in results[2:]]
+    assert sum(r.compile_s > 0 for r in results[2:]) <= 2  # identical sources compile once per exec/worker
+
+
+# --------------------------------------------------------------------------- Java: the JVM under the limits
+
+JAVA_ALLOC = """import java.util.*;
+public class Solution {
+    public static void main(String[] args) {
+        Scanner in = new Scanner(System.in);
+        int mb = in.nextInt();
+        List<int[]> keep = new ArrayList<>();
+        for (int i = 0; i < mb; i++) { int[] a = new int[1 << 18]; a[i % a.length] = i; keep.add(a); }
+        System.out.println("SAFE " + keep.size());
+    }
+}
+"""
+
+
+def test_java_heap_up_to_the_limit_runs_and_beyond_it_is_memory_limit(sandbox):
+    """The JVM reserves ~1 GiB of address space beyond its heap: under an RLIMIT_AS sized for
+    CPython it would not even start. It gets the limit as its heap, so 300 MiB of arrays pass
+    under 512 MiB and 700 MiB are memory_limit, not a crash."""
+    tests = (TestCase(input="300\n", output="SAFE 300\n"), TestCase(input="700\n", output="SAFE 700\n"))
+    result = sandbox.run(Submission(JAVA_ALLOC, tests, Limits(time_s=3.0, memory_mb=512), stop_on_first_failure=False, language="java"))
+    assert result.cases[0].passed, observed(result)
+    assert result.cases[1].status is CaseStatus.MEMORY_LIMIT, result.cases[1]
+
+
+def test_java_class_convention_public_class_or_main(sandbox):
+    """A public class runs under its own name; without one, the class named Main."""
+    public = "public class Doubler { public static void main(String[] a) { System.out.println(2 * new java.util.Scanner(System.in).nextLong()); } }\n"
+    plain = "class Helper { static long twice(long x) { return 2 * x; } }\nclass Main { public static void main(String[] a) { System.out.println(Helper.twice(new java.util.Scanner(System.in).nextLong())); } }\n"
+    results = sandbox.run_many([Submission(p, DOUBLE, Limits(time_s=2.0), language="java") for p in (public, plain)])
+    assert all(r.passed for r in results), [observed(r) for r in results]
