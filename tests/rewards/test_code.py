@@ -4,6 +4,7 @@ HumanEval problems graded with their canonical solutions (and mutated ones)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,8 @@ def grader(docker_pool):  # noqa: F811
         (fenced("while True:\n    print('spam' * 1000)"), Reason.OUTPUT_LIMIT, 0.0),
         # no sandbox needed
         (fenced("print(int(input()) * 2"), Reason.SYNTAX_ERROR, 0.0),
-        (fenced("int main() { return 0; }", tag="cpp"), Reason.NO_CODE, 0.0),
+        (fenced("int main() { return 0; }", tag="cpp"), Reason.WRONG_ANSWER, 0.0),  # C++ that prints nothing
+        (fenced("fn main() {}", tag="rust"), Reason.UNSUPPORTED_LANGUAGE, 0.0),
         ("I think the answer is to double the number.", Reason.NO_CODE, 0.0),
         ("   \n", Reason.EMPTY_RESPONSE, 0.0),
     ],
@@ -161,8 +163,90 @@ def test_grade_many_grades_all_humaneval_canonical_solutions(grader):
         ("```python3\nx = 3\n```\n```js\nlet y;\n```", "x = 3"),
         ("<think>```python\nx = 0\n```</think>\n\nx = 4", "x = 4"),
         ("```rust\nfn main() {}\n```", None),
+        ("```cpp\nint main() {}\n```", "int main() {}"),
+        ("```python\nx = 1\n```\n```c++\nint main() {}\n```", "int main() {}"),  # the last block, any language
         ("Just prose, no program.", None),
     ],
 )
 def test_extract_program(response, program):
     assert extract_program(response)[0] == program
+
+
+# --------------------------------------------------------------------------- C++ and Java
+
+CPP_DOUBLE = "#include <iostream>\nint main() { long long n; std::cin >> n; std::cout << 2 * n << std::endl; }"
+JAVA_DOUBLE = ("import java.util.*;\npublic class Doubler {\n    public static void main(String[] a) {\n"
+               "        System.out.println(2 * new Scanner(System.in).nextLong());\n    }\n}")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "response,language,program_language,reason_if_none",
+    [
+        # the fence names the language; an untagged block is guessed
+        (fenced(CPP_DOUBLE, "cpp"), None, "cpp", None),
+        (fenced(CPP_DOUBLE, "C++"), None, "cpp", None),
+        (fenced(CPP_DOUBLE, ""), None, "cpp", None),
+        (fenced(JAVA_DOUBLE, "java"), None, "java", None),
+        (fenced(JAVA_DOUBLE, ""), None, "java", None),
+        (fenced("print(1)", ""), None, "python", None),
+        (CPP_DOUBLE, None, "cpp", None),  # no fence at all
+        # the problem asks for one language: the last block in it, whatever comes after
+        (fenced(CPP_DOUBLE, "cpp") + fenced("print(1)"), "cpp", "cpp", None),
+        (fenced(JAVA_DOUBLE, "java"), "cpp", None, "java"),  # wrong language
+        (fenced("print(1)"), "java", None, "python"),
+        (fenced("fn main() {}", "rust"), None, None, "rust"),  # a language the sandbox does not run
+        (fenced("3 4", "text"), None, None, None),  # no code at all
+    ],
+)
+def test_extract_program_picks_the_language(response, language, program_language, reason_if_none):
+    program, why, found = extract_program(response, language)
+    if program_language:
+        assert program is not None and found == program_language, why
+    else:
+        assert program is None and found == reason_if_none, why
+
+
+@pytest.mark.parametrize(
+    "response,language,reason",
+    [
+        (fenced(CPP_DOUBLE, "cpp"), None, Reason.CORRECT),
+        (fenced(JAVA_DOUBLE, "java"), None, Reason.CORRECT),
+        (fenced(JAVA_DOUBLE, "java"), "java", Reason.CORRECT),
+        (fenced(CPP_DOUBLE.replace("2 * n", "3 * n"), "cpp"), None, Reason.WRONG_ANSWER),
+        (fenced("int main() { return undeclared; }", "cpp"), None, Reason.COMPILE_ERROR),
+        (fenced("public class Main { void broken( }", "java"), None, Reason.COMPILE_ERROR),
+        (fenced(CPP_DOUBLE, "cpp"), "java", Reason.WRONG_LANGUAGE),
+        (fenced("print(int(input()) * 2)"), "cpp", Reason.WRONG_LANGUAGE),
+        (fenced("package main\nfunc main() {}", "go"), None, Reason.UNSUPPORTED_LANGUAGE),
+    ],
+)
+def test_cpp_and_java_responses(grader, response, language, reason):
+    verdict = grader.grade(replace(DOUBLE, language=language), response)
+    assert verdict.reason is reason, verdict
+    if reason is Reason.COMPILE_ERROR:
+        assert "error" in verdict.detail
+
+
+def test_function_call_tests_are_python_only(grader):
+    problem = Problem("t/2", "code", "t", "write add", tests=(TestCase(assert_="assert add(1, 2) == 3"),))
+    verdict = grader.grade(problem, fenced("int add(int a, int b) { return a + b; }", "cpp"))
+    assert verdict.reason is Reason.WRONG_LANGUAGE and "python" in verdict.detail
+
+
+def test_bundled_solutions_in_every_language_pass_and_wrong_ones_fail(grader):
+    """data/code_multilang: 15 Codeforces problems, accepted Python, C++ and Java solutions
+    (written here) and a known-wrong one each, graded as responses."""
+    from ringdata.io.problems import read_problems
+
+    frame = read_problems([Path(__file__).resolve().parents[2] / "data" / "code_multilang" / "problems.jsonl"]).frame
+    problems = [Problem.from_row(r) for r in frame.to_dicts()]
+    items = [(p, s) for p in problems for s in p.solutions]
+    wrong = [(p, s) for p in problems for s in p.metadata["wrong_solutions"]]
+    verdicts = grader.grade_many(items + wrong)
+    right = {s.split("\n")[0][3:]: 0 for _, s in items}
+    for (p, s), v in zip(items, verdicts):
+        assert v.correct, (p.id, s.split("\n")[0], v.reason, v.detail)
+        right[s.split("\n")[0][3:]] += 1
+    assert right == {"python": 15, "cpp": 15, "java": 15}
+    for (p, s), v in zip(wrong, verdicts[len(items):]):
+        assert not v.correct, (p.id, p.metadata["wrong_bug"])

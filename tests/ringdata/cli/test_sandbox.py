@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import skip_or_fail
+from tests.conftest import SANDBOX_IMAGE, skip_or_fail
 from tests.sandboxes.conftest import docker_pool  # noqa: F401 - the session pool fixture
 
 
@@ -21,7 +21,7 @@ def ringdata(*args: str, env: dict | None = None) -> subprocess.CompletedProcess
 
 
 def test_status_reports_a_working_sandbox(docker_pool):
-    proc = ringdata("sandbox", "status")
+    proc = ringdata("sandbox", "status", "--image", SANDBOX_IMAGE)
     assert proc.returncode == 0, proc.stderr
     assert "running" in proc.stdout and "present" in proc.stdout and "docker smoke test" in proc.stdout
 
@@ -34,6 +34,12 @@ def test_status_without_an_engine_says_how_to_start_it():
 
 
 def test_build_skips_a_current_image(docker_pool):
-    proc = ringdata("sandbox", "build")
+    proc = ringdata("sandbox", "build", "--image", SANDBOX_IMAGE)
     assert proc.returncode == 0, proc.stderr
     assert "already exists" in proc.stdout
+
+
+def test_build_refuses_an_unknown_language():
+    proc = ringdata("sandbox", "build", "--image", "ringdata-sandbox-never-built", "--languages", "python,rust")
+    assert proc.returncode == 1
+    assert "unknown language rust" in proc.stderr

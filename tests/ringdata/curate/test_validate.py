@@ -106,3 +106,24 @@ def test_bundled_mbpp_and_humaneval_references_pass(docker_pool):  # noqa: F811
     assert broken["entry_point"].null_count() == 0
     out = ValidateTests(docker_pool)(broken, StepContext())
     assert out[DROP_REASON].to_list() == [FAILS_REFERENCE] * 3
+
+
+def test_bundled_cpp_and_java_references_validate_and_wrong_ones_are_caught(docker_pool):  # noqa: F811
+    """data/code_multilang (solutions written here): the C++ alone, or the Java alone, validates
+    each problem; the known-wrong solutions (one in each language among these four) are caught."""
+    from dataclasses import replace
+
+    from ringdata.io.problems import read_problems
+
+    frame = read_problems([DATA / "code_multilang" / "problems.jsonl"]).frame.head(4)
+    problems = [Problem.from_row(r) for r in frame.to_dicts()]
+    for lang in ("cpp", "java"):
+        only = [replace(p, solutions=tuple(s for s in p.solutions if s.startswith(f"```{lang}\n"))) for p in problems]
+        step = ValidateTests(docker_pool, time_s=2.0)
+        out = run_step(step, only)
+        assert out[DROP_REASON].to_list() == [None] * 4, out[DROP_MATCH].to_list()
+        assert step.notes["solutions_passed_by_language"] == {lang: 4}
+    wrong = [replace(p, solutions=tuple(p.metadata["wrong_solutions"])) for p in problems]
+    assert {s.split("\n")[0] for p in wrong for s in p.solutions} == {"```python", "```cpp", "```java"}
+    out = run_step(ValidateTests(docker_pool, time_s=2.0), wrong)
+    assert out[DROP_REASON].to_list() == [FAILS_REFERENCE] * 4, out[DROP_MATCH].to_list()

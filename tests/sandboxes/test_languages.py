@@ -1,0 +1,57 @@
+"""sandboxes/languages.py: the language table, the Java class convention, the per-language limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandboxes import Limits
+from sandboxes.languages import JVM_RESERVE_MB, JVM_TIME_EXTRA_S, guess_language, java_main_class, language_of_fence, plan
+
+TOOLS = {"g++": "/usr/bin/g++", "javac": "/usr/bin/javac", "java": "/usr/bin/java"}
+
+
+@pytest.mark.parametrize("tag,language", [("cpp", "cpp"), ("C++", "cpp"), ("cxx", "cpp"), ("java", "java"),
+                                          ("Python3", "python"), ("py", "python"), ("rust", None), ("c", None)])  # fmt: skip
+def test_fence_tags(tag, language):
+    assert language_of_fence(tag) == language
+
+
+@pytest.mark.parametrize(
+    "source,language",
+    [
+        ("#include <cstdio>\nint main() {}", "cpp"),
+        ("int main() { return 0; }", "cpp"),
+        ("class A { public static void main(String[] a) {} }", "java"),
+        ("print(1)", "python"),
+        ("class Solution:\n    def f(self):\n        return 1", "python"),  # a Python class is not Java
+    ],
+)
+def test_guess_language(source, language):
+    assert guess_language(source) == language
+
+
+@pytest.mark.parametrize(
+    "source,file,main",
+    [
+        ("public class Solution { public static void main(String[] a) {} }", "Solution.java", "Solution"),
+        ("class Helper {}\nclass Main { public static void main(String[] a) {} }", "Main.java", "Main"),
+        ("class Only { public static void main(String[] a) {} }", "Main.java", "Only"),
+        ("package a.b;\npublic final class P { public static void main(String[] a) {} }", "P.java", "a.b.P"),
+        ("// public class Fake {}\n/* public class AlsoFake */\nclass Main {}", "Main.java", "Main"),
+    ],
+)
+def test_java_class_convention(source, file, main):
+    assert java_main_class(source) == (file, main)
+
+
+def test_limits_per_language():
+    """C++ gets the limits as they are; the JVM gets the memory limit as its heap, an address-space
+    allowance for its reservations, and extra CPU for start-up and JIT threads."""
+    limits = Limits(time_s=2.0, memory_mb=256)
+    python, cpp, java = (plan(lang, "class Main {}", limits, TOOLS) for lang in ("python", "cpp", "java"))
+    assert python["build"] is None and python["limits"]["time_s"] == 2.0
+    assert cpp["build"]["argv"][:5] == ["/usr/bin/g++", "-O2", "-std=c++17", "-pipe", "-DONLINE_JUDGE"]
+    assert cpp["limits"] == limits.to_dict() and cpp["run"]["stack_mb"] == 256 and cpp["run"]["exe"]
+    assert "-Xmx256m" in java["run"]["argv"] and java["run"]["argv"][-1] == "Main"
+    assert java["run"]["as_mb"] == 256 + JVM_RESERVE_MB
+    assert java["limits"]["time_s"] == 2.0 + JVM_TIME_EXTRA_S and java["limits"]["memory_mb"] == 256
