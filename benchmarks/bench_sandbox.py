@@ -1,6 +1,7 @@
 """Sandbox throughput: the warm Docker pool against a container per test, in the same run.
 
     python benchmarks/bench_sandbox.py [--programs 240] [--tests 10] [--pool 4] [--batch 8] [--baseline 24]
+                                       [--languages python,cpp,java] [--compiled-programs 48] [--image TAG]
 
 Grades `--programs` submissions (a quarter each right, wrong, crashing, slow: ~20 ms of CPU per
 test) of `--tests` stdin/stdout tests each, stopping at the first failure as the grader does, in:
@@ -12,6 +13,12 @@ test) of `--tests` stdin/stdout tests each, stopping at the first failure as the
 3. the baseline: one `docker run --rm` per test with the same hardening flags, on a subsample of
    `--baseline` submissions (it is ~50x slower; the ratio is per test executed, so a subsample
    measures it fairly), with as many runs in flight as the pool has containers.
+
+Then, per compiled language (C++, Java), the same mixed workload of `--compiled-programs`
+submissions (each a distinct source, as sampled responses are, so each compiles), through the warm
+pool and through the baseline (`docker run` to compile into a host directory, then one `docker run`
+per test of the compiled program); the compile cost is shown apart (CPU seconds per submission
+inside the pool, wall seconds per submission for the baseline).
 
 And the target case, trivial programs only, through the warm pool. Prints tests/s, submissions/s,
 p50/p99 latency per submission and the ratios in a table; the machine's load (`uptime`) goes
@@ -52,49 +59,36 @@ KINDS = {
 }
 
 
-def workload(n_programs: int, n_tests: int, kinds: tuple[str, ...] = tuple(KINDS)) -> list[tuple[str, Submission]]:
+CPP = "#include <cstdio>\n#include <ctime>\n#include <vector>\nint main() {{ long long n; scanf(\"%lld\", &n); {body} }}\n"
+CPP_KINDS = {
+    "right": CPP.format(body='printf("%lld\\n", n * n);'),
+    "wrong": CPP.format(body='printf("%lld\\n", n * n + (n > 4));'),
+    "crash": CPP.format(body='std::vector<long long> v{n}; printf("%lld\\n", v.at(n));'),  # out_of_range from test 1 on
+    "slow": CPP.format(body="clock_t end = clock() + CLOCKS_PER_SEC / 50; while (clock() < end) {} "
+                            'printf("%lld\\n", n * n);'),  # fmt: skip
+}
+JAVA = ("import java.util.*;\npublic class Main {{\n    public static void main(String[] args) {{\n"
+        "        long n = new Scanner(System.in).nextLong();\n        {body}\n    }}\n}}\n")  # fmt: skip
+JAVA_KINDS = {
+    "right": JAVA.format(body="System.out.println(n * n);"),
+    "wrong": JAVA.format(body="System.out.println(n * n + (n > 4 ? 1 : 0));"),
+    "crash": JAVA.format(body="System.out.println(new long[]{n}[(int) n]);"),
+    "slow": JAVA.format(body="long end = System.nanoTime() + 20_000_000L; while (System.nanoTime() < end) {} "
+                            "System.out.println(n * n);"),  # fmt: skip
+}
+SOURCES = {"python": (KINDS, "# submission {i}\n"), "cpp": (CPP_KINDS, "// submission {i}\n"),
+           "java": (JAVA_KINDS, "// submission {i}\n")}  # fmt: skip
+
+
+def workload(n_programs: int, n_tests: int, kinds: tuple[str, ...] = tuple(KINDS), language: str = "python"):
+    """(kind, submission) pairs, the kinds in turn; every source is distinct (a numbered comment)."""
+    sources, comment = SOURCES[language]
     tests = tuple(TestCase(input=f"{i}\n", output=f"{i * i}\n") for i in range(n_tests))
     return [
-        (kind, Submission(KINDS[kind] + f"# submission {i}\n", tests, LIMITS))
+        (kind, Submission(sources[kind] + comment.format(i=i), tests, LIMITS, language=language))
         for i in range(n_programs)
         for kind in [kinds[i % len(kinds)]]
     ]
-
-
-ENGINE = ("dockerd", "containerd", "containerd-shim", "containerd-shim-runc-v2", "runc")
-
-
-def engine_cpu() -> float:
-    """CPU seconds of the Docker engine's processes (with the children they reaped: runc) and ours."""
-    ticks = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                text = f.read()
-        except OSError:
-            continue
-        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
-        if name in ENGINE or name.startswith("containerd-shim"):
-            ticks += sum(int(x) for x in rest[11:15])
-    me = os.times()
-    return ticks / os.sysconf("SC_CLK_TCK") + me.user + me.system + me.children_user + me.children_system
-
-
-def container_cpu(sandbox) -> float:
-    """CPU seconds used so far by the pool's live containers (their cpuacct cgroups)."""
-    total = 0.0
-    for cid in list(getattr(sandbox, "_all", ())):
-        try:
-            pid = sandbox._client.api.inspect_container(cid)["State"]["Pid"]
-            with open(f"/proc/{pid}/cgroup") as f:
-                path = next(line.split(":", 2)[2].strip() for line in f if "cpuacct" in line.split(":")[1])
-            with open(f"/sys/fs/cgroup/cpuacct{path}/cpuacct.usage") as f:
-                total += int(f.read()) / 1e9
-        except (OSError, KeyError, StopIteration, IndexError, ValueError):
-            continue
-    return total
 
 
 @dataclass
@@ -108,6 +102,7 @@ class Run:
     note: str = ""
     cpu_s: float = 0.0  # CPU seconds of containers + engine + this process; 0 = not measured
     box_cpu_s: float = 0.0  # CPU seconds inside the containers only: runner and programs
+    compile_s: float | None = None  # per submission: CPU inside the pool, wall for the baseline
 
     @property
     def tests_per_s(self) -> float:
@@ -134,40 +129,77 @@ def run_pool(name: str, config: DockerConfig, work, progress: Progress, note: st
     for r in results:
         statuses[r.status.value] = statuses.get(r.status.value, 0) + 1
     latencies = [r.wall_s for r in results]
-    return Run(name, len(work), sum(len(r.cases) for r in results), seconds, latencies, statuses, note, cpu, box)
+    compiled = work[0][1].language != "python"
+    return Run(name, len(work), sum(len(r.cases) for r in results), seconds, latencies, statuses, note, cpu, box,
+               sum(r.compile_s for r in results) / len(results) if compiled else None)  # fmt: skip
 
 
-DOCKER_RUN = [
-    "docker", "run", "--rm", "-i", "--network", "none", "--read-only", "--user", UID,
-    "--tmpfs", "/work:rw,size=64m,uid=10001,gid=10001,mode=0700,noexec,nosuid,nodev",
-    "--memory", "1024m", "--memory-swap", "1024m", "--pids-limit", "64", "--cpus", "1",
-    "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--ipc", "none", "--log-driver", "none",
-    "-w", "/work", IMAGE, "python3", "-I", "-S", "-c",
-]  # fmt: skip
+def docker_run(image: str, build: str | None = None, writable: bool = False) -> list[str]:
+    """`docker run` with the pool's hardening flags; `build` is a host directory mounted at /build
+    (the compiled program, or where the compiler writes it)."""
+    mount = ["-v", f"{build}:/build:{'rw' if writable else 'ro'}"] if build else []
+    return [
+        "docker", "run", "--rm", "-i", "--network", "none", "--read-only", "--user", UID,
+        "--tmpfs", "/work:rw,size=64m,uid=10001,gid=10001,mode=0700,noexec,nosuid,nodev", *mount,
+        "--memory", "1024m", "--memory-swap", "1024m", "--pids-limit", "64", "--cpus", "1",
+        "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--ipc", "none", "--log-driver", "none",
+        "-w", "/work", "-e", "TMPDIR=/work", image,
+    ]  # fmt: skip
 
 
-def run_baseline(work, parallel: int, progress: Progress) -> Run:
-    """One `docker run` per test, stopping each submission at its first failure."""
+def baseline_program(sub: Submission, image: str, build: str) -> tuple[list[str] | None, float]:
+    """(the command that runs the program once, compile wall seconds): Python runs its source;
+    C++ and Java are compiled once into `build` by a `docker run` of their own."""
+    if sub.language == "python":
+        return docker_run(image) + ["python3", "-I", "-S", "-c", sub.program], 0.0
+    from sandboxes.languages import CPP_FLAGS, JAVAC_FLAGS, JVM_FLAGS
+
+    os.chmod(build, 0o777)
+    if sub.language == "cpp":
+        name, compile_ = "solution.cpp", ["g++", *CPP_FLAGS, "-o", "/build/solution", "/build/solution.cpp"]
+        run = docker_run(image, build) + ["/build/solution"]
+    else:
+        name, compile_ = "Main.java", ["javac", *JAVAC_FLAGS, "-d", "/build", "/build/Main.java"]
+        run = docker_run(image, build) + ["java", f"-Xmx{sub.limits.memory_mb}m", *JVM_FLAGS, "-cp", "/build", "Main"]
+    with open(os.path.join(build, name), "w") as f:
+        f.write(sub.program)
+    t = time.perf_counter()
+    proc = subprocess.run(docker_run(image, build, writable=True) + compile_, capture_output=True)
+    return (run if proc.returncode == 0 else None), time.perf_counter() - t
+
+
+def run_baseline(work, parallel: int, progress: Progress, image: str = IMAGE) -> Run:
+    """One `docker run` per test, stopping each submission at its first failure (compiled
+    languages: one more `docker run` per submission to compile)."""
+    import tempfile
+
     task = progress.add_task("baseline: docker run per test", total=len(work))
     latencies: list[float] = []
     executed: list[int] = []
     statuses: dict[str, int] = {}
+    compiles: list[float] = []
 
     def one(sub: Submission):
         t = time.perf_counter()
         status = "passed"
-        for n, case in enumerate(sub.tests, 1):
-            try:
-                proc = subprocess.run(
-                    DOCKER_RUN + [sub.program], input=case.input.encode(), capture_output=True,
-                    timeout=LIMITS.time_s * LIMITS.wall_factor + 10,
-                )
-                ok = proc.returncode == 0 and compare_outputs(case.output, proc.stdout.decode())[0]
-                status = "passed" if ok else ("wrong_answer" if proc.returncode == 0 else "runtime_error")
-            except subprocess.TimeoutExpired:
-                status = "time_limit"
-            if status != "passed":
-                break
+        with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as build:
+            command, seconds = baseline_program(sub, image, build)
+            compiles.append(seconds)
+            for n, case in enumerate(sub.tests, 1):
+                if command is None:
+                    status = "compile_error"
+                    break
+                try:
+                    proc = subprocess.run(
+                        command, input=case.input.encode(), capture_output=True,
+                        timeout=LIMITS.time_s * LIMITS.wall_factor + 10,
+                    )
+                    ok = proc.returncode == 0 and compare_outputs(case.output, proc.stdout.decode())[0]
+                    status = "passed" if ok else ("wrong_answer" if proc.returncode == 0 else "runtime_error")
+                except subprocess.TimeoutExpired:
+                    status = "time_limit"
+                if status != "passed":
+                    break
         executed.append(n)
         statuses[status] = statuses.get(status, 0) + 1
         latencies.append(time.perf_counter() - t)
@@ -177,8 +209,10 @@ def run_baseline(work, parallel: int, progress: Progress) -> Run:
     with ThreadPoolExecutor(parallel) as pool:
         list(pool.map(one, [s for _, s in work]))
     seconds = time.perf_counter() - started
-    return Run("docker run per test (baseline)", len(work), sum(executed), seconds, latencies, statuses,
-               f"subsample of {len(work)} submissions")  # fmt: skip
+    language = work[0][1].language
+    return Run(f"docker run per test (baseline){'' if language == 'python' else ', ' + language}", len(work),
+               sum(executed), seconds, latencies, statuses, f"subsample of {len(work)} submissions",
+               sum(compiles) / len(compiles) if language != "python" else None)  # fmt: skip
 
 
 def load() -> str:
@@ -195,57 +229,80 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="only the two warm-pool modes (before/after comparisons)")
     ap.add_argument("--engine-cgroup", action="store_true",
                     help="containers in the engine's default cgroup with its default CPU weight (as before the weight was added)")
+    ap.add_argument("--languages", default="python,cpp,java", help="languages to measure (comma-separated)")
+    ap.add_argument("--compiled-programs", type=int, default=48, help="submissions per compiled language")
+    ap.add_argument("--image", default=IMAGE, help="sandbox image tag")
     args = ap.parse_args()
+    languages = [lang.strip() for lang in args.languages.split(",") if lang.strip()]
     console = Console(width=200)
     console.print(f"cores: {os.cpu_count()}  load before: {load()}")
     mixed = workload(args.programs, args.tests)
     trivial = workload(args.programs, args.tests, kinds=("right",))
     sub = mixed[: args.baseline]  # the kinds cycle, so the first N keep the workload's mix
-    cfg = DockerConfig(pool_size=args.pool, batch=args.batch)
+    cfg = DockerConfig(image=args.image, pool_size=args.pool, batch=args.batch)
     if args.engine_cgroup:
-        cfg = DockerConfig(pool_size=args.pool, batch=args.batch, cgroup_parent="", cpu_shares=0)
+        cfg = DockerConfig(image=args.image, pool_size=args.pool, batch=args.batch, cgroup_parent="", cpu_shares=0)
+    runs, per_language = [], {}
     with Progress(console=console, transient=True) as progress:
-        runs = [
-            run_pool("warm pool, mixed", cfg, mixed, progress),
-            run_pool("warm pool, trivial programs", cfg, trivial, progress),
-        ]
-        if args.quick:
-            _table(console, args, runs, None)
-            return
-        runs += [
-            run_pool("warm pool, one submission per exec, mixed", DockerConfig(pool_size=args.pool, batch=1),
-                     mixed, progress),
-            run_pool("warm pool, new container per submission, mixed",
-                     DockerConfig(pool_size=args.pool, batch=1, recycle_every=1),
-                     mixed[: len(mixed) // 4], progress, f"first {len(mixed) // 4} submissions"),  # fmt: skip
-            run_baseline(sub, args.pool, progress),
-        ]
+        if "python" in languages:
+            runs = [
+                run_pool("warm pool, mixed", cfg, mixed, progress),
+                run_pool("warm pool, trivial programs", cfg, trivial, progress),
+            ]
+            if args.quick:
+                _table(console, args, [runs])
+                return
+            runs += [
+                run_pool("warm pool, one submission per exec, mixed",
+                         DockerConfig(image=args.image, pool_size=args.pool, batch=1), mixed, progress),
+                run_pool("warm pool, new container per submission, mixed",
+                         DockerConfig(image=args.image, pool_size=args.pool, batch=1, recycle_every=1),
+                         mixed[: len(mixed) // 4], progress, f"first {len(mixed) // 4} submissions"),
+                run_baseline(sub, args.pool, progress, args.image),
+            ]  # fmt: skip
+        for lang in (lang for lang in languages if lang != "python"):
+            work = workload(args.compiled_programs, args.tests, language=lang)
+            per_language[lang] = [
+                run_pool(f"warm pool, mixed, {lang}", cfg, work, progress),
+                run_baseline(work[: max(4, args.baseline // 3)], args.pool, progress, args.image),
+            ]
+    _table(console, args, ([runs] if runs else []) + list(per_language.values()))
+    expected = {"right": "passed", "wrong": "wrong_answer", "crash": "runtime_error", "slow": "passed"}
+    for lang, group in per_language.items():
+        work = workload(args.compiled_programs, args.tests, language=lang)
+        want = {s: sum(1 for k, _ in work if expected[k] == s) for s in set(expected.values())}
+        assert group[0].statuses == {s: n for s, n in want.items() if n}, (
+            f"the pool graded the {lang} workload wrongly: {group[0].statuses}")
+        console.print(f"{lang}: warm pool vs docker run per test: [bold]{group[0].tests_per_s / group[1].tests_per_s:.1f}x[/]")
+    if not runs:
+        return
     base = runs[-1].tests_per_s
-    _table(console, args, runs, base)
     mixed_ratio, trivial_rate = runs[0].tests_per_s / base, runs[1].tests_per_s
     console.print(
         f"warm pool vs container per test: [bold]{mixed_ratio:.1f}x[/] (target >= 10x); "
         f"trivial programs: [bold]{trivial_rate:.0f} tests/s[/] (target >= 100 on 2 cores)"
     )
-    expected = {"right": "passed", "wrong": "wrong_answer", "crash": "runtime_error", "slow": "passed"}
     assert runs[0].statuses == {
         s: sum(1 for k, _ in mixed if expected[k] == s) for s in set(expected.values())
     }, f"the pool graded the mixed workload wrongly: {runs[0].statuses}"
 
 
-def _table(console: Console, args, runs: list[Run], base: float | None) -> None:
+def _table(console: Console, args, groups: list[list[Run]]) -> None:
+    """One row per run; each group's last run is its baseline (a group of pool runs only has none)."""
     table = Table(title=f"sandbox throughput ({args.tests} tests per submission, stop at first failure)")
     for col in ("mode", "submissions", "tests run", "seconds", "tests/s", "tests/CPU-s", "tests/box-CPU-s", "subm/s",
-                "p50 s", "p99 s", "x baseline", "statuses"):  # fmt: skip
+                "p50 s", "p99 s", "x baseline", "compile s/subm", "statuses"):  # fmt: skip
         table.add_column(col, justify="right" if col not in ("mode", "statuses") else "left")
-    for r in runs:
-        table.add_row(
-            r.name + (f"\n[dim]{r.note}[/]" if r.note else ""), str(r.submissions), str(r.tests), f"{r.seconds:.1f}",
-            f"{r.tests_per_s:.1f}", f"{r.tests / r.cpu_s:.1f}" if r.cpu_s else "-",
-            f"{r.tests / r.box_cpu_s:.1f}" if r.box_cpu_s else "-", f"{r.submissions / r.seconds:.2f}",
-            f"{r.pct(0.5):.3f}", f"{r.pct(0.99):.3f}", f"{r.tests_per_s / base:.1f}" if base else "-",
-            " ".join(f"{k}={v}" for k, v in sorted(r.statuses.items())),
-        )  # fmt: skip
+    for group in groups:
+        base = group[-1].tests_per_s if group[-1].name.startswith("docker run") else None
+        for r in group:
+            table.add_row(
+                r.name + (f"\n[dim]{r.note}[/]" if r.note else ""), str(r.submissions), str(r.tests), f"{r.seconds:.1f}",
+                f"{r.tests_per_s:.1f}", f"{r.tests / r.cpu_s:.1f}" if r.cpu_s else "-",
+                f"{r.tests / r.box_cpu_s:.1f}" if r.box_cpu_s else "-", f"{r.submissions / r.seconds:.2f}",
+                f"{r.pct(0.5):.3f}", f"{r.pct(0.99):.3f}", f"{r.tests_per_s / base:.1f}" if base else "-",
+                "" if r.compile_s is None else f"{r.compile_s:.2f}", " ".join(f"{k}={v}" for k, v in sorted(r.statuses.items())),
+            )  # fmt: skip
     console.print(table)
     console.print(f"load after: {load()}")
 

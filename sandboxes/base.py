@@ -36,6 +36,14 @@ run attacks.py and attacks_reward.py against both)
   where the expected token is a float.
 - `CaseResult.detail` (expected outputs, assert text) exists only on the host side of the report
   channel; no process of the sandbox can read it.
+- C++ and Java (languages.py) hold to all of the above: they are compiled inside the sandbox (a
+  compiler reading `#include "/etc/shadow"` sees the sandbox's root) as a process of the case's
+  kind, under their own CPU and memory limits, then every test runs the compiled program as a
+  child of the same zygote with the same limits, accounting and scrubbing. The binary runs from a
+  sealed in-memory file (the work dir stays noexec, and no case can change what the next one
+  runs); class files are written back before every case. The JVM's memory limit is its heap,
+  with an address-space allowance for what it reserves (languages.py says why RLIMIT_AS alone
+  would kill it).
 
 Not guaranteed
 - Side channels between concurrent sandboxes (CPU caches, timing) and kernel exploits: the
@@ -43,6 +51,10 @@ Not guaranteed
 - Covert channels between consecutive submissions in one warm container through counters the
   runner cannot reset: the pid counter, the container cgroup's CPU and peak-memory statistics.
   Two cooperating programs could pass a few bits; `DockerConfig.recycle_every=1` closes them.
+- A Java program's native memory (through `Unsafe`) beyond its heap is bounded by the container's
+  cgroup under Docker, but only by `languages.JVM_RESERVE_MB` of address space under bubblewrap.
+- Function-call tests run against Python programs only (a C++/Java submission with them is
+  `unsupported_test`; the grader calls that `wrong_language` before it reaches the sandbox).
 - A test that reads a helper the *program* defines (HumanEval/32's `poly`, /38's
   `encode_cyclic`, which come with the prompt) calls the program's version of it.
 """

@@ -1,11 +1,13 @@
 """Docker backend: a pool of warm, hardened containers; one `docker exec` per batch of submissions.
 
-Each container of the pool (image `ringdata-sandbox`, built locally by `ringdata sandbox build`)
+Each container of the pool (image `ringdata-sandbox`, built locally by `ringdata sandbox build`,
+with g++ and a headless JDK unless built with fewer `--languages`; its label lists them)
 is created once and idles as a tiny zombie-reaping PID 1. `run_many` sends up to `batch`
 submissions to one `docker exec` of the runner (sandboxes/runner.py, sent in as `python3 -c`),
 which runs them one after another and reports each on its own stdout as it finishes. A batch
 costs one exec (~80 ms of engine work) instead of one container per test (~0.3 s each), and the
-runner's forked zygote makes each test case cost ~2 ms.
+runner's forked zygote makes each test case cost ~2 ms. Identical programs of a `run_many` call go
+to the same exec where they fit: a C++ or Java program compiles once there.
 
 Guaranteed, on top of sandboxes/base.py's list
 - `network_mode=none`: no interface but loopback.

@@ -30,6 +30,13 @@ Not guaranteed (use Docker when these matter)
 - Without root, the sandbox runs under the caller's uid (mapped in a user namespace) and
   RLIMIT_NPROC counts all of the caller's processes.
 - The host's /usr is visible (read-only): installed software and its versions are not secret.
+
+Languages: what the host has under /usr. C++ needs g++ (`apt-get install g++`), Java a JDK
+(`apt-get install openjdk-17-jdk-headless`); tools are run by their real paths, since the
+/usr/bin links go through /etc/alternatives, which the sandbox does not see. A Java submission's
+sandbox also sees the JDK's configuration directory (/etc/java-17-openjdk, read-only: java.security,
+jvm.cfg), without which no JVM starts. Identical C++/Java programs given to `run_many` together
+share one sandbox (graded one after another, scrubbed in between), so they compile once.
 """
 
 from __future__ import annotations

@@ -165,12 +165,14 @@ P.append((69, "or-after-m-seconds",
 def main() -> None:
     source = SOURCE.read_text().splitlines()
     with (HERE / "problems.jsonl").open("w", encoding="utf-8") as out:
-        for line, name, python, c, j, (wrong_lang, wrong, bug) in P:
+        for n, (line, name, python, c, j, (wrong_lang, wrong, bug)) in enumerate(P):
             row = json.loads(source[line])
+            solutions = [f"```python\n{python}```", f"```cpp\n{c}```", f"```java\n{j}```"]
+            solutions = solutions[n % 3 :] + solutions[: n % 3]  # each language comes first for a third
             out.write(json.dumps({
                 "id": f"codeforces_rllm/{line}-{name}", "domain": "code", "source": "code_multilang",
                 "question": row["problem"], "tests": row["tests"],
-                "solutions": [f"```python\n{python}```", f"```cpp\n{c}```", f"```java\n{j}```"],
+                "solutions": solutions,  # --validate-tests stops at the first that passes
                 "wrong_solutions": [f"```{wrong_lang}\n{wrong}```"], "wrong_bug": bug,
             }, ensure_ascii=False) + "\n")
 

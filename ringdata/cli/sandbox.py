@@ -99,14 +99,23 @@ def _smoke(kind: str, docker_config) -> str:
     from sandboxes import SandboxChoice, Submission, open_sandbox
 
     tests = (TestCase(input="20 22\n", output="42\n"),)
+    right = {
+        "python": "print(sum(map(int, input().split())))",
+        "cpp": "#include <cstdio>\nint main() { int a, b; scanf(\"%d %d\", &a, &b); printf(\"%d\\n\", a + b); }",
+        "java": "public class Main { public static void main(String[] a) { java.util.Scanner s = new java.util.Scanner(System.in); "
+                "System.out.println(s.nextInt() + s.nextInt()); } }",
+    }  # fmt: skip
     try:
         started = time.perf_counter()
         with open_sandbox(SandboxChoice(kind, docker=docker_config)) as sandbox:
-            right = sandbox.run(Submission("print(sum(map(int, input().split())))", tests))
-            wrong = sandbox.run(Submission("print(0)", tests))
+            languages = sorted(sandbox.languages)
+            subs = [Submission(right[lang], tests, language=lang) for lang in languages]
+            results = sandbox.run_many([*subs, Submission("print(0)", tests)])
         seconds = time.perf_counter() - started
     except RingdataError as exc:
         return f"[red]failed[/]: {exc}"
-    if right.passed and wrong.status.value == "wrong_answer":
-        return f"[green]ok[/] ({seconds:.1f} s including start-up)"
-    return f"[red]wrong results[/]: {right.status.value}, {wrong.status.value} {right.error}"
+    *rights, wrong = results
+    if all(r.passed for r in rights) and wrong.status.value == "wrong_answer":
+        return f"[green]ok[/]: {', '.join(languages)} ({seconds:.1f} s including start-up and compiling)"
+    got = ", ".join(f"{lang} {r.status.value} {r.error}".strip() for lang, r in zip(languages, rights))
+    return f"[red]wrong results[/]: {got}; wrong program: {wrong.status.value}"
