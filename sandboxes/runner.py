@@ -52,6 +52,13 @@ same reason the runner imports only builtin and C modules (no json, socket, ctyp
 serves prctl), and the zygote freezes its objects (`gc.freeze`) so that its children's garbage
 collections do not copy its memory page by page.
 
+Compiled languages (C++, Java: the host's sandboxes/languages.py sends the compiler's and the
+program's argv, environment and limits): `build` runs the compiler as a case of its own (the same
+zygote, accounting and kill rules, its own CPU and memory limits, stdin empty), keeps what it
+produced in memory, and scrubs the work dir; each test case then execs the program from the
+zygote's child (`_exec`): a binary from a sealed memfd, or a JVM on class files the runner writes
+back before every case. A batch compiles each distinct (language, compiler, source) once.
+
 `--sandboxed` (kill every other process, wipe the work dir) is destructive: it is honoured only
 for a non-root uid in `/work` (`sandboxed_mode`); without it the runner kills and deletes nothing.
 

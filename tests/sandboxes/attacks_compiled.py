@@ -270,3 +270,13 @@ def test_java_class_convention_public_class_or_main(sandbox):
     plain = "class Helper { static long twice(long x) { return 2 * x; } }\nclass Main { public static void main(String[] a) { System.out.println(Helper.twice(new java.util.Scanner(System.in).nextLong())); } }\n"
     results = sandbox.run_many([Submission(p, DOUBLE, Limits(time_s=2.0), language="java") for p in (public, plain)])
     assert all(r.passed for r in results), [observed(r) for r in results]
+
+
+def test_identical_sources_compile_once_per_batch(sandbox):
+    """Sampled responses repeat: the same C++ program given three times in one `run_many`
+    compiles once; a different one compiles on its own."""
+    other = CPP_RIGHT.replace("2*n", "n+n")
+    subs = [Submission(p, DOUBLE, QUICK, language="cpp") for p in (CPP_RIGHT, other, CPP_RIGHT, CPP_RIGHT)]
+    results = sandbox.run_many(subs)
+    assert all(r.passed for r in results), [observed(r) for r in results]
+    assert [r.compile_s > 0 for r in results].count(True) == 2, [r.compile_s for r in results]
