@@ -91,6 +91,42 @@ def workload(n_programs: int, n_tests: int, kinds: tuple[str, ...] = tuple(KINDS
     ]
 
 
+ENGINE = ("dockerd", "containerd", "containerd-shim", "containerd-shim-runc-v2", "runc")
+
+
+def engine_cpu() -> float:
+    """CPU seconds of the Docker engine's processes (with the children they reaped: runc) and ours."""
+    ticks = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        if name in ENGINE or name.startswith("containerd-shim"):
+            ticks += sum(int(x) for x in rest[11:15])
+    me = os.times()
+    return ticks / os.sysconf("SC_CLK_TCK") + me.user + me.system + me.children_user + me.children_system
+
+
+def container_cpu(sandbox) -> float:
+    """CPU seconds used so far by the pool's live containers (their cpuacct cgroups)."""
+    total = 0.0
+    for cid in list(getattr(sandbox, "_all", ())):
+        try:
+            pid = sandbox._client.api.inspect_container(cid)["State"]["Pid"]
+            with open(f"/proc/{pid}/cgroup") as f:
+                path = next(line.split(":", 2)[2].strip() for line in f if "cpuacct" in line.split(":")[1])
+            with open(f"/sys/fs/cgroup/cpuacct{path}/cpuacct.usage") as f:
+                total += int(f.read()) / 1e9
+        except (OSError, KeyError, StopIteration, IndexError, ValueError):
+            continue
+    return total
+
+
 @dataclass
 class Run:
     name: str
@@ -131,7 +167,7 @@ def run_pool(name: str, config: DockerConfig, work, progress: Progress, note: st
     latencies = [r.wall_s for r in results]
     compiled = work[0][1].language != "python"
     return Run(name, len(work), sum(len(r.cases) for r in results), seconds, latencies, statuses, note, cpu, box,
-               sum(r.compile_s for r in results) / len(results) if compiled else None)  # fmt: skip
+               compile_s=sum(r.compile_s for r in results) / len(results) if compiled else None)  # fmt: skip
 
 
 def docker_run(image: str, build: str | None = None, writable: bool = False) -> list[str]:
@@ -212,7 +248,7 @@ def run_baseline(work, parallel: int, progress: Progress, image: str = IMAGE) ->
     language = work[0][1].language
     return Run(f"docker run per test (baseline){'' if language == 'python' else ', ' + language}", len(work),
                sum(executed), seconds, latencies, statuses, f"subsample of {len(work)} submissions",
-               sum(compiles) / len(compiles) if language != "python" else None)  # fmt: skip
+               compile_s=sum(compiles) / len(compiles) if language != "python" else None)  # fmt: skip
 
 
 def load() -> str:
