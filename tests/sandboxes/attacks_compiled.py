@@ -59,8 +59,9 @@ def test_cpp_compile_error_gives_the_compilers_first_lines(sandbox):
     assert result.compile_s > 0
 
 
-def test_cpp_compile_that_never_ends_is_a_compile_error(sandbox):
-    """A template recursion g++ takes far longer than the compile limit to give up on."""
+def test_cpp_template_bomb_is_a_compile_error(sandbox):
+    """A template recursion 100000 deep: g++ gives up at its depth limit (or the compile limits
+    stop it); either way the submission's compile_error, never a sandbox failure."""
     bomb = ("template<int N> struct F { static const long v = F<N-1>::v + F<N-2>::v; };\n"
             "template<> struct F<0> { static const long v = 0; };\n"
             "template<> struct F<1> { static const long v = 1; };\n"
