@@ -148,7 +148,7 @@ def test_unknown_columns_say_how_to_map_them(tmp_path):
     frame = read_problems([path], ReadConfig(fields=parse_field_map("question=prompt_text,answer=gold"), domain="math")).frame
     assert frame.row(0, named=True) | {"id": None, "metadata": None} == {
         "id": None, "domain": "math", "source": "odd", "question": "Compute 2+2.", "answer": "4", "choices": None,
-        "tests": None, "entry_point": None, "solutions": None, "metadata": None, "pass_rate": None, "n_samples": None,
+        "tests": None, "entry_point": None, "language": None, "solutions": None, "metadata": None, "pass_rate": None, "n_samples": None,
     }  # fmt: skip
 
 
