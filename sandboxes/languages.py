@@ -55,7 +55,7 @@ JVM_FLAGS = (
     "-Dfile.encoding=UTF-8",
 )
 JAVAC_FLAGS = ("-J-XX:+UseSerialGC", "-J-XX:ActiveProcessorCount=1", "-J-XX:-UsePerfData", "-J-Xshare:auto",
-               "-J-XX:TieredStopAtLevel=1", "-encoding", "UTF-8")  # fmt: skip
+               "-J-XX:TieredStopAtLevel=1", "-J-XX:+DisplayVMOutputToStderr", "-encoding", "UTF-8")  # fmt: skip
 CPP_FLAGS = ("-O2", "-std=c++17", "-pipe", "-DONLINE_JUDGE")
 ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TMPDIR": "/work"}
 TOOLS = {"python": (), "cpp": ("g++",), "java": ("javac", "java")}  # what each language needs in the sandbox

@@ -1444,6 +1444,12 @@ def _read_tree(top: str, cap: int) -> dict[str, bytes]:
     return found
 
 
+# How the output of a compiler that never got to the source begins (a JVM denied threads or memory
+# by the host, not by the program; a compiler missing): the sandbox's failure, never the program's
+# compile_error. Only the first line counts: a diagnostic quoting the source starts with its name.
+_NO_COMPILER = ("Error occurred during initialization of VM", "Cannot create VM thread", "cannot start ")
+
+
 def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Program | None, dict]:
     """Compile the submission once (an identical source compiled earlier in this batch is reused)
     and return (the program its cases start, the compile report); (None, report) when it did not
@@ -1471,13 +1477,14 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
                     program = _Program(run=run, exe_fd=_sealed_memfd(f.read()))
         except OSError as exc:
             report.update(status="compile_error", detail=f"the compiler left no program ({exc.strerror or exc})")
-    elif result["status"] == "sandbox_error":
-        report["detail"] = result["detail"]
+    elif result["status"] == "sandbox_error" or result.get("stderr_head", "").lstrip().startswith(_NO_COMPILER):
+        report.update(status="sandbox_error", detail=f"the compiler could not start: {result['stderr_head'][:300]}")
     else:
         why = {"time_limit": f"compilation took more than {spec['time_s']:g} s CPU",
                "memory_limit": f"the compiler ran out of memory ({spec['memory_mb']} MB)",
                "output_limit": "the compiler wrote too much"}.get(result["status"])  # fmt: skip
-        lines = [ln for ln in result.get("stderr_head", "").splitlines() if ln.strip()][:6]
+        head = result.get("stderr_head", "") or result.get("stdout_tail", "")
+        lines = [ln for ln in head.splitlines() if ln.strip()][:6]
         report.update(status="compile_error", detail=why or " | ".join(lines)[:600] or result["detail"])
     between()  # the sources and the compiler's files go; only what the cases need comes back
     if report["status"] != "sandbox_error":
