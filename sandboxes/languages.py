@@ -55,7 +55,12 @@ JVM_FLAGS = (
     "-Dfile.encoding=UTF-8",
 )
 JAVAC_FLAGS = ("-J-XX:+UseSerialGC", "-J-XX:ActiveProcessorCount=1", "-J-XX:-UsePerfData", "-J-Xshare:auto",
-               "-J-XX:TieredStopAtLevel=1", "-J-XX:+DisplayVMOutputToStderr", "-encoding", "UTF-8")  # fmt: skip
+               "-J-XX:TieredStopAtLevel=1", "-J-XX:+DisplayVMOutputToStderr", "-encoding", "UTF-8",
+               "-proc:none")  # no annotation processors: compiling runs nothing the source brings  # fmt: skip
+# How a JVM that never got to the source (denied threads or memory by the host) begins its output:
+# the sandbox's failure, not compile_error. javac names a diagnostic's file after a Java identifier,
+# so no source can make its first line start like this (g++'s `#line 1 "..."` could: C++ has none).
+JVM_START_FAILURES = ("Error occurred during initialization of VM", "Cannot create VM thread")
 CPP_FLAGS = ("-O2", "-std=c++17", "-pipe", "-DONLINE_JUDGE")
 ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TMPDIR": "/work"}
 TOOLS = {"python": (), "cpp": ("g++",), "java": ("javac", "java")}  # what each language needs in the sandbox
@@ -137,7 +142,7 @@ def plan(language: str, source: str, limits, tools: dict[str, str]) -> dict:
         run.update(argv=["./solution"], exe=True, stack_mb=limits.memory_mb)
     elif language == "java":
         file, main = java_main_class(source)
-        build.update(file=file, output="classes",
+        build.update(file=file, output="classes", start_failures=JVM_START_FAILURES,
                      as_mb=COMPILE_MEMORY_MB // 2 + JVM_RESERVE_MB,
                      argv=[tools["javac"], f"-J-Xmx{COMPILE_MEMORY_MB // 2}m", *JAVAC_FLAGS, "-d", "classes", file])  # fmt: skip
         run.update(argv=[tools["java"], f"-Xmx{limits.memory_mb}m", *JVM_FLAGS, "-cp", "/work/classes", main],

@@ -90,6 +90,7 @@ HARNESS_KILLED = "the program killed the test harness"
 HARNESS_TIMEOUT = 5.0  # seconds the zygote may take to fork or report; longer means it was stopped
 CPU_POLL_S = 0.05  # how often the CPU of all of a case's processes is summed while it runs
 STARVED_WAITS = 4  # a starved case gets its wall cap this many more times before it is a sandbox fault
+EXIT_NO_EXEC = 127  # `_exec` could not start the program (a shell's "command not found" code)
 MAX_DEPTH = 100  # nesting of plain data that crosses between program and test
 SANDBOXED_FLAG = "--sandboxed"  # the backends pass it: a private pid namespace and work dir (see scrub)
 ZYGOTE_PID = 0  # set by main(): the runner resumes it if a program stopped it
@@ -690,7 +691,7 @@ def _exec(req: dict, exe_fd: int) -> None:
         os.execve(argv[0], argv, env)
     except OSError as exc:
         os.write(2, f"cannot start {argv[0]}: {exc.strerror}\n".encode())
-    os._exit(127)
+    os._exit(EXIT_NO_EXEC)
 
 
 def _run_program(req: dict) -> int:
@@ -1444,21 +1445,23 @@ def _read_tree(top: str, cap: int) -> dict[str, bytes]:
     return found
 
 
-# How the output of a compiler that never got to the source begins (a JVM denied threads or memory
-# by the host, not by the program; a compiler missing): the sandbox's failure, never the program's
-# compile_error. Only the first line counts: a diagnostic quoting the source starts with its name.
-_NO_COMPILER = ("Error occurred during initialization of VM", "Cannot create VM thread", "cannot start ")
-
-
 def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Program | None, dict]:
     """Compile the submission once (an identical source compiled earlier in this batch is reused)
     and return (the program its cases start, the compile report); (None, report) when it did not
-    compile: report["status"] is compile_error (the program's fault) or sandbox_error."""
+    compile: report["status"] is compile_error (the program's fault) or sandbox_error.
+
+    Only what the compiler produced is shared between identical sources: how the program starts
+    (its argv, heap, stack) comes from each submission's own limits. A compiler that could not
+    start (our exec failed: exit 127 with our message; or the language's own start-up failures,
+    `spec["start_failures"]`, e.g. a JVM denied threads by the host) is the sandbox's failure,
+    never the program's compile_error. Those markers are matched only where the source cannot
+    forge them: javac names a diagnostic's file after a Java identifier, while g++ honours
+    `#line 1 "any text"`, so C++ has none."""
     spec, run = sub["build"], sub["run"]
     key = (sub["language"], tuple(spec["argv"]), sub["program"])
     if key in built:
-        program, report = built[key]
-        return program, {**report, "time_s": 0.0, "wall_s": 0.0, "cached": True}
+        made, report = built[key]
+        return made and _Program(run=run, **made), {**report, "time_s": 0.0, "wall_s": 0.0, "cached": True}
     if not os.access(spec["argv"][0], os.X_OK):
         report = {"status": "sandbox_error", "detail": f"this sandbox has no {spec['argv'][0]} for {sub['language']}"}
         return None, report
@@ -1467,29 +1470,32 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
     compiler = _Program(run=spec, files={spec["file"]: sub["program"].encode("utf-8", "surrogateescape")})
     result = run_case(zsock, compiler, {"input": "", "compile": True}, limits, sandboxed)
     report = {"status": result["status"], "time_s": result["time_s"], "wall_s": result["wall_s"], "detail": ""}
-    program = None
+    made = None
+    head = result.get("stderr_head", "")
+    first = head.lstrip().split("\n", 1)[0]
+    no_exec = result.get("exit_code") == EXIT_NO_EXEC and first.startswith("cannot start ")
     if result["status"] == "passed":
         try:
             if spec["output"] == "classes":
-                program = _Program(run=run, files=_read_tree(spec["output"], spec["file_bytes"]))
+                made = {"files": _read_tree(spec["output"], spec["file_bytes"])}
             else:
                 with open(spec["output"], "rb") as f:
-                    program = _Program(run=run, exe_fd=_sealed_memfd(f.read()))
+                    made = {"exe_fd": _sealed_memfd(f.read())}
         except OSError as exc:
             report.update(status="compile_error", detail=f"the compiler left no program ({exc.strerror or exc})")
-    elif result["status"] == "sandbox_error" or result.get("stderr_head", "").lstrip().startswith(_NO_COMPILER):
-        report.update(status="sandbox_error", detail=f"the compiler could not start: {result['stderr_head'][:300]}")
+    elif result["status"] == "sandbox_error" or no_exec or first.startswith(tuple(spec.get("start_failures", ()))):
+        report.update(status="sandbox_error", detail=f"the compiler could not start: {head[:300]}")
     else:
         why = {"time_limit": f"compilation took more than {spec['time_s']:g} s CPU",
                "memory_limit": f"the compiler ran out of memory ({spec['memory_mb']} MB)",
                "output_limit": "the compiler wrote too much"}.get(result["status"])  # fmt: skip
-        head = result.get("stderr_head", "") or result.get("stdout_tail", "")
+        head = head or result.get("stdout_tail", "")
         lines = [ln for ln in head.splitlines() if ln.strip()][:6]
         report.update(status="compile_error", detail=why or " | ".join(lines)[:600] or result["detail"])
     between()  # the sources and the compiler's files go; only what the cases need comes back
     if report["status"] != "sandbox_error":
-        built[key] = (program, report)
-    return program, report
+        built[key] = (made, report)
+    return made and _Program(run=run, **made), report
 
 
 def run_case(zsock, program: _Program, case: dict, limits: dict, sandboxed: bool) -> dict:

@@ -9,6 +9,7 @@ sandbox (~0.3 s of CPU with <cstdio>, ~1.5 s with <bits/stdc++.h>).
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 
@@ -67,6 +68,24 @@ def test_cpp_template_bomb_is_a_compile_error(sandbox):
             "template<> struct F<1> { static const long v = 1; };\n"
             "int main() { return F<100000>::v > 0; }\n")  # fmt: skip
     result = cpp(sandbox, bomb, DOUBLE)
+    assert result.status is CaseStatus.COMPILE_ERROR, observed(result)
+
+
+@pytest.mark.parametrize("path,status", [("/dev/zero", CaseStatus.COMPILE_ERROR), ("/proc/1/environ", CaseStatus.COMPILE_ERROR),
+                                         ("/dev/stdin", CaseStatus.PASSED)])  # fmt: skip
+def test_cpp_include_of_a_device_or_secret_at_compile_time(sandbox, path, status):
+    """The compiler reads what `#include` names, inside the sandbox, under the compile limits: an
+    endless device runs it out of memory, pid 1's files are closed, and its stdin is empty (the
+    program is its own source and nothing more)."""
+    result = cpp(sandbox, f'#include "{path}"\n' + CPP_RIGHT, DOUBLE)
+    assert result.status is status, observed(result)
+
+
+@pytest.mark.parametrize("name", ["Error occurred during initialization of VM", "cannot start "])
+def test_cpp_compile_error_cannot_pass_for_a_sandbox_failure(sandbox, name):
+    """`#line 1 "..."` renames the file g++ quotes first: a compile error dressed as the words
+    of a compiler that could not start is still the program's compile_error."""
+    result = cpp(sandbox, f'#line 1 "{name}"\nint main() {{ return undeclared; }}\n', DOUBLE)
     assert result.status is CaseStatus.COMPILE_ERROR, observed(result)
 
 
@@ -207,6 +226,75 @@ int main() {
     assert result.passed, observed(result)
 
 
+def test_cpp_cannot_trace_or_read_the_runner(sandbox):
+    """The compiled program runs from its own (readable) binary, so unlike the Python child it is
+    dumpable; its ancestors (the zygote, the runner, pid 1) are not: no ptrace, no /proc/PID/mem."""
+    program = r"""#include <cstdio>
+#include <fcntl.h>
+#include <initializer_list>
+#include <sys/ptrace.h>
+#include <unistd.h>
+int main() {
+    int hits = 0;
+    for (long pid = 1; pid < 4096; pid++) {
+        if (pid == getpid()) continue;
+        if (ptrace(PTRACE_ATTACH, pid, 0, 0) == 0) { printf("LEAK ptrace %ld\n", pid); hits++; ptrace(PTRACE_DETACH, pid, 0, 0); }
+        for (const char* name : {"mem", "environ", "fd/0", "fd/1"}) {
+            char path[64]; snprintf(path, sizeof path, "/proc/%ld/%s", pid, name);
+            int fd = open(path, O_RDONLY | O_NONBLOCK);
+            if (fd >= 0) { printf("LEAK %s\n", path); hits++; close(fd); }
+        }
+    }
+    if (!hits) puts("SAFE");
+}
+"""
+    result = cpp(sandbox, program)
+    assert result.status is CaseStatus.PASSED, observed(result)
+
+
+def test_cpp_expected_output_is_out_of_reach(sandbox):
+    """The program hunts the expected output in every other process's memory, environment and
+    standard streams, and in the writable places, and prints what it finds."""
+    secret = f"SECRET-{uuid.uuid4().hex}"
+    program = r"""#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <initializer_list>
+#include <string>
+#include <unistd.h>
+static std::string found;
+static void scan(const std::string& path) {
+    static char buf[1 << 20];
+    int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK); if (fd < 0) return;
+    ssize_t n = read(fd, buf, sizeof buf); close(fd);
+    for (ssize_t i = 0; found.empty() && i + 39 <= n; i++) if (!memcmp(buf + i, "SECRET-", 7)) found.assign(buf + i, 39);
+}
+static void walk(const std::string& dir) {
+    DIR* d = opendir(dir.c_str());
+    for (dirent* e; d && (e = readdir(d));) {
+        std::string name = e->d_name, path = dir + "/" + name;
+        if (name == "." || name == "..") continue;
+        if (e->d_type == DT_DIR) walk(path); else scan(path);
+    }
+    if (d) closedir(d);
+}
+int main() {
+    for (const char* dir : {"/work", "/tmp", "/dev/mqueue", "/dev/shm"}) walk(dir);
+    DIR* proc = opendir("/proc");
+    for (dirent* e; (e = readdir(proc));)
+        if (atol(e->d_name) > 0 && atol(e->d_name) != getpid())
+            for (const char* name : {"mem", "environ", "cmdline", "fd/0", "fd/1", "fd/3"}) scan(std::string("/proc/") + e->d_name + "/" + name);
+    puts(found.empty() ? "none" : found.c_str());
+}
+"""
+    result = sandbox.run_many([Submission("print(0)", (TestCase(input="", output=secret),), QUICK),
+                               Submission(program, (TestCase(input="", output=secret),), Limits(time_s=2.0), language="cpp")])[1]
+    assert result.status is CaseStatus.WRONG_ANSWER, observed(result)
+    assert result.cases[0].stdout_tail.strip() == "none", observed(result)
+
+
 CPP_SPIN = """#include <cstdio>
 #include <ctime>
 #include <sys/wait.h>
@@ -281,3 +369,46 @@ def test_identical_sources_compile_once_per_batch(sandbox):
     results = sandbox.run_many(subs)
     assert all(r.passed for r in results), [observed(r) for r in results]
     assert [r.compile_s > 0 for r in results].count(True) == 2, [r.compile_s for r in results]
+
+
+def test_identical_sources_keep_their_own_limits(sandbox):
+    """Compiled once, the program still starts with each submission's own limits: an identical
+    source under a smaller limit does not inherit the first one's heap."""
+    tests = (TestCase(input="300\n", output="SAFE 300\n"),)
+    subs = [Submission(JAVA_ALLOC, tests, Limits(time_s=3.0, memory_mb=mb), language="java") for mb in (1024, 256)]
+    results = sandbox.run_many(subs)
+    assert results[0].passed, observed(results[0])
+    assert results[1].status is CaseStatus.MEMORY_LIMIT, observed(results[1])
+
+
+def test_java_class_files_cannot_be_poisoned_for_the_next_case_or_copy(sandbox):
+    """The class files come back from the runner's memory before every case: a program that
+    overwrites them (or plants another class) changes neither its next case nor an identical
+    submission's run."""
+    program = """import java.io.*;
+public class Main {
+    public static void main(String[] a) throws Exception {
+        long n = new java.util.Scanner(System.in).nextLong();
+        try (OutputStream out = new FileOutputStream("/work/classes/Main.class")) { out.write(new byte[] {0, 1, 2}); }
+        try (OutputStream out = new FileOutputStream("/work/classes/Evil.class")) { out.write(new byte[] {0}); }
+        System.out.println(2 * n);
+    }
+}
+"""
+    results = sandbox.run_many([Submission(program, DOUBLE, Limits(time_s=2.0), language="java")] * 2)
+    assert all(r.passed for r in results), [observed(r) for r in results]
+
+
+def test_java_threads_are_charged_their_cpu(sandbox):
+    """Busy threads add up: four spinning threads reach the CPU limit in a quarter of the wall time."""
+    program = """public class Main {
+    public static void main(String[] a) throws Exception {
+        for (int i = 0; i < 4; i++) { Thread t = new Thread(() -> { long x = 0; while (true) x++; }); t.setDaemon(true); t.start(); }
+        Thread.sleep(20000);
+        System.out.println(42);
+    }
+}
+"""
+    result = sandbox.run(Submission(program, (TestCase(input="", output="42\n"),), QUICK, language="java"))
+    assert result.status is CaseStatus.TIME_LIMIT, observed(result)
+    assert result.cases[0].time_s < QUICK.time_s + 1.5, observed(result)
