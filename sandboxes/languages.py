@@ -88,9 +88,17 @@ def language_of_fence(tag: str) -> str | None:
 
 
 def guess_language(source: str) -> str:
-    """The language of an untagged block or a bare reference solution: C++ when it includes a
-    header or defines `main()` the C way, Java when a class declares `static void main`, else Python."""
-    if re.search(r"^\s*#\s*include\b", source, re.M) or re.search(r"\bint\s+main\s*\(", source):
+    """The language of an untagged block or a bare reference solution: Python when it compiles as
+    Python (untagged blocks were always Python: a comment such as `# include both ends` or a string
+    holding `int main(` must not cost a Python answer its reward); else C++ when it includes a
+    header or defines `main()` the C way, Java when a class declares `static void main`, else
+    Python (whose syntax error is then the program's own)."""
+    try:
+        compile(source, "solution.py", "exec", dont_inherit=True)
+        return "python"
+    except Exception:  # noqa: BLE001 - SyntaxError, or too deep for the compiler: not Python
+        pass
+    if re.search(r"^\s*#\s*include\s*[<\"]", source, re.M) or re.search(r"\bint\s+main\s*\(", source):
         return "cpp"
     if re.search(r"\bclass\s+\w+", source) and re.search(r"\bstatic\s+void\s+main\s*\(", source):
         return "java"

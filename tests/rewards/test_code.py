@@ -189,6 +189,7 @@ JAVA_DOUBLE = ("import java.util.*;\npublic class Doubler {\n    public static v
         (fenced(JAVA_DOUBLE, "java"), None, "java", None),
         (fenced(JAVA_DOUBLE, ""), None, "java", None),
         (fenced("print(1)", ""), None, "python", None),
+        (fenced("# include the last element\nprint(1)", ""), "python", "python", None),  # Python that reads like C++
         (CPP_DOUBLE, None, "cpp", None),  # no fence at all
         # the problem asks for one language: the last block in it, whatever comes after
         (fenced(CPP_DOUBLE, "cpp") + fenced("print(1)"), "cpp", "cpp", None),

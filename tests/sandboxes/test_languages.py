@@ -24,6 +24,10 @@ def test_fence_tags(tag, language):
         ("class A { public static void main(String[] a) {} }", "java"),
         ("print(1)", "python"),
         ("class Solution:\n    def f(self):\n        return 1", "python"),  # a Python class is not Java
+        # Python whose comments or strings look like C++ is Python (untagged blocks always were)
+        ("# include both ends\nprint(sum(range(1, 11)))", "python"),
+        ('doc = "int main() {}"\nprint(doc)', "python"),
+        ("#include <bits/stdc++.h>\nusing namespace std;\nint main() { cout << 1; }", "cpp"),
     ],
 )
 def test_guess_language(source, language):
