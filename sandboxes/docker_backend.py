@@ -190,10 +190,14 @@ def build_image(image: str = IMAGE, force: bool = False, languages: Sequence[str
 class BuildPhases:
     """build.sh's output as a few phases: debootstrap's per-package lines ("I: Retrieving foo",
     "I: Validating foo", "I: Unpacking foo", ...) become "debootstrap: downloading (n)",
-    "debootstrap: installing (n)"; the script's own "[sandbox build] ..." lines pass through."""
+    "debootstrap: installing (n)"; those of apt-get in the new root, for the languages beyond
+    Python ("Get:3 http://...", "Unpacking g++-12 ...", "Setting up ..."), "apt: downloading (n)",
+    "apt: installing (n)", "apt: configuring (n)"; the script's own "[sandbox build] ..." lines
+    pass through."""
 
     PHASES = {"retrieving": "downloading", "validating": "downloading", "extracting": "extracting",
               "installing": "installing", "unpacking": "installing", "configuring": "installing"}
+    APT = (("Get:", "downloading"), ("Unpacking ", "installing"), ("Setting up ", "configuring"))
 
     def __init__(self) -> None:
         self.phase, self.count = "", 0
@@ -201,14 +205,20 @@ class BuildPhases:
     def see(self, line: str) -> str | None:
         line = line.strip()
         if line.startswith("I: "):
-            phase = self.PHASES.get(line[3:].split(" ", 1)[0].lower(), "preparing")
-            self.count = self.count + 1 if phase == self.phase else 1
-            self.phase = phase
-            return f"debootstrap: {phase} ({self.count})"
+            return self._count("debootstrap", self.PHASES.get(line[3:].split(" ", 1)[0].lower(), "preparing"))
+        apt = next((phase for prefix, phase in self.APT if line.startswith(prefix)), None)
+        if apt:
+            return self._count("apt", apt)
         if line.startswith("[sandbox build] "):
             self.phase = ""
             return line[len("[sandbox build] "):]
         return None
+
+    def _count(self, tool: str, phase: str) -> str:
+        phase = f"{tool}: {phase}"
+        self.count = self.count + 1 if phase == self.phase else 1
+        self.phase = phase
+        return f"{phase} ({self.count})"
 
 
 class _Slot:

@@ -13,6 +13,10 @@ command -v debootstrap >/dev/null || need_apt+=(debootstrap)
 command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 command -v ip >/dev/null || need_apt+=(iproute2)
 command -v chromium >/dev/null || need_apt+=(chromium)  # the report pages' headless screenshot test
+# C++ and Java for the local (bubblewrap) sandbox, which runs the host's compilers; the Docker
+# image gets its own from the same mirror (sandboxes/image/build.sh).
+command -v g++ >/dev/null || need_apt+=(g++)
+command -v javac >/dev/null || need_apt+=(openjdk-17-jdk-headless)
 if ((${#need_apt[@]})); then
   log "apt-get install ${need_apt[*]}"
   apt-get update -qq

@@ -14,7 +14,9 @@ app = typer.Typer(help="Build and check the code sandbox.", no_args_is_help=True
 ImageOpt = Annotated[str, typer.Option("--image", help="Docker image tag of the sandbox.")]
 
 
-@app.command("build", short_help="Build the sandbox image.", epilog="Examples:\n\n\b\nringdata sandbox build\nringdata sandbox build --force --image ringdata-sandbox-test")
+@app.command("build", short_help="Build the sandbox image.",
+             epilog="Examples:\n\n\b\nringdata sandbox build\nringdata sandbox build --languages python\n"
+                    "ringdata sandbox build --force --image ringdata-sandbox-test")
 def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if the image exists.")] = False,
     image: ImageOpt = "ringdata-sandbox",

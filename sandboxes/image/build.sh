@@ -59,9 +59,16 @@ if ((${#packages[@]})); then
   mount -t proc proc "$root/proc"  # the JDK's post-install scripts run java
   # Headless JDK packages create /usr/share/man/man1 links: dpkg needs the directory.
   mkdir -p "$root/usr/share/man/man1"
-  chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$log" 2>&1 \
-    && chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      "${packages[@]}" >>"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 1; }
+  # apt's "Get:N ...", dpkg's "Unpacking ..." and "Setting up ..." lines go to stdout as progress,
+  # as debootstrap's do; everything is in $log.
+  apt() {
+    chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get -q -y "$@" 2>&1 | tee -a "$log" \
+      | grep --line-buffered -E '^(Get:[0-9]|Unpacking |Setting up )' \
+      || { [ "${PIPESTATUS[0]}" = 0 ] || { tail -n 30 "$log" >&2; exit 1; }; }
+  }
+  : >"$log"
+  apt update
+  apt install --no-install-recommends "${packages[@]}"
   umount "$root/proc"
   rm -f "$root/etc/resolv.conf"
   rm -rf "$root"/usr/lib/jvm/*/jmods
