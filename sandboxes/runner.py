@@ -57,7 +57,8 @@ program's argv, environment and limits): `build` runs the compiler as a case of 
 zygote, accounting and kill rules, its own CPU and memory limits, stdin empty), keeps what it
 produced in memory, and scrubs the work dir; each test case then execs the program from the
 zygote's child (`_exec`): a binary from a sealed memfd, or a JVM on class files the runner writes
-back before every case. A batch compiles each distinct (language, compiler, source) once.
+back before every case. Identical sources, which both backends send one after another, compile once
+per batch; only the last program compiled is kept (a binary can be as large as the work dir).
 
 `--sandboxed` (kill every other process, wipe the work dir) is destructive: it is honoured only
 for a non-root uid in `/work` (`sandboxed_mode`); without it the runner kills and deletes nothing.
@@ -1448,7 +1449,8 @@ def _read_tree(top: str, cap: int) -> dict[str, bytes]:
 def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Program | None, dict]:
     """Compile the submission once (an identical source compiled earlier in this batch is reused)
     and return (the program its cases start, the compile report); (None, report) when it did not
-    compile: report["status"] is compile_error (the program's fault) or sandbox_error.
+    compile: report["status"] is compile_error (the program's fault) or sandbox_error. Only the last
+    compiled program is kept: both backends give the runner identical sources one after another.
 
     Only what the compiler produced is shared between identical sources: how the program starts
     (its argv, heap, stack) comes from each submission's own limits. A compiler that could not
@@ -1465,6 +1467,10 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
     if not os.access(spec["argv"][0], os.X_OK):
         report = {"status": "sandbox_error", "detail": f"this sandbox has no {spec['argv'][0]} for {sub['language']}"}
         return None, report
+    for made, _ in built.values():  # one program kept at a time: the backends send identical sources
+        if made and "exe_fd" in made:  # one after another, and a binary (up to the work dir's size) is memory
+            os.close(made["exe_fd"])
+    built.clear()
     limits = {"time_s": spec["time_s"], "wall_factor": sub["limits"]["wall_factor"], "memory_mb": spec["memory_mb"],
               "output_bytes": 1 << 20, "file_bytes": spec["file_bytes"], "float_tol": 0.0}  # fmt: skip
     compiler = _Program(run=spec, files={spec["file"]: sub["program"].encode("utf-8", "surrogateescape")})
@@ -1667,7 +1673,7 @@ def main() -> None:
     mode = payload.get("workdir_mode")
     harness = _Harness(zpid, workdir, sandboxed, mode)
     broken = harness.problems()
-    built: dict = {}  # (language, compiler argv, source) -> (program, compile report): compile once per batch
+    built: dict = {}  # (language, compiler argv, source) -> (what it made, compile report): the last one compiled
     for index, sub in enumerate(payload["submissions"]):
         if broken:
             _write_frame(report_fd, nonce, {"index": index, "not_run": "; ".join(broken)})
