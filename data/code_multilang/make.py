@@ -1,4 +1,4 @@
-"""Writes problems.jsonl: 15 bundled Codeforces problems (statement and tests copied unchanged from
+"""Writes problems.jsonl: 23 bundled Codeforces problems (statement and tests copied unchanged from
 ../problems/codeforces_rllm.jsonl, named by their line there) with accepted solutions in Python,
 C++ and Java and one known-wrong solution each, all written for ringdata (see ../README.md).
 
@@ -160,6 +160,74 @@ P.append((69, "or-after-m-seconds",
     java("long n = nextLong(), m = nextLong(), lo = Math.max(0, n - m), hi = n + m, res = 0;\n"
          "for (int b = 0; b < 32; b++) if ((lo >> b & 1) == 1 || (hi >> b & 1) == 1 || (hi >> (b + 1)) > (lo >> (b + 1))) res |= 1L << b;\nout.append(res).append('\\n');"),
     ("java", java("long n = nextLong(), m = nextLong();\nout.append(n | m).append('\\n');"), "n | m")))
+
+P.append((2, "clock-strings",
+    py("a, b, c, d = map(int, data[pos:pos + 4]); pos += 4\nlo, hi = min(a, b), max(a, b)\nout.append('YES' if (lo < c < hi) != (lo < d < hi) else 'NO')"),
+    cpp("int a, b, c, d; cin >> a >> b >> c >> d;\nint lo = min(a, b), hi = max(a, b);\nbool x = lo < c && c < hi, y = lo < d && d < hi;\ncout << (x != y ? \"YES\" : \"NO\") << '\\n';"),
+    java("long a = nextLong(), b = nextLong(), c = nextLong(), d = nextLong();\nlong lo = Math.min(a, b), hi = Math.max(a, b);\nboolean x = lo < c && c < hi, y = lo < d && d < hi;\nout.append(x != y ? \"YES\" : \"NO\").append('\\n');"),
+    ("cpp", cpp("int a, b, c, d; cin >> a >> b >> c >> d;\nint lo = min(a, b), hi = max(a, b);\ncout << (lo < c && c < hi ? \"YES\" : \"NO\") << '\\n';"), "looks at c only")))
+
+P.append((9, "coin-game",
+    py("n = int(data[pos]); s = data[pos + 1]; pos += 2\nout.append('YES' if s.count('U') % 2 else 'NO')"),
+    cpp("int n; string s; cin >> n >> s;\ncout << (count(s.begin(), s.end(), 'U') % 2 ? \"YES\" : \"NO\") << '\\n';"),
+    java("long n = nextLong(); String s = next(); int up = 0;\nfor (char ch : s.toCharArray()) if (ch == 'U') up++;\nout.append(up % 2 == 1 ? \"YES\" : \"NO\").append('\\n');"),
+    ("python", py("n = int(data[pos]); s = data[pos + 1]; pos += 2\nout.append('YES' if s[0] == 'U' else 'NO')"), "Alice wins when the first coin is up")))
+
+P.append((15, "chess-draws",
+    py("p = list(map(int, data[pos:pos + 3])); pos += 3\nout.append('-1' if sum(p) % 2 else str(min(sum(p) // 2, p[0] + p[1])))"),
+    cpp("int a, b, c; cin >> a >> b >> c;\nint s = a + b + c;\ncout << (s % 2 ? -1 : min(s / 2, a + b)) << '\\n';"),
+    java("long a = nextLong(), b = nextLong(), c = nextLong(), s = a + b + c;\nout.append(s % 2 == 1 ? -1 : Math.min(s / 2, a + b)).append('\\n');"),
+    ("java", java("long a = nextLong(), b = nextLong(), c = nextLong(), s = a + b + c;\nout.append(s % 2 == 1 ? -1 : s / 2).append('\\n');"), "forgets that the leader's extra points need wins")))
+
+P.append((61, "favorite-cube",
+    py("n, f, k = map(int, data[pos:pos + 3]); a = list(map(int, data[pos + 3:pos + 3 + n])); pos += 3 + n\nv = a[f - 1]; greater = sum(x > v for x in a); equal = a.count(v)\n"
+       "out.append('NO' if k <= greater else 'YES' if k >= greater + equal else 'MAYBE')"),
+    cpp("int n, f, k; cin >> n >> f >> k; vector<int> a(n); for (auto& x : a) cin >> x;\nint v = a[f - 1], greater = 0, equal = 0;\nfor (int x : a) { greater += x > v; equal += x == v; }\n"
+        "cout << (k <= greater ? \"NO\" : k >= greater + equal ? \"YES\" : \"MAYBE\") << '\\n';"),
+    java("int n = (int) nextLong(), f = (int) nextLong(), k = (int) nextLong(); long[] a = new long[n];\nfor (int i = 0; i < n; i++) a[i] = nextLong();\nint greater = 0, equal = 0;\n"
+         "for (long x : a) { if (x > a[f - 1]) greater++; if (x == a[f - 1]) equal++; }\nout.append(k <= greater ? \"NO\" : k >= greater + equal ? \"YES\" : \"MAYBE\").append('\\n');"),
+    ("cpp", cpp("int n, f, k; cin >> n >> f >> k; vector<int> a(n); for (auto& x : a) cin >> x;\nint v = a[f - 1], greater = 0;\nfor (int x : a) greater += x > v;\ncout << (k > greater ? \"YES\" : \"NO\") << '\\n';"), "ignores ties (never MAYBE)")))
+
+P.append((74, "soccer-score",
+    py("x1, y1, x2, y2 = map(int, data[pos:pos + 4]); pos += 4\nout.append('YES' if (x1 < y1) == (x2 < y2) else 'NO')"),
+    cpp("long long x1, y1, x2, y2; cin >> x1 >> y1 >> x2 >> y2;\ncout << ((x1 < y1) == (x2 < y2) ? \"YES\" : \"NO\") << '\\n';"),
+    java("long x1 = nextLong(), y1 = nextLong(), x2 = nextLong(), y2 = nextLong();\nout.append((x1 < y1) == (x2 < y2) ? \"YES\" : \"NO\").append('\\n');"),
+    ("java", java("long x1 = nextLong(), y1 = nextLong(), x2 = nextLong(), y2 = nextLong();\nout.append(x2 - x1 != y2 - y1 ? \"YES\" : \"NO\").append('\\n');"), "compares the goals scored, not who leads")))
+
+P.append((75, "collatz-steps",
+    py("x, y, k = map(int, data[pos:pos + 3]); pos += 3\nwhile k > 0 and x != 1:\n    step = y - x % y\n    if step > k:\n        x, k = x + k, 0\n    else:\n        x, k = x + step, k - step\n"
+       "        while x % y == 0:\n            x //= y\nif k:\n    x = 1 + k % (y - 1)  # from 1 the values cycle through 1 .. y - 1\nout.append(str(x))"),
+    cpp("long long x, y, k; cin >> x >> y >> k;\nwhile (k > 0 && x != 1) {\n    long long step = y - x % y;\n    if (step > k) { x += k; k = 0; }\n    else { x += step; k -= step; while (x % y == 0) x /= y; }\n}\n"
+        "if (k) x = 1 + k % (y - 1);\ncout << x << '\\n';"),
+    java("long x = nextLong(), y = nextLong(), k = nextLong();\nwhile (k > 0 && x != 1) {\n    long step = y - x % y;\n    if (step > k) { x += k; k = 0; }\n    else { x += step; k -= step; while (x % y == 0) x /= y; }\n}\n"
+         "if (k > 0) x = 1 + k % (y - 1);\nout.append(x).append('\\n');"),
+    ("cpp", cpp("long long x, y, k; cin >> x >> y >> k;\nwhile (k > 0 && x != 1) {\n    long long step = y - x % y;\n    if (step > k) { x += k; k = 0; }\n    else { x += step; k -= step; while (x % y == 0) x /= y; }\n}\n"
+                "x += k;\ncout << x << '\\n';"), "forgets that from 1 the values cycle")))
+
+P.append((99, "manhattan-circle",
+    py("n, m = int(data[pos]), int(data[pos + 1]); rows = data[pos + 2:pos + 2 + n]; pos += 2 + n\ncells = [(i, j) for i, row in enumerate(rows) for j, ch in enumerate(row) if ch == '#']\n"
+       "rs = [i for i, _ in cells]; cs = [j for _, j in cells]\nout.append(f'{(min(rs) + max(rs)) // 2 + 1} {(min(cs) + max(cs)) // 2 + 1}')"),
+    cpp("int n, m; cin >> n >> m; int r0 = n, r1 = -1, c0 = m, c1 = -1;\nfor (int i = 0; i < n; i++) { string row; cin >> row; for (int j = 0; j < m; j++) if (row[j] == '#') { r0 = min(r0, i); r1 = max(r1, i); c0 = min(c0, j); c1 = max(c1, j); } }\n"
+        "cout << (r0 + r1) / 2 + 1 << ' ' << (c0 + c1) / 2 + 1 << '\\n';"),
+    java("int n = (int) nextLong(), m = (int) nextLong(), r0 = n, r1 = -1, c0 = m, c1 = -1;\nfor (int i = 0; i < n; i++) { String row = next(); for (int j = 0; j < m; j++) if (row.charAt(j) == '#') { r0 = Math.min(r0, i); r1 = Math.max(r1, i); c0 = Math.min(c0, j); c1 = Math.max(c1, j); } }\n"
+         "out.append((r0 + r1) / 2 + 1).append(' ').append((c0 + c1) / 2 + 1).append('\\n');"),
+    ("python", py("n, m = int(data[pos]), int(data[pos + 1]); rows = data[pos + 2:pos + 2 + n]; pos += 2 + n\ni = next(i for i, row in enumerate(rows) if '#' in row)\nout.append(f'{i + 1} {rows[i].index(\"#\") + 1}')"),
+     "the first '#' is the top of the circle, not its centre")))
+
+P.append((23, "beautiful-triples",
+    py("n = int(data[pos]); a = data[pos + 1:pos + 1 + n]; pos += 1 + n\ntriples = list(zip(a, a[1:], a[2:]))\n"
+       "same_two = sum(pairs(Counter(t[:i] + t[i + 1:] for t in triples)) for i in range(3))\nout.append(str(same_two - 3 * pairs(Counter(triples))))",
+       "from collections import Counter\n\n\ndef pairs(counts):\n    return sum(v * (v - 1) // 2 for v in counts.values())\n\n\n"),
+    cpp("int n; cin >> n; vector<long long> a(n); for (auto& x : a) cin >> x;\nmap<array<long long, 3>, long long> same[3]; map<array<long long, 3>, long long> all;\nlong long answer = 0;\n"
+        "for (int j = 0; j + 2 < n; j++) {\n    array<long long, 3> t = {a[j], a[j + 1], a[j + 2]};\n    for (int i = 0; i < 3; i++) { auto key = t; key[i] = 0; answer += same[i][key]++; }\n    answer -= 3 * all[t]++;\n}\ncout << answer << '\\n';"),
+    java("int n = (int) nextLong(); long[] a = new long[n]; for (int i = 0; i < n; i++) a[i] = nextLong();\nList<Map<Long, Long>> same = new ArrayList<>(); for (int i = 0; i < 3; i++) same.add(new HashMap<>());\n"
+         "Map<Long, Long> all = new HashMap<>(); long answer = 0, base = 1_000_001L;\nfor (int j = 0; j + 2 < n; j++) {\n    long[] tri = {a[j], a[j + 1], a[j + 2]};\n"
+         "    for (int i = 0; i < 3; i++) { long key = 0; for (int q = 0; q < 3; q++) key = key * base + (q == i ? 0 : tri[q]); long seen = same.get(i).getOrDefault(key, 0L); answer += seen; same.get(i).put(key, seen + 1); }\n"
+         "    long key = (tri[0] * base + tri[1]) * base + tri[2]; long seen = all.getOrDefault(key, 0L); answer -= 3 * seen; all.put(key, seen + 1);\n}\nout.append(answer).append('\\n');"),
+    ("java", java("int n = (int) nextLong(); long[] a = new long[n]; for (int i = 0; i < n; i++) a[i] = nextLong();\nList<Map<Long, Long>> same = new ArrayList<>(); for (int i = 0; i < 3; i++) same.add(new HashMap<>());\n"
+                  "long answer = 0, base = 1_000_001L;\nfor (int j = 0; j + 2 < n; j++) {\n    long[] tri = {a[j], a[j + 1], a[j + 2]};\n"
+                  "    for (int i = 0; i < 3; i++) { long key = 0; for (int q = 0; q < 3; q++) key = key * base + (q == i ? 0 : tri[q]); long seen = same.get(i).getOrDefault(key, 0L); answer += seen; same.get(i).put(key, seen + 1); }\n}\nout.append(answer).append('\\n');"),
+     "counts identical triples as beautiful")))
 
 
 def main() -> None:

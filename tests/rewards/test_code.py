@@ -235,7 +235,7 @@ def test_function_call_tests_are_python_only(grader):
 
 
 def test_bundled_solutions_in_every_language_pass_and_wrong_ones_fail(grader):
-    """data/code_multilang: 15 Codeforces problems, accepted Python, C++ and Java solutions
+    """data/code_multilang: 23 Codeforces problems, accepted Python, C++ and Java solutions
     (written here) and a known-wrong one each, graded as responses."""
     from ringdata.io.problems import read_problems
 
@@ -248,6 +248,6 @@ def test_bundled_solutions_in_every_language_pass_and_wrong_ones_fail(grader):
     for (p, s), v in zip(items, verdicts):
         assert v.correct, (p.id, s.split("\n")[0], v.reason, v.detail)
         right[s.split("\n")[0][3:]] += 1
-    assert right == {"python": 15, "cpp": 15, "java": 15}
+    assert right == {"python": 23, "cpp": 23, "java": 23}
     for (p, s), v in zip(wrong, verdicts[len(items):]):
         assert not v.correct, (p.id, p.metadata["wrong_bug"])
