@@ -100,6 +100,16 @@ def test_cpp_include_of_a_device_or_secret_at_compile_time(sandbox, path, status
     assert result.status is status, observed(result)
 
 
+def test_cpp_flood_of_compiler_errors_is_a_short_compile_error(sandbox):
+    """Thousands of errors, each quoting a long template type, make megabytes of diagnostics: the
+    submission is compile_error with the compiler's first lines, not a flood in the report."""
+    calls = " ".join(f"m.missing{i}();" for i in range(4000))
+    program = f"#include <map>\n#include <vector>\nint main() {{ std::map<std::vector<int>, std::vector<std::vector<long>>> m; {calls} }}\n"
+    result = cpp(sandbox, program, DOUBLE, Limits(time_s=1.0))
+    assert result.status is CaseStatus.COMPILE_ERROR, observed(result)
+    assert "missing0" in result.cases[0].detail and len(result.cases[0].detail) <= 600, result.cases[0].detail
+
+
 @pytest.mark.parametrize("name", ["Error occurred during initialization of VM", "cannot start "])
 def test_cpp_compile_error_cannot_pass_for_a_sandbox_failure(sandbox, name):
     """`#line 1 "..."` renames the file g++ quotes first: a compile error dressed as the words
