@@ -140,12 +140,6 @@ P.append((98, "good-prefixes",
     java("int n = (int) nextLong(); long total = 0, top = 0; int good = 0;\nfor (int i = 0; i < n; i++) { long x = nextLong(); total += x; top = Math.max(top, x); if (2 * top == total) good++; }\nout.append(good).append('\\n');"),
     ("java", java("int n = (int) nextLong(); long total = 0; int good = 0;\nfor (int i = 0; i < n; i++) { total += nextLong(); if (total % 2 == 0) good++; }\nout.append(good).append('\\n');"), "counts even prefix sums")))
 
-P.append((3, "binary-cut",
-    py("s = data[pos]; pos += 1\nblocks = 1 + sum(x != y for x, y in zip(s, s[1:]))\nout.append(str(blocks - ('01' in s)))"),
-    cpp("string s; cin >> s;\nint blocks = 1; for (size_t i = 1; i < s.size(); i++) blocks += s[i] != s[i - 1];\ncout << blocks - (s.find(\"01\") != string::npos) << '\\n';"),
-    java("String s = next(); int blocks = 1;\nfor (int i = 1; i < s.length(); i++) if (s.charAt(i) != s.charAt(i - 1)) blocks++;\nout.append(blocks - (s.contains(\"01\") ? 1 : 0)).append('\\n');"),
-    ("python", py("s = data[pos]; pos += 1\nout.append(str(1 + sum(x != y for x, y in zip(s, s[1:]))))"), "one piece per block")))
-
 P.append((21, "phone-desktop",
     py("x, y = int(data[pos]), int(data[pos + 1]); pos += 2\nout.append(str(max((y + 1) // 2, (x + 4 * y + 14) // 15)))"),
     cpp("int x, y; cin >> x >> y;\ncout << max((y + 1) / 2, (x + 4 * y + 14) / 15) << '\\n';"),
@@ -160,12 +154,6 @@ P.append((69, "or-after-m-seconds",
     java("long n = nextLong(), m = nextLong(), lo = Math.max(0, n - m), hi = n + m, res = 0;\n"
          "for (int b = 0; b < 32; b++) if ((lo >> b & 1) == 1 || (hi >> b & 1) == 1 || (hi >> (b + 1)) > (lo >> (b + 1))) res |= 1L << b;\nout.append(res).append('\\n');"),
     ("java", java("long n = nextLong(), m = nextLong();\nout.append(n | m).append('\\n');"), "n | m")))
-
-P.append((2, "clock-strings",
-    py("a, b, c, d = map(int, data[pos:pos + 4]); pos += 4\nlo, hi = min(a, b), max(a, b)\nout.append('YES' if (lo < c < hi) != (lo < d < hi) else 'NO')"),
-    cpp("int a, b, c, d; cin >> a >> b >> c >> d;\nint lo = min(a, b), hi = max(a, b);\nbool x = lo < c && c < hi, y = lo < d && d < hi;\ncout << (x != y ? \"YES\" : \"NO\") << '\\n';"),
-    java("long a = nextLong(), b = nextLong(), c = nextLong(), d = nextLong();\nlong lo = Math.min(a, b), hi = Math.max(a, b);\nboolean x = lo < c && c < hi, y = lo < d && d < hi;\nout.append(x != y ? \"YES\" : \"NO\").append('\\n');"),
-    ("cpp", cpp("int a, b, c, d; cin >> a >> b >> c >> d;\nint lo = min(a, b), hi = max(a, b);\ncout << (lo < c && c < hi ? \"YES\" : \"NO\") << '\\n';"), "looks at c only")))
 
 P.append((9, "coin-game",
     py("n = int(data[pos]); s = data[pos + 1]; pos += 2\nout.append('YES' if s.count('U') % 2 else 'NO')"),
@@ -228,6 +216,22 @@ P.append((23, "beautiful-triples",
                   "long answer = 0, base = 1_000_001L;\nfor (int j = 0; j + 2 < n; j++) {\n    long[] tri = {a[j], a[j + 1], a[j + 2]};\n"
                   "    for (int i = 0; i < 3; i++) { long key = 0; for (int q = 0; q < 3; q++) key = key * base + (q == i ? 0 : tri[q]); long seen = same.get(i).getOrDefault(key, 0L); answer += seen; same.get(i).put(key, seen + 1); }\n}\nout.append(answer).append('\\n');"),
      "counts identical triples as beautiful")))
+
+P.append((55, "xor-sequences",
+    py("x, y = int(data[pos]), int(data[pos + 1]); pos += 2\nd = x ^ y\nout.append(str(d & -d))"),
+    cpp("long long x, y; cin >> x >> y;\nlong long d = x ^ y;\ncout << (d & -d) << '\\n';"),
+    java("long x = nextLong(), y = nextLong(), d = x ^ y;\nout.append(Long.lowestOneBit(d)).append('\\n');"),
+    ("cpp", cpp("long long x, y; cin >> x >> y;\ncout << (x ^ y) << '\\n';"), "x xor y, not its lowest bit")))
+
+P.append((16, "loneliness",
+    py("n = int(data[pos]); a = list(map(int, data[pos + 1:pos + 1 + n])); pos += 1 + n\nk = 1\nfor b in range(20):\n    where = [i + 1 for i, x in enumerate(a) if x >> b & 1]\n"
+       "    if where:\n        k = max(k, max(q - p for p, q in zip([0] + where, where + [n + 1])))\nout.append(str(k))"),
+    cpp("int n; cin >> n; vector<int> a(n); for (auto& x : a) cin >> x;\nint k = 1;\nfor (int b = 0; b < 20; b++) {\n    int last = 0; bool any = false; int gap = 0;\n"
+        "    for (int i = 1; i <= n; i++) if (a[i - 1] >> b & 1) { gap = max(gap, i - last); last = i; any = true; }\n    if (any) k = max(k, max(gap, n + 1 - last));\n}\ncout << k << '\\n';"),
+    java("int n = (int) nextLong(); long[] a = new long[n]; for (int i = 0; i < n; i++) a[i] = nextLong();\nint k = 1;\nfor (int b = 0; b < 20; b++) {\n    int last = 0, gap = 0; boolean any = false;\n"
+         "    for (int i = 1; i <= n; i++) if ((a[i - 1] >> b & 1) == 1) { gap = Math.max(gap, i - last); last = i; any = true; }\n    if (any) k = Math.max(k, Math.max(gap, n + 1 - last));\n}\nout.append(k).append('\\n');"),
+    ("python", py("n = int(data[pos]); a = list(map(int, data[pos + 1:pos + 1 + n])); pos += 1 + n\nk = 1\nfor b in range(20):\n    where = [i + 1 for i, x in enumerate(a) if x >> b & 1]\n"
+                  "    if len(where) > 1:\n        k = max(k, max(q - p for p, q in zip(where, where[1:])))\nout.append(str(k))"), "only the gaps between set bits, not to the ends")))
 
 
 def main() -> None:

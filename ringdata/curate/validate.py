@@ -8,7 +8,8 @@ rllm pipelines):
    - `malformed_tests`: no tests, a test with neither stdin/stdout nor an assert, a stdio test
      without an expected output, or an assert block that does not compile (a cut-off test).
    - `truncated_tests`: a stdio input or output that ends in "..." or "…", the mark scrapers
-     leave when they shorten a long test.
+     leave when they shorten a long test; not a grid row of '.' cells (Codeforces' "..#..."),
+     which is as wide as the row above it.
 2. Reference solutions (the `solutions` column: MBPP's `code`, HumanEval's prompt plus
    `canonical_solution`, CodeContests' Python, C++ and Java solutions) run in the sandbox on all
    tests, one solution at a time until one passes (at most `max_solutions` per problem). A
@@ -64,9 +65,19 @@ def static_problem(tests: list[dict[str, Any]] | None) -> tuple[str, str] | None
             return MALFORMED, f"test {i} has no expected output" if case.input is not None else f"test {i} is empty"
         else:
             for name, text in (("input", case.input or ""), ("output", case.output)):
-                if text.rstrip().endswith(_ELLIPSES):
+                if _truncated(text):
                     return TRUNCATED, f"test {i} {name} ends in '...'"
     return None
+
+
+def _truncated(text: str) -> bool:
+    """Ends in an ellipsis, unless the last line is a grid row ('.' cells, no spaces) as wide as
+    the one above: a scraper cuts a test at any length, a grid's rows all have its width."""
+    lines = text.rstrip().splitlines()
+    if not lines or not lines[-1].endswith(_ELLIPSES):
+        return False
+    grid_row = len(lines) > 1 and " " not in lines[-1] and lines[-1].endswith("...") and len(lines[-1]) == len(lines[-2])
+    return not grid_row
 
 
 def usable_solutions(solutions: list[str] | None, tests: list[dict], language: str | None) -> list[tuple[str, str]]:

@@ -32,6 +32,9 @@ DOUBLE = (TestCase(input="2\n", output="4\n"), TestCase(input="5\n", output="10\
         ([{"input": "1", "output": "2", "assert": "assert True"}], MALFORMED),
         ([{"input": "1 2 3 4 ...", "output": "10", "assert": None}], TRUNCATED),
         ([{"input": "1\n", "output": "2 4 8 16…\n", "assert": None}], TRUNCATED),
+        ([{"input": "3 3\n.#.\n###\n..#\n1 8\n#.#.#...\n", "output": "2 2\n", "assert": None}], TRUNCATED),  # cut
+        # a grid whose last row ends in dots is a whole test (data/code_multilang's Manhattan circle)
+        ([{"input": "2\n3 3\n.#.\n###\n.#.\n2 4\n#...\n....\n", "output": "2 2\n1 1\n", "assert": None}], None),
         ([{"input": "1\n", "output": "2\n", "assert": None}], None),
         ([{"input": None, "output": "hello\n", "assert": None}], None),  # no stdin is fine
         ([{"input": None, "output": None, "assert": "assert add(1, 2) == 3"}], None),
