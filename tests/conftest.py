@@ -36,6 +36,24 @@ def skip_or_fail(what: str, env: str, why: str) -> None:
     pytest.skip(f"{what} unavailable: {why}")
 
 
+def sandbox_build_args() -> list[str]:
+    """`--image` and `--languages` that make `ringdata sandbox build` a no-op on the test image.
+    A test never builds: on a branch whose recipe differs from the image's, a build would replace
+    the image everyone's tests share; such a test fails (or skips) instead, naming the fix."""
+    from sandboxes.docker_backend import client, current_recipe, image_languages, image_recipe
+
+    try:
+        c = client()
+    except Exception as exc:  # noqa: BLE001 - the engine's absence is reported as such
+        skip_or_fail("Docker engine", "RINGDATA_REQUIRE_DOCKER", str(exc))
+    recipe = image_recipe(c, SANDBOX_IMAGE)
+    if recipe != current_recipe():
+        skip_or_fail(f"a current {SANDBOX_IMAGE} image", "RINGDATA_REQUIRE_DOCKER",
+                     f"its recipe is {recipe or 'missing'}, this checkout's is {current_recipe()}: "
+                     f"`ringdata sandbox build --image {SANDBOX_IMAGE}` first")  # fmt: skip
+    return ["--image", SANDBOX_IMAGE, "--languages", ",".join(sorted(image_languages(c, SANDBOX_IMAGE)))]
+
+
 def run_cli(monkeypatch, capsys, *args) -> tuple[int, str, str]:
     """`ringdata ARGS...` through the real entry point and its error boundary: (exit code, stdout, stderr)."""
     from ringdata.cli.main import main

@@ -1,7 +1,9 @@
 """The README's tour, command by command, as written: a fresh directory holding the bundled data
 and configs, each command run through the real console entry point in order, each one's exit code
 and its promised outputs checked. The only additions are the small options the README names
-(`--steps 2`, `--limit 300`, `--probe-size 8`), so the tour fits the suite's time."""
+(`--steps 2`, `--limit 300`, `--probe-size 8`), so the tour fits the suite's time, and the sandbox
+commands' image: the test image, with its own languages (`ringdata sandbox build` in a test must
+find it current: run on a branch whose recipe differs, it rebuilt the shared image under everyone)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SANDBOX_IMAGE, sandbox_build_args
 
 SMALL = {  # the README's "adding only ..." options, per command
     "train": ["--steps", "2"],
@@ -56,13 +58,14 @@ def test_the_tour_is_what_this_test_runs():
 @pytest.mark.slow
 @pytest.mark.docker
 def test_every_tour_command_runs_as_written(tmp_path):
+    build_args = sandbox_build_args()  # before anything runs: never a build of a stale image
     shutil.copytree(ROOT / "data", tmp_path / "data")
     shutil.copytree(ROOT / "configs", tmp_path / "configs")  # copied: configs name ../out relative to themselves
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80", "HF_HUB_OFFLINE": "1"}
     timings = []
     for command in tour_commands():
         argv = shlex.split(command)[1:]
-        argv += SMALL.get(argv[0], [])
+        argv += SMALL.get(argv[0], []) + _sandbox_image(argv, build_args)
         started = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "ringdata", *argv], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=900)
@@ -71,4 +74,13 @@ def test_every_tour_command_runs_as_written(tmp_path):
         assert "Traceback" not in proc.stderr, proc.stderr
         for path in EXPECT.get(_key(argv), []):
             assert (tmp_path / path).exists(), f"`{command}` did not write {path}"
+        if argv[:2] == ["sandbox", "build"]:
+            assert "already exists" in proc.stdout, proc.stdout  # checked, never built
     print("\n".join(timings))
+
+
+def _sandbox_image(argv: list[str], build_args: list[str]) -> list[str]:
+    """The tour's sandbox commands look at the test image; `build` gets its languages too."""
+    if argv[0] != "sandbox":
+        return []
+    return build_args if argv[1:2] == ["build"] else ["--image", SANDBOX_IMAGE]
