@@ -37,3 +37,27 @@ def test_debootstrap_lines_become_phases_with_counts():
         "docker import -> ringdata-sandbox-test",
         "done: ringdata-sandbox-test, 110 MB",
     ]
+
+
+# what build.sh prints for the languages beyond Python: apt-get in the new root (abridged)
+APT_LOG = """[sandbox build] apt-get install g++ openjdk-17-jdk-headless (a few minutes)
+Get:1 http://deb.debian.org/debian bookworm InRelease [151 kB]
+Get:2 http://deb.debian.org/debian bookworm/main amd64 g++-12 amd64 12.2.0-14 [10.7 MB]
+Fetched 151 MB in 9s (16.8 MB/s)
+Selecting previously unselected package cpp.
+Unpacking cpp (4:12.2.0-3) ...
+Setting up cpp (4:12.2.0-3) ...
+Setting up g++-12 (12.2.0-14) ...
+Processing triggers for libc-bin (2.36-9+deb12u10) ...
+"""
+
+
+def test_apt_lines_of_the_languages_become_phases_too():
+    phases = BuildPhases()
+    seen = [p for p in map(phases.see, APT_LOG.splitlines()) if p is not None]
+    assert seen == [
+        "apt-get install g++ openjdk-17-jdk-headless (a few minutes)",
+        "apt: downloading (1)", "apt: downloading (2)",
+        "apt: installing (1)",
+        "apt: configuring (1)", "apt: configuring (2)",
+    ]

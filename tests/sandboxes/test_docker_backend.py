@@ -174,22 +174,3 @@ def test_a_failed_harness_check_means_a_fresh_container_and_a_regrade_alone(dock
     assert [r.status for r in results] == [CaseStatus.PASSED] * 4, results
     assert docker_solo.recycled >= recycled + 2  # the batch's container, then the attacker's own
 
-
-def test_build_phases_condense_debootstrap_and_apt_lines():
-    """`ringdata sandbox build` shows one phase per step, the languages' apt-get steps included."""
-    from sandboxes.docker_backend import BuildPhases
-
-    lines = ["[sandbox build] debootstrap bookworm from http://mirror/debian", "I: Retrieving libc6", "I: Retrieving gcc",
-             "I: Unpacking libc6", "noise", "[sandbox build] apt-get install g++ openjdk-17-jdk-headless (a few minutes)",
-             "Get:1 http://mirror/debian bookworm/main amd64 g++-12 amd64 12.2.0-14 [10.7 MB]",
-             "Get:2 http://mirror/debian bookworm/main amd64 cpp amd64 4:12.2.0-3 [6832 B]",
-             "Selecting previously unselected package cpp.", "Unpacking cpp (4:12.2.0-3) ...",
-             "Setting up cpp (4:12.2.0-3) ...", "Setting up g++-12 (12.2.0-14) ...",
-             "[sandbox build] docker import -> ringdata-sandbox"]  # fmt: skip
-    phases = BuildPhases()
-    seen = [p for p in map(phases.see, lines) if p]
-    assert seen == ["debootstrap bookworm from http://mirror/debian", "debootstrap: downloading (1)",
-                    "debootstrap: downloading (2)", "debootstrap: installing (1)",
-                    "apt-get install g++ openjdk-17-jdk-headless (a few minutes)", "apt: downloading (1)",
-                    "apt: downloading (2)", "apt: installing (1)", "apt: configuring (1)", "apt: configuring (2)",
-                    "docker import -> ringdata-sandbox"]  # fmt: skip
