@@ -4,7 +4,8 @@ Each submission runs the same runner (sandboxes/runner.py) as the Docker backend
 `bwrap --unshare-all` (user, pid, net, ipc, uts, cgroup namespaces) that sees only the host's /usr
 read-only, its own /proc and /dev, and a size-limited tmpfs at /work, the only writable place
 (the root and /dev are remounted read-only). Run as root, the sandbox
-gets its own host uid (20001 + worker slot, via setpriv; not the Docker image's 10001) so a sandboxed process cannot signal or
+gets its own host uid (leased from 20001 up, one per worker slot and no other sandbox on the host
+holding it, via setpriv; not the Docker image's 10001) so a sandboxed process cannot signal or
 read anything of the grader's; run as another user, it runs under that user's uid inside the
 user namespace.
 
@@ -41,6 +42,7 @@ share one sandbox (graded one after another, scrubbed in between), so they compi
 
 from __future__ import annotations
 
+import fcntl
 import os
 import resource
 import shutil
@@ -50,6 +52,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Sequence
 
 from ringdata.errors import RingdataError
@@ -66,11 +69,16 @@ from sandboxes.base import (
     runner_source,
 )
 
-# Sandbox uids are BASE_UID + slot when we run as root. Apart from the Docker image's uid 10001 on
-# purpose: RLIMIT_NPROC counts every process of a uid on the host, so sharing it with warm
+# Sandbox uids are leased from BASE_UID up when we run as root. Apart from the Docker image's uid
+# 10001 on purpose: RLIMIT_NPROC counts every process of a uid on the host, so sharing it with warm
 # containers let a container's processes (a fork bomb, or just a busy pool) stop a local sandbox
-# from starting (bwrap: "Creating new namespace failed: Resource temporarily unavailable").
+# from starting (bwrap: "Creating new namespace failed: Resource temporarily unavailable"). For the
+# same reason no two sandboxes on the host, in this process or another, hold the same uid at once:
+# each slot leases its uid with an exclusive flock on UID_LOCKS/<uid>, which the kernel releases
+# when the holder closes it or dies.
 BASE_UID = 20001
+UID_RANGE = 4096  # uids BASE_UID .. BASE_UID + UID_RANGE - 1
+UID_LOCKS = Path("/run/ringdata-sandbox-uids")
 GROUP = 8  # identical compiled programs graded in one sandbox (one compile), as a Docker batch
 
 
@@ -106,6 +114,25 @@ def bwrap_problem(python: str = "/usr/bin/python3") -> str | None:
     return None
 
 
+def lease_uids(n: int) -> dict[int, int]:
+    """n free host uids, each -> the open descriptor that holds its lock file's exclusive flock."""
+    UID_LOCKS.mkdir(mode=0o700, parents=True, exist_ok=True)
+    leases: dict[int, int] = {}
+    for uid in range(BASE_UID, BASE_UID + UID_RANGE):
+        fd = os.open(UID_LOCKS / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another sandbox holds it
+            os.close(fd)
+            continue
+        leases[uid] = fd
+        if len(leases) == n:
+            return leases
+    for fd in leases.values():
+        os.close(fd)
+    raise RingdataError(f"no free sandbox uid: {UID_RANGE} from {BASE_UID} are held by other local sandboxes on this host")
+
+
 class LocalSandbox(Sandbox):
     """bubblewrap per submission. Thread-safe; `run_many` runs `workers` submissions at once."""
 
@@ -123,8 +150,19 @@ class LocalSandbox(Sandbox):
         self.languages = available(self._tools)
         self._bwrap = shutil.which("bwrap") or "bwrap"
         self._root = os.geteuid() == 0
+        self._leases = lease_uids(self.config.workers) if self._root else {}
+        self.uids = list(self._leases)  # the host uid of each slot (root only)
         self._slots: list[int] = list(range(self.config.workers))
         self._cv = threading.Condition()
+
+    def close(self) -> None:
+        for fd in self._leases.values():
+            os.close(fd)  # the uid is free for the next sandbox on this host
+        self._leases = {}
+
+    def __del__(self) -> None:  # a sandbox dropped without close() still frees its uids
+        if getattr(self, "_leases", None):
+            self.close()
 
     def _command(self, slot: int, language: str = "python") -> list[str]:
         cfg = self.config
@@ -141,7 +179,7 @@ class LocalSandbox(Sandbox):
             "--setenv", "TMPDIR", "/work", "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
         ]
         if self._root:
-            uid = str(BASE_UID + slot)
+            uid = str(self.uids[slot])
             inner[1:1] = ["--unshare-user", "--uid", uid, "--gid", uid]
             prefix = [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
         else:

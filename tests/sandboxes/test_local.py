@@ -52,5 +52,52 @@ def test_local_uids_never_share_the_docker_sandbox_uid():
     from sandboxes.local import BASE_UID, LocalConfig
 
     docker_uid = int(UID.split(":")[0])
-    local_uids = range(BASE_UID, BASE_UID + max(LocalConfig().workers, 64))
-    assert docker_uid not in local_uids
+    from sandboxes.local import UID_RANGE
+
+    assert docker_uid not in range(BASE_UID, BASE_UID + UID_RANGE)
+
+
+def _need_root_bwrap():
+    import os
+
+    if bwrap_problem():
+        pytest.skip(f"local sandbox unavailable here: {bwrap_problem()}")
+    if os.geteuid() != 0:
+        pytest.skip("uids are leased only when the grader runs as root")
+
+
+def test_no_two_sandboxes_on_the_host_share_a_uid():
+    """RLIMIT_NPROC counts a uid's processes host-wide: two sandboxes under one uid (two grading
+    processes, two Ray actors on a node) let one's fork bomb stop the other from starting. Each
+    slot leases its uid (an exclusive flock) from other sandboxes in this process and in others."""
+    import subprocess
+    import sys
+
+    from sandboxes.local import LocalConfig
+
+    _need_root_bwrap()
+    first, second = LocalSandbox(LocalConfig(workers=3)), LocalSandbox(LocalConfig(workers=2))
+    try:
+        assert len(set(first.uids)) == 3 and not set(first.uids) & set(second.uids)
+        other = subprocess.run(
+            [sys.executable, "-c", "from sandboxes.local import LocalSandbox, LocalConfig; "
+             "s = LocalSandbox(LocalConfig(workers=2)); print(*s.uids); s.close()"],
+            capture_output=True, text=True, timeout=60, check=True)
+        theirs = {int(u) for u in other.stdout.split()}
+        assert len(theirs) == 2 and not theirs & (set(first.uids) | set(second.uids))
+        assert second.run(Submission("print(int(input()) * 2)", DOUBLE)).passed
+        freed = first.uids
+    finally:
+        first.close()
+        second.close()
+    import fcntl
+    import os
+
+    from sandboxes.local import UID_LOCKS
+
+    for uid in freed:  # a closed sandbox's uids are free again
+        fd = os.open(UID_LOCKS / str(uid), os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
