@@ -222,6 +222,25 @@ class Sandbox(ABC):
                     on_done(1)
         return results  # type: ignore[return-value]
 
+    def run_batches(
+        self,
+        run_batch: Callable[[list[Submission]], list[ExecResult]],
+        submissions: Sequence[Submission],
+        batches: list[list[int]],
+        results: list[ExecResult | None],
+        on_done: Callable[[int], None] | None = None,
+    ) -> list[ExecResult]:
+        """Each batch (indices into `submissions`) through `run_batch` on `parallelism` threads,
+        filling `results` in place; `on_done(n)` as each batch of n finishes."""
+        with ThreadPoolExecutor(self.parallelism, thread_name_prefix=self.name) as pool:
+            futures = {pool.submit(run_batch, [submissions[i] for i in b]): b for b in batches}
+            for future in as_completed(futures):
+                for i, result in zip(futures[future], future.result()):
+                    results[i] = result
+                if on_done:
+                    on_done(len(futures[future]))
+        return results  # type: ignore[return-value]
+
     def close(self) -> None:
         """Release containers or processes. Idempotent."""
 

@@ -45,7 +45,6 @@ import subprocess
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -340,14 +339,7 @@ class DockerSandbox(Sandbox):
         batches = [todo[i : i + size] for i in range(0, n, size)]
         if on_done and n < len(submissions):
             on_done(len(submissions) - n)
-        with ThreadPoolExecutor(self.config.pool_size, thread_name_prefix="docker") as pool:
-            futures = {pool.submit(self._run_batch, [submissions[i] for i in b]): b for b in batches}
-            for future in as_completed(futures):
-                for i, result in zip(futures[future], future.result()):
-                    results[i] = result
-                if on_done:
-                    on_done(len(futures[future]))
-        return results  # type: ignore[return-value]
+        return self.run_batches(self._run_batch, submissions, batches, results, on_done)
 
     def _run_batch(self, batch: list[Submission], retry: bool = True) -> list[ExecResult]:
         """One exec for the batch; a submission it could not grade (the runner died, an earlier

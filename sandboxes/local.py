@@ -50,7 +50,6 @@ import subprocess
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -209,14 +208,7 @@ class LocalSandbox(Sandbox):
         batches = [idx[j : j + GROUP] for idx in groups.values() for j in range(0, len(idx), GROUP)]
         if on_done and sum(map(len, batches)) < len(submissions):
             on_done(len(submissions) - sum(map(len, batches)))
-        with ThreadPoolExecutor(self.parallelism, thread_name_prefix="local") as pool:
-            futures = {pool.submit(self._run_group, [submissions[i] for i in b]): b for b in batches}
-            for future in as_completed(futures):
-                for i, result in zip(futures[future], future.result()):
-                    results[i] = result
-                if on_done:
-                    on_done(len(futures[future]))
-        return results  # type: ignore[return-value]
+        return self.run_batches(self._run_group, submissions, batches, results, on_done)
 
     def _run_group(self, group: list[Submission]) -> list[ExecResult]:
         """One sandbox for the group; a submission it could not grade (the sandbox failed its
