@@ -357,6 +357,21 @@ def test_correct_cpp_passes_beside_cpp_bombs(sandbox_pair):
     assert sum(r.compile_s > 0 for r in results[2:]) <= 2  # identical sources compile once per exec/worker
 
 
+def test_correct_java_passes_beside_java_bombs(sandbox_pair):
+    """Fair under load for the JVM too: a thread bomb and an eight-thread spinner beside it do not
+    cost a right Java program its reward (the JVM's own start-up threads included)."""
+    bombs = ["public class Main { public static void main(String[] a) { while (true) new Thread(() -> "
+             "{ try { Thread.sleep(100000); } catch (Exception e) {} }).start(); } }\n",
+             "public class Main { public static void main(String[] a) { for (int i = 0; i < 8; i++) "
+             "new Thread(() -> { long x = 0; while (true) x++; }).start(); } }\n"]  # fmt: skip
+    right = "public class Main { public static void main(String[] a) { System.out.println(2 * new java.util.Scanner(System.in).nextLong()); } }\n"
+    subs = [Submission(b, DOUBLE[:1], Limits(time_s=2.0), language="java") for b in bombs]
+    subs += [Submission(right, DOUBLE, Limits(time_s=2.0), language="java")] * 3
+    results = sandbox_pair.run_many(subs)
+    assert all(r.status is not CaseStatus.PASSED for r in results[:2]), [observed(r) for r in results[:2]]
+    assert all(r.passed for r in results[2:]), [observed(r) for r in results[2:]]
+
+
 # --------------------------------------------------------------------------- Java: the JVM under the limits
 
 JAVA_ALLOC = """import java.util.*;
