@@ -150,9 +150,13 @@ class LocalSandbox(Sandbox):
         self._bwrap = shutil.which("bwrap") or "bwrap"
         self._root = os.geteuid() == 0
         self._leases = lease_uids(self.config.workers) if self._root else {}
-        self.uids = list(self._leases)  # the host uid of each slot (root only)
         self._slots: list[int] = list(range(self.config.workers))
         self._cv = threading.Condition()
+
+    @property
+    def uids(self) -> list[int]:
+        """The host uid of each slot (root only), held until close()."""
+        return list(self._leases)
 
     def close(self) -> None:
         for fd in self._leases.values():
