@@ -71,20 +71,22 @@ def options(
 
 
 # Each command's short help is what the command list shows: click would cut the docstring's first
-# sentence with "..." to fit 80 columns.
-app.command("curate", no_args_is_help=True, epilog=curate.EXAMPLES,
-            short_help="Raw problem files in, clean RL problems out.")(curate.curate)
-app.command("grade", no_args_is_help=True, epilog=grade.EXAMPLES,
-            short_help="Rewards with reasons, and pass rates.")(grade.grade)
-app.command("report", no_args_is_help=True, epilog=report.EXAMPLES,
-            short_help="Summarise a curate output or a training run.")(report.report)
-app.add_typer(sandbox.app, name="sandbox")
-app.command("train", no_args_is_help=True, epilog=train.EXAMPLES,
-            short_help="Train a policy with C3PO (Ring-lite).")(train.train)
-app.command("rollout", no_args_is_help=True, epilog=rollout.EXAMPLES,
-            short_help="Sample K responses per problem.")(rollout.rollout)
-app.command("select-checkpoint", no_args_is_help=True, epilog=select_checkpoint.EXAMPLES,
-            short_help="Choose the checkpoint RL starts from.")(select_checkpoint.select_checkpoint)
+# sentence with "..." to fit 80 columns. In the order the list shows them.
+COMMANDS = (
+    ("curate", curate, "Raw problem files in, clean RL problems out."),
+    ("grade", grade, "Rewards with reasons, and pass rates."),
+    ("report", report, "Summarise a curate output or a training run."),
+    ("sandbox", sandbox, None),  # a group of its own
+    ("train", train, "Train a policy with C3PO (Ring-lite)."),
+    ("rollout", rollout, "Sample K responses per problem."),
+    ("select-checkpoint", select_checkpoint, "Choose the checkpoint RL starts from."),
+)
+for name, module, short_help in COMMANDS:
+    if short_help is None:
+        app.add_typer(module.app, name=name)
+    else:
+        app.command(name, no_args_is_help=True, epilog=module.EXAMPLES,
+                    short_help=short_help)(getattr(module, name.replace("-", "_")))
 
 
 def _fail(message: str, code: int) -> None:
