@@ -90,7 +90,7 @@ def tiny_dir() -> Path:
     """The fitted tiny model directory (built on first use; RINGDATA_CACHE moves the cache)."""
     from train.tiny import tiny_model_dir
 
-    return tiny_model_dir(Path(os.environ.get("RINGDATA_CACHE", "~/.cache/ringdata")))
+    return tiny_model_dir()
 
 
 @pytest.fixture(scope="module")

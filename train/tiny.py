@@ -39,6 +39,7 @@ from pathlib import Path
 
 import torch
 
+from ringdata.cache import cache_root as cache_root_default
 from train.prompting import format_prompt
 from train.toy import ToyConfig, code_problems, math_problems, reference_response
 
@@ -267,12 +268,12 @@ def build_key(size: str, seed: int, steps: int | None) -> str:
 
 
 def tiny_model_dir(
-    cache_root: Path = Path("~/.cache/ringdata"), *, size: str = "tiny", seed: int = 0, steps: int | None = None
+    cache_root: Path | None = None, *, size: str = "tiny", seed: int = 0, steps: int | None = None
 ) -> Path:
     """The tiny model's directory, built on first use into `cache_root/tiny-<size>-<hash of build
-    config>` and reused after. Built in a temporary sibling and renamed, so a crash or a
+    config>` (default: `ringdata.cache.cache_root()`) and reused after. Built in a temporary sibling and renamed, so a crash or a
     concurrent builder never leaves a half-written model behind."""
-    root = Path(cache_root).expanduser()
+    root = Path(cache_root).expanduser() if cache_root is not None else cache_root_default()
     final = root / f"tiny-{size}-{build_key(size, seed, steps)}"
     if (final / "ringdata_tiny.json").is_file():
         return final
@@ -293,8 +294,9 @@ def tiny_model_dir(
 def main() -> None:
     import argparse
 
-    from rich.console import Console
     from rich.progress import Progress
+
+    from ringdata.console import make_console
 
     parser = argparse.ArgumentParser(description="Build the ringdata tiny model.")
     parser.add_argument("--out", type=Path, required=True, help="model directory to write")
@@ -304,7 +306,7 @@ def main() -> None:
     args = parser.parse_args()
     with Progress() as progress:
         out = build_tiny_model(args.out, seed=args.seed, steps=args.steps, size=args.size, progress=progress)
-    Console().print_json((out / "ringdata_tiny.json").read_text())
+    make_console().print_json((out / "ringdata_tiny.json").read_text())
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
+from ringdata.console import make_console
 from ringdata.cli.options import Sandbox
 from ringdata.curate.clean import CleanConfig
 from ringdata.curate.decontam import BUNDLED_EVALSETS
@@ -79,7 +79,7 @@ def curate(
         sandbox=sandbox,
     )
     check_outputs(output_files(out), dirs=[out], overwrite=overwrite)
-    with make_progress(Console(stderr=True)) as progress:
+    with make_progress(make_console(stderr=True)) as progress:
         run = run_curate(list(inputs), out, config, progress)
-    print_summary(run.report, Console())
-    Console().print(f"wrote {out / 'problems.parquet'}, {out / 'dropped.parquet'}, {out / 'report.html'}")
+    print_summary(run.report, make_console())
+    make_console().print(f"wrote {out / 'problems.parquet'}, {out / 'dropped.parquet'}, {out / 'report.html'}")

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ringdata.console import make_console
 from ringdata.cli.options import ProblemsFile, Sandbox, Workers
 from ringdata.errors import RingdataError
 from ringdata.outputs import check_outputs, remove_stale
@@ -66,7 +67,7 @@ def grade(
     by_id = {p.id: p for p in read_problem_records(problems)}
     config = GradeConfig(timeout_s=timeout, workers=workers or os.cpu_count() or 1, sandbox=sandbox,
                          science=ScienceConfig(rel_tol=rel_tol))
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     if resume and not has_run(out):
         console.print(f"nothing to resume in {out}: grading every row", highlight=False)
     with make_progress(console) as progress:
@@ -84,10 +85,10 @@ def grade(
     warning = run.check_coverage(str(responses), str(problems))
     if warning:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    _print_summary(Console(), run.tally, run.rejected, k)
+    _print_summary(make_console(), run.tally, run.rejected, k)
     if run.resumed:
-        Console().print(f"resumed: {run.resumed} rows graded by the earlier run, {run.graded} now")
-    Console().print(f"wrote {', '.join(str(p) for p in run.written)}")
+        make_console().print(f"resumed: {run.resumed} rows graded by the earlier run, {run.graded} now")
+    make_console().print(f"wrote {', '.join(str(p) for p in run.written)}")
 
 
 def _print_summary(console: Console, tally, rejected, ks: list[int] | None) -> None:

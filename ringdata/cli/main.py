@@ -12,10 +12,10 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 import ringdata
+from ringdata.console import make_console
 from ringdata.cli import curate, grade, report, rollout, sandbox, select_checkpoint, train
 from ringdata.errors import RingdataError
 from ringdata.logs import quiet_libraries
@@ -90,7 +90,7 @@ for name, module, short_help in COMMANDS:
 
 
 def _fail(message: str, code: int) -> None:
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
+    make_console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
     sys.exit(code)
 
 
@@ -101,7 +101,7 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except (typer.Abort, KeyboardInterrupt):
-        Console(stderr=True).print("aborted")
+        make_console(stderr=True).print("aborted")
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

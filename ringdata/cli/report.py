@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from ringdata.console import make_console
 from ringdata.errors import RingdataError
 from ringdata.report import load_report, print_summary, write_html
 
@@ -23,7 +23,7 @@ def report(
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="A `ringdata curate --out` directory or a training run directory.")],
 ) -> None:
     """Print a curation funnel or a training run's figures, and point to the HTML page."""
-    console = Console()
+    console = make_console()
     if not directory.is_dir():
         raise RingdataError(f"{directory}: not a directory; pass a `ringdata curate --out` or training run directory")
     if (directory / "report.json").is_file():

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
+from ringdata.console import make_console
 from ringdata.cli.options import Backend, MaxTokens, ProblemsFile, Seed, check_backend
 from ringdata.errors import RingdataError
 
@@ -60,13 +60,13 @@ def rollout(
     if not todo:
         raise RingdataError(f"{problems}: no problems to roll out")
     config = SamplingConfig(n=k, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed)
-    with make_progress(Console(stderr=True)) as progress:
+    with make_progress(make_console(stderr=True)) as progress:
         task = progress.add_task("rollout", total=None, unit="problems")
         run = sample_problems(model, todo, config, backend=backend, max_model_len=max_model_len, dtype=dtype,
                               on_progress=lambda done, total: progress.update(task, completed=done, total=total))
     written = write_responses(out, run.responses)
     stops = sum(r.finish_reason == "stop" for r in run.responses)
-    console = Console(soft_wrap=True)  # one line per fact, whatever the terminal width
+    console = make_console()  # one line per fact, whatever the terminal width
     console.print(f"wrote {written}: {len(run.responses)} responses to {len(todo) - len(run.skipped)} problems "
                   f"({stops} stopped, {len(run.responses) - stops} hit --max-tokens)")
     if run.skipped:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from ringdata.console import make_console
 
 app = typer.Typer(help="Build and check the code sandbox.", no_args_is_help=True, rich_markup_mode=None,
                   epilog="Examples:\n\n\b\nringdata sandbox build\nringdata sandbox status")
@@ -29,7 +29,7 @@ def build(
     from sandboxes.docker_backend import build_image
 
     wanted = [lang.strip() for lang in languages.split(",") if lang.strip()]
-    console, started = Console(), time.perf_counter()
+    console, started = make_console(), time.perf_counter()
     if console.is_terminal:
         with console.status(f"building {image}") as status:
             built = build_image(image, force=force, languages=wanted, on_phase=lambda p: status.update(
@@ -87,7 +87,7 @@ def status(
         for kind, ok in (("docker", docker_ok), ("local", problem is None)):
             if ok:
                 table.add_row(f"{kind} smoke test", _smoke(kind, DockerConfig(image=image, pool_size=1)))
-    Console().print(table)
+    make_console().print(table)
     if not docker_ok:
         raise RingdataError("the Docker sandbox is not ready (see the table above)")
 

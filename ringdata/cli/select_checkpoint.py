@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated, List
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from ringdata.console import make_console
 from ringdata.cli.options import Backend, MaxTokens, Sandbox, Seed, check_backend
 from ringdata.errors import RingdataError
 from sandboxes.choice import SandboxChoice
@@ -49,7 +49,7 @@ def select_checkpoint(
     wanted = tuple(x.strip() for x in domains.split(",") if x.strip())
     problems = probe_problems(probe, wanted, probe_size, seed)
     cfg = SelectConfig(band=(band_low, band_high), samples=samples, max_tokens=max_tokens, seed=seed, backend=backend)
-    console = Console()
+    console = make_console()
     rewarder = Rewarder(sandbox)
     try:
         with console.status("scoring checkpoints") as status:

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ringdata.console import make_console
 from ringdata.cli.options import BackendOverride
 
 EXAMPLES = """Examples:
@@ -58,15 +59,14 @@ def train(
     main_rank = join_process_group().main
     if main_rank:  # one process owns the run dir
         claim_run_dir(out, [s.name for s in plan], resume=resume, overwrite=overwrite)
-    if cfg.model == "tiny":  # the demo model lives in a cache the CLI (not the library) may relocate
-        import os
+    if cfg.model == "tiny":  # built on first use into ringdata.cache.cache_root()
         from dataclasses import replace
 
         from train.tiny import tiny_model_dir
 
-        with Console(stderr=True).status("building the tiny demo model (first use only, a few minutes)"):
-            cfg = replace(cfg, model=str(tiny_model_dir(Path(os.environ.get("RINGDATA_CACHE", "~/.cache/ringdata")))))
-    console = Console(quiet=not main_rank)  # one progress display, rank 0's
+        with make_console(stderr=True).status("building the tiny demo model (first use only, a few minutes)"):
+            cfg = replace(cfg, model=str(tiny_model_dir()))
+    console = make_console(quiet=not main_rank)  # one progress display, rank 0's
     tracker = make_tracker(report_to if main_rank else "none", out, to_dict(cfg), plan)
     try:
         results = _run_with_progress(console, cfg, plan, out, resume, tracker)

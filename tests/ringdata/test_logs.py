@@ -35,7 +35,7 @@ def tiny_dir():
 
     from train.tiny import tiny_model_dir
 
-    return tiny_model_dir(Path(os.environ.get("RINGDATA_CACHE", "~/.cache/ringdata")))
+    return tiny_model_dir()
 
 
 @pytest.mark.parametrize("verbose", [False, True])

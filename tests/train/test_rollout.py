@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -70,13 +71,23 @@ def test_rollouts_are_well_formed(backend, tiny_dir):
             assert r.response_ids[-1] == tok.eos_token_id
         else:
             assert r.finish_reason == "length" and len(r.response_ids) == 16
-    # the fitted model answers in the format it was taught
-    assert sum("\\boxed{" in r.text for r in rollouts) >= len(rollouts) // 2
 
 
-def test_max_tokens_cuts_with_finish_reason_length(backend):
-    rollouts = backend.generate(PROMPTS[:2], SamplingConfig(n=2, max_tokens=3, seed=2))
-    assert {(r.finish_reason, len(r.response_ids)) for r in rollouts} == {("length", 3)}
+def test_max_tokens_cuts_with_finish_reason_length(backend, tiny_dir):
+    """A response cut by the limit has exactly max_tokens tokens; one the model ended has its EOS
+    last and no more. Which of the two a sample is depends on the fitted weights (a model fitted
+    on another CPU ended one of these at its third token), so the cut is forced with min_tokens."""
+    from transformers import AutoTokenizer
+
+    eos = AutoTokenizer.from_pretrained(str(tiny_dir)).eos_token_id
+    forced = backend.generate(PROMPTS[:2], SamplingConfig(n=2, max_tokens=3, min_tokens=3, seed=2))
+    assert {(r.finish_reason, len(r.response_ids)) for r in forced} == {("length", 3)}
+    assert all(eos not in r.response_ids for r in forced)
+    for r in backend.generate(PROMPTS, SamplingConfig(n=4, max_tokens=3, seed=2)):
+        if r.finish_reason == "stop":
+            assert r.response_ids[-1] == eos and len(r.response_ids) <= 3
+        else:
+            assert r.finish_reason == "length" and len(r.response_ids) == 3 and eos not in r.response_ids
 
 
 def test_min_tokens_forces_the_length(backend):
@@ -85,11 +96,18 @@ def test_min_tokens_forces_the_length(backend):
 
 
 def test_stop_string_ends_the_response_and_is_not_in_the_text(backend):
-    rollouts = backend.generate(PROMPTS, SamplingConfig(n=2, max_tokens=24, stop=("{",), seed=3))
-    stopped = [r for r in rollouts if "\\boxed" in r.text]
-    assert stopped, "the fitted model should write \\boxed{ and hit the stop string"
-    for r in stopped:
-        assert r.finish_reason == "stop" and "{" not in r.text and r.text.endswith("\\boxed")
+    """The stop string is taken from what this model samples (a seeded call repeats its draws, and
+    a stop string does not change them), so the test holds for any fitted weights: the same call
+    with that stop string ends exactly before its first occurrence."""
+    sampling = SamplingConfig(n=2, max_tokens=24, seed=3)
+    free = backend.generate(PROMPTS, sampling)
+    k, stop = next((k, c) for k, r in enumerate(free) for i, c in enumerate(r.text)
+                   if i >= 1 and c.strip() and c not in r.text[:i])
+    stopped = backend.generate(PROMPTS, replace(sampling, stop=(stop,)))
+    want = free[k].text[: free[k].text.index(stop)]
+    assert (stopped[k].finish_reason, stopped[k].text) == ("stop", want), (free[k].text, stop)
+    for r, before in zip(stopped, free):
+        assert stop not in r.text and before.text.startswith(r.text)
 
 
 def test_greedy_is_deterministic_and_seeded_sampling_repeats(backend):
