@@ -2,6 +2,7 @@
 
     python scripts/import_edges.py            # package edges, then cycles
     python scripts/import_edges.py --modules  # every module -> module edge too
+    python scripts/import_edges.py --check    # exit 1 on any edge that points up LAYERS (a test runs it)
 
 Every import counts, including the ones inside functions (a lazy import hides a cycle from the
 interpreter, not from the design) and under TYPE_CHECKING. An edge is written `a -> b`, with
@@ -17,6 +18,42 @@ from pathlib import Path
 
 PACKAGES = ("ringdata", "rewards", "sandboxes", "train")
 ROOT = Path(__file__).resolve().parent.parent
+
+# The layers, bottom first: a module may import its own part and any part of a LOWER layer, never
+# a higher one nor a neighbour in its own layer (curation and the trainer do not know each other).
+# A module belongs to the part with the longest matching prefix. Lazy imports count too.
+LAYERS: tuple[dict[str, tuple[str, ...]], ...] = (
+    {"core": ("ringdata", "ringdata.records", "ringdata.io", "ringdata.errors", "ringdata.answers",
+              "ringdata.outputs", "ringdata.progress", "ringdata.logs", "ringdata.cache", "ringdata.console")},
+    {"sandboxes": ("sandboxes",)},
+    {"rewards": ("rewards",)},
+    {"curation": ("ringdata.curate", "ringdata.report"), "train": ("train",)},
+    {"cli": ("ringdata.cli", "ringdata.__main__")},
+)
+
+
+def part_of(module: str) -> tuple[int, str]:
+    """(layer index, part name) of a module: the part whose prefix matches it longest."""
+    best = (-1, -1, "")
+    for level, parts in enumerate(LAYERS):
+        for part, prefixes in parts.items():
+            for prefix in prefixes:
+                if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best[0]:
+                    best = (len(prefix), level, part)
+    if best[0] < 0:
+        raise SystemExit(f"{module}: in no layer of scripts/import_edges.py's LAYERS; add it there")
+    return best[1], best[2]
+
+
+def upward(edges: dict[str, dict[str, str]]) -> list[str]:
+    """Every edge that leaves its part for one that is not in a lower layer."""
+    bad = []
+    for src, targets in sorted(edges.items()):
+        for dst, kind in sorted(targets.items()):
+            (ls, ps), (ld, pd) = part_of(src), part_of(dst)
+            if ps != pd and ld >= ls:
+                bad.append(f"{src} ({ps}) -> {dst} ({pd}){f' ({kind})' if kind else ''}")
+    return bad
 
 
 def module_name(path: Path) -> str:
@@ -118,6 +155,12 @@ def main() -> None:
     print(f"module cycles: {len(found)}")
     for comp in found:
         print("  " + " <-> ".join(comp))
+    bad = upward(edges)
+    print(f"edges against the layers: {len(bad)}")
+    for line in bad:
+        print("  " + line)
+    if "--check" in sys.argv and (bad or found):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

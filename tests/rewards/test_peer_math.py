@@ -15,9 +15,11 @@ import pytest
 
 from ringdata.records import Problem
 
-PEER = Path(__file__).resolve().parents[3] / "shared" / "data" / "peer_math" / "cases.jsonl"
-if not PEER.exists():  # a worktree lives one level deeper than a clone; /work/shared is the shared copy
-    PEER = Path("/work/shared/data/peer_math/cases.jsonl")
+CHECKOUT = Path(__file__).resolve().parents[2]
+# `../shared` beside the checkout; a git worktree may sit deeper, so the nearest ancestor's `shared`
+PEER = next((d / "shared" / "data" / "peer_math" / "cases.jsonl" for d in CHECKOUT.parents
+             if (d / "shared" / "data" / "peer_math" / "cases.jsonl").is_file()),
+            CHECKOUT.parent / "shared" / "data" / "peer_math" / "cases.jsonl")
 
 NO_ANCHOR = "prose with no \\boxed{}, 'final answer', '####' or 'answer is/Answer:': no answer (rewarding the last number of a derivation teaches guessing)"
 # Each debatable case: (what our grader decides, the rule that decides it).
