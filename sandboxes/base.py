@@ -264,12 +264,25 @@ def case_from_report(d: dict) -> CaseResult:
     )
 
 
+# Where a sandbox sees its own cgroup, as (CPU counter, member list) pairs, first readable wins:
+# cgroup v2 (a private cgroup namespace: Docker on v2; the local backend's bind mount), then v1
+# as Docker mounts the container's groups (cpuacct alone, or joined with cpu).
+CGROUP_VIEWS = (
+    ("/sys/fs/cgroup/cpu.stat", "/sys/fs/cgroup/cgroup.procs"),
+    ("/sys/fs/cgroup/cpuacct/cpuacct.usage", "/sys/fs/cgroup/cpuacct/cgroup.procs"),
+    ("/sys/fs/cgroup/cpu,cpuacct/cpuacct.usage", "/sys/fs/cgroup/cpu,cpuacct/cgroup.procs"),
+)
+
+
 def payload(
-    submissions: Sequence[Submission], nonce: str, workdir_mode: int | None = None, tools: dict[str, str] | None = None
+    submissions: Sequence[Submission], nonce: str, workdir_mode: int | None = None, tools: dict[str, str] | None = None,
+    cgroup: Sequence[tuple[str, str]] = (),
 ) -> bytes:
     """What the runner reads from its stdin: marshal (the runner cannot afford json's imports).
     `workdir_mode` is the mode the runner gives the work directory back after each submission;
-    `tools` the compilers' and the JVM's paths inside the sandbox (languages.py `plan`)."""
+    `tools` the compilers' and the JVM's paths inside the sandbox (languages.py `plan`); `cgroup`
+    where the sandbox sees the cgroup that holds exactly its processes (`CGROUP_VIEWS`), empty
+    when the backend has none (accounting then rests on the runner's view of /proc)."""
     import marshal
 
     from sandboxes.languages import plan
@@ -278,6 +291,7 @@ def payload(
         {
             "nonce": nonce,
             "workdir_mode": workdir_mode,
+            "cgroup": [list(view) for view in cgroup],
             "submissions": [
                 {
                     "program": s.program,

@@ -54,6 +54,7 @@ from ringdata.records import LANGUAGES
 from sandboxes.languages import tool_paths
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
+    CGROUP_VIEWS,
     ExecResult,
     submission_wall_bound,
     Sandbox,
@@ -377,7 +378,7 @@ class DockerSandbox(Sandbox):
         started = time.perf_counter()
         api = self._client.api
         nonce = uuid.uuid4().hex
-        body = payload(batch, nonce, WORK_MODE, self._tools)
+        body = payload(batch, nonce, WORK_MODE, self._tools, CGROUP_VIEWS)  # the container's own cgroup
 
         def failed(error: str) -> list[ExecResult | None]:
             return [ExecResult.failed(len(s.tests), error, time.perf_counter() - started) for s in batch]
