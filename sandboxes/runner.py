@@ -1020,6 +1020,31 @@ class Remote:
         return f"<program {self._type}>"
 
 
+def _own_modules(source: str, free: list[str]) -> set[str]:
+    """The free names of a test that are standard-library modules it never calls like a function
+    (`math` in `math.isclose(...)`): they are the runner's modules, bound before the test runs, and
+    never asked of the program, whose `math` may be a class whose `isclose` is always true. A
+    module name the test calls (`array(3)`) is a function of the program's, as the entry point is.
+    The syntax tree comes from `_ast` (builtin): `ast` would cost milliseconds of imports."""
+    import _ast
+
+    stdlib = {n for n in free if n in sys.stdlib_module_names}
+    if not stdlib:
+        return set()
+    called, stack = set(), [compile(source, "tests.py", "exec", _ast.PyCF_ONLY_AST)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _ast.Call) and isinstance(node.func, _ast.Name):
+            called.add(node.func.id)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                stack += [v for v in value if isinstance(v, _ast.AST)]
+            elif isinstance(value, _ast.AST):
+                stack.append(value)
+    return stdlib - called
+
+
 def _free_names(code) -> list[str]:
     """Global names the test reads (attribute names too: asking for a few extra is harmless) that
     are neither assigned by it at module level nor builtins: those it takes from the program."""
@@ -1051,7 +1076,8 @@ class _Case:
         self.waits = 0  # wall caps added because the case was starved of CPU
         self.refused: tuple[str, str] | None = None  # the test met data it must not compare
         self.gone = False  # the program ended or was ended while the test ran
-        self.wanted: set[str] = set()
+        self.wanted: set[str] = set()  # names the test takes from the program
+        self.own: set[str] = set()  # standard modules the test names: the runner's own
 
     # ------------------------------------------------------------------ start and pump
 
@@ -1331,6 +1357,11 @@ class _Case:
             found = self.answer()  # the names the test takes from the program, sent after it ran
             if isinstance(found, dict):  # only names asked for: never `__builtins__` or a builtin's name
                 scope.update({k: v for k, v in found.items() if k in wanted})
+            for name in self.own:  # standard modules are the runner's (`_own_modules`)
+                try:
+                    scope[name] = _trusted_module(name)
+                except ValueError:  # not importable here: the name stays unbound, never the program's
+                    pass
             exec(code, scope)
         except SystemExit as exc:  # the test ended itself: fine when it says success
             if exc.code not in (None, 0):
@@ -1552,8 +1583,11 @@ class _Program:
     `exe_fd`, a JVM), with `files` written to the work dir first (sources, class files: the work
     dir is wiped before every case)."""
 
-    def __init__(self, source: str = "", run: dict | None = None, exe_fd: int = -1, files: dict | None = None):
+    def __init__(self, source: str = "", run: dict | None = None, exe_fd: int = -1, files: dict | None = None,
+                 main: str | None = None):  # fmt: skip
         self.source, self.run, self.exe_fd, self.files = source, run, exe_fd, files or {}
+        if main and run:  # the class the compiler's output says has main() (`java_main`)
+            self.run = {**run, "argv": [*run["argv"][:-1], main]}
         self.markers = tuple(run["markers"]) if run else ("MemoryError",)
 
     def request(self) -> dict:
@@ -1604,6 +1638,66 @@ def _read_tree(top: str, cap: int) -> dict[str, bytes]:
     return found
 
 
+_JAVA_MAIN = (b"main", b"([Ljava/lang/String;)V")  # public static void main(String[])
+
+
+def class_main(data: bytes) -> str | None:
+    """The binary name (`Main$Inner`, `pkg.Main`) of the class in this class file when it declares
+    `public static void main(String[])`, else None: read from the constant pool and method table
+    (JVMS chapter 4), so it is what javac compiled, whatever the source's comments, annotations,
+    generics or nesting."""
+    u2 = lambda at: struct.unpack_from(">H", data, at)[0]  # noqa: E731
+    if data[:4] != b"\xca\xfe\xba\xbe":
+        return None
+    count, pos, pool, i = u2(8), 10, {}, 1
+    sizes = {3: 5, 4: 5, 5: 9, 6: 9, 7: 3, 8: 3, 9: 5, 10: 5, 11: 5, 12: 5, 15: 4, 16: 3, 17: 5, 18: 5, 19: 3, 20: 3}
+    while i < count:
+        tag = data[pos]
+        if tag == 1:
+            n = u2(pos + 1)
+            pool[i] = data[pos + 3 : pos + 3 + n]
+            pos += 3 + n
+        elif tag in sizes:
+            if tag == 7:
+                pool[i] = u2(pos + 1)
+            pos += sizes[tag]
+            i += 1 if tag in (5, 6) else 0  # a long or double takes two entries
+        else:
+            return None
+        i += 1
+    this = pool.get(u2(pos + 2))
+    pos += 8 + 2 * u2(pos + 6)  # access, this, super, interfaces
+    for table in ("fields", "methods"):
+        n, pos = u2(pos), pos + 2
+        for _ in range(n):
+            access, name, desc, n_attr = struct.unpack_from(">HHHH", data, pos)
+            pos += 8
+            for _ in range(n_attr):
+                pos += 6 + struct.unpack_from(">I", data, pos + 2)[0]
+            if table == "methods" and access & 0x9 == 0x9 and (pool.get(name), pool.get(desc)) == _JAVA_MAIN:
+                return pool[this].decode("utf-8", "replace").replace("/", ".") if this in pool else None
+    return None
+
+
+def java_main(files: dict[str, bytes], preferred) -> str | None:
+    """The class to run among what javac wrote: the first of `preferred` (the host's reading of the
+    source: the public top-level type, `Main`, the others in order) that has main(), else any
+    class with one (top-level before nested), else None (the host's guess stands)."""
+    found = set()
+    for path, data in files.items():
+        if path.endswith(".class"):
+            try:
+                name = class_main(data)
+            except (struct.error, IndexError):
+                name = None
+            if name:
+                found.add(name)
+    for name in preferred:
+        if name in found:
+            return name
+    return min(found, key=lambda n: (n.count("$"), n), default=None)
+
+
 def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Program | None, dict]:
     """Compile the submission once (an identical source compiled earlier in this batch is reused)
     and return (the program its cases start, the compile report); (None, report) when it did not
@@ -1642,6 +1736,7 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
         try:
             if spec["output"] == "classes":
                 made = {"files": _read_tree(spec["output"], spec["file_bytes"])}
+                made["main"] = java_main(made["files"], run.get("mains", ()))
             else:
                 with open(spec["output"], "rb") as f:
                     made = {"exe_fd": _sealed_memfd(f.read())}
@@ -1681,10 +1776,12 @@ def _run_one(c: _Case) -> dict:
         if source not in _COMPILED:  # the K samples of a problem share its tests
             try:
                 code = compile(source, "tests.py", "exec")
-                _COMPILED[source] = code, set(_free_names(code))
-            except (SyntaxError, ValueError) as exc:
-                _COMPILED[source] = f"the test does not compile: {exc}"[:200], set()
-        c.code, c.wanted = _COMPILED[source]
+                free = _free_names(code)
+                own = _own_modules(source, free)
+                _COMPILED[source] = code, set(free) - own, own
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+                _COMPILED[source] = f"the test does not compile: {exc}"[:200], set(), set()
+        c.code, c.wanted, c.own = _COMPILED[source]
         if isinstance(c.code, str):
             return c.report("unsupported_test", c.code)
     if not c.start():
