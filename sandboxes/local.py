@@ -17,9 +17,12 @@ Guaranteed (the same attack tests as Docker pass where the kernel allows them)
 - No network: a new network namespace has only a downed loopback.
 - No host files beyond /usr (read-only): no /etc, /home, /root, /tmp, no repository.
 - No capabilities (`--cap-drop ALL`), and a new session (no terminal injection).
-- CPU time of each test case, all its processes together (the runner's subreaper and polling),
-  address space and file size per process (rlimits); processes per sandbox uid (RLIMIT_NPROC);
-  disk (the tmpfs size). Run as root, the sandbox runs at nice `LocalConfig.nice` so that busy
+- CPU time of each test case, all its processes together: run as root on a host with a cgroup v2
+  hierarchy (the unified one of a hybrid host), from the sandbox's own cgroup, which the runner
+  sees read-only at /sys/fs/cgroup and which is emptied with `cgroup.kill` when the sandbox ends;
+  otherwise from the runner's subreaper and polling (base.py says what that misses). Address
+  space and file size per process (rlimits); processes per sandbox uid (RLIMIT_NPROC); disk (the
+  tmpfs size). Run as root, the sandbox runs at nice `LocalConfig.nice` so that busy
   host processes cannot starve it.
 - Nothing survives: the pid namespace dies with the submission, and the tmpfs with it.
 

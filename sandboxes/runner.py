@@ -38,10 +38,17 @@ frames, builtins and modules are out of reach. What does not cross:
 Arguments mutated by a call are copied back (lists, dicts, sets), so `f(a); assert a == [...]`
 works as it does in process.
 
-CPU accounting covers every process a case starts: the zygote is a child subreaper, so every
-orphan of the program is re-parented to it and reaped by it; the case's CPU is the zygote's
-`RUSAGE_CHILDREN` growth after every descendant is killed and reaped, and while the case runs the
-runner sums the CPU of every live descendant every `CPU_POLL_S` and kills the case at the limit.
+CPU accounting is the kernel's where the backend gives the sandbox a cgroup of its own (the
+payload's `cgroup`: the container's under Docker, one per bubblewrap sandbox): a case's CPU is the
+cgroup's CPU counter since the case began, less the runner's and the zygote's own CPU; while the
+case runs the runner reads it every `CPU_POLL_S` and kills the case at the limit. Processes are
+listed from the cgroup's `cgroup.procs` (a thread group whose leader exited while a thread runs is
+listed) and killed until none but the harness is left. Without a cgroup (a backend run without
+root) the zygote is a child subreaper, every orphan is re-parented to it and reaped by it, the
+case's CPU is the zygote's `RUSAGE_CHILDREN` growth plus a poll of every live descendant, and a
+process counts as alive while any of its threads is: that fallback does not see workers the
+kernel reaps (SIGCHLD ignored). The zygote installs a seccomp filter of our own for every program:
+sockets of the AF_UNIX family only (`_restrict_sockets`).
 A case that reaches its wall cap well inside its CPU limit while runnable (it was starved of CPU
 by the host, not sleeping) keeps running and gets the wall cap again, up to `STARVED_WAITS` times,
 and is reported `sandbox_error` if still starved: never `time_limit`.
