@@ -55,6 +55,13 @@ for table in ("net/tcp", "net/tcp6", "net/udp", "net/udp6", "net/raw", "net/raw6
         continue
     if rows:
         found.append(f"{len(rows)} rows in /proc/{table}")
+try:
+    with open("/proc/net/unix") as f:  # the harness's own sockets have no name
+        named = [row.split()[7] for row in f.read().splitlines()[1:] if len(row.split()) > 7]
+    if named:
+        found.append(f"named unix sockets {named[:3]}")
+except OSError:
+    pass
 print("LEAK " + "; ".join(found) if found else "SAFE")
 """
 
@@ -205,6 +212,36 @@ print("LEAK " + " ".join(made) if made else "SAFE")
 def test_no_socket_but_unix_can_be_made(sandbox):
     result = sandbox.run(Submission(TIME_WAIT, (TestCase(input="", output="SAFE\n"),), QUICK))
     assert result.status is CaseStatus.PASSED, observed(result)
+
+
+# A daemon holding an abstract Unix socket (a name in the network namespace, no file) and a new
+# host name (the UTS namespace a warm container keeps): neither may reach the next submission.
+NAMESPACE_MARKS = r"""
+import os, socket, time
+marks = []
+try:
+    socket.sethostname("ringleak")
+    marks.append("hostname")
+except OSError:
+    pass
+if os.fork() == 0:
+    os.setsid()
+    s = socket.socket(socket.AF_UNIX)
+    s.bind("\0ringleak")
+    s.listen()
+    time.sleep(30)
+    os._exit(0)
+time.sleep(0.3)
+print("LEAK " + " ".join(marks) if marks else "SAFE")
+"""
+
+
+def test_names_in_the_namespaces_do_not_outlive_the_submission(sandbox):
+    result = sandbox.run(Submission(NAMESPACE_MARKS, (TestCase(input="", output="SAFE\n"),), QUICK))
+    assert result.status is CaseStatus.PASSED, observed(result)
+    look = sandbox.run(Submission("import socket\nprint('LEAK' if socket.gethostname() == 'ringleak' else 'SAFE')",
+                                  (TestCase(input="", output="SAFE\n"),), QUICK))  # fmt: skip
+    assert look.status is CaseStatus.PASSED, observed(look)
 
 
 def test_unix_sockets_and_pipes_still_work(sandbox):
