@@ -297,7 +297,10 @@ class LocalSandbox(Sandbox):
         deadline = self.config.exec_grace_s + sum(submission_wall_bound(s) for s in group)
         nonce = uuid.uuid4().hex
         started = time.perf_counter()
-        cgroup = SandboxCgroup(self._cgroups) if self._cgroups else None
+        try:
+            cgroup = SandboxCgroup(self._cgroups) if self._cgroups else None
+        except OSError:  # the hierarchy went away or is full: the runner's own accounting, as without root
+            cgroup = None
         try:
             return self._run_in(slot, group, deadline, nonce, started, cgroup)
         finally:

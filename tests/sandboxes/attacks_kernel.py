@@ -125,6 +125,15 @@ def test_cpu_of_workers_the_kernel_reaps_is_charged(sandbox, language, program):
     assert result.status is CaseStatus.TIME_LIMIT, observed(result)
 
 
+def test_the_cpu_charged_is_the_programs_own(sandbox):
+    """The cgroup's count less the harness's own: 0.4 s of work is charged about 0.4 s, not the
+    runner's polling or the zygote's forking on top, nor less."""
+    program = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4:\n    pass\nprint('SAFE')\n"
+    result = sandbox.run(Submission(program, (TestCase(input="", output="SAFE\n"),), QUICK))
+    assert result.status is CaseStatus.PASSED, observed(result)
+    assert 0.38 <= result.cases[0].time_s <= 0.6, result.cases[0].time_s
+
+
 def test_a_bomb_of_reaped_workers_ends_at_its_cpu_limit(sandbox):
     """Four workers at a time, each replaced as it ends: starved or not, the kernel's count reaches
     the limit, so the case never earns the starvation rule's extra walls."""
