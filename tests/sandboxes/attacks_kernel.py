@@ -185,11 +185,22 @@ def test_a_daemon_with_a_zombie_leader_dies_with_its_case(sandbox):
     assert again.status is CaseStatus.PASSED, observed(again)
 
 
-def test_a_zombie_leader_daemon_does_not_zero_the_next_right_program(sandbox):
-    sandbox.run(Submission(ZOMBIE_LEADER.replace("ringdaemon", "ringhog").replace(
-        "time.sleep(0.05)", "x = bytearray(1 << 20)"), (TestCase(input="", output="SAFE\n"),), Limits(time_s=2.0)))
-    right = sandbox.run(Submission("print(int(input()) * 2)", (TestCase(input="21\n", output="42\n"),), QUICK))
-    assert right.status is CaseStatus.PASSED, observed(right)
+# The same daemon, turned against its neighbours: it SIGKILLs every process newer than itself (the
+# later programs of its batch), which their verdicts would read as the OOM killer's work.
+KILLER = ZOMBIE_LEADER.replace("ringdaemon", "ringkiller").replace(
+    "time.sleep(0.05)\n",
+    "for p in os.listdir('/proc'):\n"
+    "                    if p.isdigit() and int(p) > os.getpid():\n"
+    "                        try:\n                            os.kill(int(p), 9)\n"
+    "                        except OSError:\n                            pass\n"
+    "                time.sleep(0.005)\n")
+
+
+def test_a_zombie_leader_daemon_does_not_zero_the_later_programs_of_its_batch(sandbox):
+    one = (TestCase(input="", output="SAFE\n"),)
+    right = Submission("import time\ntime.sleep(0.3)\nprint(int(input()) * 2)", (TestCase(input="21\n", output="42\n"),), QUICK)
+    results = sandbox.run_many([Submission(KILLER, one, Limits(time_s=2.0)), right, right, right])
+    assert all(r.status is CaseStatus.PASSED for r in results[1:]), [observed(r) for r in results[1:]]
 
 
 # --------------------------------------------------------------------------- (3) no kernel table carries state
