@@ -433,8 +433,9 @@ def kill_everything_else(spare: tuple[int, ...] = (), rounds: int = 50) -> int:
 
     Only called in a private pid namespace (the payload says so): there `kill(-1)` reaches exactly
     the sandbox's processes. Stopping first keeps a fork bomb from outrunning the kills. With
-    `spare` (the zygote) processes are killed one by one, round after round: the pids limit
-    bounds how many a bomb can make between two rounds.
+    `spare` (the zygote) the processes `_live_pids` lists (the sandbox's cgroup, where there is
+    one) are killed one by one, round after round, until none is listed: the pids limit bounds
+    how many a bomb can make between two rounds.
     """
     if not spare:
         for sig in (signal.SIGSTOP, signal.SIGKILL):
