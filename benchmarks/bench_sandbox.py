@@ -28,8 +28,8 @@ trivial programs on 2 cores.
 Also tests per CPU-second for the pool modes: the CPU the grading cost whatever else the machine
 was doing, which is steadier than tests/s on shared cores: the pool containers' cgroups, the
 engine (dockerd, containerd and its shims, runc: shared with anyone else using the engine) and
-this process; and per CPU-second inside the containers alone (the runner and the programs). `--quick` runs the two warm
-pool modes only (for before/after comparisons of the runner).
+this process; and per CPU-second inside the containers alone (the runner and the programs). `--quick` runs the warm pool
+modes only, for every language asked for (before/after comparisons of the runner).
 """
 
 from __future__ import annotations
@@ -286,23 +286,24 @@ def main() -> None:
                 run_pool("warm pool, trivial programs", cfg, trivial, progress),
             ]
             if args.quick:
-                _table(console, args, [runs])
-                return
-            runs += [
-                run_pool("warm pool, one submission per exec, mixed",
-                         DockerConfig(image=args.image, pool_size=args.pool, batch=1), mixed, progress),
-                run_pool("warm pool, new container per submission, mixed",
-                         DockerConfig(image=args.image, pool_size=args.pool, batch=1, recycle_every=1),
-                         mixed[: len(mixed) // 4], progress, f"first {len(mixed) // 4} submissions"),
-                run_baseline(sub, args.pool, progress, args.image),
-            ]  # fmt: skip
+                pass
+            else:
+                runs += [
+                    run_pool("warm pool, one submission per exec, mixed",
+                             DockerConfig(image=args.image, pool_size=args.pool, batch=1), mixed, progress),
+                    run_pool("warm pool, new container per submission, mixed",
+                             DockerConfig(image=args.image, pool_size=args.pool, batch=1, recycle_every=1),
+                             mixed[: len(mixed) // 4], progress, f"first {len(mixed) // 4} submissions"),
+                    run_baseline(sub, args.pool, progress, args.image),
+                ]  # fmt: skip
         for lang in (lang for lang in languages if lang != "python"):
             work = workload(args.compiled_programs, args.tests, language=lang)
-            per_language[lang] = [
-                run_pool(f"warm pool, mixed, {lang}", cfg, work, progress),
-                run_baseline(work[: max(4, args.baseline // 3)], args.pool, progress, args.image),
-            ]
+            per_language[lang] = [run_pool(f"warm pool, mixed, {lang}", cfg, work, progress)]
+            if not args.quick:
+                per_language[lang].append(run_baseline(work[: max(4, args.baseline // 3)], args.pool, progress, args.image))
     _table(console, args, ([runs] if runs else []) + list(per_language.values()))
+    if args.quick:  # the warm pool only: no baseline to compare with
+        return
     expected = {"right": "passed", "wrong": "wrong_answer", "crash": "runtime_error", "slow": "passed"}
     for lang, group in per_language.items():
         work = workload(args.compiled_programs, args.tests, language=lang)

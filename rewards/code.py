@@ -23,8 +23,8 @@ running every test of every wrong program).
 
 Reasons: empty_response, no_code, wrong_language, unsupported_language, syntax_error (Python,
 checked on the host, no sandbox needed), compile_error (C++/Java, the compiler's first lines),
-unparsable_gold (the problem has no tests, or a test the sandbox cannot run outside the program,
-such as one passing a lambda: the data's fault), then the first failing test's
+unparsable_gold (the problem has no tests, a test without an expected output, or a test the
+sandbox cannot run outside the program, such as one passing a lambda: the data's fault), then the first failing test's
 time_limit / memory_limit / runtime_error / output_limit / wrong_answer, sandbox_error (the
 sandbox broke: infrastructure, grade again), correct.
 """
@@ -213,6 +213,10 @@ class CodeGrader:
                 return Verdict.wrong(Reason.SYNTAX_ERROR, program, error, pass_fraction=0.0), "", ""
         if not problem.tests:
             return Verdict.wrong(Reason.UNPARSABLE_GOLD, program, f"problem {problem.id} has no tests"), "", ""
+        empty = next((i for i, t in enumerate(problem.tests) if t.assert_ is None and t.output is None), None)
+        if empty is not None:  # an empty program would match an absent output: never compared
+            why = f"problem {problem.id}: test {empty} has no expected output"
+            return Verdict.wrong(Reason.UNPARSABLE_GOLD, program, why), "", ""
         return None, program, language
 
     def close(self) -> None:

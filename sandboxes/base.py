@@ -6,34 +6,60 @@ gets back one report per submission. Results are data: a frozen `ExecResult` hol
 `CaseResult` per case that ran.
 
 Guaranteed by every backend (each attack has a test in tests/sandboxes/test_attacks_*.py, which
-run attacks.py and attacks_reward.py against both)
-- No network: the program has no interface but loopback (TCP connect and DNS fail).
+run attacks.py, attacks_reward.py, attacks_compiled.py and attacks_kernel.py against both, and after
+every attack test check that a fresh submission in the same sandbox sees nothing of it)
+
+Enforced by the kernel
+- No network: the program has no interface but loopback (TCP connect and DNS fail); and no socket
+  but AF_UNIX: the runner's own seccomp filter, stacked on the backend's (Docker's default profile
+  under Docker), refuses every other family and every syscall of another ABI, so no program leaves
+  a row in the network namespace's tables (a TCP TIME_WAIT outlives its process by a minute in
+  /proc/net/tcp of a warm container) or talks netlink.
 - No host files: the program sees only the sandbox's own root (read-only) and a small private
   work directory; nothing of the host's file system is mounted. No descriptor and no
   environment variable of the grader reaches it; pid 1 is not readable or traceable.
-- Bounded: CPU time of every process a test case starts, together (a subreaper reaps every
-  orphan and charges its CPU; the runner sums all of them while the case runs), under a
-  wall-clock cap of `wall_factor` x the limit; address space (RLIMIT_AS), output (the runner stops
+- CPU accounting: a case's CPU is the growth of the CPU counter of a cgroup that holds exactly the
+  sandbox's processes (the container's own under Docker, read before and after the case, one case
+  running at a time; a cgroup v2 group per sandbox that the root grader makes for bubblewrap), less
+  what the runner and the zygote spent themselves. The kernel charges every process that ever ran
+  there, so no way of creating, detaching or reaping one (workers forked while SIGCHLD is
+  ignored, which the kernel reaps; a daemon whose leader is a zombie) takes CPU off the bill. The
+  limit is enforced on that figure while the case runs (every `CPU_POLL_S`), and the starvation
+  rule reads the same figure. Also bounded: address space (RLIMIT_AS), output (the runner stops
   reading and kills at the cap), file sizes and disk (a size-limited tmpfs), processes (a pids
-  cgroup or RLIMIT_NPROC).
+  cgroup or RLIMIT_NPROC), wall-clock (`wall_factor` x the limit).
+- Every process of a case gone before the next case: the members are read from the cgroup's
+  `cgroup.procs` (a thread group is listed while any of its threads lives, so a leader in state Z
+  with a running thread is alive) and killed until none is left; a bubblewrap sandbox's group is
+  emptied with `cgroup.kill` when it ends, and its pid namespace dies with it. When anything of a
+  submission is still listed after the kill, the submissions that may have been affected are
+  graded again alone, and the container (Docker) is discarded.
+- Unprivileged: a non-root uid, no capabilities, no-new-privileges.
+
+Enforced by the runner (inside the sandbox, before the next case or submission)
+- Files and IPC: it deletes every file of the work dir (and /dev/shm, /dev/mqueue) whatever its
+  permissions, restores the work dir's mode, times and attributes, and removes every SysV IPC
+  object (by creator, whoever owns it now). Between submissions it also checks that the processes
+  it keeps (itself, the zygote) still have their resource limits, priority and affinity; when a
+  check fails the submissions that may have been affected are graded again alone in a fresh
+  container (Docker) or sandbox.
 - Fair under load: the limit is CPU time, so a busy host only stretches wall time; the sandbox
   gets a CPU weight a co-located trainer cannot starve (a container's cpu_shares; bubblewrap's
-  nice, when the grader runs as root); a case that hits the wall cap well inside its CPU limit while runnable was starved, not
-  slow: it is run again, and is `sandbox_error`, never `time_limit`, if starved every time.
-- Unprivileged: a non-root uid, no capabilities, no-new-privileges.
-- Nothing survives a test case or a submission: the runner kills every other process in the
-  sandbox, deletes every file of the work dir whatever its permissions, restores the work dir's
-  mode, times and attributes, and removes every SysV IPC object (by creator, whoever owns it
-  now). Between submissions it also checks that the processes it keeps (itself, the zygote)
-  still have their resource limits, priority and affinity; when a check fails the submissions
-  that may have been affected are graded again alone in a fresh container (Docker) or sandbox.
+  nice, when the grader runs as root); a case that hits the wall cap well inside its CPU limit
+  while runnable was starved, not slow: it is run again, and is `sandbox_error`, never
+  `time_limit`, if starved every time. (Whether a thread was runnable or waiting is read from
+  /proc for the processes the cgroup lists.)
 - The verdict comes from the runner's report on a channel the program cannot write to (see
   runner.py), compared against expected outputs the program's process never holds.
 - Function-call tests are compared outside the program: the runner executes the test block in
   its own interpreter and calls into the program only to get plain data (builtin types) back, so
   no object, frame, builtin or module of the program takes part in a comparison (runner.py lists
-  the supported assert shapes). Stdout integers compare exactly; floats within `float_tol` only
-  where the expected token is a float.
+  the supported assert shapes). The test takes from the program only the names it does not
+  define itself and that are neither builtins nor standard-library modules it uses as modules
+  (`math.isclose` without `import math` is the runner's math, even when the program defines a
+  `math`); a module name the test calls like a function is the program's, as an entry point is.
+  A test without an expected output (stdin) is never compared: `unsupported_test`. Stdout
+  integers compare exactly; floats within `float_tol` only where the expected token is a float.
 - `CaseResult.detail` (expected outputs, assert text) exists only on the host side of the report
   channel; no process of the sandbox can read it.
 - C++ and Java (languages.py) hold to all of the above: they are compiled inside the sandbox (a
@@ -41,16 +67,24 @@ run attacks.py and attacks_reward.py against both)
   kind, under their own CPU and memory limits, then every test runs the compiled program as a
   child of the same zygote with the same limits, accounting and scrubbing. The binary runs from a
   sealed in-memory file (the work dir stays noexec, and no case can change what the next one
-  runs); class files are written back before every case. The JVM's memory limit is its heap,
+  runs); class files are written back before every case, and the class that runs is the one whose
+  compiled form declares `public static void main(String[])`. The JVM's memory limit is its heap,
   with an address-space allowance for what it reserves (languages.py says why RLIMIT_AS alone
   would kill it).
 
 Not guaranteed
 - Side channels between concurrent sandboxes (CPU caches, timing) and kernel exploits: the
   containers share the host kernel. Use a VM boundary for adversaries beyond RL policies.
-- Covert channels between consecutive submissions in one warm container through counters the
-  runner cannot reset: the pid counter, the container cgroup's CPU and peak-memory statistics.
-  Two cooperating programs could pass a few bits; `DockerConfig.recycle_every=1` closes them.
+- Covert channels between consecutive submissions in one warm container through counters nobody
+  resets: the pid counter, the tmpfs's inode numbers, the container cgroup's CPU and peak-memory
+  statistics (readable by the program). Two cooperating programs could pass a few bits;
+  `DockerConfig.recycle_every=1` closes them.
+- The local backend run by a user other than root, or on a host without a writable cgroup v2
+  hierarchy, has no cgroup of its own: CPU accounting and the kill then rest on the runner's view
+  of /proc (a subreaper's RUSAGE_CHILDREN and a poll of live processes, thread by thread), which
+  workers the kernel reaps escape; the end frame's `kernel_accounting` says which one ran.
+- The seccomp socket filter exists for x86_64 and aarch64; elsewhere sockets rest on the
+  network namespace alone.
 - A Java program's native memory (through `Unsafe`) beyond its heap is bounded by the container's
   cgroup under Docker, but only by `languages.JVM_RESERVE_MB` of address space under bubblewrap.
 - Function-call tests run against Python programs only (a C++/Java submission with them is
@@ -264,12 +298,25 @@ def case_from_report(d: dict) -> CaseResult:
     )
 
 
+# Where a sandbox sees its own cgroup, as (CPU counter, member list) pairs, first readable wins:
+# cgroup v2 (a private cgroup namespace: Docker on v2; the local backend's bind mount), then v1
+# as Docker mounts the container's groups (cpuacct alone, or joined with cpu).
+CGROUP_VIEWS = (
+    ("/sys/fs/cgroup/cpu.stat", "/sys/fs/cgroup/cgroup.procs"),
+    ("/sys/fs/cgroup/cpuacct/cpuacct.usage", "/sys/fs/cgroup/cpuacct/cgroup.procs"),
+    ("/sys/fs/cgroup/cpu,cpuacct/cpuacct.usage", "/sys/fs/cgroup/cpu,cpuacct/cgroup.procs"),
+)
+
+
 def payload(
-    submissions: Sequence[Submission], nonce: str, workdir_mode: int | None = None, tools: dict[str, str] | None = None
+    submissions: Sequence[Submission], nonce: str, workdir_mode: int | None = None, tools: dict[str, str] | None = None,
+    cgroup: Sequence[tuple[str, str]] = (),
 ) -> bytes:
     """What the runner reads from its stdin: marshal (the runner cannot afford json's imports).
     `workdir_mode` is the mode the runner gives the work directory back after each submission;
-    `tools` the compilers' and the JVM's paths inside the sandbox (languages.py `plan`)."""
+    `tools` the compilers' and the JVM's paths inside the sandbox (languages.py `plan`); `cgroup`
+    where the sandbox sees the cgroup that holds exactly its processes (`CGROUP_VIEWS`), empty
+    when the backend has none (accounting then rests on the runner's view of /proc)."""
     import marshal
 
     from sandboxes.languages import plan
@@ -278,6 +325,7 @@ def payload(
         {
             "nonce": nonce,
             "workdir_mode": workdir_mode,
+            "cgroup": [list(view) for view in cgroup],
             "submissions": [
                 {
                     "program": s.program,

@@ -20,9 +20,12 @@ Guaranteed, on top of sandboxes/base.py's list
   (`cpu_shares`) counted against host processes: with the cgroupfs driver the containers sit at
   the cgroup root (`cgroup_parent="/"`), not inside docker's one group that weighs as much as a
   single busy host process, so a trainer's threads beside the grader cannot starve them.
+- The runner reads the container's own cgroup (mounted read-only in it: cpuacct on cgroup v1,
+  cpu.stat on v2) before and after each case, one case running at a time per container: each
+  case's CPU is the kernel's count (sandboxes/base.py).
 - Between test cases and submissions, also inside a batch, the runner SIGKILLs every other
-  process of the container (its own pid namespace; the zygote is spared inside a batch and holds
-  nothing), deletes everything in /work and /dev/mqueue whatever its permissions, restores
+  process the container's cgroup lists (the zygote is spared inside a batch and holds nothing),
+  deletes everything in /work and /dev/mqueue whatever its permissions, restores
   /work's mode, times and attributes (the tmpfs also caps its inode count), and removes SysV IPC
   objects by creator. After each submission it checks that nothing is left and that its own and
   the zygote's limits, priority and affinity are unchanged. A submission that kills or stops the
@@ -54,6 +57,7 @@ from ringdata.records import LANGUAGES
 from sandboxes.languages import tool_paths
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
+    CGROUP_VIEWS,
     ExecResult,
     submission_wall_bound,
     Sandbox,
@@ -377,7 +381,7 @@ class DockerSandbox(Sandbox):
         started = time.perf_counter()
         api = self._client.api
         nonce = uuid.uuid4().hex
-        body = payload(batch, nonce, WORK_MODE, self._tools)
+        body = payload(batch, nonce, WORK_MODE, self._tools, CGROUP_VIEWS)  # the container's own cgroup
 
         def failed(error: str) -> list[ExecResult | None]:
             return [ExecResult.failed(len(s.tests), error, time.perf_counter() - started) for s in batch]

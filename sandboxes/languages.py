@@ -11,8 +11,11 @@ only the sandbox), once per submission, under its own limits (`COMPILE_TIME_S`, 
 before the first test; a failure is the submission's `compile_error`. Identical sources compile once
 per runner start (a `docker exec` batch).
 
-Java: the class that runs is the public top-level class (the file is named after it, as javac
-requires), else a class named `Main`, else the first top-level class; a `package` line is honoured.
+Java: the file is named after the public top-level type (as javac requires; found by a scan of the
+source's tokens outside comments and literals, so annotations, generics and nested classes do not
+mislead it), else Main.java. The class that runs is the one javac's output says has
+`public static void main(String[])` (the runner reads the class files): the public type first, then
+`Main`, then the other top-level types in order, then nested ones; a `package` line is honoured.
 The JVM is sized for the limit instead of being killed by it: RLIMIT_AS, which suits CPython and
 C++, counts every reservation the JVM makes up front (the code cache, class space, the `lib/modules`
 mapping, one 64 MiB stack per Java thread: about 1 GiB beyond the heap), so Java gets the heap as its
@@ -105,18 +108,54 @@ def guess_language(source: str) -> str:
     return "python"
 
 
-_JAVA_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"", re.S)
+# What a Java source holds that is not code: comments, text blocks, string and char literals.
+_JAVA_NOT_CODE = re.compile(r'//[^\n]*|/\*.*?\*/|"""(?:\\.|[^\\])*?"""|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+_JAVA_TOKEN = re.compile(r"[A-Za-z_$][\w$]*|[{}();.]")
+_JAVA_TYPE_KEYWORDS = ("class", "interface", "enum", "record")
 
 
-def java_main_class(source: str) -> tuple[str, str]:
-    """(source file name, class to run) by the convention in the module docstring."""
-    code = _JAVA_COMMENTS.sub(" ", source)
+def java_types(source: str) -> list[tuple[str, bool]]:
+    """The top-level type declarations of a Java source, in order, as (name, declared public):
+    a scan of its tokens, outside comments and literals, that counts braces and parentheses, so
+    annotations (`@SuppressWarnings("unchecked") public class X`, `@A(B.class)`), generics and
+    nested classes (`public static class Pair` inside Main) are what they are to javac."""
+    found: list[tuple[str, bool]] = []
+    depth = parens = 0
+    public = named = False
+    previous = ""
+    for tok in _JAVA_TOKEN.findall(_JAVA_NOT_CODE.sub(" ", source)):
+        if tok in "()":
+            parens += 1 if tok == "(" else -1
+        elif tok in "{}":
+            depth += 1 if tok == "{" else -1
+            public = named = False
+        elif depth == 0 and parens == 0:
+            if named:
+                found.append((tok, public))
+                named = False
+            elif tok in _JAVA_TYPE_KEYWORDS and previous != ".":
+                named = True
+            elif tok == "public":
+                public = True
+            elif tok == ";":
+                public = False
+        previous = tok
+    return found
+
+
+def java_main_class(source: str) -> tuple[str, list[str]]:
+    """(source file name, classes that may hold main() in order of preference). javac wants the
+    public top-level type in a file of its name (else the file is Main.java); the runner then runs
+    the first of those classes whose compiled form has `public static void main(String[])`
+    (runner.py `java_main`): the public type, `Main`, then the others in source order."""
+    code = _JAVA_NOT_CODE.sub(" ", source)
     package = re.search(r"^\s*package\s+([\w.]+)\s*;", code, re.M)
-    public = re.search(r"^\s*public\s+(?:(?:final|abstract|strictfp)\s+)*class\s+(\w+)", code, re.M)
-    classes = re.findall(r"^(?:(?:public|final|abstract|strictfp)\s+)*class\s+(\w+)", code, re.M)
-    name = public.group(1) if public else ("Main" if "Main" in classes or not classes else classes[0])
-    file = f"{public.group(1) if public else 'Main'}.java"
-    return file, f"{package.group(1)}.{name}" if package else name
+    types = java_types(source)
+    public = next((name for name, is_public in types if is_public), None)
+    names = [name for name, _ in types]
+    order = [n for n in dict.fromkeys([public, "Main", *names]) if n and (n in names or not names)]
+    qualified = [f"{package.group(1)}.{n}" if package else n for n in order]
+    return f"{public or 'Main'}.java", qualified
 
 
 def tool_paths(resolve) -> dict[str, str]:
@@ -152,11 +191,12 @@ def plan(language: str, source: str, limits, tools: dict[str, str]) -> dict:
         # `memory_mb` instead would make it every thread's default stack size: no thread would fit.
         run.update(argv=["./solution"], exe=True, stack_max=True)
     elif language == "java":
-        file, main = java_main_class(source)
+        file, mains = java_main_class(source)
         build.update(file=file, output="classes", start_failures=JVM_START_FAILURES,
                      as_mb=COMPILE_MEMORY_MB // 2 + JVM_RESERVE_MB,
                      argv=[tools["javac"], f"-J-Xmx{COMPILE_MEMORY_MB // 2}m", *JAVAC_FLAGS, "-d", "classes", file])  # fmt: skip
-        run.update(argv=[tools["java"], f"-Xmx{limits.memory_mb}m", *JVM_FLAGS, "-cp", "/work/classes", main],
+        run.update(argv=[tools["java"], f"-Xmx{limits.memory_mb}m", *JVM_FLAGS, "-cp", "/work/classes", mains[0]],
+                   mains=mains,  # the runner runs the first whose class file has main() (runner.py java_main)
                    as_mb=limits.memory_mb + JVM_RESERVE_MB, env={**ENV, "MALLOC_ARENA_MAX": "2"})  # fmt: skip
         lim["time_s"] = limits.time_s + JVM_TIME_EXTRA_S
     else:

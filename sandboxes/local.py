@@ -17,9 +17,12 @@ Guaranteed (the same attack tests as Docker pass where the kernel allows them)
 - No network: a new network namespace has only a downed loopback.
 - No host files beyond /usr (read-only): no /etc, /home, /root, /tmp, no repository.
 - No capabilities (`--cap-drop ALL`), and a new session (no terminal injection).
-- CPU time of each test case, all its processes together (the runner's subreaper and polling),
-  address space and file size per process (rlimits); processes per sandbox uid (RLIMIT_NPROC);
-  disk (the tmpfs size). Run as root, the sandbox runs at nice `LocalConfig.nice` so that busy
+- CPU time of each test case, all its processes together: run as root on a host with a cgroup v2
+  hierarchy (the unified one of a hybrid host), from the sandbox's own cgroup, which the runner
+  sees read-only at /sys/fs/cgroup and which is emptied with `cgroup.kill` when the sandbox ends;
+  otherwise from the runner's subreaper and polling (base.py says what that misses). Address
+  space and file size per process (rlimits); processes per sandbox uid (RLIMIT_NPROC); disk (the
+  tmpfs size). Run as root, the sandbox runs at nice `LocalConfig.nice` so that busy
   host processes cannot starve it.
 - Nothing survives: the pid namespace dies with the submission, and the tmpfs with it.
 
@@ -58,6 +61,7 @@ from ringdata.errors import RingdataError
 from sandboxes.languages import available, host_tool, tool_paths
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
+    CGROUP_VIEWS,
     ExecResult,
     submission_wall_bound,
     Sandbox,
@@ -75,6 +79,12 @@ from sandboxes.base import (
 # same reason no two sandboxes on the host, in this process or another, hold the same uid at once:
 # each slot leases its uid with an exclusive flock on UID_LOCKS/<uid>, which the kernel releases
 # when the holder closes it or dies.
+# Run as root, each sandbox gets a cgroup of its own in the host's cgroup v2 hierarchy (the
+# unified one of a hybrid host, or the only one): the kernel counts the CPU of every process the
+# sandbox ever held, lists those it holds (the runner sees the group read-only at /sys/fs/cgroup)
+# and kills them all at once (`cgroup.kill`) when the sandbox ends.
+CGROUP_MOUNTS = (Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup"))
+CGROUP_PARENT = "ringdata-sandbox"
 BASE_UID = 20001
 UID_RANGE = 4096  # uids BASE_UID .. BASE_UID + UID_RANGE - 1
 UID_LOCKS = Path("/run/ringdata-sandbox-uids")
@@ -111,6 +121,52 @@ def bwrap_problem(python: str = "/usr/bin/python3") -> str | None:
         tail = (probe.stderr.strip().splitlines() or [f"exit {probe.returncode}"])[-1]
         return f"bwrap cannot create namespaces here ({tail})"
     return None
+
+
+def cgroup_home() -> Path | None:
+    """The directory under which this host lets us create sandbox cgroups (v2; root only), or
+    None: accounting then rests on the runner's view of /proc (see runner.py)."""
+    for mount in CGROUP_MOUNTS:
+        if not (mount / "cgroup.procs").exists() or not (mount / "cgroup.max.depth").exists():
+            continue  # not a cgroup v2 mount (a hybrid host's /sys/fs/cgroup is a tmpfs)
+        home = mount / CGROUP_PARENT
+        try:
+            home.mkdir(exist_ok=True)
+            probe = home / f"probe-{uuid.uuid4().hex[:8]}"
+            probe.mkdir()
+            probe.rmdir()
+            return home
+        except OSError:
+            return None
+    return None
+
+
+class SandboxCgroup:
+    """One sandbox's cgroup: made before it starts, killed and removed after it ends."""
+
+    def __init__(self, home: Path) -> None:
+        self.path = home / uuid.uuid4().hex
+        self.path.mkdir()
+
+    def join(self) -> None:
+        """Move the calling process in (between fork and exec: everything it starts follows)."""
+        with open(self.path / "cgroup.procs", "w") as f:
+            f.write(str(os.getpid()))
+
+    def remove(self) -> bool:
+        """Kill everything in it and remove it; False when something could not be killed."""
+        for _ in range(200):
+            try:
+                if not (self.path / "cgroup.procs").read_text().split():
+                    self.path.rmdir()
+                    return True
+                (self.path / "cgroup.kill").write_text("1")
+            except FileNotFoundError:
+                return True
+            except OSError:
+                pass
+            time.sleep(0.005)
+        return False
 
 
 def lease_uids(n: int) -> dict[int, int]:
@@ -151,6 +207,8 @@ class LocalSandbox(Sandbox):
         self._root = os.geteuid() == 0
         self._leases = lease_uids(self.config.workers) if self._root else {}
         self._slots: list[int] = list(range(self.config.workers))
+        self._cgroups = cgroup_home() if self._root else None
+        self.stray_cgroups = 0  # sandbox cgroups whose processes could not all be killed (kept, not reused)
         self._cv = threading.Condition()
 
     @property
@@ -167,7 +225,7 @@ class LocalSandbox(Sandbox):
         if getattr(self, "_leases", None):
             self.close()
 
-    def _command(self, slot: int, language: str = "python") -> list[str]:
+    def _command(self, slot: int, language: str = "python", cgroup: Path | None = None) -> list[str]:
         cfg = self.config
         jdk = [arg for d in self._jdk_etc for arg in ("--ro-bind", d, d)] if language == "java" else []
         inner = [
@@ -176,6 +234,7 @@ class LocalSandbox(Sandbox):
             "--ro-bind", "/usr", "/usr", *jdk,
             "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
             "--proc", "/proc", "--dev", "/dev",
+            *(["--ro-bind", str(cgroup), "/sys/fs/cgroup"] if cgroup else []),  # its own group, read-only
             "--size", str(cfg.work_mb << 20), "--perms", "1777", "--tmpfs", "/work",
             "--remount-ro", "/dev", "--remount-ro", "/",  # only /work stays writable
             "--chdir", "/work", "--clearenv",
@@ -189,7 +248,9 @@ class LocalSandbox(Sandbox):
             prefix = []
         return prefix + inner + [cfg.python, "-I", "-S", "-c", self._runner, SANDBOXED_FLAG]
 
-    def _limit(self) -> None:  # runs in the child between fork and exec
+    def _limit(self, cgroup: "SandboxCgroup | None" = None) -> None:  # runs in the child between fork and exec
+        if cgroup is not None:
+            cgroup.join()
         resource.setrlimit(resource.RLIMIT_NPROC, (self.config.nproc, self.config.nproc))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if self._root and self.config.nice < 0:
@@ -236,18 +297,31 @@ class LocalSandbox(Sandbox):
         deadline = self.config.exec_grace_s + sum(submission_wall_bound(s) for s in group)
         nonce = uuid.uuid4().hex
         started = time.perf_counter()
+        try:
+            cgroup = SandboxCgroup(self._cgroups) if self._cgroups else None
+        except OSError:  # the hierarchy went away or is full: the runner's own accounting, as without root
+            cgroup = None
+        try:
+            return self._run_in(slot, group, deadline, nonce, started, cgroup)
+        finally:
+            if cgroup is not None and not cgroup.remove():
+                self.stray_cgroups += 1
+
+    def _run_in(self, slot: int, group: list[Submission], deadline: float, nonce: str, started: float,
+                cgroup: "SandboxCgroup | None") -> list[ExecResult | None]:  # fmt: skip
         proc = subprocess.Popen(
-            self._command(slot, group[0].language),
+            self._command(slot, group[0].language, cgroup.path if cgroup else None),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            preexec_fn=self._limit,
+            preexec_fn=lambda: self._limit(cgroup),
             start_new_session=True,
             close_fds=True,  # no descriptor of the grader reaches the sandbox
             env={},  # nor its environment: bwrap itself gets none, the runner only --setenv's
         )
         try:
-            out, err = proc.communicate(payload(group, nonce, tools=self._tools), timeout=deadline)
+            views = CGROUP_VIEWS[:1] if cgroup else ()
+            out, err = proc.communicate(payload(group, nonce, tools=self._tools, cgroup=views), timeout=deadline)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             proc.communicate()

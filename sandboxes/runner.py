@@ -38,10 +38,17 @@ frames, builtins and modules are out of reach. What does not cross:
 Arguments mutated by a call are copied back (lists, dicts, sets), so `f(a); assert a == [...]`
 works as it does in process.
 
-CPU accounting covers every process a case starts: the zygote is a child subreaper, so every
-orphan of the program is re-parented to it and reaped by it; the case's CPU is the zygote's
-`RUSAGE_CHILDREN` growth after every descendant is killed and reaped, and while the case runs the
-runner sums the CPU of every live descendant every `CPU_POLL_S` and kills the case at the limit.
+CPU accounting is the kernel's where the backend gives the sandbox a cgroup of its own (the
+payload's `cgroup`: the container's under Docker, one per bubblewrap sandbox): a case's CPU is the
+cgroup's CPU counter since the case began, less the runner's and the zygote's own CPU; while the
+case runs the runner reads it every `CPU_POLL_S` and kills the case at the limit. Processes are
+listed from the cgroup's `cgroup.procs` (a thread group whose leader exited while a thread runs is
+listed) and killed until none but the harness is left. Without a cgroup (a backend run without
+root) the zygote is a child subreaper, every orphan is re-parented to it and reaped by it, the
+case's CPU is the zygote's `RUSAGE_CHILDREN` growth plus a poll of every live descendant, and a
+process counts as alive while any of its threads is: that fallback does not see workers the
+kernel reaps (SIGCHLD ignored). The zygote installs a seccomp filter of our own for every program:
+sockets of the AF_UNIX family only (`_restrict_sockets`).
 A case that reaches its wall cap well inside its CPU limit while runnable (it was starved of CPU
 by the host, not sleeping) keeps running and gets the wall cap again, up to `STARVED_WAITS` times,
 and is reported `sandbox_error` if still starved: never `time_limit`.
@@ -328,15 +335,96 @@ def _stat_fields(pid: int) -> list[bytes] | None:
 
 
 def _live_pids(spare: tuple[int, ...] = ()) -> list[int]:
-    """Pids of this namespace other than init, ourselves, `spare` and zombies."""
-    skip, out = {1, os.getpid(), *spare}, []
+    """Pids of this sandbox other than init, ourselves and `spare` whose thread group has a live
+    thread. From the sandbox's cgroup when the backend gave one (the kernel's list: a leader that
+    exited while another thread runs is listed, a dead process awaiting its reaper is not);
+    else from /proc, where such a leader shows state Z and its threads must be looked at."""
+    skip = {0, 1, os.getpid(), *spare}
+    if CGROUP is not None:
+        listed = CGROUP.pids()
+        if listed is not None:
+            return [pid for pid in listed if pid not in skip]
+    out = []
     for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) in skip:
-            continue
-        fields = _stat_fields(int(name))
-        if fields and fields[0] not in (b"Z", b"X"):
+        if name.isdigit() and int(name) not in skip and _group_alive(int(name)):
             out.append(int(name))
     return out
+
+
+def _group_alive(pid: int) -> bool:
+    """Whether any thread of `pid`'s thread group still runs (its leader may be a zombie)."""
+    fields = _stat_fields(pid)
+    if not fields:
+        return False
+    if fields[0] not in (b"Z", b"X"):
+        return True
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
+                if f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X"):
+                    return True
+        except (OSError, IndexError):
+            continue
+    return False
+
+
+class Cgroup:
+    """The sandbox's own cgroup, as the backend mounted it (read-only) for the runner: the CPU of
+    every process it ever held, however the process was created, detached or reaped, and the
+    processes it holds now. `cpu` is `cpu.stat` (cgroup v2, usage_usec) or `cpuacct.usage`
+    (v1, ns); `procs` its `cgroup.procs`. Both come from the host, which is trusted."""
+
+    def __init__(self, cpu: str, procs: str) -> None:
+        self.cpu_path, self.procs_path = cpu, procs
+        self.v2 = cpu.endswith("cpu.stat")
+
+    @classmethod
+    def find(cls, spec) -> "Cgroup | None":
+        """The first of the host's candidate (cpu, procs) pairs that this sandbox can read."""
+        for cpu, procs in spec or ():
+            found = cls(cpu, procs)
+            if found.cpu() is not None and found.pids() is not None:
+                return found
+        return None
+
+    def cpu(self) -> float | None:
+        try:
+            with open(self.cpu_path, "rb") as f:
+                data = f.read()
+            if self.v2:
+                return int(data.split(b"usage_usec", 1)[1].split()[0]) / 1e6
+            return int(data) / 1e9
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def pids(self) -> list[int] | None:
+        try:
+            with open(self.procs_path, "rb") as f:
+                return [int(x) for x in f.read().split()]
+        except (OSError, ValueError):
+            return None
+
+
+CGROUP: Cgroup | None = None  # set by main() from the payload; None: accounting rests on /proc
+
+
+def _harness_cpu() -> float:
+    """CPU seconds the runner and the zygote spent themselves (not their children): what the
+    cgroup's figure holds beyond the program's."""
+    own = time.clock_gettime(time.CLOCK_PROCESS_CPUTIME_ID)
+    if ZYGOTE_PID:
+        try:
+            with open(f"/proc/{ZYGOTE_PID}/schedstat", "rb") as f:
+                return own + int(f.read().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            fields = _stat_fields(ZYGOTE_PID)
+            if fields and len(fields) > 12:
+                return own + (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return own
 
 
 def kill_everything_else(spare: tuple[int, ...] = (), rounds: int = 50) -> int:
@@ -345,8 +433,9 @@ def kill_everything_else(spare: tuple[int, ...] = (), rounds: int = 50) -> int:
 
     Only called in a private pid namespace (the payload says so): there `kill(-1)` reaches exactly
     the sandbox's processes. Stopping first keeps a fork bomb from outrunning the kills. With
-    `spare` (the zygote) processes are killed one by one, round after round: the pids limit
-    bounds how many a bomb can make between two rounds.
+    `spare` (the zygote) the processes `_live_pids` lists (the sandbox's cgroup, where there is
+    one) are killed one by one, round after round, until none is listed: the pids limit bounds
+    how many a bomb can make between two rounds.
     """
     if not spare:
         for sig in (signal.SIGSTOP, signal.SIGKILL):
@@ -594,6 +683,8 @@ def _zygote(sock, sandboxed: bool) -> None:
         _libc("prctl")(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (ImportError, OSError, AttributeError):
         pass
+    if sandboxed:
+        _restrict_sockets()
     import gc
 
     gc.freeze()  # the children's collections skip everything the zygote holds: no copy-on-write faults
@@ -621,6 +712,60 @@ def _zygote(sock, sandboxed: bool) -> None:
             _send(sock, {"cpu": cpu, "left": left})
             if not left or req["killed"]:
                 break
+
+
+# seccomp, our own filter on top of the backend's (filters stack; the strictest answer wins):
+# `socket` and `socketpair` only for AF_UNIX, so no program can leave an entry in the network
+# namespace's tables (a TCP TIME_WAIT in /proc/net/tcp outlives its process by a minute, and a warm
+# container keeps its namespace) or talk netlink; no syscall of another ABI (x32, i386), through
+# which the same calls would pass unchecked. arch -> (AUDIT_ARCH, socket, socketpair, x32 bit).
+_SECCOMP_ARCH = {"x86_64": (0xC000003E, 41, 53, 0x40000000), "aarch64": (0xC00000B7, 198, 199, 0)}
+
+
+def _socket_filter(arch: tuple[int, int, int, int]) -> bytes:
+    """The classic-BPF program: seccomp_data is nr (offset 0), arch (4), ip (8), args (16...)."""
+    audit, nr_socket, nr_pair, x32 = arch
+    LD, JEQ, JGE, RET = 0x20, 0x15, 0x35, 0x06
+    ALLOW, ERRNO = 0x7FFF0000, 0x00050000
+    EAFNOSUPPORT, ENOSYS, AF_UNIX = 97, 38, 1
+    prog = [
+        (LD, 0, 0, 4),  # 0: arch
+        (JEQ, 0, 8, audit),  # 1: another ABI -> 10
+        (LD, 0, 0, 0),  # 2: syscall number
+        (JGE, 6, 0, x32 or 0xFFFFFFFF),  # 3: an x32 call -> 10
+        (JEQ, 1, 0, nr_socket),  # 4: -> 6
+        (JEQ, 0, 2, nr_pair),  # 5: -> 6, else -> 8
+        (LD, 0, 0, 16),  # 6: the family (args[0], low word)
+        (JEQ, 0, 1, AF_UNIX),  # 7: -> 8, else -> 9
+        (RET, 0, 0, ALLOW),  # 8
+        (RET, 0, 0, ERRNO | EAFNOSUPPORT),  # 9
+        (RET, 0, 0, ERRNO | ENOSYS),  # 10
+    ]
+    return b"".join(struct.pack("HBBI", *ins) for ins in prog)
+
+
+def _restrict_sockets() -> bool:
+    """Install the socket filter on this process (the zygote: every program inherits it).
+    False where it cannot be (another architecture): the sandbox then rests on its backend."""
+    arch = _SECCOMP_ARCH.get(os.uname().machine)
+    if arch is None:
+        return False
+    try:
+        import ctypes  # the zygote only, once per runner start
+
+        code = _socket_filter(arch)
+        buf = ctypes.create_string_buffer(code, len(code))
+
+        class Prog(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+        prog = Prog(len(code) // 8, ctypes.addressof(buf))
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+        return (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+                and libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) == 0)  # fmt: skip
+    except (ImportError, OSError, AttributeError):
+        return False
 
 
 def _reap_all(patient: bool) -> bool:
@@ -883,6 +1028,31 @@ class Remote:
         return f"<program {self._type}>"
 
 
+def _own_modules(source: str, free: list[str]) -> set[str]:
+    """The free names of a test that are standard-library modules it never calls like a function
+    (`math` in `math.isclose(...)`): they are the runner's modules, bound before the test runs, and
+    never asked of the program, whose `math` may be a class whose `isclose` is always true. A
+    module name the test calls (`array(3)`) is a function of the program's, as the entry point is.
+    The syntax tree comes from `_ast` (builtin): `ast` would cost milliseconds of imports."""
+    import _ast
+
+    stdlib = {n for n in free if n in sys.stdlib_module_names}
+    if not stdlib:
+        return set()
+    called, stack = set(), [compile(source, "tests.py", "exec", _ast.PyCF_ONLY_AST)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _ast.Call) and isinstance(node.func, _ast.Name):
+            called.add(node.func.id)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                stack += [v for v in value if isinstance(v, _ast.AST)]
+            elif isinstance(value, _ast.AST):
+                stack.append(value)
+    return stdlib - called
+
+
 def _free_names(code) -> list[str]:
     """Global names the test reads (attribute names too: asking for a few extra is harmless) that
     are neither assigned by it at module level nor builtins: those it takes from the program."""
@@ -910,10 +1080,12 @@ class _Case:
         self.next_poll = 0.0
         self.cpu_seen = 0.0
         self.zbase = 0.0  # CPU the zygote had reaped before this case (its word, at the fork)
+        self.kbase: tuple[float, float] | None = None  # the cgroup's CPU and the harness's own at the start
         self.waits = 0  # wall caps added because the case was starved of CPU
         self.refused: tuple[str, str] | None = None  # the test met data it must not compare
         self.gone = False  # the program ended or was ended while the test ran
-        self.wanted: set[str] = set()
+        self.wanted: set[str] = set()  # names the test takes from the program
+        self.own: set[str] = set()  # standard modules the test names: the runner's own
 
     # ------------------------------------------------------------------ start and pump
 
@@ -933,6 +1105,8 @@ class _Case:
         if self.program.exe_fd >= 0:
             child_fds.append(os.dup(self.program.exe_fd))  # the child's last descriptor: it execs it
         self.program.stage()
+        used = CGROUP.cpu() if CGROUP is not None and self.sandboxed else None
+        self.kbase = None if used is None else (used, _harness_cpu())
         self.started = time.monotonic()
         self.deadline = self.started + self.limits["time_s"] * self.limits["wall_factor"] + 0.5
         try:
@@ -1075,15 +1249,24 @@ class _Case:
     # ------------------------------------------------------------------ CPU
 
     def _descendants(self) -> list[int]:
-        """Every process of the case, zombies included (their CPU counts until reaped)."""
+        """Every process of the case: those in the sandbox's cgroup (or, without one, every pid
+        of the namespace, zombies included: their CPU counts until reaped) but the harness's."""
         if not self.sandboxed:
             return [self.pid]
+        if CGROUP is not None:
+            return _live_pids((ZYGOTE_PID,))
         skip = {1, os.getpid(), ZYGOTE_PID}
         return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in skip]
 
     def _cpu_now(self) -> float:
-        """CPU seconds of the case so far: every live descendant (with what it reaped) plus what
-        the zygote reaped since the case began."""
+        """CPU seconds of the case so far. With a cgroup: the kernel's count for the whole
+        sandbox since the case began, less what the runner and the zygote spent themselves, so
+        no way of creating, detaching or reaping a process takes CPU off the bill. Without one:
+        every live descendant (with what it reaped) plus what the zygote reaped since."""
+        if self.kbase is not None:
+            used = CGROUP.cpu()
+            if used is not None:
+                return max(0.0, (used - self.kbase[0]) - (_harness_cpu() - self.kbase[1]))
         ticks = 0
         for pid in self._descendants():
             fields = _stat_fields(pid)
@@ -1107,14 +1290,19 @@ class _Case:
             return False
         waited = 0.0
         for pid in self._descendants():
-            fields = _stat_fields(pid)
-            if fields and fields[0] == b"R":
-                return True
             try:
-                with open(f"/proc/{pid}/schedstat") as f:
-                    waited += int(f.read().split()[1]) / 1e9
-            except (OSError, ValueError, IndexError):
-                pass
+                tids = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for tid in tids:  # every thread: a group's leader may have exited while others run
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
+                        if f.read().rsplit(b")", 1)[1].split()[0] == b"R":
+                            return True
+                    with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                        waited += int(f.read().split()[1]) / 1e9
+                except (OSError, ValueError, IndexError):
+                    pass
         return waited > 0.25 * (now - self.started)
 
     # ------------------------------------------------------------------ the test
@@ -1177,6 +1365,11 @@ class _Case:
             found = self.answer()  # the names the test takes from the program, sent after it ran
             if isinstance(found, dict):  # only names asked for: never `__builtins__` or a builtin's name
                 scope.update({k: v for k, v in found.items() if k in wanted})
+            for name in self.own:  # standard modules are the runner's (`_own_modules`)
+                try:
+                    scope[name] = _trusted_module(name)
+                except ValueError:  # not importable here: the name stays unbound, never the program's
+                    pass
             exec(code, scope)
         except SystemExit as exc:  # the test ended itself: fine when it says success
             if exc.code not in (None, 0):
@@ -1224,12 +1417,15 @@ class _Case:
             # The zygote reaps what the case left; when something still runs, kill every
             # descendant and have it reaped: its CPU is charged to the case.
             cpu_msg = self._reap(killed=False)
-            if cpu_msg is not None and cpu_msg["left"]:
+            if cpu_msg is not None and (cpu_msg["left"] or (self.sandboxed and self._descendants())):
                 self._kill()
-                cpu_msg = self._reap(killed=True)
+                if cpu_msg["left"]:
+                    cpu_msg = self._reap(killed=True)
             if cpu_msg is None:
                 self.verdict = HARNESS_KILLED
             cpu = cpu_msg["cpu"] if cpu_msg else max(self.cpu_seen, 0.0)
+            if self.kbase is not None:
+                cpu = max(self.cpu_seen, self._cpu_now())  # the kernel's count, every process dead
         else:
             cpu = self.cpu_seen
         for fd in (self.out_r, self.err_r, self.rep_r):  # what the program wrote before it exited
@@ -1395,8 +1591,11 @@ class _Program:
     `exe_fd`, a JVM), with `files` written to the work dir first (sources, class files: the work
     dir is wiped before every case)."""
 
-    def __init__(self, source: str = "", run: dict | None = None, exe_fd: int = -1, files: dict | None = None):
+    def __init__(self, source: str = "", run: dict | None = None, exe_fd: int = -1, files: dict | None = None,
+                 main: str | None = None):  # fmt: skip
         self.source, self.run, self.exe_fd, self.files = source, run, exe_fd, files or {}
+        if main and run:  # the class the compiler's output says has main() (`java_main`)
+            self.run = {**run, "argv": [*run["argv"][:-1], main]}
         self.markers = tuple(run["markers"]) if run else ("MemoryError",)
 
     def request(self) -> dict:
@@ -1447,6 +1646,66 @@ def _read_tree(top: str, cap: int) -> dict[str, bytes]:
     return found
 
 
+_JAVA_MAIN = (b"main", b"([Ljava/lang/String;)V")  # public static void main(String[])
+
+
+def class_main(data: bytes) -> str | None:
+    """The binary name (`Main$Inner`, `pkg.Main`) of the class in this class file when it declares
+    `public static void main(String[])`, else None: read from the constant pool and method table
+    (JVMS chapter 4), so it is what javac compiled, whatever the source's comments, annotations,
+    generics or nesting."""
+    u2 = lambda at: struct.unpack_from(">H", data, at)[0]  # noqa: E731
+    if data[:4] != b"\xca\xfe\xba\xbe":
+        return None
+    count, pos, pool, i = u2(8), 10, {}, 1
+    sizes = {3: 5, 4: 5, 5: 9, 6: 9, 7: 3, 8: 3, 9: 5, 10: 5, 11: 5, 12: 5, 15: 4, 16: 3, 17: 5, 18: 5, 19: 3, 20: 3}
+    while i < count:
+        tag = data[pos]
+        if tag == 1:
+            n = u2(pos + 1)
+            pool[i] = data[pos + 3 : pos + 3 + n]
+            pos += 3 + n
+        elif tag in sizes:
+            if tag == 7:
+                pool[i] = u2(pos + 1)
+            pos += sizes[tag]
+            i += 1 if tag in (5, 6) else 0  # a long or double takes two entries
+        else:
+            return None
+        i += 1
+    this = pool.get(u2(pos + 2))
+    pos += 8 + 2 * u2(pos + 6)  # access, this, super, interfaces
+    for table in ("fields", "methods"):
+        n, pos = u2(pos), pos + 2
+        for _ in range(n):
+            access, name, desc, n_attr = struct.unpack_from(">HHHH", data, pos)
+            pos += 8
+            for _ in range(n_attr):
+                pos += 6 + struct.unpack_from(">I", data, pos + 2)[0]
+            if table == "methods" and access & 0x9 == 0x9 and (pool.get(name), pool.get(desc)) == _JAVA_MAIN:
+                return pool[this].decode("utf-8", "replace").replace("/", ".") if this in pool else None
+    return None
+
+
+def java_main(files: dict[str, bytes], preferred) -> str | None:
+    """The class to run among what javac wrote: the first of `preferred` (the host's reading of the
+    source: the public top-level type, `Main`, the others in order) that has main(), else any
+    class with one (top-level before nested), else None (the host's guess stands)."""
+    found = set()
+    for path, data in files.items():
+        if path.endswith(".class"):
+            try:
+                name = class_main(data)
+            except (struct.error, IndexError):
+                name = None
+            if name:
+                found.add(name)
+    for name in preferred:
+        if name in found:
+            return name
+    return min(found, key=lambda n: (n.count("$"), n), default=None)
+
+
 def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Program | None, dict]:
     """Compile the submission once (an identical source compiled earlier in this batch is reused)
     and return (the program its cases start, the compile report); (None, report) when it did not
@@ -1485,6 +1744,7 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
         try:
             if spec["output"] == "classes":
                 made = {"files": _read_tree(spec["output"], spec["file_bytes"])}
+                made["main"] = java_main(made["files"], run.get("mains", ()))
             else:
                 with open(spec["output"], "rb") as f:
                     made = {"exe_fd": _sealed_memfd(f.read())}
@@ -1524,12 +1784,16 @@ def _run_one(c: _Case) -> dict:
         if source not in _COMPILED:  # the K samples of a problem share its tests
             try:
                 code = compile(source, "tests.py", "exec")
-                _COMPILED[source] = code, set(_free_names(code))
-            except (SyntaxError, ValueError) as exc:
-                _COMPILED[source] = f"the test does not compile: {exc}"[:200], set()
-        c.code, c.wanted = _COMPILED[source]
+                free = _free_names(code)
+                own = _own_modules(source, free)
+                _COMPILED[source] = code, set(free) - own, own
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+                _COMPILED[source] = f"the test does not compile: {exc}"[:200], set(), set()
+        c.code, c.wanted, c.own = _COMPILED[source]
         if isinstance(c.code, str):
             return c.report("unsupported_test", c.code)
+    elif c.case.get("output") is None and not c.case.get("compile"):  # nothing to compare with: the data's fault
+        return c.report("unsupported_test", "the test has no expected output")
     if not c.start():
         return c.report("runtime_error", HARNESS_KILLED)
     outcome = None
@@ -1672,6 +1936,8 @@ def main() -> None:
     os.dup2(devnull, 0)
     nonce = payload["nonce"].encode()
     mode = payload.get("workdir_mode")
+    global CGROUP
+    CGROUP = Cgroup.find(payload.get("cgroup")) if sandboxed else None
     harness = _Harness(zpid, workdir, sandboxed, mode)
     broken = harness.problems()
     built: dict = {}  # (language, compiler argv, source) -> (what it made, compile report): the last one compiled
@@ -1696,7 +1962,7 @@ def main() -> None:
     except (OSError, MemoryError):
         leftovers, broken = -1, broken or ["the runner cannot scrub"]
     end = {"index": -1, "non_dumpable": non_dumpable, "survivors_before": survivors, "survivors_after": leftovers,
-           "problems": broken}  # fmt: skip
+           "problems": broken, "kernel_accounting": CGROUP is not None}  # fmt: skip
     _write_frame(report_fd, nonce, end)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -274,6 +275,17 @@ def _mbpp(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _expressible(value: Any) -> bool:
+    """Whether JSON data reads back from its Python repr as the same literal: every float finite."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return all(_expressible(v) for v in value)
+    if isinstance(value, dict):
+        return all(_expressible(k) and _expressible(v) for k, v in value.items())
+    return True
+
+
 def _apps(row: dict[str, Any]) -> dict[str, Any]:
     """APPS / TACO: `input_output` is JSON text {"inputs": [...], "outputs": [...], "fn_name"?}.
 
@@ -289,6 +301,12 @@ def _apps(row: dict[str, Any]) -> dict[str, Any]:
             for args, out in zip(io_["inputs"], io_.get("outputs") or []):
                 want = out[0] if isinstance(out, list) and len(out) == 1 else out
                 args = args if isinstance(args, list) else [args]
+                if not (_expressible(args) and _expressible(want)):
+                    # JSON's Infinity/NaN: their repr is a bare name (`== inf`) that the program
+                    # could define, and NaN equals nothing. An empty test: malformed to curation,
+                    # unparsable_gold to the grader, never compared.
+                    tests.append({"input": None, "output": None, "assert": None})
+                    continue
                 tests.append({"input": None, "output": None, "assert": f"assert {entry}(*{args!r}) == {want!r}"})
         else:
             tests = _tests_stdio(io_["inputs"], io_.get("outputs"), "input_output")

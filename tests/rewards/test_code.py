@@ -100,6 +100,13 @@ def test_a_problem_without_tests_is_the_datas_fault(grader):
     assert verdict.reason is Reason.UNPARSABLE_GOLD
 
 
+def test_a_stdin_test_without_an_expected_output_is_never_compared(grader):
+    """An absent output compared as "" would pass an empty program: the data's fault instead."""
+    problem = Problem("t/2", "code", "t", "q", tests=(TestCase(input="1\n", output="2\n"), TestCase(input="3\n")))
+    for program in ("pass", "print(2 * int(input()))"):
+        assert grader.grade(problem, fenced(program)).reason is Reason.UNPARSABLE_GOLD
+
+
 def humaneval() -> list[dict]:
     if not HUMANEVAL.exists():
         pytest.skip(f"{HUMANEVAL} is not here")

@@ -35,17 +35,23 @@ def test_guess_language(source, language):
 
 
 @pytest.mark.parametrize(
-    "source,file,main",
+    "source,file,mains",
     [
-        ("public class Solution { public static void main(String[] a) {} }", "Solution.java", "Solution"),
-        ("class Helper {}\nclass Main { public static void main(String[] a) {} }", "Main.java", "Main"),
-        ("class Only { public static void main(String[] a) {} }", "Main.java", "Only"),
-        ("package a.b;\npublic final class P { public static void main(String[] a) {} }", "P.java", "a.b.P"),
-        ("// public class Fake {}\n/* public class AlsoFake */\nclass Main {}", "Main.java", "Main"),
+        ("public class Solution { public static void main(String[] a) {} }", "Solution.java", ["Solution"]),
+        ("class Helper {}\nclass Main { public static void main(String[] a) {} }", "Main.java", ["Main", "Helper"]),
+        ("class Only { public static void main(String[] a) {} }", "Main.java", ["Only"]),
+        ("package a.b;\npublic final class P { public static void main(String[] a) {} }", "P.java", ["a.b.P"]),
+        ("// public class Fake {}\n/* public class AlsoFake */\nclass Main {}", "Main.java", ["Main"]),
+        # what a regex over lines got wrong: a public class nested in Main, an annotation on the
+        # class line, a class keyword inside an annotation's argument or a string
+        ("public class Main { public static class Pair {} }", "Main.java", ["Main"]),
+        ('@SuppressWarnings("unchecked") public class Solution<T> {}', "Solution.java", ["Solution"]),
+        ('@Anno(X.class) class A { String s = "public class B {"; }\npublic class C {}', "C.java", ["C", "A"]),
+        ("", "Main.java", ["Main"]),
     ],
 )
-def test_java_class_convention(source, file, main):
-    assert java_main_class(source) == (file, main)
+def test_java_class_convention(source, file, mains):
+    assert java_main_class(source) == (file, mains)
 
 
 def test_limits_per_language():

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import tempfile
+
 import pytest
 
 from sandboxes.base import parse_reports
@@ -220,3 +224,31 @@ def test_a_runnable_process_under_its_cpu_limit_is_starved_a_sleeping_one_is_not
     finally:
         spinner.kill()
         sleeper.kill()
+
+
+# --------------------------------------------------------------------------- Java's main class, from class files
+
+
+def test_class_main_reads_what_javac_wrote():
+    """The class files of a real compilation: main() is found by the method table, not the source."""
+    from sandboxes.languages import host_tool
+    from sandboxes.runner import class_main, java_main
+
+    javac = host_tool("javac")
+    if javac is None:
+        pytest.skip("no javac on this host")
+    source = ("public class Main {\n  public static class Pair { public static void main(String[] a) {} }\n"
+              "  static void main(int x) {}\n}\nclass Other { public static void main(String[] a) {} }\n")
+    with tempfile.TemporaryDirectory() as d:
+        with open(f"{d}/Main.java", "w") as f:
+            f.write(source)
+        subprocess.run([javac, "-d", f"{d}/c", f"{d}/Main.java"], check=True, capture_output=True)
+        files = {}
+        for name in os.listdir(f"{d}/c"):
+            with open(f"{d}/c/{name}", "rb") as f:
+                files[name] = f.read()
+    found = {name: class_main(data) for name, data in files.items()}
+    assert found == {"Main.class": None, "Main$Pair.class": "Main$Pair", "Other.class": "Other"}
+    assert java_main(files, ["Main", "Other"]) == "Other"  # Main's main(int) is not an entry point
+    assert java_main(files, ["Main"]) == "Other"  # top-level before nested
+    assert class_main(b"not a class") is None

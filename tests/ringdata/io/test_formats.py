@@ -89,6 +89,13 @@ def test_humaneval_test_calls_check_on_the_entry_point():
         # APPS call-based: fn_name, one-element output lists unwrap
         ({"question": "Return a+b.", "input_output": {"fn_name": "add", "inputs": [[1, 2]], "outputs": [[3]]}},
          "apps", {"entry_point": "add", "tests": [{"input": None, "output": None, "assert": "assert add(*[1, 2]) == 3"}]}),
+        # APPS call-based with JSON Infinity / NaN: no Python literal says it (`== inf` is a name the
+        # program could define; NaN equals nothing): an empty test, malformed to curation, unparsable to grading
+        ({"question": "Return 1/x.", "input_output": '{"fn_name": "inv", "inputs": [[0], [2]], "outputs": [[Infinity], [0.5]]}'},
+         "apps", {"tests": [{"input": None, "output": None, "assert": None},
+                            {"input": None, "output": None, "assert": "assert inv(*[2]) == 0.5"}]}),
+        ({"question": "?", "input_output": '{"fn_name": "g", "inputs": [[NaN]], "outputs": [[1]]}'},
+         "apps", {"tests": [{"input": None, "output": None, "assert": None}]}),
         # DeepMind CodeContests original layout
         ({"name": "1548_A", "description": "Print the sum of two numbers.",
           "public_tests": {"input": ["1 2\n"], "output": ["3\n"]}, "private_tests": {"input": ["2 2\n"], "output": ["4\n"]},
