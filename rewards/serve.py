@@ -242,15 +242,26 @@ def _error(status: int, detail: str, headers: dict | None = None):
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
+DRAIN_BYTES = 64 << 20  # an oversized body up to this is read and dropped, so the client hears the 413
+#                        (answering mid-upload resets its connection); beyond it the connection is cut
+
+
 async def _read_body(request, limit: int) -> Any:
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > limit):
-        raise BadRequest(f"the body is larger than {limit} bytes", 413)
-    body = bytearray()
+    too_big = BadRequest(f"the body is larger than {limit} bytes", 413)
+    if length is not None and not length.isdigit():
+        raise BadRequest("Content-Length is not a number", 400)
+    if length is not None and int(length) > DRAIN_BYTES:
+        raise too_big
+    body, size = bytearray(), 0
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise BadRequest(f"the body is larger than {limit} bytes", 413)
+        size += len(chunk)
+        if size > DRAIN_BYTES:
+            raise too_big
+        if size <= limit:
+            body += chunk
+    if size > limit:
+        raise too_big
     try:
         text = bytes(body).decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -388,13 +399,15 @@ def create_app(config: ServeConfig, service: Service | None = None):
     @asynccontextmanager
     async def lifespan(app):
         await asyncio.to_thread(service.open)
+        owner = getattr(service.sandbox, "owner", None)
         logging.getLogger("ringdata.serve").warning(
-            "ringdata serve: listening on http://%s:%d (sandbox %s)", config.host, config.port,
-            service.sandbox.name if service.sandbox else "?")  # fmt: skip
+            "ringdata serve: listening on http://%s:%d (sandbox %s%s)", config.host, config.port, service.sandbox.name,
+            f", containers labelled ringdata.sandbox={owner}" if owner else "")  # fmt: skip
         try:
             yield
-        finally:
+        finally:  # uvicorn has drained: in-flight requests are answered
             await asyncio.to_thread(service.close)
+            logging.getLogger("ringdata.serve").warning("ringdata serve: drained and stopped")
 
     routes = [
         Route("/run_code", _endpoint(service, run_code), methods=["POST"]),
@@ -461,7 +474,8 @@ class _Observed:
 
 
 def serve(config: ServeConfig) -> None:
-    """Run the service until SIGTERM or Ctrl-C (blocks)."""
+    """Run the service until SIGTERM or Ctrl-C (blocks). uvicorn drains, then re-raises the
+    signal: the process ends as killed by it (exit status 143), after the "drained" log line."""
     import uvicorn
 
     config.check()

@@ -270,6 +270,11 @@ class DockerSandbox(Sandbox):
 
     _start_error = ""
 
+    @property
+    def owner(self) -> str:
+        """The `ringdata.sandbox` label value every container of this pool carries."""
+        return self._owner
+
     def _create(self):
         cfg = self.config
         mem = f"{cfg.memory_mb}m"
