@@ -60,9 +60,9 @@ class Server:
                                                                  **(headers or {})}, method="POST")  # fmt: skip
         try:
             with urllib.request.urlopen(request, timeout=timeout) as r:
-                return r.status, r.read().decode(), dict(r.headers)
+                return r.status, r.read().decode(), {k.lower(): v for k, v in r.headers.items()}
         except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode(), dict(exc.headers)
+            return exc.code, exc.read().decode(), {k.lower(): v for k, v in exc.headers.items()}
 
     @property
     def owner(self) -> str | None:

@@ -306,7 +306,7 @@ def test_token_queue_429_disconnect_and_sigterm_drain():
         time.sleep(0.3)
         assert s.metric("ringdata_serve_queue_depth") == 1
         status, text, headers = s.post("/run_code", busy)
-        assert status == 429 and headers.get("Retry-After") == "1", text
+        assert status == 429 and headers.get("retry-after") == "1", text
         queued.close()  # the client gives up: its place in the queue frees at once
         deadline = time.monotonic() + 2
         while s.metric("ringdata_serve_queue_depth") and time.monotonic() < deadline:
