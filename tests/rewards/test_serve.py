@@ -19,11 +19,9 @@ from tests.rewards.serve_helpers import Server
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 
 
-@pytest.fixture(scope="module")
-def server():
-    s = Server("--pool-size", "2")
-    yield s
-    assert s.stop() == -15 and s.drained()
+@pytest.fixture
+def server(served):
+    return served
 
 
 # ------------------------------------------------------ the official client, outcome by outcome
