@@ -174,11 +174,11 @@ def compare(args) -> None:
     try:
         post(url + "/ringdata/grade", {"problem": problems[0], "responses": [items[0][1]]})  # warm
         for name, fn in (("batched", batched), ("one-test-per-request", one_test_per_request)):
-            cpu = cpu_of(proc.pid)
+            cpu, own = cpu_of(proc.pid), time.process_time()
             got, wall = fn(url, problems, items, args)
             assert got == expected, f"{name} verdicts differ"
             figures[name] = wall
-            print(f"  ({name}: server process {cpu_of(proc.pid) - cpu:.1f} CPU s)")
+            print(f"  ({name}: server process {cpu_of(proc.pid) - cpu:.1f} CPU s, clients {time.process_time() - own:.1f} CPU s)")
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(120)

@@ -41,13 +41,13 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Callable
 
 from rewards.grade import GradeConfig
 from rewards.wire import (BadRequest, WireLimits, grade_request, run_code_request, run_code_response,
                           run_tests_request, run_tests_response, verdict_row)
-from sandboxes import Sandbox, SandboxChoice, Submission
+from sandboxes import ExecResult, Sandbox, SandboxChoice, Submission
 
 __all__ = ["ServeConfig", "Service", "create_app", "serve"]
 
@@ -66,7 +66,7 @@ class ServeConfig:
     retry_after_s: int = 1  # the 429's Retry-After, seconds
     request_timeout_s: float = 300.0  # longest a request may wait and run, seconds (then 504)
     drain_s: float = 60.0  # how long SIGTERM waits for in-flight requests, seconds
-    group: int = 32  # /run_code requests sent to the sandbox together (pool_size x batch fills every container)
+    group: int = 64  # submissions (of any requests) sent to the sandbox together at most
     wire: WireLimits = field(default_factory=WireLimits)
     sandbox: SandboxChoice = SandboxChoice()  # where programs run
     grade: GradeConfig = field(default_factory=GradeConfig)  # verifier pool and code grading settings
@@ -120,9 +120,16 @@ class Admission:
         self.free += 1
 
 
+LINGER_S = 0.01  # how long a group waits for the next submission: a small share of a docker exec's cost
+
+
 class Batcher:
-    """Runs single submissions in groups: what queued meanwhile goes to `sandbox.run_many` together.
-    A future cancelled before its group starts is dropped."""
+    """Runs submissions from many requests in groups: whatever queued meanwhile (up to `group`)
+    goes to `sandbox.run_many` together, several per `docker exec`. Single-test submissions of
+    the same program (one-test-per-request clients send every test of a response at once) become
+    one submission with all those tests, so the program starts, and compiles, once: test cases
+    share nothing (sandboxes/base.py), so this changes no result. A future cancelled before its
+    group starts is dropped."""
 
     def __init__(self, sandbox: Sandbox, group: int, threads: int = 2) -> None:
         self.sandbox, self.group = sandbox, group
@@ -136,38 +143,78 @@ class Batcher:
         self._queue.put((submission, future))
         return future
 
+    def _take(self) -> list | None:
+        item = self._queue.get()
+        if item is None:
+            return None
+        batch = [item]
+        while len(batch) < self.group:
+            try:  # a moment's wait: requests sent together arrive a few ms apart
+                more = self._queue.get(timeout=LINGER_S)
+            except queue.Empty:
+                break
+            if more is None:
+                self._queue.put(None)  # for a sibling thread
+                break
+            batch.append(more)
+        return [(s, f) for s, f in batch if f.set_running_or_notify_cancel()]
+
     def _loop(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            batch = [item]
-            while len(batch) < self.group:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._queue.put(None)  # for a sibling thread
-                    break
-                batch.append(more)
-            batch = [(s, f) for s, f in batch if f.set_running_or_notify_cancel()]
-            if not batch:
-                continue
+        while (batch := self._take()) is not None:
+            merged: dict[tuple, list[int]] = {}
+            for k, (s, _) in enumerate(batch):
+                key = (s.program, s.language, s.limits) if len(s.tests) == 1 else ("alone", k)
+                merged.setdefault(key, []).append(k)
+            groups = list(merged.values())
+            subs = [batch[g[0]][0] if len(g) == 1 else replace(
+                batch[g[0]][0], tests=tuple(batch[k][0].tests[0] for k in g), stop_on_first_failure=False) for g in groups]
             try:
-                results = self.sandbox.run_many([s for s, _ in batch])
+                results = self.sandbox.run_many(subs)
             except Exception as exc:  # noqa: BLE001 - the sandbox broke: every request hears it
                 for _, f in batch:
                     f.set_exception(exc)
                 continue
-            for (_, f), result in zip(batch, results):
-                f.set_result(result)
+            for g, result in zip(groups, results):
+                for j, k in enumerate(g):
+                    batch[k][1].set_result(result if len(g) == 1 else _one_case(result, j))
 
     def close(self) -> None:
         for _ in self._threads:
             self._queue.put(None)
         for t in self._threads:
             t.join(timeout=5)
+
+
+def _one_case(result: ExecResult, j: int) -> ExecResult:
+    """Test j's share of a merged submission's result; a compile error (one case for all) or a
+    sandbox error is everyone's."""
+    if result.error:
+        return ExecResult.failed(1, result.error, result.wall_s)
+    case = result.cases[j] if j < len(result.cases) else (result.cases[0] if result.cases else None)
+    if case is None:
+        return ExecResult.failed(1, "the runner reported too few tests", result.wall_s)
+    return ExecResult((case,), 1, result.wall_s, compile_s=result.compile_s, compile_wall_s=result.compile_wall_s)
+
+
+class Grouped(Sandbox):
+    """The sandbox as the graders see it in the service: their submissions go through the
+    `Batcher` with everyone else's, instead of each request splitting its own across the pool."""
+
+    def __init__(self, inner: Sandbox, batcher: Batcher) -> None:
+        self.inner, self.batcher = inner, batcher
+        self.name, self.parallelism, self.languages = inner.name, inner.parallelism, inner.languages
+
+    def run(self, submission: Submission) -> ExecResult:
+        return self.batcher.submit(submission).result()
+
+    def run_many(self, submissions, on_done=None) -> list[ExecResult]:
+        futures = [self.batcher.submit(s) for s in submissions]
+        results = []
+        for future in futures:
+            results.append(future.result())
+            if on_done:
+                on_done(1)
+        return results
 
 
 class Metrics:
@@ -204,14 +251,15 @@ class Service:
         self._work = ThreadPoolExecutor(max(2, config.slots // 4), thread_name_prefix="serve-grade")
 
     def open(self) -> None:
-        from dataclasses import replace
-
         from rewards.grade import Grader
         from sandboxes import open_sandbox
 
-        self.sandbox = open_sandbox(self.config.sandbox)
+        # Many groups run at once here (one per batcher thread): each exec is filled instead of
+        # spread, since a docker exec's fixed cost is what one-test-per-request clients pay most.
+        choice = self.config.sandbox
+        self.sandbox = open_sandbox(replace(choice, docker=replace(choice.docker, spread=False)))
         self.batcher = Batcher(self.sandbox, self.config.group)
-        grade = replace(self.config.grade, sandbox=self.sandbox)  # the grader's code shares this warm pool
+        grade = replace(self.config.grade, sandbox=Grouped(self.sandbox, self.batcher))  # one warm pool, one queue
         if self.config.ray is not None:
             from rewards.ray_executor import RayConfig, RayGrader
 
@@ -375,7 +423,7 @@ def create_app(config: ServeConfig, service: Service | None = None):
 
     async def run_tests(body, request):
         submission = run_tests_request(body, wire)
-        result = await _held(service, request, lambda: service.run_in_thread(service.sandbox.run, submission))
+        result = await _held(service, request, lambda: service.batcher.submit(submission))
         service.metrics.outcomes.labels(result.status.value).inc()
         return run_tests_response(result)
 
