@@ -398,8 +398,8 @@ class DockerSandbox(Sandbox):
                 workdir="/work",
             )
             sock = api.exec_start(ex["Id"], socket=True)
-        except Exception as exc:  # noqa: BLE001 - the container or engine is broken
-            return failed(f"docker exec failed: {_short(exc)}"), False
+        except Exception:  # noqa: BLE001 - the container is gone (killed, removed) or the engine broke:
+            return [None] * len(batch), False  # nothing ran, so the batch is graded again in fresh containers
         raw = getattr(sock, "_sock", sock)
         try:
             # The runner reports after every submission: silence longer than one submission's

@@ -271,10 +271,14 @@ def test_sandbox_container_killed_mid_run(server):
         for container in killed:
             container.kill()
         answers = [f.result(timeout=120) for f in futures]
+    # Answered: a sandbox error, or (a lone submission's runner killed from outside looks like
+    # the program's doing to the backend) a failed run; never a hang or a 5xx.
     for status, text, _ in answers:
-        assert status == 200 and json.loads(text)["status"] in ("SandboxError", "Success"), text
-    got = json.loads(server.post("/run_code", '{"code": "print(7)", "language": "python"}')[1])
-    assert got["status"] == "Success" and got["run_result"]["stdout"] == "7\n"
+        assert status == 200 and json.loads(text)["status"] in ("SandboxError", "Success", "Failed"), text
+    # The pool's idle containers died too: the next programs start in fresh ones, not sandbox_error
+    for _ in range(3):
+        got = json.loads(server.post("/run_code", '{"code": "print(7)", "language": "python"}')[1])
+        assert got["status"] == "Success" and got["run_result"]["stdout"] == "7\n", got
 
 
 def _raw_request(port: int, body: bytes, token: str | None = None) -> socket.socket:
