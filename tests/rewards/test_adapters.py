@@ -143,14 +143,19 @@ def test_verl_loads_compute_score_as_its_custom_reward_function(served):
 
 
 @pytest.mark.slow
-def test_trl_grpo_trains_the_tiny_model_with_ringdata_rewards(tiny_dir, served, tmp_path):
+def test_trl_grpo_trains_the_tiny_model_with_ringdata_rewards(served, tmp_path):
     """TRL's GRPOTrainer, a few steps on CPU, on bundled math and code problems, with the sync
-    reward graded here and the async one through the server; both called by TRL itself."""
+    reward graded here and the async one through the server; both called by TRL itself. The
+    tiny model's architecture and tokenizer, unfitted (`steps=0`): what is tested is TRL calling
+    the rewards, and the fit takes minutes on a busy machine."""
     trl = pytest.importorskip("trl")
     from datasets import Dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from train.tiny import build_tiny_model
     from train.toy import math_problems
+
+    tiny_dir = build_tiny_model(tmp_path / "tiny", steps=0)
 
     math_rows = [{"prompt": f"Question: {p.question}\nAnswer:", "domain": "math", "answer": p.answer, "tests": None}
                  for p in math_problems(8, seed=0)]  # fmt: skip
@@ -174,7 +179,7 @@ def test_trl_grpo_trains_the_tiny_model_with_ringdata_rewards(tiny_dir, served, 
 
     model = AutoModelForCausalLM.from_pretrained(tiny_dir)
     tokenizer = AutoTokenizer.from_pretrained(tiny_dir)
-    config = trl.GRPOConfig(output_dir=str(tmp_path), max_steps=2, per_device_train_batch_size=4, num_generations=4,
+    config = trl.GRPOConfig(output_dir=str(tmp_path / "out"), max_steps=2, per_device_train_batch_size=4, num_generations=4,
                             max_completion_length=16, logging_steps=1, report_to="none", use_cpu=True, bf16=False,
                             save_strategy="no", seed=0, dataloader_num_workers=0)  # fmt: skip
     trainer = trl.GRPOTrainer(model=model, reward_funcs=[Counted(), CountedAsync(server_url=served.url)], args=config,
