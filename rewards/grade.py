@@ -33,7 +33,8 @@ class GradeConfig:
     timeout_s: float = 5.0  # wall-clock bound per math/science verification, seconds
     workers: int = 1  # verifier processes; the CLI uses all cores
     memory_mb: int | None = 4096  # address-space cap per verifier process, MiB
-    sandbox: SandboxChoice = SandboxChoice()  # where code responses run (kind and settings)
+    sandbox: SandboxChoice = SandboxChoice()  # where code responses run (kind and settings), or an open
+    #                                         `Sandbox` to share (rewards/serve.py's warm pool; not closed here)
     math: MathConfig = field(default_factory=MathConfig)
     science: ScienceConfig = field(default_factory=ScienceConfig)
     code: Any = None  # rewards.code.CodeConfig; None = its defaults

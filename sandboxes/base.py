@@ -128,6 +128,7 @@ class Limits:
     output_bytes: int = 16 << 20  # stdout beyond this is cut and the case is output_limit
     file_bytes: int = 16 << 20  # largest file the program may write (RLIMIT_FSIZE)
     float_tol: float = 1e-6  # absolute or relative tolerance between numeric output tokens
+    report_stdout: int = 0  # characters of stdout a case reports back (its tail); 0 = the runner's 1 KiB
 
     def to_dict(self) -> dict:
         return {
@@ -137,6 +138,7 @@ class Limits:
             "output_bytes": self.output_bytes,
             "file_bytes": self.file_bytes,
             "float_tol": self.float_tol,
+            "report_stdout": self.report_stdout,
         }
 
 
@@ -158,7 +160,7 @@ class CaseResult:
     wall_s: float = 0.0
     exit_code: int | None = None
     signal: int | None = None
-    stdout_tail: str = ""  # the last KiB of stdout
+    stdout_tail: str = ""  # the last KiB of stdout (`Limits.report_stdout` characters when set)
     stderr_tail: str = ""  # the last 2 KiB of stderr (tracebacks)
     detail: str = ""  # one line: first differing token, failed assert, limit hit
 

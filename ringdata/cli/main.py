@@ -15,8 +15,8 @@ import typer
 from rich.markup import escape
 
 import ringdata
+from ringdata.cli import curate, grade, report, rollout, sandbox, select_checkpoint, serve, train
 from ringdata.console import make_console
-from ringdata.cli import curate, grade, report, rollout, sandbox, select_checkpoint, train
 from ringdata.errors import RingdataError
 from ringdata.logs import quiet_libraries
 
@@ -80,6 +80,7 @@ COMMANDS = (
     ("train", train, "Train a policy with C3PO (Ring-lite)."),
     ("rollout", rollout, "Sample K responses per problem."),
     ("select-checkpoint", select_checkpoint, "Choose the checkpoint RL starts from."),
+    ("serve", serve, "The sandbox and graders as an HTTP service."),
 )
 for name, module, short_help in COMMANDS:
     if short_help is None:

@@ -57,3 +57,14 @@ def agreement(grader: Grader, rows: list[dict]) -> tuple[float, list[str]]:
         if v.reason.value != r["expected"]
     ]
     return 1 - len(bad) / len(rows), bad
+
+
+@pytest.fixture(scope="session")
+def served():
+    """One real `ringdata serve` on the Docker sandbox for the session (tests/rewards/test_serve.py,
+    test_adapters.py); stopped with SIGTERM, which must drain."""
+    from tests.rewards.serve_helpers import Server
+
+    server = Server("--pool-size", "2")
+    yield server
+    assert server.stop() == -15 and server.drained()

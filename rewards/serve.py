@@ -1,0 +1,536 @@
+"""`ringdata serve`: the sandbox and the graders behind HTTP, for trainers that already speak
+SandboxFusion (verl, SkyRL, ...) or that call a reward URL (OpenRLHF), on Starlette and uvicorn.
+
+    serve(ServeConfig(sandbox=SandboxChoice("docker")))      # blocks; SIGTERM drains and stops
+
+Endpoints (rewards/wire.py has the shapes)
+- `POST /run_code`, `GET /v1/ping`: SandboxFusion's, wire-compatible (python, cpp, java).
+- `POST /ringdata/grade`: responses against one whole problem (math, science, code: all its
+  tests in one sandbox call); the verdict rows of `ringdata grade`.
+- `POST /ringdata/run_tests`: one program against many tests, every case's status.
+- `GET /metrics`: Prometheus text (requests, latency, queue depth, slots in use, verdict reasons).
+
+One process owns the warm sandbox pool and the verifier pool (or the Ray graders, `ray`).
+`/run_code` requests that arrive together go to the sandbox together (`group` at a time, several
+per `docker exec`), so one-test-per-request clients pay the exec's cost once per group, not per test.
+
+Safe by default
+- Binds 127.0.0.1; any other address needs a token, checked on every request (`Authorization:
+  Bearer <token>`, or a `/token/<token>` path prefix for clients that cannot set headers: the
+  SandboxFusion client and verl take a base URL). The access log never shows the token.
+- A body over `max_body_bytes` is a 413 before it is read; bad JSON, invalid UTF-8 a 400;
+  bad fields a 422, each with one line saying why (`{"detail": ...}`).
+- At most `slots` requests run at once and `max_queue` wait; beyond that a 429 with Retry-After,
+  never an unbounded wait. A request waits and runs at most `request_timeout_s` (then 504).
+- A client that disconnects leaves the queue at once, and its work is dropped if it has not
+  started; work already in the sandbox ends within the sandbox's own limits and its slot then frees.
+- SIGTERM: no new connections, in-flight requests finish (up to `drain_s`), then the pools close.
+
+Not guaranteed: fairness between clients (first come, first served), and a bound on the memory of
+requests already admitted beyond `slots` x `max_body_bytes`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any, Awaitable, Callable
+
+from rewards.grade import GradeConfig
+from rewards.wire import (BadRequest, WireLimits, grade_request, run_code_request, run_code_response,
+                          run_tests_request, run_tests_response, verdict_row)
+from sandboxes import ExecResult, Sandbox, SandboxChoice, Submission
+
+__all__ = ["ServeConfig", "Service", "create_app", "serve"]
+
+access_log = logging.getLogger("ringdata.serve.access")
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    host: str = "127.0.0.1"  # other addresses need `token`
+    port: int = 8080  # SandboxFusion's default port
+    token: str | None = None  # required on every request when set
+    max_body_bytes: int = 4 << 20  # request bodies beyond this are a 413, bytes
+    slots: int = 64  # requests running at once (a /run_code is one test; a grade is one problem)
+    max_queue: int = 256  # requests waiting for a slot; beyond this a 429
+    retry_after_s: int = 1  # the 429's Retry-After, seconds
+    request_timeout_s: float = 300.0  # longest a request may wait and run, seconds (then 504)
+    drain_s: float = 60.0  # how long SIGTERM waits for in-flight requests, seconds
+    group: int = 64  # submissions (of any requests) sent to the sandbox together at most
+    wire: WireLimits = field(default_factory=WireLimits)
+    sandbox: SandboxChoice = SandboxChoice()  # where programs run
+    grade: GradeConfig = field(default_factory=GradeConfig)  # verifier pool and code grading settings
+    ray: str | None = None  # grade on a Ray cluster (auto or its address): /ringdata/grade's graders
+
+    def check(self) -> None:
+        from ringdata.errors import RingdataError
+
+        if self.host not in LOOPBACK and not self.token:
+            raise RingdataError(f"binding {self.host} exposes the sandbox: pass --token (or RINGDATA_SERVE_TOKEN), "
+                                "or bind 127.0.0.1")  # fmt: skip
+        if self.slots < 1 or self.max_queue < 0 or self.group < 1 or self.max_body_bytes < 1024:
+            raise RingdataError("--slots and --group must be at least 1, --max-queue at least 0, --max-body at least 1024")
+
+
+class _Full(Exception):
+    """No slot and no room in the queue."""
+
+
+class Admission:
+    """`slots` holders at once and at most `max_queue` waiting, first come first served; lives on
+    the event loop (not thread-safe)."""
+
+    def __init__(self, slots: int, max_queue: int) -> None:
+        self.free, self.max_queue = slots, max_queue
+        self.waiting: deque[asyncio.Future] = deque()
+
+    async def enter(self) -> None:
+        if self.free > 0 and not self.waiting:
+            self.free -= 1
+            return
+        if len(self.waiting) >= self.max_queue:
+            raise _Full
+        ticket = asyncio.get_running_loop().create_future()
+        self.waiting.append(ticket)
+        try:
+            await ticket
+        except asyncio.CancelledError:  # the client left or the request timed out while waiting
+            if ticket.done() and not ticket.cancelled():
+                self.leave()  # the slot was handed over as it left: pass it on
+            else:
+                self.waiting.remove(ticket)
+            raise
+
+    def leave(self) -> None:
+        while self.waiting:
+            ticket = self.waiting.popleft()
+            if not ticket.done():
+                ticket.set_result(None)
+                return
+        self.free += 1
+
+
+LINGER_S = 0.01  # how long a group waits for the next submission: a small share of a docker exec's cost
+
+
+class Batcher:
+    """Runs submissions from many requests in groups: whatever queued meanwhile (up to `group`)
+    goes to `sandbox.run_many` together, several per `docker exec`. Single-test submissions of
+    the same program (one-test-per-request clients send every test of a response at once) become
+    one submission with all those tests, so the program starts, and compiles, once: test cases
+    share nothing (sandboxes/base.py), so this changes no result. A future cancelled before its
+    group starts is dropped."""
+
+    def __init__(self, sandbox: Sandbox, group: int, threads: int = 2) -> None:
+        self.sandbox, self.group = sandbox, group
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._loop, name=f"serve-batch-{i}", daemon=True) for i in range(threads)]
+        for t in self._threads:
+            t.start()
+
+    def submit(self, submission: Submission) -> Future:
+        future: Future = Future()
+        self._queue.put((submission, future))
+        return future
+
+    def _take(self) -> list | None:
+        item = self._queue.get()
+        if item is None:
+            return None
+        batch = [item]
+        while len(batch) < self.group:
+            try:  # a moment's wait: requests sent together arrive a few ms apart
+                more = self._queue.get(timeout=LINGER_S)
+            except queue.Empty:
+                break
+            if more is None:
+                self._queue.put(None)  # for a sibling thread
+                break
+            batch.append(more)
+        return [(s, f) for s, f in batch if f.set_running_or_notify_cancel()]
+
+    def _loop(self) -> None:
+        while (batch := self._take()) is not None:
+            merged: dict[tuple, list[int]] = {}
+            for k, (s, _) in enumerate(batch):
+                key = (s.program, s.language, s.limits) if len(s.tests) == 1 else ("alone", k)
+                merged.setdefault(key, []).append(k)
+            groups = list(merged.values())
+            subs = [batch[g[0]][0] if len(g) == 1 else replace(
+                batch[g[0]][0], tests=tuple(batch[k][0].tests[0] for k in g), stop_on_first_failure=False) for g in groups]
+            try:
+                results = self.sandbox.run_many(subs)
+            except Exception as exc:  # noqa: BLE001 - the sandbox broke: every request hears it
+                for _, f in batch:
+                    f.set_exception(exc)
+                continue
+            for g, result in zip(groups, results):
+                for j, k in enumerate(g):
+                    batch[k][1].set_result(result if len(g) == 1 else _one_case(result, j))
+
+    def close(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for t in self._threads:
+            t.join(timeout=5)
+
+
+def _one_case(result: ExecResult, j: int) -> ExecResult:
+    """Test j's share of a merged submission's result; a compile error (one case for all) or a
+    sandbox error is everyone's."""
+    if result.error:
+        return ExecResult.failed(1, result.error, result.wall_s)
+    case = result.cases[j] if j < len(result.cases) else (result.cases[0] if result.cases else None)
+    if case is None:
+        return ExecResult.failed(1, "the runner reported too few tests", result.wall_s)
+    return ExecResult((case,), 1, result.wall_s, compile_s=result.compile_s, compile_wall_s=result.compile_wall_s)
+
+
+class Grouped(Sandbox):
+    """The sandbox as the graders see it in the service: their submissions go through the
+    `Batcher` with everyone else's, instead of each request splitting its own across the pool."""
+
+    def __init__(self, inner: Sandbox, batcher: Batcher) -> None:
+        self.inner, self.batcher = inner, batcher
+        self.name, self.parallelism, self.languages = inner.name, inner.parallelism, inner.languages
+
+    def run(self, submission: Submission) -> ExecResult:
+        return self.batcher.submit(submission).result()
+
+    def run_many(self, submissions, on_done=None) -> list[ExecResult]:
+        futures = [self.batcher.submit(s) for s in submissions]
+        results = []
+        for future in futures:
+            results.append(future.result())
+            if on_done:
+                on_done(1)
+        return results
+
+
+class Metrics:
+    """The service's Prometheus series, on a registry of its own."""
+
+    def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.registry = CollectorRegistry()
+        self.requests = Counter("ringdata_serve_requests", "HTTP requests by endpoint and status code",
+                                ["endpoint", "code"], registry=self.registry)  # fmt: skip
+        self.latency = Histogram("ringdata_serve_request_seconds", "request latency, seconds", ["endpoint"],
+                                 buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300),
+                                 registry=self.registry)  # fmt: skip
+        self.queued = Gauge("ringdata_serve_queue_depth", "requests waiting for a slot", registry=self.registry)
+        self.running = Gauge("ringdata_serve_slots_in_use", "requests holding a slot", registry=self.registry)
+        self.reasons = Counter("ringdata_serve_verdicts", "verdicts of /ringdata/grade by reason", ["reason"],
+                               registry=self.registry)  # fmt: skip
+        self.outcomes = Counter("ringdata_serve_run_outcomes", "/run_code and /ringdata/run_tests outcomes",
+                                ["status"], registry=self.registry)  # fmt: skip
+
+
+class Service:
+    """What the endpoints share: the sandbox, the graders, the admission queue, the metrics.
+    `open()` starts the pools (the sandbox warm), `close()` stops them."""
+
+    def __init__(self, config: ServeConfig) -> None:
+        self.config = config
+        self.metrics = Metrics()
+        self.admission = Admission(config.slots, config.max_queue)
+        self.sandbox: Sandbox | None = None
+        self.grader: Any = None
+        self.batcher: Batcher | None = None
+        self._work = ThreadPoolExecutor(max(2, config.slots // 4), thread_name_prefix="serve-grade")
+
+    def open(self) -> None:
+        from rewards.grade import Grader
+        from sandboxes import open_sandbox
+
+        # Many groups run at once here (one per batcher thread): each exec is filled instead of
+        # spread, since a docker exec's fixed cost is what one-test-per-request clients pay most.
+        choice = self.config.sandbox
+        self.sandbox = open_sandbox(replace(choice, docker=replace(choice.docker, spread=False)))
+        self.batcher = Batcher(self.sandbox, self.config.group)
+        grade = replace(self.config.grade, sandbox=Grouped(self.sandbox, self.batcher))  # one warm pool, one queue
+        if self.config.ray is not None:
+            from rewards.ray_executor import RayConfig, RayGrader
+
+            self.grader = RayGrader(self.config.grade, RayConfig(address=self.config.ray))
+        else:
+            self.grader = Grader(grade)
+
+    def close(self) -> None:
+        for part in (self.batcher, self.grader, self.sandbox):
+            if part is not None:
+                part.close()
+        self._work.shutdown(wait=False, cancel_futures=True)
+
+    def run_in_thread(self, fn: Callable, *args: Any) -> Future:
+        return self._work.submit(fn, *args)
+
+
+# ------------------------------------------------------------------------------------------ HTTP
+
+
+class _ClientGone(Exception):
+    """The client disconnected before its answer."""
+
+
+def _error(status: int, detail: str, headers: dict | None = None):
+    from starlette.responses import JSONResponse
+
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+DRAIN_BYTES = 64 << 20  # an oversized body up to this is read and dropped, so the client hears the 413
+#                        (answering mid-upload resets its connection); beyond it the connection is cut
+
+
+async def _read_body(request, limit: int) -> Any:
+    length = request.headers.get("content-length")
+    too_big = BadRequest(f"the body is larger than {limit} bytes", 413)
+    if length is not None and not length.isdigit():
+        raise BadRequest("Content-Length is not a number", 400)
+    if length is not None and int(length) > DRAIN_BYTES:
+        raise too_big
+    body, size = bytearray(), 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > DRAIN_BYTES:
+            raise too_big
+        if size <= limit:
+            body += chunk
+    if size > limit:
+        raise too_big
+    try:
+        text = bytes(body).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the body is not UTF-8 (byte {exc.start})", 400) from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(f"the body is not JSON: {str(exc).splitlines()[0][:200]}", 400) from None
+
+
+async def _until_disconnect(request) -> None:
+    """Returns when the client has gone (the body is read by now: the next message is that)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+async def _held(service: Service, request, start: Callable[[], Future]) -> Any:
+    """Wait for a slot, run `start()`'s work, and return its result; the slot is held until the
+    work ends (not when the client gives up): what runs in the sandbox stays bounded by `slots`."""
+    loop = asyncio.get_running_loop()
+    gone = asyncio.ensure_future(_until_disconnect(request))
+    metrics = service.metrics
+    try:
+        entering = asyncio.ensure_future(service.admission.enter())
+        metrics.queued.inc()
+        try:
+            await asyncio.wait({entering, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            metrics.queued.dec()
+        if not entering.done():
+            entering.cancel()
+            await asyncio.gather(entering, return_exceptions=True)
+            if entering.cancelled():
+                raise _ClientGone
+        entering.result()  # raises _Full
+        metrics.running.inc()
+        future = start()
+
+        def release(_: Future) -> None:
+            try:
+                loop.call_soon_threadsafe(lambda: (service.admission.leave(), metrics.running.dec()))
+            except RuntimeError:  # the loop has closed: nobody waits for the slot any more
+                pass
+
+        future.add_done_callback(release)
+        waiting = asyncio.wrap_future(future)
+        try:
+            await asyncio.wait({waiting, gone}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:  # the request's time limit
+            future.cancel()  # dropped if its group has not started
+            raise
+        if not waiting.done():
+            future.cancel()
+            waiting.cancel()
+            raise _ClientGone
+        return waiting.result()
+    finally:
+        gone.cancel()
+
+
+def _endpoint(service: Service, handler: Callable[[Any], Awaitable[Any]]):
+    """The HTTP side every POST endpoint shares: body, limits, errors, time-out, disconnects."""
+    from starlette.responses import JSONResponse, Response
+
+    config = service.config
+
+    async def endpoint(request):
+        try:
+            body = await _read_body(request, config.max_body_bytes)
+            result = await asyncio.wait_for(handler(body, request), config.request_timeout_s)
+        except BadRequest as exc:
+            return _error(exc.status, str(exc))
+        except _Full:
+            return _error(429, f"busy: {config.slots} requests running and {config.max_queue} waiting",
+                          {"Retry-After": str(config.retry_after_s)})  # fmt: skip
+        except _ClientGone:
+            return Response(status_code=499)  # nobody reads it; the access log shows 499
+        except asyncio.TimeoutError:
+            return _error(504, f"the request took longer than {config.request_timeout_s:g} s")
+        except RuntimeError as exc:
+            if "shutdown" in str(exc):  # the work pool stopped: SIGTERM
+                return _error(503, "shutting down", {"Retry-After": str(config.retry_after_s)})
+            return _error(500, f"internal error: {type(exc).__name__}: {exc}".splitlines()[0][:300])
+        except Exception as exc:  # noqa: BLE001 - the sandbox or a grader broke: one line, keep serving
+            logging.getLogger("ringdata.serve").exception("request failed")
+            return _error(500, f"internal error: {type(exc).__name__}: {exc}".splitlines()[0][:300])
+        return JSONResponse(result)
+
+    return endpoint
+
+
+def create_app(config: ServeConfig, service: Service | None = None):
+    """The ASGI application: endpoints, token check, access log and metrics."""
+    from contextlib import asynccontextmanager
+
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    service = service or Service(config)
+    wire = config.wire
+
+    async def run_code(body, request):
+        submission = run_code_request(body, wire)
+        result = await _held(service, request, lambda: service.batcher.submit(submission))
+        response = run_code_response(result, submission.language)
+        service.metrics.outcomes.labels(response["status"]).inc()
+        return response
+
+    async def run_tests(body, request):
+        submission = run_tests_request(body, wire)
+        result = await _held(service, request, lambda: service.batcher.submit(submission))
+        service.metrics.outcomes.labels(result.status.value).inc()
+        return run_tests_response(result)
+
+    async def grade(body, request):
+        problem, responses = grade_request(body, wire)
+        items = [(problem, r) for r in responses]
+        timed = await _held(service, request, lambda: service.run_in_thread(service.grader.grade_many_timed, items))
+        rows = [verdict_row(problem, i, v, s) for i, (v, s) in enumerate(timed)]
+        for row in rows:
+            service.metrics.reasons.labels(row["reason"]).inc()
+        return {"rows": rows}
+
+    async def ping(request):
+        return JSONResponse("pong")
+
+    async def metrics(request):
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        await asyncio.to_thread(service.open)
+        owner = getattr(service.sandbox, "owner", None)
+        logging.getLogger("ringdata.serve").warning(
+            "ringdata serve: listening on http://%s:%d (sandbox %s%s)", config.host, config.port, service.sandbox.name,
+            f", containers labelled ringdata.sandbox={owner}" if owner else "")  # fmt: skip
+        try:
+            yield
+        finally:  # uvicorn has drained: in-flight requests are answered
+            await asyncio.to_thread(service.close)
+            logging.getLogger("ringdata.serve").warning("ringdata serve: drained and stopped")
+
+    routes = [
+        Route("/run_code", _endpoint(service, run_code), methods=["POST"]),
+        Route("/ringdata/grade", _endpoint(service, grade), methods=["POST"]),
+        Route("/ringdata/run_tests", _endpoint(service, run_tests), methods=["POST"]),
+        Route("/v1/ping", ping, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    return _Observed(_Guarded(app, config.token), service.metrics)
+
+
+class _Guarded:
+    """ASGI middleware: the token, from `Authorization: Bearer` or a `/token/<token>` path prefix
+    (stripped before routing), on every request when one is set."""
+
+    def __init__(self, app, token: str | None) -> None:
+        self.app, self.token = app, token
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path, given = scope["path"], None
+        if path.startswith("/token/"):
+            given, _, rest = path[len("/token/"):].partition("/")
+            scope = {**scope, "path": "/" + rest, "raw_path": ("/" + rest).encode()}
+        for name, value in scope.get("headers", ()):
+            if name == b"authorization" and value[:7].lower() == b"bearer ":
+                given = value[7:].decode("latin-1").strip()
+        if self.token and not (given and hmac.compare_digest(given.encode(), self.token.encode())):
+            return await _error(401, "a valid token is required (Authorization: Bearer <token>, or /token/<token>/...)")(
+                scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
+class _Observed:
+    """ASGI middleware: one access-log line and the request metrics per request."""
+
+    def __init__(self, app, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, seen = time.perf_counter(), {"status": 499, "bytes": 0}
+
+        async def observed_send(message):
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                seen["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observed_send)
+        finally:
+            seconds = time.perf_counter() - started
+            path = scope["path"]
+            endpoint = path if not path.startswith("/token/") else "/token/***/" + path[len("/token/"):].partition("/")[2]
+            self.metrics.requests.labels(endpoint, str(seen["status"])).inc()
+            self.metrics.latency.labels(endpoint).observe(seconds)
+            client = scope.get("client") or ("-", 0)
+            access_log.info("%s %s %s %d %d %.4f", client[0], scope["method"], endpoint, seen["status"], seen["bytes"], seconds)
+
+
+def serve(config: ServeConfig) -> None:
+    """Run the service until SIGTERM or Ctrl-C (blocks). uvicorn drains, then re-raises the
+    signal: the process ends as killed by it (exit status 143), after the "drained" log line."""
+    import uvicorn
+
+    config.check()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    server = uvicorn.Server(uvicorn.Config(
+        create_app(config), host=config.host, port=config.port, access_log=False, log_level="warning",
+        timeout_graceful_shutdown=config.drain_s, lifespan="on",
+        limit_concurrency=config.slots + config.max_queue + 64,  # beyond the queue, uvicorn's own 503
+    ))  # fmt: skip
+    server.run()
