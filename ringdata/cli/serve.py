@@ -15,9 +15,10 @@ from sandboxes.choice import SandboxChoice
 EXAMPLES = """Examples:
 
 \b
-ringdata serve --sandbox docker                  # http://127.0.0.1:8080/run_code
+ringdata serve --sandbox docker      # http://127.0.0.1:8080/run_code
 ringdata serve --host 0.0.0.0 --port 8080 --token "$TOKEN" --workers 8
-curl -s localhost:8080/run_code -d '{"code": "print(1+1)", "language": "python"}'
+curl -s localhost:8080/run_code \\
+    -d '{"code": "print(1+1)", "language": "python"}'
 """
 
 
