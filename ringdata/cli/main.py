@@ -16,6 +16,7 @@ from rich.markup import escape
 
 import ringdata
 from ringdata.console import make_console
+from ringdata.cli.interrupt import interrupted_message
 from ringdata.cli import curate, grade, report, rollout, sandbox, select_checkpoint, train
 from ringdata.errors import RingdataError
 from ringdata.logs import quiet_libraries
@@ -94,15 +95,22 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _interrupted() -> None:
+    """Ctrl-C: what the command kept and the command that continues it (ringdata.cli.interrupt)."""
+    make_console(stderr=True).print(interrupted_message(), highlight=False, markup=False, soft_wrap=True)
+    sys.exit(130)
+
+
 def main() -> None:
     try:
         # Without standalone mode, click returns a command's `typer.Exit(code)` instead of exiting.
         code = app(standalone_mode=False)
+        if code == 130:  # typer turns Ctrl-C (KeyboardInterrupt) into this exit code before we see it
+            _interrupted()
         if isinstance(code, int) and code:
             sys.exit(code)
     except (typer.Abort, KeyboardInterrupt):
-        make_console(stderr=True).print("aborted")
-        sys.exit(130)
+        _interrupted()
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:
