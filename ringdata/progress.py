@@ -8,10 +8,14 @@ progress does not care where it goes:
 - terminal: a rich `Progress` with the bar, done/total, rows/s, elapsed and remaining time;
 - otherwise: `PlainProgress`, one line per task every `every_s` seconds and one when it is
   removed (or the display closes), e.g. `read: 12,000/42,311 rows (28%), 9,410 rows/s, 1.3 s elapsed, ~3.2 s left`.
+  A task that does not move (loading a model, starting an engine, one slow step) still gets a
+  line every `PLAIN_EVERY_S` seconds from a heartbeat thread, so a log never falls silent for
+  longer: a silent log cannot be told from a hung job.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,22 +67,44 @@ class PlainProgress:
     task is removed. With `every_s=0` every `update` that moves the task or brings new `info` prints
     a line (training: one line per step)."""
 
-    def __init__(self, console: Console, every_s: float = PLAIN_EVERY_S) -> None:
-        self.console, self.every_s = console, every_s
+    def __init__(self, console: Console, every_s: float = PLAIN_EVERY_S, heartbeat_s: float = PLAIN_EVERY_S) -> None:
+        self.console, self.every_s, self.heartbeat_s = console, every_s, heartbeat_s
         self.tasks: dict[int, _Task] = {}
+        self._added = 0
+        self._lock = threading.RLock()  # the heartbeat thread prints beside the caller's updates
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
 
     def __enter__(self) -> "PlainProgress":
+        if self.heartbeat_s:
+            self._beat = threading.Thread(target=self._heartbeat, name="ringdata-progress", daemon=True)
+            self._beat.start()
         return self
 
     def __exit__(self, exc_type, *exc: object) -> None:
-        if exc_type is not None:  # the error is the line that matters: no closing lines
-            self.tasks.clear()
-        for task_id in list(self.tasks):
-            self.remove_task(task_id)
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.join()
+        with self._lock:
+            if exc_type is not None:  # the error is the line that matters: no closing lines
+                self.tasks.clear()
+            for task_id in list(self.tasks):
+                self.remove_task(task_id)
+
+    def _heartbeat(self) -> None:
+        """A line for every unfinished task that has been quiet for `heartbeat_s` (checked each second)."""
+        while not self._stop.wait(min(1.0, self.heartbeat_s)):
+            now = time.perf_counter()
+            with self._lock:
+                for task in list(self.tasks.values()):
+                    finished = task.total is not None and task.completed >= task.total
+                    if not finished and now - task.last_line >= self.heartbeat_s:
+                        self._line(task, now)
 
     def add_task(self, description: str, total: float | None = None, **fields: Any) -> int:
-        task_id = len(self.tasks)
-        self.tasks[task_id] = _Task(description, total, fields)
+        with self._lock:
+            task_id, self._added = self._added, self._added + 1
+            self.tasks[task_id] = _Task(description, total, fields)
         return task_id
 
     def advance(self, task_id: int, advance: float = 1) -> None:
@@ -86,7 +112,10 @@ class PlainProgress:
 
     def update(self, task_id: int, *, completed: float | None = None, advance: float | None = None,
                total: float | None = None, description: str | None = None, **fields: Any) -> None:
-        task = self.tasks[task_id]
+        with self._lock:
+            self._update(self.tasks[task_id], completed, advance, total, description, fields)
+
+    def _update(self, task: _Task, completed, advance, total, description, fields: dict[str, Any]) -> None:
         if total is not None:
             task.total = total
         if description is not None:
@@ -103,9 +132,10 @@ class PlainProgress:
 
     def remove_task(self, task_id: int) -> None:
         """The task's closing line (unless its last line already said the same), then forget it."""
-        task = self.tasks.pop(task_id, None)
-        if task is not None and task.completed and task.completed != task.reported:
-            self._line(task, time.perf_counter())
+        with self._lock:
+            task = self.tasks.pop(task_id, None)
+            if task is not None and task.completed and task.completed != task.reported:
+                self._line(task, time.perf_counter())
 
     def _line(self, task: _Task, now: float) -> None:
         task.last_line, task.reported = now, task.completed
