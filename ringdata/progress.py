@@ -30,6 +30,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Column
 from rich.text import Text
 
 PLAIN_EVERY_S = 10.0  # seconds between plain progress lines of one task: a log stays readable
@@ -45,9 +46,16 @@ class RateColumn(ProgressColumn):
 
 
 def columns(*, info: bool = False) -> tuple[ProgressColumn, ...]:
-    """The bar's columns; `info` adds the task's free-text `info` field (training: reward, ...)."""
-    extra = (TextColumn("{task.fields[info]}"),) if info else (RateColumn(),)
-    return (TextColumn("{task.description:<22}"), BarColumn(bar_width=24), MofNCompleteColumn(), *extra,
+    """The bar's columns; `info` adds the task's free-text `info` field (training: reward, ...).
+
+    With `info`, the counts and times come before the free text, which takes what width is left
+    and is cut with "..." (at 80 columns a long metrics line used to push out the bar, n/N,
+    elapsed and ETA: what a person watching a run looks for)."""
+    if info:
+        return (TextColumn("{task.description}", table_column=Column(no_wrap=True, overflow="ellipsis", max_width=22)),
+                BarColumn(bar_width=12), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                TextColumn("{task.fields[info]}", table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")))
+    return (TextColumn("{task.description:<22}"), BarColumn(bar_width=24), MofNCompleteColumn(), RateColumn(),
             TimeElapsedColumn(), TimeRemainingColumn())
 
 
@@ -162,5 +170,6 @@ def make_progress(console: Console, *, info: bool = False, transient: bool = Tru
                   every_s: float = PLAIN_EVERY_S) -> Progress | PlainProgress:
     """A live rich display when `console` is a terminal, else plain lines (see the module doc)."""
     if console.is_terminal:
-        return Progress(*columns(info=info), console=console, transient=transient)
+        # expand: the info column (ratio 1) takes the width left, instead of pushing the others out
+        return Progress(*columns(info=info), console=console, transient=transient, expand=info)
     return PlainProgress(console, every_s=every_s)

@@ -118,7 +118,12 @@ def main() -> None:
             raise
         if isinstance(exc, USAGE_ERRORS):  # bad options or commands: click's message, on one line
             where = getattr(getattr(exc, "ctx", None), "command_path", None) or "ringdata"
-            _fail(f"{escape(exc.format_message())} (see `{where} --help`)", exc.exit_code)
+            message = exc.format_message()
+            option = getattr(exc, "option_name", None)  # click's NoSuchOption
+            hint = train.set_hint(option) if option and where.endswith(" train") else None
+            if hint:  # `train --lr`: a config key, which --set reaches, not one of click's guesses
+                message = f"No such option: {option}; it is a config key: {hint}"
+            _fail(f"{escape(message)} (see `{where} --help`)", exc.exit_code)
         if isinstance(exc, RingdataError):
             _fail(escape(str(exc)), 1)
         # a bug, or a library failure nobody translated: still one line, and how to see more

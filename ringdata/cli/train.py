@@ -119,11 +119,48 @@ def _run_with_progress(console: Console, cfg, plan, out: Path, resume: bool, tra
             tasks[s.name] = progress.add_task(f"{s.name} ({cfg.loss.kind})", total=s.steps, unit="steps",
                                               info="starting: loading the policy, scoring the held-out problems")
 
+        announced: set[str] = set()
+
         def on_step(m: dict) -> None:
+            if m["stage"] not in announced:  # stage.json is written before the stage's first step
+                announced.add(m["stage"])
+                line = _skipped_line(out / m["stage"])
+                if line:
+                    progress.console.print(line, highlight=False, soft_wrap=True)
             progress.update(tasks[m["stage"]], completed=m["step"], info=step_line(m))
             tracker.step_record(m)
 
         return run(cfg, plan, out, resume=resume, on_step=on_step, on_stage=on_stage)
+
+
+def _skipped_line(stage_dir: Path) -> str | None:
+    """The stage's prompts too long for the model, counted on the terminal (ids in stage.json)."""
+    import json
+
+    try:
+        skipped = json.loads((stage_dir / "stage.json").read_text())["skipped_long_prompts"]
+    except (OSError, ValueError, KeyError):
+        return None
+    if not skipped["train"] and not skipped["held_out"]:
+        return None
+    return (f"{stage_dir.name}: skipped {skipped['train']} training and {skipped['held_out']} held-out problems "
+            f"whose prompt is longer than {skipped['max_prompt_tokens']} tokens (max_model_len minus "
+            f"max_response_tokens); their ids are in {stage_dir / 'stage.json'}")
+
+
+def set_hint(option: str) -> str | None:
+    """`--lr` -> "--set optim.lr=VALUE": an unknown option of `train` that names a config key
+    (any table's field of that name), which only `--set` reaches."""
+    from dataclasses import fields
+
+    from train.config import LossConfig, OptimConfig, RewardsConfig, StageConfig, TrainConfig
+
+    name = option.lstrip("-").replace("-", "_")
+    tables = (("", TrainConfig), ("loss.", LossConfig), ("optim.", OptimConfig), ("rewards.", RewardsConfig),
+              ("stages.NAME.", StageConfig))
+    keys = [prefix + f.name for prefix, cls in tables for f in fields(cls)
+            if f.name == name and f.name not in ("loss", "optim", "rewards", "stages", "schedules")]
+    return " or ".join(f"--set {key}=VALUE" for key in keys) or None
 
 
 def _check_wandb_login() -> None:
