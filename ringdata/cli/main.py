@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from typing import Annotated
 
 import typer
@@ -101,7 +102,27 @@ def _interrupted() -> None:
     sys.exit(130)
 
 
+_thread_errors: list = []  # background threads' uncaught exceptions, shown when the command ends
+
+
 def main() -> None:
+    # A background thread that dies of a Ctrl-C (its sandbox or worker children got the SIGINT too)
+    # printed a traceback above the interrupted message; its error is held until the command ends
+    # and shown then, unless Ctrl-C ended it.
+    threading.excepthook = _thread_errors.append
+    interrupted = False
+    try:
+        _main()
+    except SystemExit as exc:
+        interrupted = exc.code == 130
+        raise
+    finally:
+        threading.excepthook = threading.__excepthook__
+        for args in [] if interrupted else _thread_errors:
+            threading.__excepthook__(args)
+
+
+def _main() -> None:
     try:
         # Without standalone mode, click returns a command's `typer.Exit(code)` instead of exiting.
         code = app(standalone_mode=False)
