@@ -3,6 +3,7 @@ of `ringdata grade` (and, graded, of `curate --pass-rates`)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -62,6 +63,10 @@ def rollout(
     settings = {"model": model, "problems": str(Path(problems).resolve()), "k": k, "backend": backend,
                 "max_tokens": max_tokens, "temperature": temperature, "top_p": top_p, "seed": seed,
                 "max_model_len": max_model_len, "dtype": dtype, "limit": limit}
+    model_dir = resolve_model(model)
+    todo = read_problem_records(problems)
+    if not todo:
+        raise RingdataError(f"{problems}: no problems to roll out")
     partial = PartialResponses(out, settings)
     kept = partial.open(resume=resume, overwrite=overwrite)
     if resume:
@@ -69,14 +74,10 @@ def rollout(
                              f"{partial.path} are kept" if kept else f"resume: nothing in {partial.path}: sampling "
                              "every problem", highlight=False, soft_wrap=True)
     on_interrupt(lambda: _kept(partial))
-    model = resolve_model(model)
-    todo = read_problem_records(problems)
-    if not todo:
-        raise RingdataError(f"{problems}: no problems to roll out")
     config = SamplingConfig(n=k, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed)
-    with make_progress(make_console(stderr=True)) as progress:
+    with make_progress(make_console(stderr=True)) as progress, _drop_if_empty(partial):
         task = progress.add_task("rollout", total=None, unit="problems")
-        run = sample_problems(model, todo, config, backend=backend, max_model_len=max_model_len, dtype=dtype,
+        run = sample_problems(model_dir, todo, config, backend=backend, max_model_len=max_model_len, dtype=dtype,
                               limit=limit, done=partial.done(k), on_chunk=partial.append,
                               on_phase=lambda label: progress.update(task, description=f"rollout ({label})" if label else "rollout"),
                               on_progress=lambda done, total: progress.update(task, completed=done, total=total))
@@ -92,6 +93,18 @@ def rollout(
         ids = ", ".join(p.id for p in run.skipped[:SHOWN_IDS]) + (", ..." if len(run.skipped) > SHOWN_IDS else "")
         console.print(f"[yellow]skipped {len(run.skipped)} problems[/] whose prompt is longer than "
                       f"{run.max_prompt_tokens} tokens (--max-model-len minus --max-tokens): {ids}; all in {listed}")
+
+
+@contextmanager
+def _drop_if_empty(partial):
+    """A rollout that fails before its first chunk (every prompt too long, no engine) leaves no
+    empty partial file behind."""
+    try:
+        yield
+    except Exception:
+        if not partial.rows():
+            partial.remove()
+        raise
 
 
 def _kept(partial) -> Kept:

@@ -111,3 +111,66 @@ def test_grade_stopped_keeps_its_parts_and_the_named_command_finishes_it(tmp_pat
     assert done.returncode == 0, done.stderr
     assert "resumed:" in done.stdout
     assert pq.read_metadata(out).num_rows == 12 and not parts.exists()
+
+
+def test_rollout_stopped_resumes_to_what_an_uninterrupted_run_writes(tmp_path, untrained_tiny_dir):
+    from train.rollout import CHUNK
+    from train.toy import math_problems, write_toy
+
+    write_toy(math_problems(3 * CHUNK, seed=5), tmp_path / "p.jsonl")
+    args = ["rollout", "-m", untrained_tiny_dir, "-p", tmp_path / "p.jsonl", "-k", "2", "--backend", "hf",
+            "--max-tokens", "12", "--seed", "3"]
+    out, partial = tmp_path / "r.jsonl", tmp_path / "r.partial.jsonl"
+    code, err = interrupt_when([*args, "--out", out], lambda lines: partial.exists() and partial.stat().st_size > 0,
+                               cwd=tmp_path)
+    assert code == 130 and "Traceback" not in err, err
+    kept = next(line for line in err.splitlines() if line.startswith("interrupted: kept"))
+    assert str(partial) in kept and not out.exists(), kept
+    resume = continue_command(err)
+    assert resume[-1] == "--resume"
+
+    again = ringdata(*args, "--out", out, cwd=tmp_path)  # without --resume: refused, nothing sampled again
+    assert_one_line_error(again, 1, str(partial), "pass --resume to continue it")
+    done = ringdata(*resume, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "resume: " in done.stdout and "are kept" in done.stdout, done.stdout
+    assert not partial.exists()
+
+    whole = ringdata(*args, "--out", tmp_path / "whole.jsonl", cwd=tmp_path)
+    assert whole.returncode == 0, whole.stderr
+    assert out.read_text() == (tmp_path / "whole.jsonl").read_text()  # same chunks, same seeds, same rows
+
+
+SMALL_STAGE = [f"--set=stages.math.{key}" for key in (  # a step of seconds: 2 prompts x 4 samples x 8 tokens
+    "eval_problems=2", "eval_samples=1", "prompts_per_step=2", "samples_per_prompt=4", "max_response_tokens=8",
+    "token_budget=32")]
+
+
+def test_train_stopped_names_its_checkpoint_and_resume_says_where_it_continues(tmp_path, untrained_tiny_dir):
+    out = tmp_path / "run"
+    args = ["train", "-c", ROOT / "configs/tiny.toml", "--stage", "math", "--steps", "6", "--backend", "hf",
+            "--set", f"model={untrained_tiny_dir}", "--set", "stages.math.checkpoint_every=1", *SMALL_STAGE, "--out", out]
+    code, err = interrupt_when(args, lambda lines: (out / "math" / "checkpoints").is_dir()
+                               and any(p.name.startswith("step_") for p in (out / "math" / "checkpoints").iterdir()),
+                               cwd=tmp_path)
+    assert code == 130 and "Traceback" not in err, err
+    kept = next(line for line in err.splitlines() if line.startswith("interrupted: kept"))
+    assert "math at step" in kept and "of 6" in kept, kept
+    resume = continue_command(err)
+    assert resume[-1] == "--resume"
+    done = ringdata(*resume, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    line = next(line for line in done.stdout.splitlines() if line.startswith("resume: math"))
+    assert "continues from" in line and "checkpoints/step_" in line and "of 6)" in line, line
+    assert (out / "math" / "final" / "config.json").is_file()
+    again = ringdata(*resume, cwd=tmp_path)  # all done: says so, trains nothing
+    assert again.returncode == 0 and "resume: math is finished" in again.stdout, again.stderr
+
+
+def test_train_resume_says_when_there_is_nothing_to_resume_from(tmp_path, untrained_tiny_dir):
+    out = tmp_path / "run"
+    (out / "math").mkdir(parents=True)  # a stage that stopped before its first checkpoint
+    proc = ringdata("train", "-c", ROOT / "configs/tiny.toml", "--stage", "math", "--steps", "1", "--backend", "hf",
+                    "--set", f"model={untrained_tiny_dir}", *SMALL_STAGE, "--out", out, "--resume", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "resume: math has no checkpoint in" in proc.stdout and "it starts at step 1" in proc.stdout
