@@ -77,9 +77,12 @@ def grade(
         console.print(f"nothing to resume in {out}: grading every row", highlight=False)
     on_interrupt(lambda: _kept(out))
     with make_progress(console) as progress:
-        task = progress.add_task("grade", total=None, unit="responses")
+        # the wait before the first row has a name: starting (or joining) Ray, counting the rows
+        task = progress.add_task("grade (starting Ray)" if ray is not None else "grade (counting rows)", total=None,
+                                 unit="responses")
         hooks = {"chunk_rows": chunk_rows, "resume": resume, "detail": detail,
-                 "on_total": lambda n: progress.update(task, total=n), "on_done": lambda n: progress.advance(task, n)}
+                 "on_total": lambda n: progress.update(task, total=n, description="grade"),
+                 "on_done": lambda n: progress.advance(task, n)}
         if ray is not None:  # Ray Data reads, the cluster grades, this process writes
             from rewards.ray_executor import RayConfig
             from rewards.ray_stream import grade_file_on_ray
