@@ -109,6 +109,7 @@ def main() -> None:
     # A background thread that dies of a Ctrl-C (its sandbox or worker children got the SIGINT too)
     # printed a traceback above the interrupted message; its error is held until the command ends
     # and shown then, unless Ctrl-C ended it.
+    _thread_errors.clear()
     threading.excepthook = _thread_errors.append
     interrupted = False
     try:
@@ -120,6 +121,7 @@ def main() -> None:
         threading.excepthook = threading.__excepthook__
         for args in [] if interrupted else _thread_errors:
             threading.__excepthook__(args)
+        _thread_errors.clear()
 
 
 def _main() -> None:
