@@ -30,13 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import pyarrow.parquet as pq
+
 from rewards.results import Graded, Tally, verdict_rows
 from ringdata.errors import RingdataError
 from ringdata.io.runs import (GradeOutputs, check_responses_file, count_response_rows, iter_responses, iter_verdicts,
                               join_verdicts, verdicts_metadata, write_pass_rates, write_rejected, write_verdicts)
 from ringdata.records import Problem
 
-__all__ = ["FileGrade", "Parts", "grade_file"]
+__all__ = ["FileGrade", "Parts", "Stopped", "grade_file", "stopped_run"]
 
 MOSTLY_REJECTED = 0.5  # above this share of rejected rows, grading warns: likely the wrong problems file
 MANIFEST_KEY = "ringdata.grade.manifest"  # in the verdict file: what it was graded from, for --resume
@@ -79,6 +81,23 @@ def _manifest(responses: Path, chunk_rows: int) -> dict[str, Any]:
 def has_run(out: Path) -> bool:
     """Whether `out` holds a grade run, stopped or finished: what --resume continues."""
     return _parts_dir(out).is_dir() or GradeOutputs.beside(out).verdicts.exists()
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """What a stopped run left in `G.parts`: finished chunks that --resume does not grade again."""
+
+    dir: Path
+    parts: int  # finished chunks
+    rows: int  # verdict rows in them
+
+
+def stopped_run(out: Path) -> Stopped | None:
+    """The finished parts of a run into `out` that stopped before joining them, or None."""
+    parts = sorted(_parts_dir(out).glob("part-*.parquet"))
+    if not parts:
+        return None
+    return Stopped(_parts_dir(out), len(parts), sum(pq.read_metadata(p).num_rows for p in parts))
 
 
 def _parts_dir(out: Path) -> Path:

@@ -8,8 +8,12 @@ train) calls `check_outputs` with everything it will write, and `--overwrite` to
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from ringdata.errors import RingdataError
 
@@ -37,3 +41,33 @@ def remove_stale(paths: Iterable[Path]) -> None:
     for path in map(Path, paths):
         if path.is_file():
             path.unlink()
+
+
+@contextmanager
+def staged_dir(out: Path, *, last: str | None = None) -> Iterator[Path]:
+    """A temporary sibling of `out` to write a directory's outputs into; when the block ends
+    without an error (Ctrl-C included) they replace `out`, else they are deleted. So `out` is
+    complete or absent, never the half-written directory a stopped run used to leave (which
+    looked finished, was rejected by `report`, and made the rerun say "already exists").
+
+    When `out` holds only earlier outputs it is swapped whole (two renames); when it holds other
+    files too, each output is moved in on its own, `last` (the file that marks a finished run,
+    e.g. report.json) after the others."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        yield tmp
+        written = {p.name for p in tmp.iterdir()}
+        if not out.exists():
+            tmp.rename(out)
+        elif {p.name for p in out.iterdir()} <= written:
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            out.rename(old / out.name)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            for name in sorted(written, key=lambda n: n == last):
+                os.replace(tmp / name, out / name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -8,10 +8,14 @@ progress does not care where it goes:
 - terminal: a rich `Progress` with the bar, done/total, rows/s, elapsed and remaining time;
 - otherwise: `PlainProgress`, one line per task every `every_s` seconds and one when it is
   removed (or the display closes), e.g. `read: 12,000/42,311 rows (28%), 9,410 rows/s, 1.3 s elapsed, ~3.2 s left`.
+  A task that does not move (loading a model, starting an engine, one slow step) still gets a
+  line every `PLAIN_EVERY_S` seconds from a heartbeat thread, so a log never falls silent for
+  longer: a silent log cannot be told from a hung job.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +30,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Column
 from rich.text import Text
 
 PLAIN_EVERY_S = 10.0  # seconds between plain progress lines of one task: a log stays readable
@@ -41,9 +46,16 @@ class RateColumn(ProgressColumn):
 
 
 def columns(*, info: bool = False) -> tuple[ProgressColumn, ...]:
-    """The bar's columns; `info` adds the task's free-text `info` field (training: reward, ...)."""
-    extra = (TextColumn("{task.fields[info]}"),) if info else (RateColumn(),)
-    return (TextColumn("{task.description:<22}"), BarColumn(bar_width=24), MofNCompleteColumn(), *extra,
+    """The bar's columns; `info` adds the task's free-text `info` field (training: reward, ...).
+
+    With `info`, the counts and times come before the free text, which takes what width is left
+    and is cut with "..." (at 80 columns a long metrics line used to push out the bar, n/N,
+    elapsed and ETA: what a person watching a run looks for)."""
+    if info:
+        return (TextColumn("{task.description}", table_column=Column(no_wrap=True, overflow="ellipsis", max_width=22)),
+                BarColumn(bar_width=12), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                TextColumn("{task.fields[info]}", table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")))
+    return (TextColumn("{task.description:<22}"), BarColumn(bar_width=24), MofNCompleteColumn(), RateColumn(),
             TimeElapsedColumn(), TimeRemainingColumn())
 
 
@@ -63,22 +75,44 @@ class PlainProgress:
     task is removed. With `every_s=0` every `update` that moves the task or brings new `info` prints
     a line (training: one line per step)."""
 
-    def __init__(self, console: Console, every_s: float = PLAIN_EVERY_S) -> None:
-        self.console, self.every_s = console, every_s
+    def __init__(self, console: Console, every_s: float = PLAIN_EVERY_S, heartbeat_s: float = PLAIN_EVERY_S) -> None:
+        self.console, self.every_s, self.heartbeat_s = console, every_s, heartbeat_s
         self.tasks: dict[int, _Task] = {}
+        self._added = 0
+        self._lock = threading.RLock()  # the heartbeat thread prints beside the caller's updates
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
 
     def __enter__(self) -> "PlainProgress":
+        if self.heartbeat_s:
+            self._beat = threading.Thread(target=self._heartbeat, name="ringdata-progress", daemon=True)
+            self._beat.start()
         return self
 
     def __exit__(self, exc_type, *exc: object) -> None:
-        if exc_type is not None:  # the error is the line that matters: no closing lines
-            self.tasks.clear()
-        for task_id in list(self.tasks):
-            self.remove_task(task_id)
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.join()
+        with self._lock:
+            if exc_type is not None:  # the error is the line that matters: no closing lines
+                self.tasks.clear()
+            for task_id in list(self.tasks):
+                self.remove_task(task_id)
+
+    def _heartbeat(self) -> None:
+        """A line for every unfinished task that has been quiet for `heartbeat_s` (checked each second)."""
+        while not self._stop.wait(min(1.0, self.heartbeat_s)):
+            now = time.perf_counter()
+            with self._lock:
+                for task in list(self.tasks.values()):
+                    finished = task.total is not None and task.completed >= task.total
+                    if not finished and now - task.last_line >= self.heartbeat_s:
+                        self._line(task, now)
 
     def add_task(self, description: str, total: float | None = None, **fields: Any) -> int:
-        task_id = len(self.tasks)
-        self.tasks[task_id] = _Task(description, total, fields)
+        with self._lock:
+            task_id, self._added = self._added, self._added + 1
+            self.tasks[task_id] = _Task(description, total, fields)
         return task_id
 
     def advance(self, task_id: int, advance: float = 1) -> None:
@@ -86,7 +120,10 @@ class PlainProgress:
 
     def update(self, task_id: int, *, completed: float | None = None, advance: float | None = None,
                total: float | None = None, description: str | None = None, **fields: Any) -> None:
-        task = self.tasks[task_id]
+        with self._lock:
+            self._update(self.tasks[task_id], completed, advance, total, description, fields)
+
+    def _update(self, task: _Task, completed, advance, total, description, fields: dict[str, Any]) -> None:
         if total is not None:
             task.total = total
         if description is not None:
@@ -103,9 +140,10 @@ class PlainProgress:
 
     def remove_task(self, task_id: int) -> None:
         """The task's closing line (unless its last line already said the same), then forget it."""
-        task = self.tasks.pop(task_id, None)
-        if task is not None and task.completed and task.completed != task.reported:
-            self._line(task, time.perf_counter())
+        with self._lock:
+            task = self.tasks.pop(task_id, None)
+            if task is not None and task.completed and task.completed != task.reported:
+                self._line(task, time.perf_counter())
 
     def _line(self, task: _Task, now: float) -> None:
         task.last_line, task.reported = now, task.completed
@@ -132,5 +170,6 @@ def make_progress(console: Console, *, info: bool = False, transient: bool = Tru
                   every_s: float = PLAIN_EVERY_S) -> Progress | PlainProgress:
     """A live rich display when `console` is a terminal, else plain lines (see the module doc)."""
     if console.is_terminal:
-        return Progress(*columns(info=info), console=console, transient=transient)
+        # expand: the info column (ratio 1) takes the width left, instead of pushing the others out
+        return Progress(*columns(info=info), console=console, transient=transient, expand=info)
     return PlainProgress(console, every_s=every_s)

@@ -23,6 +23,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from ringdata.curate.base import WORK_NOTES
 from ringdata.errors import RingdataError
 
 if TYPE_CHECKING:
@@ -397,5 +398,6 @@ def _note_lines(step: dict[str, Any]) -> list[str]:
         style = "bold yellow" if share > 0.5 else "yellow"
         lines.append(f"[{style}]difficulty: {unrated:,} of {step['rows_in']:,} problems ({100 * share:.0f}%) "
                      f"had no pass rate; {what}[/]")
+    notes.pop(WORK_NOTES, None)  # how the step did its work: in report.json and the HTML only
     lines += [f"[yellow]{step['name']}[/] {key}: {note_text(value)}" for key, value in notes.items()]
     return lines

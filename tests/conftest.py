@@ -93,6 +93,15 @@ def tiny_dir() -> Path:
     return tiny_model_dir()
 
 
+@pytest.fixture(scope="session")
+def untrained_tiny_dir(tmp_path_factory) -> Path:
+    """The tiny model unfitted (random weights, built in seconds): for tests of what commands do
+    around a model (resume, interrupt, path errors), not of what it says."""
+    from train.tiny import tiny_model_dir
+
+    return tiny_model_dir(tmp_path_factory.mktemp("tiny-untrained"), steps=0)
+
+
 @pytest.fixture(scope="module")
 def ray_cluster():
     """A real Ray cluster on this host: a head and one more node (one CPU each), so placement

@@ -111,7 +111,8 @@ class StageConfig:
     eval_problems: int = 64  # held-out problems scored every `eval_every` steps (0 = never)
     eval_samples: int = 4  # responses per held-out problem (reward = mean over them)
     eval_every: int = 0  # steps between held-out evaluations; 0 = only before and after the stage
-    checkpoint_every: int = 0  # steps between checkpoints; 0 = only the final one
+    checkpoint_every: int = 10  # steps between checkpoints (--resume continues from the newest, so Ctrl-C loses at
+    # most this many steps); 0 = only the final one. Single-process runs only: under torchrun only final/
     keep_checkpoints: int = 2  # older step checkpoints are deleted
 
 

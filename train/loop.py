@@ -503,9 +503,8 @@ def run_stage(cfg: TrainConfig, stage: StageConfig, start_dir: Path, stage_dir: 
     torch.manual_seed(cfg.seed)
     policy, reference, tokenizer = load_policy(start_dir, cfg, device)
     if world.size > 1:
-        if stage.checkpoint_every or resume:
-            raise RingdataError("checkpoints and --resume are single-process for now; set checkpoint_every = 0 "
-                                "when training with torchrun")
+        if resume:  # step checkpoints are single-process for now: under torchrun only final/ is written
+            raise RingdataError("--resume is single-process for now; start the run again without --resume")
         policy = shard(policy, device, dtype)
         dtype = None  # FSDP's mixed-precision policy casts the parameters
     optimizer, scheduler = make_optimizer(policy, cfg)
@@ -549,7 +548,7 @@ def run_stage(cfg: TrainConfig, stage: StageConfig, start_dir: Path, stage_dir: 
         write(record)
         if on_step and world.main:
             on_step(record)
-        if stage.checkpoint_every and done % stage.checkpoint_every == 0:
+        if stage.checkpoint_every and world.size == 1 and done % stage.checkpoint_every == 0:
             save_checkpoint(stage_dir, done, policy.lm, optimizer, scheduler, ctx.state, stage.keep_checkpoints)
     after = evaluate(ctx, held_out)
     write({"kind": "eval", "step": stage.steps, "stage": stage.name, "eval_reward": after})

@@ -12,21 +12,46 @@ no model."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ringdata.errors import RingdataError
 
-__all__ = ["check_model_dir", "load_tokenizer", "resolve_model"]
+__all__ = ["check_model_dir", "is_model_dir", "load_tokenizer", "models_below", "resolve_model"]
 MODEL_FILE = "config.json"  # what makes a directory a transformers model directory
+
+
+def is_model_dir(path: Path) -> bool:
+    """Whether `path` holds a transformers model: a config.json that names its `model_type`. A
+    training stage directory holds a config.json too (the training config), which is not one."""
+    try:
+        return "model_type" in json.loads((Path(path) / MODEL_FILE).read_text())
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def models_below(path: Path, depth: int = 2) -> list[Path]:
+    """Model directories up to `depth` levels under `path` (a run dir's <stage>/final), sorted."""
+    found = [p for level in range(1, depth + 1) for p in sorted(Path(path).glob("/".join(["*"] * level)))
+             if p.is_dir() and is_model_dir(p)]
+    return found[:5]
 
 
 def check_model_dir(path: Path | str, *, hint: str = "") -> Path:
     """`path` as a Path when it holds a transformers model (its config.json), else a one-line
     `RingdataError` naming it. Nothing is downloaded: ringdata reads local directories only."""
     path = Path(path)
-    if not (path / "config.json").is_file():
-        raise RingdataError(f"{path}: not a transformers model dir (no config.json){hint}")
+    if not is_model_dir(path):
+        raise RingdataError(f"{path}: not a transformers model dir (no model config.json){_below(path)}{hint}")
     return path
+
+
+def _below(path: Path) -> str:
+    """"; the model in it: runs/demo/math/final" when `path` is a run or stage directory."""
+    found = models_below(path) if Path(path).is_dir() else []
+    if not found:
+        return ""
+    return f"; the model{'s' if len(found) > 1 else ''} in it: {', '.join(map(str, found))}"
 
 
 def load_tokenizer(model_dir: Path):
@@ -45,11 +70,20 @@ def resolve_model(name: str | Path, cache_dir: str | Path | None = None) -> Path
     Hub repo `name` (in `cache_dir`, default the Hugging Face cache). Raises `RingdataError`."""
     path = Path(name).expanduser()
     if path.exists():
-        if (path / MODEL_FILE).is_file():
+        if is_model_dir(path):
             return path
-        what = "a file" if path.is_file() else f"a directory without {MODEL_FILE}"
+        if path.is_file():
+            what = "a file"
+        elif (path / MODEL_FILE).is_file():
+            what = f"a directory whose {MODEL_FILE} is not a model's (a training config?)"
+        else:
+            what = f"a directory without {MODEL_FILE}"
         raise RingdataError(f"model {str(name)!r} is {what}, not a transformers model directory "
-                            f"(config.json, weights, tokenizer files)")
+                            f"(config.json, weights, tokenizer files){_below(path)}")
+    if not _could_be_repo_id(str(name)):  # a path, not a Hub id: say what is missing, not how to download it
+        parent = next((p for p in path.parents if p.exists()), Path("."))
+        raise RingdataError(f"model {str(name)!r}: no such directory ({parent if str(parent) != '.' else 'the working directory'} "
+                            f"holds no {path.relative_to(parent) if path.is_relative_to(parent) else path}){_below(parent)}")
     snapshot = _cached_snapshot(str(name), cache_dir)
     if snapshot is None:
         raise RingdataError(f"model {str(name)!r}: no such directory, and no Hub repo of that name in the "
@@ -59,6 +93,21 @@ def resolve_model(name: str | Path, cache_dir: str | Path | None = None) -> Path
         raise RingdataError(f"model {str(name)!r}: the cached snapshot {snapshot} has no {MODEL_FILE}, so it "
                             "is not a transformers model (a dataset, or a partial download?)")
     return snapshot
+
+
+def _could_be_repo_id(name: str) -> bool:
+    """Whether `name` has the shape of a Hub repo id ("name" or "owner/name"); "runs/x/final",
+    "./model" or "/abs/path" cannot be one, so they are paths."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    if name.startswith((".", "/", "~")):
+        return False
+    try:
+        validate_repo_id(name)
+    except HFValidationError:
+        return False
+    return True
 
 
 def _cached_snapshot(repo_id: str, cache_dir: str | Path | None) -> Path | None:

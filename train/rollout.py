@@ -27,7 +27,7 @@ import importlib.util
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 from ringdata.errors import DataError
 from ringdata.io.runs import Response
@@ -135,7 +135,11 @@ def sample_problems(
     max_model_len: int = 1024,
     dtype: str = "float32",
     chunk: int = CHUNK,
+    limit: int | None = None,
+    done: Collection[str] = (),
     on_progress: Callable[[int, int], None] | None = None,
+    on_chunk: Callable[[list[Response]], None] | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> Sampled:
     """`config.n` responses per problem from the model in `model_dir` (what `ringdata rollout`
     writes and `ringdata grade` reads).
@@ -145,11 +149,24 @@ def sample_problems(
     every prompt is too long this is a `DataError`. The rest go to the engine `chunk` problems per
     call; the call starting at problem `s` is seeded `config.seed + s`, so a run is reproducible
     and chunks draw differently. `on_progress(done, total)` counts problems.
+
+    `limit`: only the first `limit` problems whose prompt fits (so `--limit 2` samples 2 problems
+    even where the first ones are too long); `skipped` then holds the too-long ones before them.
+    Resume: a chunk whose problems are all in `done` is not sampled again (chunks and their seeds
+    are the same in every run, so the rest draws what an uninterrupted run would have);
+    `on_chunk(responses)` gets each sampled chunk as it finishes, for incremental writes.
+    `on_phase(label)` names the waits before the first chunk (loading the tokenizer, the engine).
     """
+    phase = on_phase or (lambda label: None)
     model_dir = check_model_dir(model_dir)
+    phase("loading the tokenizer, measuring the prompts")
     tokenizer = load_tokenizer(model_dir)
     room = max_model_len - config.max_tokens
     todo, skipped = fitting(problems, tokenizer, room)
+    if limit is not None and len(todo) > limit:
+        position = {id(p): i for i, p in enumerate(problems)}
+        last = position[id(todo[limit - 1])]
+        todo, skipped = todo[:limit], [p for p in skipped if position[id(p)] < last]
     if not todo:
         raise DataError(
             f"no problem's prompt fits in {room} tokens (max_model_len {max_model_len} minus max_tokens "
@@ -157,16 +174,27 @@ def sample_problems(
             hint="raise the max model length or lower the max tokens per response",
         )
     prompts = [format_prompt(p, tokenizer) for p in todo]
+    phase(f"loading the model, starting the {backend if backend != 'auto' else 'rollout'} engine")
     engine = make_backend(backend, model_dir, max_model_len=max_model_len, seed=config.seed or 0, dtype=dtype)
+    phase("")
     responses: list[Response] = []
+    done = set(done)
     try:
         for start in range(0, len(todo), chunk):
+            if all(p.id in done for p in todo[start : start + chunk]):
+                if on_progress:
+                    on_progress(min(start + chunk, len(todo)), len(todo))
+                continue
             seeded = replace(config, seed=None if config.seed is None else config.seed + start)
             drawn: dict[int, int] = {}
+            sampled: list[Response] = []
             for r in engine.generate(prompts[start : start + chunk], seeded):
                 sample = drawn[r.prompt_index] = drawn.get(r.prompt_index, -1) + 1
-                responses.append(Response(todo[start + r.prompt_index].id, sample, r.text, r.finish_reason,
-                                          len(r.response_ids)))
+                sampled.append(Response(todo[start + r.prompt_index].id, sample, r.text, r.finish_reason,
+                                        len(r.response_ids)))
+            responses += sampled
+            if on_chunk:
+                on_chunk(sampled)
             if on_progress:
                 on_progress(min(start + chunk, len(todo)), len(todo))
     finally:

@@ -5,8 +5,10 @@
     3. among those, take the one with the best probe accuracy.
 
 The paper found that checkpoints picked by validation score alone are often over-fitted: their
-entropy has collapsed and RL has little left to explore. When no checkpoint falls in the band we
-say so and pick the one closest to it (best accuracy breaking ties), rather than failing.
+entropy has collapsed and RL has little left to explore. When no checkpoint falls in the band the
+band cannot tell them apart, so accuracy decides (nearness to the band breaking ties), and the
+reason says so, naming the nearest one: picking the nearest chose accuracy 0.512 over 0.527
+because its entropy was 0.001 nearer a band neither was in.
 
 Entropy is that of the model's raw next-token distribution (temperature 1) at each sampled
 response token, computed by a transformers forward pass over prompt + response, averaged over all
@@ -117,7 +119,7 @@ def score_checkpoint(model_dir: Path, probe: Sequence[Problem], reward: Callable
 
 
 def choose(scores: Sequence[CheckpointScore], band: tuple[float, float]) -> Choice:
-    """The best-accuracy checkpoint inside the band, else the one nearest the band."""
+    """The best-accuracy checkpoint inside the band, else the best-accuracy one (see the module doc)."""
     assert scores, "no checkpoints to choose from"
     inside = [s for s in scores if s.in_band]
     if inside:
@@ -125,8 +127,11 @@ def choose(scores: Sequence[CheckpointScore], band: tuple[float, float]) -> Choi
         return Choice(tuple(scores), best, f"best probe accuracy of the {len(inside)} checkpoint(s) with entropy in {band}")
     lo, hi = band
     gap = lambda s: lo - s.entropy if s.entropy < lo else s.entropy - hi  # noqa: E731
-    best = min(scores, key=lambda s: (round(gap(s), 6), -s.accuracy))
-    return Choice(tuple(scores), best, f"no checkpoint has entropy in {band}; took the nearest ({best.entropy:.3f})")
+    best = max(scores, key=lambda s: (s.accuracy, -round(gap(s), 6)))
+    nearest = min(scores, key=lambda s: round(gap(s), 6))
+    return Choice(tuple(scores), best, f"no checkpoint has entropy in {band} (the nearest, {nearest.path}, has "
+                                       f"{nearest.entropy:.3f}), so the band cannot decide: took the best probe "
+                                       f"accuracy ({best.accuracy:.3f})")
 
 
 def select_checkpoint(dirs: Sequence[Path], probe: Sequence[Problem], reward: Callable, cfg: SelectConfig = SelectConfig(),

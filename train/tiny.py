@@ -168,7 +168,7 @@ def fit(model, tokenizer, problems, config: TinyConfig, seed: int, progress=None
 def _fit_loop(model, tokenizer, examples, opt, sched, gen, config: TinyConfig, progress) -> float:
     model.train()
     losses = []
-    task = progress.add_task("fit tiny model", total=config.steps) if progress else None
+    task = progress.add_task("fit the tiny demo model (first use only)", total=config.steps, unit="steps") if progress else None
     for _ in range(config.steps):
         pick = torch.randint(len(examples), (config.batch,), generator=gen).tolist()
         bare = (torch.rand(config.batch, generator=gen) >= config.boxed_fraction).tolist()
@@ -254,11 +254,20 @@ def build_tiny_model(
         "size": size, "seed": seed, "config": asdict(config), "build_version": BUILD_VERSION,
         "parameters": sum(p.numel() for p in model.parameters()),
         "fit_seconds": round(fit_seconds, 1), "final_loss": loss,
-        "probe": probe_accuracy(out_dir, probe, samples=config.probe_samples, seed=seed)
-        if config.steps else None,
+        "probe": _probe(out_dir, probe, config, seed, progress) if config.steps else None,
     }
     (out_dir / "ringdata_tiny.json").write_text(json.dumps(info, indent=2) + "\n")
     return out_dir
+
+
+def _probe(out_dir: Path, probe, config: TinyConfig, seed: int, progress) -> dict[str, float]:
+    """The held-out accuracy recorded in ringdata_tiny.json, under a progress task of its own."""
+    task = progress.add_task("score the tiny model on held-out questions", total=None, unit="steps") if progress else None
+    try:
+        return probe_accuracy(out_dir, probe, samples=config.probe_samples, seed=seed)
+    finally:
+        if progress:
+            progress.remove_task(task)
 
 
 def build_key(size: str, seed: int, steps: int | None) -> str:
@@ -268,11 +277,12 @@ def build_key(size: str, seed: int, steps: int | None) -> str:
 
 
 def tiny_model_dir(
-    cache_root: Path | None = None, *, size: str = "tiny", seed: int = 0, steps: int | None = None
+    cache_root: Path | None = None, *, size: str = "tiny", seed: int = 0, steps: int | None = None, progress=None
 ) -> Path:
     """The tiny model's directory, built on first use into `cache_root/tiny-<size>-<hash of build
     config>` (default: `ringdata.cache.cache_root()`) and reused after. Built in a temporary sibling and renamed, so a crash or a
-    concurrent builder never leaves a half-written model behind."""
+    concurrent builder never leaves a half-written model behind. `progress` (ringdata.progress.make_progress)
+    shows the fit's steps."""
     root = Path(cache_root).expanduser() if cache_root is not None else cache_root_default()
     final = root / f"tiny-{size}-{build_key(size, seed, steps)}"
     if (final / "ringdata_tiny.json").is_file():
@@ -280,7 +290,7 @@ def tiny_model_dir(
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=final.name + ".", dir=root))
     try:
-        build_tiny_model(tmp, seed=seed, steps=steps, size=size)
+        build_tiny_model(tmp, seed=seed, steps=steps, size=size, progress=progress)
         try:
             tmp.rename(final)
         except OSError:  # another process finished first; theirs is as good as ours

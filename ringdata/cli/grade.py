@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ringdata.console import make_console
+from ringdata.cli.interrupt import Kept, on_interrupt, this_command
 from ringdata.cli.options import ProblemsFile, Sandbox, Workers
 from ringdata.errors import RingdataError
 from ringdata.outputs import check_outputs, remove_stale
@@ -46,7 +47,7 @@ def grade(
     """Grade responses: verdict per response (reward, reason, extracted answer), pass rates, summary."""
     from rewards.grade import GradeConfig, Grader
     from rewards.science import ScienceConfig
-    from rewards.stream import grade_file, has_run
+    from rewards.stream import grade_file, has_run, stopped_run
     from ringdata.io.problems import read_problem_records
     from ringdata.io.runs import GradeOutputs
 
@@ -60,6 +61,10 @@ def grade(
         raise RingdataError("--chunk-rows must be at least 1")
     if resume and overwrite:
         raise RingdataError("--resume continues the outputs in --out and --overwrite replaces them: pass one")
+    stopped = stopped_run(out)
+    if stopped and not resume and not overwrite:  # never silently grade again what a stopped run kept
+        raise RingdataError(f"{stopped.dir} holds {stopped.rows:,} verdicts ({stopped.parts} chunks) of a run that "
+                            "stopped; pass --resume to continue it, or --overwrite to grade everything again")
     if not resume:  # --resume continues the outputs already there
         outputs = GradeOutputs.beside(out)
         check_outputs([outputs.verdicts, outputs.pass_rates, outputs.rejected], dirs=[out.parent], overwrite=overwrite)
@@ -70,10 +75,14 @@ def grade(
     console = make_console(stderr=True)
     if resume and not has_run(out):
         console.print(f"nothing to resume in {out}: grading every row", highlight=False)
+    on_interrupt(lambda: _kept(out))
     with make_progress(console) as progress:
-        task = progress.add_task("grade", total=None, unit="responses")
+        # the wait before the first row has a name: starting (or joining) Ray, counting the rows
+        task = progress.add_task("grade (starting Ray)" if ray is not None else "grade (counting rows)", total=None,
+                                 unit="responses")
         hooks = {"chunk_rows": chunk_rows, "resume": resume, "detail": detail,
-                 "on_total": lambda n: progress.update(task, total=n), "on_done": lambda n: progress.advance(task, n)}
+                 "on_total": lambda n: progress.update(task, total=n, description="grade"),
+                 "on_done": lambda n: progress.advance(task, n)}
         if ray is not None:  # Ray Data reads, the cluster grades, this process writes
             from rewards.ray_executor import RayConfig
             from rewards.ray_stream import grade_file_on_ray
@@ -89,6 +98,17 @@ def grade(
     if run.resumed:
         make_console().print(f"resumed: {run.resumed} rows graded by the earlier run, {run.graded} now")
     make_console().print(f"wrote {', '.join(str(p) for p in run.written)}")
+
+
+def _kept(out: Path) -> Kept:
+    """On Ctrl-C: the finished chunks, and the command that grades only the rest."""
+    from rewards.stream import stopped_run
+
+    stopped = stopped_run(out)
+    if stopped is None:
+        return Kept(f"nothing (no chunk was finished; {out} was not written)", this_command(), resumes=False)
+    return Kept(f"{stopped.rows:,} verdicts ({stopped.parts} finished chunks) in {stopped.dir}",
+                this_command(add=["--resume"], drop=["--overwrite"]))
 
 
 def _print_summary(console: Console, tally, rejected, ks: list[int] | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from typing import Annotated
 
 import typer
@@ -17,6 +18,7 @@ from rich.markup import escape
 import ringdata
 from ringdata.cli import curate, grade, report, rollout, sandbox, select_checkpoint, serve, train
 from ringdata.console import make_console
+from ringdata.cli.interrupt import interrupted_message
 from ringdata.errors import RingdataError
 from ringdata.logs import quiet_libraries
 
@@ -95,15 +97,44 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _interrupted() -> None:
+    """Ctrl-C: what the command kept and the command that continues it (ringdata.cli.interrupt)."""
+    make_console(stderr=True).print(interrupted_message(), highlight=False, markup=False, soft_wrap=True)
+    sys.exit(130)
+
+
+_thread_errors: list = []  # background threads' uncaught exceptions, shown when the command ends
+
+
 def main() -> None:
+    # A background thread that dies of a Ctrl-C (its sandbox or worker children got the SIGINT too)
+    # printed a traceback above the interrupted message; its error is held until the command ends
+    # and shown then, unless Ctrl-C ended it.
+    _thread_errors.clear()
+    threading.excepthook = _thread_errors.append
+    interrupted = False
+    try:
+        _main()
+    except SystemExit as exc:
+        interrupted = exc.code == 130
+        raise
+    finally:
+        threading.excepthook = threading.__excepthook__
+        for args in [] if interrupted else _thread_errors:
+            threading.__excepthook__(args)
+        _thread_errors.clear()
+
+
+def _main() -> None:
     try:
         # Without standalone mode, click returns a command's `typer.Exit(code)` instead of exiting.
         code = app(standalone_mode=False)
+        if code == 130:  # typer turns Ctrl-C (KeyboardInterrupt) into this exit code before we see it
+            _interrupted()
         if isinstance(code, int) and code:
             sys.exit(code)
     except (typer.Abort, KeyboardInterrupt):
-        make_console(stderr=True).print("aborted")
-        sys.exit(130)
+        _interrupted()
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:
@@ -111,7 +142,12 @@ def main() -> None:
             raise
         if isinstance(exc, USAGE_ERRORS):  # bad options or commands: click's message, on one line
             where = getattr(getattr(exc, "ctx", None), "command_path", None) or "ringdata"
-            _fail(f"{escape(exc.format_message())} (see `{where} --help`)", exc.exit_code)
+            message = exc.format_message()
+            option = getattr(exc, "option_name", None)  # click's NoSuchOption
+            hint = train.set_hint(option) if option and where.endswith(" train") else None
+            if hint:  # `train --lr`: a config key, which --set reaches, not one of click's guesses
+                message = f"No such option: {option}; it is a config key: {hint}"
+            _fail(f"{escape(message)} (see `{where} --help`)", exc.exit_code)
         if isinstance(exc, RingdataError):
             _fail(escape(str(exc)), 1)
         # a bug, or a library failure nobody translated: still one line, and how to see more

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 DROP_REASON = "drop_reason"
 DROP_MATCH = "drop_match"
+WORK_NOTES = "how it ran"  # a step's note about its own work (cache hits, parser calls), not the data:
+# kept in report.json and report.html, left off the terminal summary
 
 
 @dataclass

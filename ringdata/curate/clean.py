@@ -26,7 +26,7 @@ from typing import Callable
 
 import polars as pl
 
-from ringdata.curate.base import DROP_MATCH, DROP_REASON, Step, StepContext
+from ringdata.curate.base import DROP_MATCH, DROP_REASON, WORK_NOTES, Step, StepContext
 from ringdata.curate.gold import DEFAULT_CACHE, GoldChecker
 
 
@@ -292,7 +292,7 @@ class UnparsableGold:
     """Math gold answers the math verifier cannot parse (`unparsable_gold`): every response to
     such a problem would get reward 0, correct or not. Each distinct answer is checked once:
     simple forms without the parser, the rest from the cache or the parser (`ringdata.curate.gold`);
-    the notes say how many went which way."""
+    its notes say how many went which way (under WORK_NOTES: the report's, not the terminal's)."""
 
     check: Callable[[list[str]], list[bool]] | None = None  # default: a GoldChecker on `cache`
     cache: Path | None = DEFAULT_CACHE
@@ -307,7 +307,7 @@ class UnparsableGold:
         bad = [a for a, ok in zip(answers, check(answers)) if not ok]
         advance(len(answers))
         if isinstance(check, GoldChecker):
-            self.notes.update(check.stats.as_notes())
+            self.notes[WORK_NOTES] = check.stats.as_notes()
         cond = (_DOMAIN == "math") & _A.is_in(bad)
         return drop_where(frame, cond, "unparsable_gold", _A)
 

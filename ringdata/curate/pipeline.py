@@ -8,6 +8,9 @@ optionally validate code tests, and write what was kept, what was dropped and wh
 - dropped.parquet: every dropped problem plus `step`, `drop_reason`, `drop_match`;
 - report.json / report.html / funnel.png: see `ringdata.report`.
 
+They are written into a temporary sibling and moved in when all are written
+(`ringdata.outputs.staged_dir`): a run stopped by Ctrl-C leaves `out_dir` as it was.
+
 Kept plus dropped always equals the rows read (`run_pipeline` asserts it, and so does a test on
 the bundled data).
 """
@@ -33,6 +36,7 @@ from ringdata.curate.normalise import Normalise
 from ringdata.errors import RingdataError
 from ringdata.io.problems import ReadConfig, read_problems, to_table, write_problems
 from ringdata.io.runs import read_pass_rates
+from ringdata.outputs import staged_dir
 from ringdata.records import DOMAINS
 from ringdata.report import build_report, write_report
 
@@ -147,15 +151,15 @@ def curate(
     for step in steps:
         if getattr(step, "notes", None):
             notes.setdefault(step.name, {}).update(step.notes)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_problems(result.kept, out_dir / "problems.parquet")
-    pq.write_table(dropped_table(result.dropped), out_dir / "dropped.parquet")
-    timings = {"read": read_seconds, "steps": steps_seconds}
-    run = CurateRun(result, read.inputs, domains_in, timings, notes)
-    timings["write"] = time.perf_counter() - started - read_seconds - steps_seconds
-    timings["total"] = time.perf_counter() - started
-    run.report = build_report(run, config_dict(config))
-    write_report(run.report, out_dir)
+    with staged_dir(out_dir, last="report.json") as staged:  # out_dir is complete or absent
+        write_problems(result.kept, staged / "problems.parquet")
+        pq.write_table(dropped_table(result.dropped), staged / "dropped.parquet")
+        timings = {"read": read_seconds, "steps": steps_seconds}
+        run = CurateRun(result, read.inputs, domains_in, timings, notes)
+        timings["write"] = time.perf_counter() - started - read_seconds - steps_seconds
+        timings["total"] = time.perf_counter() - started
+        run.report = build_report(run, config_dict(config))
+        write_report(run.report, staged)
     return run
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ringdata.errors import DataError
+from ringdata.errors import DataError, RingdataError
 from ringdata.io.readers import read_parquet
 from ringdata.records import Problem
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 __all__ = [
-    "PASS_RATE_SCHEMA", "RESPONSE_SCHEMA", "VERDICT_SCHEMA", "GradeOutputs", "PassRate", "Rejected", "Response",
+    "PASS_RATE_SCHEMA", "RESPONSE_SCHEMA", "VERDICT_SCHEMA", "GradeOutputs", "PartialResponses", "PassRate", "Rejected", "Response",
     "ResponseChunk", "ResponseSet", "SampleNumbers", "check_responses_file", "count_response_rows", "iter_responses",
     "iter_verdicts", "join_verdicts", "plan_response_chunks", "read_pass_rates", "read_response_chunk",
     "read_responses", "read_verdicts", "row_problem", "sample_problem", "skipped_path", "verdicts_metadata",
@@ -142,8 +143,83 @@ def _write_rows(path: Path, rows: Iterable[dict[str, Any]], schema: pa.Schema) -
 
 
 def write_responses(path: Path, responses: Iterable[Response]) -> Path:
-    """`ringdata rollout`'s output: Parquet when `path` ends in .parquet, else JSONL."""
-    return _write_rows(path, (asdict(r) for r in responses), RESPONSE_SCHEMA)
+    """`ringdata rollout`'s output: Parquet when `path` ends in .parquet, else JSONL; written under
+    a temporary name and renamed, so the file is whole or absent."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
+    _write_rows(tmp, (asdict(r) for r in responses), RESPONSE_SCHEMA)
+    os.replace(tmp, path)
+    return path
+
+
+class PartialResponses:
+    """A rollout's responses as they are sampled: `OUT.partial.jsonl`, one line per response,
+    appended and flushed chunk by chunk, beside `OUT.partial.json` (the settings it was sampled
+    with). A stopped rollout keeps it; `--resume` checks the settings, drops a torn last line and
+    samples only the problems that lack their K responses. Removed once OUT is written whole."""
+
+    def __init__(self, out: Path, settings: dict[str, Any]) -> None:
+        self.out, self.settings = Path(out), settings
+        stem = self.out.with_suffix("") if self.out.suffix in (".jsonl", ".parquet") else self.out
+        self.path = stem.parent / f"{stem.name}.partial.jsonl"
+        self.manifest = stem.parent / f"{stem.name}.partial.json"
+
+    def open(self, *, resume: bool, overwrite: bool) -> list[Response]:
+        """Start (or, with `resume`, continue) the partial file; the responses it already holds."""
+        if not resume and not overwrite and self.rows():
+            raise RingdataError(f"{self.path} holds {len(self.rows()):,} responses of a rollout that stopped; pass "
+                                "--resume to continue it, or --overwrite to sample everything again")
+        if resume and self.path.exists():
+            found = json.loads(self.manifest.read_text()) if self.manifest.exists() else None
+            if found != self.settings:
+                changed = sorted(k for k in self.settings if (found or {}).get(k) != self.settings[k])
+                raise RingdataError(f"--resume: {self.path} was sampled with other settings ({', '.join(changed)}); "
+                                    "run the same command, or pass --overwrite to start over")
+            self._drop_torn_line()
+            return self.rows()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.manifest.write_text(json.dumps(self.settings))
+        self.path.write_text("")
+        return []
+
+    def _drop_torn_line(self) -> None:
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):  # killed mid-write: the last line is incomplete
+            with self.path.open("r+b") as fh:
+                fh.truncate(data.rfind(b"\n") + 1)
+
+    def append(self, responses: Sequence[Response]) -> None:
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write("".join(json.dumps(asdict(r), ensure_ascii=False) + "\n" for r in responses))
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def rows(self) -> list[Response]:
+        """The whole lines written so far; a problem's responses once each (a chunk sampled again
+        after a torn write draws the same responses)."""
+        if not self.path.exists():
+            return []
+        seen, rows = set(), []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                r = Response(**json.loads(line))
+            except (ValueError, TypeError):  # a torn last line
+                continue
+            if (r.problem_id, r.sample) not in seen:
+                seen.add((r.problem_id, r.sample))
+                rows.append(r)
+        return rows
+
+    def done(self, k: int) -> set[str]:
+        """Problems with all `k` responses written: not sampled again."""
+        counts: dict[str, int] = {}
+        for r in self.rows():
+            counts[r.problem_id] = counts.get(r.problem_id, 0) + 1
+        return {pid for pid, n in counts.items() if n >= k}
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self.manifest.unlink(missing_ok=True)
 
 
 def skipped_path(out: Path) -> Path:

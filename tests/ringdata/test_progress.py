@@ -57,3 +57,30 @@ def test_curate_in_a_log_reads_many_files_under_one_line(tmp_path, monkeypatch, 
     read_lines = [line for line in err.splitlines() if line.startswith("read")]
     assert len(read_lines) == 1 and read_lines[0].startswith("read (5/5 files): 5/5 rows (100%)")
     assert any(line.startswith("exact_dedup: 5/5 rows") and "rows/s" in line for line in err.splitlines())
+
+
+def test_a_task_that_does_not_move_still_gets_a_line(tmp_path):
+    """Loading a model, starting an engine: a log is never silent for longer than the heartbeat."""
+    console, buf = _console()
+    with PlainProgress(console, every_s=0, heartbeat_s=0.2) as progress:
+        progress.add_task("starting", total=None, unit="steps", info="loading the model")
+        time.sleep(0.7)
+    lines = buf.getvalue().splitlines()
+    assert len(lines) >= 2 and all(line.startswith("starting: 0 steps, loading the model") for line in lines), lines
+
+
+def test_the_live_training_line_keeps_counts_and_times_at_80_columns():
+    import re
+
+    from ringdata.progress import columns
+
+    buf = io.StringIO()
+    console = Console(file=buf, width=80, force_terminal=True, color_system=None)
+    progress = Progress(*columns(info=True), console=console, auto_refresh=False, expand=True)
+    task = progress.add_task("math (c3po)", total=20, unit="steps",
+                             info="reward 0.213  len 12  tokens 1024  kl 0.0012  1234 tok/s  and more metrics")
+    progress.update(task, completed=7)
+    console.print(progress.get_renderable())
+    line = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", buf.getvalue()).splitlines()[0]
+    assert len(line) <= 80 and "7/20" in line and "0:00:00" in line and "reward 0.213" in line, line
+    assert isinstance(make_progress(console, info=True), Progress) and make_progress(console, info=True).expand

@@ -74,3 +74,12 @@ def test_training_run_directory_dispatches_to_train_report(tmp_path, monkeypatch
     code, out, err = run_cli(monkeypatch, capsys, "report", tmp_path)
     assert code == 0, err
     assert calls == [tmp_path] and "report.html" in out and "stage summary" in out
+
+
+def test_a_steps_notes_on_its_own_work_stay_off_the_terminal():
+    """curate printed "unparsable_gold from cache: 33": how the step ran, not what the data is."""
+    from ringdata.curate.base import WORK_NOTES
+    from ringdata.report import _note_lines
+
+    step = {"name": "unparsable_gold", "rows_in": 3, "notes": {WORK_NOTES: {"from cache": 33}, "kept apart": 2}}
+    assert _note_lines(step) == ["[yellow]unparsable_gold[/] kept apart: 2"]

@@ -29,15 +29,21 @@ def _s(name, entropy, accuracy):
         ([_s("a", 0.31, 0.50), _s("b", 0.49, 0.55), _s("c", 0.90, 0.99)], "b"),
         # band edges count as inside
         ([_s("a", 0.30, 0.20), _s("b", 0.29, 0.99)], "a"),
-        # nothing inside: the nearest to the band, accuracy breaking ties
-        ([_s("a", 0.05, 0.90), _s("b", 0.70, 0.50), _s("c", 0.25, 0.10)], "c"),
+        # nothing inside: the band cannot decide, accuracy does (issue 23: 0.512 was taken over
+        # 0.527 because its entropy was 0.001 nearer a band neither was in)
+        ([_s("a", 0.05, 0.90), _s("b", 0.70, 0.50), _s("c", 0.25, 0.10)], "a"),
         ([_s("a", 0.20, 0.10), _s("b", 0.60, 0.30)], "b"),
+        ([_s("a", 0.299, 0.512), _s("b", 0.502, 0.527)], "b"),
+        # equal accuracy: the nearer to the band
+        ([_s("a", 0.05, 0.50), _s("b", 0.55, 0.50)], "b"),
     ],
 )
 def test_choose(scores, chosen):
     choice = choose(scores, BAND)
     assert choice.chosen.path == Path(chosen)
     assert ("no checkpoint has entropy" in choice.why) == (not any(s.in_band for s in scores))
+    if not any(s.in_band for s in scores):  # what the rule did, in words
+        assert "took the best probe accuracy" in choice.why and "the nearest" in choice.why
 
 
 def test_response_entropy_matches_a_manual_forward():

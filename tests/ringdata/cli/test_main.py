@@ -140,3 +140,9 @@ def test_version():
 
     proc = subprocess.run([sys.executable, "-m", "ringdata", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == f"ringdata {ringdata.__version__}"
+
+
+def test_an_unknown_train_option_that_is_a_config_key_names_the_set_override(tmp_path):
+    proc = ringdata("train", "--lr", "1e-4", "-c", ROOT / "configs/tiny.toml", "--out", tmp_path / "run")
+    assert_one_line_error(proc, 2, "--set optim.lr=VALUE")
+    assert not (tmp_path / "run").exists()

@@ -79,3 +79,37 @@ def test_cli_rollout_refuses_an_existing_out_before_any_work(tmp_path):
                                       str(tmp_path / "no-problems.jsonl"), "--out", str(out)])
     assert result.exit_code != 0 and "already exists; pass --overwrite" in str(result.exception)
     assert out.read_text() == "earlier run\n"
+
+
+def test_model_path_errors_name_the_actual_problem(tmp_path, untrained_tiny_dir):
+    """A path that does not exist is not a Hub id to download; a training stage directory (which
+    holds the training config.json) names the model inside it, its final/."""
+    import shutil
+
+    from train.toy import write_toy
+
+    write_toy(math_problems(2, seed=3), tmp_path / "p.jsonl")
+    stage = tmp_path / "runs" / "demo" / "math"
+    shutil.copytree(untrained_tiny_dir, stage / "final")
+    (stage / "config.json").write_text('{"seed": 0, "stages": []}')  # what `train` writes beside final/
+    common = ["--problems", tmp_path / "p.jsonl", "-k", "1", "--backend", "hf"]
+    missing = ringdata("rollout", "--model", "runs/nope/final", *common, "--out", tmp_path / "a.jsonl", cwd=tmp_path)
+    assert_one_line_error(missing, 1, "runs/nope/final", "no such directory", "runs holds no nope/final")
+    assert "hf download" not in missing.stderr
+    staged = ringdata("rollout", "--model", "runs/demo/math", *common, "--out", tmp_path / "b.jsonl", cwd=tmp_path)
+    assert_one_line_error(staged, 1, "runs/demo/math", "the model in it: runs/demo/math/final")
+
+
+def test_limit_counts_problems_that_fit(tmp_path, untrained_tiny_dir):
+    """`--limit 2` samples 2 problems even when a too-long one comes first; the skipped one is named."""
+    from ringdata.records import Problem
+    from train.toy import write_toy
+
+    long = Problem("toy/long", "math", "toy", "What is " + "1+" * 60 + "1?", answer="61")
+    write_toy([long, *math_problems(3, seed=3)], tmp_path / "p.jsonl")
+    out = tmp_path / "r.jsonl"
+    proc = ringdata("rollout", "--model", untrained_tiny_dir, "--problems", tmp_path / "p.jsonl", "-k", "1",
+                    "--out", out, "--backend", "hf", "--max-tokens", "8", "--max-model-len", "72", "--limit", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert len({json.loads(line)["problem_id"] for line in out.read_text().splitlines()}) == 2
+    assert "skipped 1 problems" in proc.stdout and "toy/long" in proc.stdout

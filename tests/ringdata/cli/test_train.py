@@ -18,8 +18,10 @@ def test_train_math_then_code_writes_both_stages(tmp_path):
             "--steps", "2", "--backend", "hf", "--out", str(out)]
     result = CliRunner().invoke(app, [*argv, "--report-to", "tensorboard", "--set", "stages.code.eval_samples=1"])
     assert result.exit_code == 0, result.output
-    # not a terminal: one plain line per step, with the step's reward
-    assert [line.split(",")[0] for line in result.output.splitlines() if line.startswith(("math (c3po)", "code (c3po)"))] \
+    # not a terminal: one plain line per step, with the step's reward (and, while a step or the
+    # start-up takes over 10 s, the same line again: the log's heartbeat)
+    steps = [line.split(",")[0] for line in result.output.splitlines() if line.startswith(("math (c3po)", "code (c3po)"))]
+    assert list(dict.fromkeys(s for s in steps if " 0/" not in s)) \
         == ["math (c3po): 1/2 steps (50%)", "math (c3po): 2/2 steps (100%)",
             "code (c3po): 1/2 steps (50%)", "code (c3po): 2/2 steps (100%)"]
     assert json.loads((out / "code" / "config.json").read_text())["stages"][1]["eval_samples"] == 1  # --set
@@ -121,3 +123,19 @@ def test_device_cuda_without_a_gpu_is_one_clear_error_before_any_work(tmp_path):
     assert result.exit_code != 0 and "torch sees no GPU" in str(result.exception)
     assert type(result.exception).__name__ == "RingdataError"
     assert not (tmp_path / "r").exists()
+
+
+def test_report_to_wandb_without_a_login_is_one_line_and_leaves_no_run_dir(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("wandb")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "RINGDATA_DEBUG", "NETRC"))}
+    env.update(HOME=str(tmp_path), PYTHONPATH=str(ROOT))  # no ~/.netrc, no API key
+    proc = subprocess.run([sys.executable, "-m", "ringdata", "train", "-c", str(ROOT / "configs/tiny.toml"),
+                           "--out", str(tmp_path / "run"), "--report-to", "wandb"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 1 and proc.stderr.startswith("error: --report-to wandb: not logged in"), proc.stderr
+    assert "WANDB_MODE=offline" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()

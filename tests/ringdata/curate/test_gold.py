@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from ringdata.curate import gold
-from ringdata.curate.base import StepContext
+from ringdata.curate.base import WORK_NOTES, StepContext
 from ringdata.curate.clean import UnparsableGold
 from ringdata.curate.gold import GoldChecker, parse_golds, simple_gold
 from ringdata.io.problems import ReadConfig, read_problems
@@ -139,4 +139,4 @@ def test_the_step_notes_say_where_the_verdicts_came_from(tmp_path: Path) -> None
     step = UnparsableGold(cache=tmp_path / "golds.sqlite")
     out = step(rows, StepContext())
     assert out["drop_reason"].to_list() == [None, "unparsable_gold", None]
-    assert step.notes == {"distinct answers": 2, "simple (no parser)": 1, "from cache": 0, "parsed": 1}
+    assert step.notes == {WORK_NOTES: {"distinct answers": 2, "simple (no parser)": 1, "from cache": 0, "parsed": 1}}
