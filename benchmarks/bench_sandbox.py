@@ -28,7 +28,8 @@ trivial programs on 2 cores.
 Also tests per CPU-second for the pool modes: the CPU the grading cost whatever else the machine
 was doing, which is steadier than tests/s on shared cores: the pool containers' cgroups, the
 engine (dockerd, containerd and its shims, runc: shared with anyone else using the engine) and
-this process; and per CPU-second inside the containers alone (the runner and the programs). `--quick` runs the two warm
+this process; and per CPU-second inside the containers alone (the runner and the programs: one
+cgroup per run holds the pool's containers, so those replaced mid-run still count, `PoolCgroup`). `--quick` runs the two warm
 pool modes only (for before/after comparisons of the runner).
 """
 
