@@ -28,8 +28,9 @@ trivial programs on 2 cores.
 Also tests per CPU-second for the pool modes: the CPU the grading cost whatever else the machine
 was doing, which is steadier than tests/s on shared cores: the pool containers' cgroups, the
 engine (dockerd, containerd and its shims, runc: shared with anyone else using the engine) and
-this process; and per CPU-second inside the containers alone (the runner and the programs). `--quick` runs the warm pool
-modes only, for every language asked for (before/after comparisons of the runner).
+this process; and per CPU-second inside the containers alone (the runner and the programs: one
+cgroup per run holds the pool's containers, so those replaced mid-run still count, `PoolCgroup`). `--quick` runs the warm
+pool modes only, for every language asked for (before/after comparisons of the runner).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import os
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.console import Console
 from rich.progress import Progress
@@ -112,19 +113,45 @@ def engine_cpu() -> float:
     return ticks / os.sysconf("SC_CLK_TCK") + me.user + me.system + me.children_user + me.children_system
 
 
-def container_cpu(sandbox) -> float:
-    """CPU seconds used so far by the pool's live containers (their cpuacct cgroups)."""
-    total = 0.0
-    for cid in list(getattr(sandbox, "_all", ())):
-        try:
-            pid = sandbox._client.api.inspect_container(cid)["State"]["Pid"]
-            with open(f"/proc/{pid}/cgroup") as f:
-                path = next(line.split(":", 2)[2].strip() for line in f if "cpuacct" in line.split(":")[1])
-            with open(f"/sys/fs/cgroup/cpuacct{path}/cpuacct.usage") as f:
-                total += int(f.read()) / 1e9
-        except (OSError, KeyError, StopIteration, IndexError, ValueError):
-            continue
-    return total
+class PoolCgroup:
+    """A cgroup (v1, cgroupfs driver) that holds one run's pool containers, created with the CPU
+    weight the containers would have had at the root (`cpu_shares` each; 1024 for the pool with
+    --engine-cgroup, the weight of docker's own group), so the pool competes with host processes
+    as it does outside the benchmark. Its cpuacct counter is the CPU of the runner
+    and the programs in every container the pool ever had: the kernel charges each container's
+    usage to its ancestors as it happens, so a container replaced mid-run (unhealthy, or
+    `recycle_every`) keeps counting. Summing the live containers' counters at the end instead lost
+    the replaced ones' CPU and could go below the start: -731 tests per box-CPU-second (issue 24)."""
+
+    ROOT = "/sys/fs/cgroup"
+
+    def __init__(self, config: DockerConfig) -> None:
+        self.name = f"ringdata-bench-{os.getpid()}-{time.monotonic_ns()}"
+        self.ok = os.path.isfile(f"{self.ROOT}/cpuacct/cpuacct.usage") and os.access(f"{self.ROOT}/cpu", os.W_OK)
+        if self.ok:
+            for hierarchy in ("cpu", "cpuacct"):
+                os.makedirs(f"{self.ROOT}/{hierarchy}/{self.name}", exist_ok=True)
+            with open(f"{self.ROOT}/cpu/{self.name}/cpu.shares", "w") as f:
+                # --engine-cgroup (cpu_shares=0): one weight for the whole pool, as docker's own group has
+                f.write(str(config.cpu_shares * config.pool_size if config.cpu_shares else 1024))
+
+    def cpu_s(self) -> float:
+        """CPU seconds charged so far to the pool's containers (0.0 without a cgroup v1 cpuacct)."""
+        if not self.ok:
+            return 0.0
+        with open(f"{self.ROOT}/cpuacct/{self.name}/cpuacct.usage") as f:
+            return int(f.read()) / 1e9
+
+    def remove(self) -> None:
+        for hierarchy in ("cpu", "cpuacct"):
+            for _ in range(50):  # containers removed in the background leave their cgroups shortly after
+                try:
+                    os.rmdir(f"{self.ROOT}/{hierarchy}/{self.name}")
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.1)
 
 
 @dataclass
@@ -152,15 +179,23 @@ class Run:
 def run_pool(name: str, config: DockerConfig, work, progress: Progress, note: str = "") -> Run:
     """Through `run_many`, as `CodeGrader.grade_many` does (batches of submissions per exec).
     A submission's latency is its exec's: submissions batched together share it."""
-    with DockerSandbox(config) as sandbox:
-        sandbox.run(work[0][1])  # warm-up: the first exec pays for page-cache misses
-        task = progress.add_task(name, total=len(work))
-        box0, engine0 = container_cpu(sandbox), engine_cpu()
-        started = time.perf_counter()
-        results = sandbox.run_many([s for _, s in work], on_done=lambda n: progress.advance(task, n))
-        seconds = time.perf_counter() - started
-        box = container_cpu(sandbox) - box0 if not config.recycle_every else 0.0
-        cpu = engine_cpu() - engine0 + box if box else 0.0
+    group = PoolCgroup(config)
+    if group.ok:
+        config = replace(config, cgroup_parent=f"/{group.name}")
+    try:
+        with DockerSandbox(config) as sandbox:
+            sandbox.run(work[0][1])  # warm-up: the first exec pays for page-cache misses
+            task = progress.add_task(name, total=len(work))
+            box0, engine0 = group.cpu_s(), engine_cpu()
+            started = time.perf_counter()
+            results = sandbox.run_many([s for _, s in work], on_done=lambda n: progress.advance(task, n))
+            seconds = time.perf_counter() - started
+            box = group.cpu_s() - box0
+            cpu = engine_cpu() - engine0 + box if box else 0.0
+            if sandbox.recycled:  # each was replaced: its CPU counts all the same (PoolCgroup)
+                note = f"{note}; {sandbox.recycled} containers replaced".lstrip("; ")
+    finally:
+        group.remove()
     statuses: dict[str, int] = {}
     for r in results:
         statuses[r.status.value] = statuses.get(r.status.value, 0) + 1

@@ -41,6 +41,7 @@ Not guaranteed
 
 from __future__ import annotations
 
+import os
 import queue
 import socket
 import struct
@@ -54,7 +55,7 @@ from typing import Callable, Sequence
 
 from ringdata.errors import RingdataError
 from ringdata.records import LANGUAGES
-from sandboxes.languages import tool_paths
+from sandboxes.languages import CPP_FLAGS, PCH_DIR, tool_paths
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
     CGROUP_VIEWS,
@@ -180,8 +181,9 @@ def build_image(image: str = IMAGE, force: bool = False, languages: Sequence[str
     for tool in ("debootstrap", "tar"):
         if shutil.which(tool) is None:
             raise RingdataError(f"{tool} is not installed: apt-get install {tool} (or run scripts/setup.sh)")
+    env = {**os.environ, "CPP_FLAGS": " ".join(CPP_FLAGS), "PCH_DIR": PCH_DIR}  # the image's precompiled header
     proc = subprocess.Popen(["bash", str(BUILD_SCRIPT), image, ",".join(sorted(wanted))], text=True,
-                            stdout=subprocess.PIPE)
+                            stdout=subprocess.PIPE, env=env)
     phases = BuildPhases()
     for line in proc.stdout:
         phase = phases.see(line)

@@ -39,7 +39,8 @@ Languages: what the host has under /usr. C++ needs g++ (`apt-get install g++`), 
 (`apt-get install openjdk-17-jdk-headless`); tools are run by their real paths, since the
 /usr/bin links go through /etc/alternatives, which the sandbox does not see. A Java submission's
 sandbox also sees the JDK's configuration directory (/etc/java-17-openjdk, read-only: java.security,
-jvm.cfg), without which no JVM starts. Identical C++/Java programs given to `run_many` together
+jvm.cfg), without which no JVM starts. The precompiled <bits/stdc++.h> (sandboxes/languages.py) is
+the host's own, built into /usr/local by `ringdata sandbox pch` (scripts/setup.sh runs it). Identical C++/Java programs given to `run_many` together
 share one sandbox (graded one after another, scrubbed in between), so they compile once.
 """
 
@@ -58,7 +59,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ringdata.errors import RingdataError
-from sandboxes.languages import available, host_tool, tool_paths
+from sandboxes.languages import CPP_FLAGS, PCH_DIR, available, host_tool, tool_paths
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
     CGROUP_VIEWS,
@@ -366,3 +367,45 @@ def _kill_group(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, 9)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def host_pch_used(gxx: str | None = None) -> bool:
+    """Whether the host's g++ uses the precompiled <bits/stdc++.h> in PCH_DIR for a source that
+    includes it first, with the flags submissions compile with: g++'s own verdict (`-H` marks a
+    precompiled header it used with "!"), which covers a newer compiler and changed flags alike."""
+    gxx = gxx or host_tool("g++")
+    if gxx is None:
+        return False
+    probe = subprocess.run([gxx, *CPP_FLAGS, "-I", PCH_DIR, "-H", "-fsyntax-only", "-x", "c++", "-"],
+                           input="#include <bits/stdc++.h>\n", capture_output=True, text=True)  # fmt: skip
+    return probe.stderr.startswith(f"! {PCH_DIR}/bits/stdc++.h.gch")
+
+
+def build_host_pch(force: bool = False) -> bool:
+    """Precompile <bits/stdc++.h> for the host's g++ into PCH_DIR (under /usr/local, which the
+    bubblewrap sandbox sees read-only; needs root), as sandboxes/image/build.sh does for the image.
+    Returns False when g++ already uses the one there and `force` is not set. About 5 s of CPU."""
+    gxx = host_tool("g++")
+    if gxx is None:
+        raise RingdataError("g++ is not installed: apt-get install g++ (or run scripts/setup.sh)")
+    if not force and host_pch_used(gxx):
+        return False
+    target = Path(PCH_DIR) / "bits" / "stdc++.h.gch"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except PermissionError as exc:
+        raise RingdataError(f"cannot write {PCH_DIR}: run `ringdata sandbox pch` as root") from exc
+    partial = target.with_name(f".{target.name}.{os.getpid()}")  # compilers in flight never read half a file
+    header = target.with_name(f".pch.{os.getpid()}.h")  # g++ reads no header from stdin
+    try:
+        header.write_text("#include <bits/stdc++.h>\n")
+        done = subprocess.run([gxx, *CPP_FLAGS, "-x", "c++-header", str(header), "-o", str(partial)],
+                              capture_output=True, text=True)  # fmt: skip
+        if done.returncode != 0:
+            raise RingdataError(f"precompiling <bits/stdc++.h> failed: {done.stderr.strip()[-300:]}")
+        partial.chmod(0o644)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+        header.unlink(missing_ok=True)
+    return True

@@ -27,8 +27,14 @@ RELOAD_LOGGER = "vllm.model_executor.model_loader.reload.layerwise"
 # has no weights for them, so vLLM's "Failed to load weights" for them on every reload is noise.
 NO_WEIGHT_LAYERS = ("RotaryEmbedding",)
 # Seeded requests crash vLLM's CPU sampler when a prefill is split into chunks ("CPU Generator
-# does not use offset": between chunks vLLM rewinds the request's generator, which only a CUDA
-# generator can do). So chunked prefill is off: a step's scheduler then takes whole prompts until
+# does not use offset"): after a step that ended short of a request's prompt, vLLM (0.32,
+# v1/worker/gpu_model_runner.py) discards the token sampled for it and rewinds its generator with
+# `gen.set_offset(gen.get_offset() - 4)`, which only a CUDA (Philox) generator supports; only a
+# seeded request has a generator of its own. So the trigger is exactly: a per-request seed AND a
+# prefill split across steps (chunked prefill on, and a step's prompt tokens over the budget).
+# Batch size matters only through the budget. Measured (issue 24): 12 prompts of 190 tokens, a
+# 256-token budget, chunked prefill on: seeded -> this RuntimeError, unseeded -> 12 rollouts.
+# So chunked prefill is off: a step's scheduler then takes whole prompts until
 # this budget is spent and leaves the rest for the next step. A budget above every step of L x K
 # prompt tokens alone was not enough (`ringdata rollout --limit 200` on GSM8K: 32 prompts x 8
 # samples of ~250 tokens overran it and the last prompt of the step was cut).
