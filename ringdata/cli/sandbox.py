@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+
 from ringdata.console import make_console
 
 app = typer.Typer(help="Build and check the code sandbox.", no_args_is_help=True, rich_markup_mode=None,
@@ -61,7 +62,7 @@ def pch(force: Annotated[bool, typer.Option("--force", help="Rebuild even if g++
     from sandboxes.local import build_host_pch
 
     built = build_host_pch(force=force)
-    Console().print(f"[green]built[/] {PCH_DIR}" if built else f"{PCH_DIR} is current (use --force to rebuild)")
+    make_console().print(f"[green]built[/] {PCH_DIR}" if built else f"{PCH_DIR} is current (use --force to rebuild)")
 
 
 @app.command("status", short_help="Check the engine, image and backends.", epilog="Examples:\n\n\b\nringdata sandbox status\nringdata sandbox status --no-check")
