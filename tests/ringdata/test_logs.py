@@ -31,7 +31,6 @@ print("ringdata-output")
 
 @pytest.fixture(scope="module")
 def tiny_dir():
-    from pathlib import Path
 
     from train.tiny import tiny_model_dir
 
