@@ -1,9 +1,10 @@
-"""Model directories: the one check that a path is a transformers model dir, the one way a model
+"""Model directories: the names of the models the project builds itself, the one check that a path is a transformers model dir, the one way a model
 named by directory or by Hugging Face Hub id is found, and the one way its tokenizer is loaded
 (trainer, rollout backends, checkpoint probe and `ringdata rollout` alike).
 
     resolve_model("runs/demo/math/final")         # a transformers model directory
     resolve_model("Qwen/Qwen2.5-0.5B-Instruct")   # the cached snapshot of that repo (HF_HUB_CACHE)
+    resolve_model("tiny")                         # built on first use (train/tiny.py, train/chain.py)
 
 Nothing is downloaded: ringdata runs where hubs may be unreachable, and a run that starts by
 fetching 15 GB is a surprise. The error says which of three things went wrong: the path does not
@@ -16,8 +17,29 @@ from pathlib import Path
 
 from ringdata.errors import RingdataError
 
-__all__ = ["check_model_dir", "load_tokenizer", "resolve_model"]
+__all__ = ["BUILT", "check_model_dir", "is_built", "load_tokenizer", "resolve_model"]
 MODEL_FILE = "config.json"  # what makes a directory a transformers model directory
+BUILT = {  # model names the project builds itself, fitted on CPU on first use into the user cache
+    "tiny": "the toy-arithmetic demo model (train/tiny.py)",
+    "tiny-chain": "the chained-arithmetic model that shows its work (train/chain.py)",
+}
+BUILT_CACHE = Path("~/.cache/ringdata")  # where built models are kept (the CLI passes RINGDATA_CACHE)
+
+
+def is_built(name: str | Path) -> bool:
+    """Whether `name` is one of the models the project builds (no directory, no Hub id)."""
+    return str(name) in BUILT
+
+
+def built_model_dir(name: str, cache_root: Path = BUILT_CACHE) -> Path:
+    """The directory of the built model `name`, fitted into `cache_root` on first use."""
+    if name == "tiny":
+        from train.tiny import tiny_model_dir
+
+        return Path(tiny_model_dir(cache_root))
+    from train.chain import chain_model_dir
+
+    return Path(chain_model_dir(cache_root))
 
 
 def check_model_dir(path: Path | str, *, hint: str = "") -> Path:
@@ -40,9 +62,12 @@ def load_tokenizer(model_dir: Path):
     return tokenizer
 
 
-def resolve_model(name: str | Path, cache_dir: str | Path | None = None) -> Path:
-    """The model directory `name` names: itself when it exists, else the cached snapshot of the
-    Hub repo `name` (in `cache_dir`, default the Hugging Face cache). Raises `RingdataError`."""
+def resolve_model(name: str | Path, cache_dir: str | Path | None = None, *, built_cache: Path = BUILT_CACHE) -> Path:
+    """The model directory `name` names: a built model (`BUILT`, in `built_cache`, fitted on first
+    use), a directory when it exists, else the cached snapshot of the Hub repo `name` (in
+    `cache_dir`, default the Hugging Face cache). Raises `RingdataError`."""
+    if is_built(name):
+        return built_model_dir(str(name), built_cache)
     path = Path(name).expanduser()
     if path.exists():
         if (path / MODEL_FILE).is_file():

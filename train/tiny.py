@@ -270,16 +270,26 @@ def tiny_model_dir(
     cache_root: Path = Path("~/.cache/ringdata"), *, size: str = "tiny", seed: int = 0, steps: int | None = None
 ) -> Path:
     """The tiny model's directory, built on first use into `cache_root/tiny-<size>-<hash of build
-    config>` and reused after. Built in a temporary sibling and renamed, so a crash or a
+    config>` and reused after (`cached_build`)."""
+    return cached_build(Path(cache_root), size, build_key(size, seed, steps),
+                        lambda out: build_tiny_model(out, seed=seed, steps=steps, size=size))
+
+
+def cached_build(cache_root: Path, name: str, key, build) -> Path:
+    """`cache_root/tiny-<name>-<hash>` (the hash of `key`, a string or JSON-able build config),
+    built by `build(dir)` on first use. Built in a temporary sibling and renamed, so a crash or a
     concurrent builder never leaves a half-written model behind."""
+    if not isinstance(key, str):
+        blob = json.dumps(key, sort_keys=True)
+        key = hashlib.blake2b(blob.encode(), digest_size=6).hexdigest()
     root = Path(cache_root).expanduser()
-    final = root / f"tiny-{size}-{build_key(size, seed, steps)}"
+    final = root / f"tiny-{name}-{key}"
     if (final / "ringdata_tiny.json").is_file():
         return final
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=final.name + ".", dir=root))
     try:
-        build_tiny_model(tmp, seed=seed, steps=steps, size=size)
+        build(tmp)
         try:
             tmp.rename(final)
         except OSError:  # another process finished first; theirs is as good as ours

@@ -46,6 +46,7 @@ def train(
     from train.config import load_config, to_dict, with_overrides
     from train.distributed import join_process_group
     from train.loop import check_inputs
+    from train.models import is_built, resolve_model
     from train.report import reward_trend
     from train.tracking import check_tracker, make_tracker
 
@@ -58,14 +59,13 @@ def train(
     main_rank = join_process_group().main
     if main_rank:  # one process owns the run dir
         claim_run_dir(out, [s.name for s in plan], resume=resume, overwrite=overwrite)
-    if cfg.model == "tiny":  # the demo model lives in a cache the CLI (not the library) may relocate
+    if is_built(cfg.model):  # a built model lives in a cache the CLI (not the library) may relocate
         import os
         from dataclasses import replace
 
-        from train.tiny import tiny_model_dir
-
-        with Console(stderr=True).status("building the tiny demo model (first use only, a few minutes)"):
-            cfg = replace(cfg, model=str(tiny_model_dir(Path(os.environ.get("RINGDATA_CACHE", "~/.cache/ringdata")))))
+        cache = Path(os.environ.get("RINGDATA_CACHE", "~/.cache/ringdata"))
+        with Console(stderr=True).status(f"building the {cfg.model} model (first use only, a few minutes)"):
+            cfg = replace(cfg, model=str(resolve_model(cfg.model, built_cache=cache)))
     console = Console(quiet=not main_rank)  # one progress display, rank 0's
     tracker = make_tracker(report_to if main_rank else "none", out, to_dict(cfg), plan)
     try:
