@@ -3,7 +3,8 @@
 RUN_DIR/<stage>/checkpoints/step_000020/
     model.safetensors   policy weights (safetensors; tied weights stored once)
     optimizer.pt        AdamW moments and the LR scheduler
-    state.pt            step, data cursor, carried-over responses, Python and torch RNG states
+    state.pt            the `TrainState` (step, data cursor, carried-over responses, queued Phi
+                        selections, the stage's first held-out reward), Python and torch RNG states
     state.json          step and cursor, for people
 A checkpoint directory is written under a temporary name and renamed when complete, so a run
 killed mid-save never leaves a half checkpoint that `--resume` would pick up.
@@ -14,20 +15,35 @@ from __future__ import annotations
 import json
 import random
 import shutil
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors.torch import load_model, save_model
 
-from train.budget import Sample
+from train.budget import Sample, Selection
 
 PREFIX = "step_"
 
 
-def save_checkpoint(stage_dir: Path, step: int, model, optimizer, scheduler, state: dict[str, Any], keep: int = 2) -> Path:
-    """Write checkpoint `step`; keep only the newest `keep` (at least 1)."""
+@dataclass
+class TrainState:
+    """What a stage's loop carries from one step to the next, and exactly what a checkpoint saves
+    of it (beside the weights, the optimizer and the RNG states): a resumed run given this state
+    replays the same rollouts and selections as one that never stopped."""
+
+    step: int = 0  # optimizer steps done in this stage
+    cursor: int = 0  # problems drawn so far from the stage's endless shuffled stream (train/collect.py `draw`)
+    carried: list[Sample] = field(default_factory=list)  # responses kept for the next step (carry_over)
+    queue: list[tuple[Selection, dict]] = field(default_factory=list)  # Phi selections (with their metrics)
+    # still to train from the last rollout batch (updates_per_rollout > 1)
+    eval_before: float | None = None  # held-out reward before the stage's first step
+
+
+def save_checkpoint(stage_dir: Path, model, optimizer, scheduler, state: TrainState, keep: int = 2) -> Path:
+    """Write checkpoint `state.step`; keep only the newest `keep` (at least 1)."""
+    step = state.step
     root = Path(stage_dir) / "checkpoints"
     final = root / f"{PREFIX}{step:06d}"
     tmp = root / f".tmp_{PREFIX}{step:06d}"
@@ -35,10 +51,11 @@ def save_checkpoint(stage_dir: Path, step: int, model, optimizer, scheduler, sta
     tmp.mkdir(parents=True)
     save_model(model, str(tmp / "model.safetensors"))
     torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, tmp / "optimizer.pt")
-    full = dict(state, step=step, carried=[asdict(s) for s in state.get("carried", ())],
-                python_rng=random.getstate(), torch_rng=torch.get_rng_state())
+    full = {f.name: getattr(state, f.name) for f in fields(TrainState)}
+    full["carried"] = [asdict(s) for s in state.carried]  # plain data, not pickled classes
+    full.update(python_rng=random.getstate(), torch_rng=torch.get_rng_state())
     torch.save(full, tmp / "state.pt")
-    (tmp / "state.json").write_text(json.dumps({"step": step, "cursor": state.get("cursor")}, indent=1))
+    (tmp / "state.json").write_text(json.dumps({"step": step, "cursor": state.cursor}, indent=1))
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)
     for old in list_checkpoints(stage_dir)[: -max(keep, 1)]:
@@ -58,7 +75,7 @@ def latest_checkpoint(stage_dir: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def load_checkpoint(path: Path, model, optimizer, scheduler) -> dict[str, Any]:
+def load_checkpoint(path: Path, model, optimizer, scheduler) -> TrainState:
     """Restore weights, optimizer, scheduler and RNG states in place; returns the trainer state."""
     path = Path(path)
     load_model(model, str(path / "model.safetensors"))
@@ -69,7 +86,7 @@ def load_checkpoint(path: Path, model, optimizer, scheduler) -> dict[str, Any]:
     random.setstate(state.pop("python_rng"))
     torch.set_rng_state(state.pop("torch_rng"))
     state["carried"] = [_sample(d) for d in state.get("carried", [])]
-    return state
+    return TrainState(**state)
 
 
 def _sample(d: dict[str, Any]) -> Sample:

@@ -34,6 +34,9 @@ from typing import Any, Sequence
 
 from ringdata.errors import DataError, RingdataError
 from sandboxes.choice import SandboxChoice
+from train.built import is_built
+
+GENERATED = ("toy", "chain")  # stage data generated in code (train/toy.py, train/chain.py), not a file
 
 LOSS_KINDS = ("c3po", "dapo", "grpo")
 BACKENDS = ("vllm", "hf", "auto")
@@ -89,7 +92,7 @@ class StageConfig:
     """One stage of the schedule: its own data, length limit, steps and budget."""
 
     name: str = "main"  # the stage's directory under the run dir
-    data: str = "toy"  # "toy" (train/toy.py) or a curated Parquet file / `ringdata curate --out` dir
+    data: str = "toy"  # "toy" (train/toy.py), "chain" (train/chain.py) or a curated Parquet file / `ringdata curate --out` dir
     domains: tuple[str, ...] = ("math",)  # which problem domains of `data` this stage trains on
     steps: int = 10  # optimizer steps
     prompts_per_step: int = 8  # L: prompts sampled per rollout round
@@ -105,9 +108,11 @@ class StageConfig:
     skip_uniform_groups: bool | None = None  # drop groups whose rewards are all equal (advantage 0) and draw
     # more prompts until L groups remain; None: on for dapo (its dynamic sampling), off for c3po and grpo
     truncated_reward: float = 0.0  # reward of a response cut at max_response_tokens (reason "truncated"), ungraded
+    grade_while_sampling: int = 0  # prompts per group sent to the engine, each group's responses graded (verifier
+    # pool, sandbox) while the engine samples the next group; 0 = sample the whole round, then grade it (synchronous)
     updates_per_rollout: int = 1  # c3po: Phi-token optimizer steps taken from one rollout batch (old log-probs
     # fixed at the rollout's policy): tokens beyond Phi train the next update instead of being dropped; 1 = the paper
-    toy_problems: int = 2000  # size of the toy training set (data = "toy")
+    toy_problems: int = 2000  # size of the training set of a generated task (data = "toy" or "chain")
     eval_problems: int = 64  # held-out problems scored every `eval_every` steps (0 = never)
     eval_samples: int = 4  # responses per held-out problem (reward = mean over them)
     eval_every: int = 0  # steps between held-out evaluations; 0 = only before and after the stage
@@ -128,7 +133,7 @@ class RewardsConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    model: str = "tiny"  # transformers model dir, or "tiny" for train/tiny.py's cached demo model
+    model: str = "tiny"  # transformers model dir, Hub id in the local cache, or a built model (train/built.py BUILT)
     seed: int = 0  # seeds data order, rollouts, token selection and torch
     backend: str = "auto"  # rollout engine: vllm | hf | auto (train/rollout.py)
     max_model_len: int = 1024  # prompt + response tokens the rollout engine is sized for
@@ -277,6 +282,8 @@ def validate(cfg: TrainConfig, file: str = "<config>") -> None:
                             field=f"stages.{s.name}.top_p", hint="train with top_p = 1.0 (temperature is supported)")
         if s.temperature <= 0:
             raise DataError("training needs sampling: temperature must be > 0", file=file, field=f"stages.{s.name}.temperature")
+        if s.grade_while_sampling < 0:
+            raise DataError("must be 0 (off) or a number of prompts", file=file, field=f"stages.{s.name}.grade_while_sampling")
         if s.updates_per_rollout < 1:
             raise DataError("must be at least 1", file=file, field=f"stages.{s.name}.updates_per_rollout")
         if s.selection_order not in ("response", "group"):
@@ -306,12 +313,12 @@ def load_config(path: Path, sets: Sequence[str] = ()) -> TrainConfig:
         raise
     file_dir, cwd = Path(path).resolve().parent, Path.cwd()
     stages = tuple(
-        s if s.data == "toy" or Path(s.data).is_absolute()
+        s if s.data in GENERATED or Path(s.data).is_absolute()
         else replace(s, data=str(((cwd if f"stages.{s.name}.data" in overridden else file_dir) / s.data).resolve()))
         for s in cfg.stages
     )
     model, base = cfg.model, cwd if "model" in overridden else file_dir
-    if model != "tiny" and not Path(model).is_absolute() and (base / model).exists():
+    if not is_built(model) and not Path(model).is_absolute() and (base / model).exists():
         model = str((base / model).resolve())
     return replace(cfg, stages=stages, model=model)
 

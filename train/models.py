@@ -19,8 +19,6 @@ from ringdata.errors import RingdataError
 
 __all__ = ["check_model_dir", "is_model_dir", "load_tokenizer", "models_below", "resolve_model"]
 MODEL_FILE = "config.json"  # what makes a directory a transformers model directory
-
-
 def is_model_dir(path: Path) -> bool:
     """Whether `path` holds a transformers model: a config.json that names its `model_type`. A
     training stage directory holds a config.json too (the training config), which is not one."""
@@ -66,8 +64,9 @@ def load_tokenizer(model_dir: Path):
 
 
 def resolve_model(name: str | Path, cache_dir: str | Path | None = None) -> Path:
-    """The model directory `name` names: itself when it exists, else the cached snapshot of the
-    Hub repo `name` (in `cache_dir`, default the Hugging Face cache). Raises `RingdataError`."""
+    """The model directory `name` names: a directory when it exists, else the cached snapshot of
+    the Hub repo `name` (in `cache_dir`, default the Hugging Face cache). Raises `RingdataError`.
+    The models the project builds ("tiny") are train.built's."""
     path = Path(name).expanduser()
     if path.exists():
         if is_model_dir(path):

@@ -81,6 +81,7 @@ class RayRollout:
         from rewards.ray_executor import connect
 
         options = {"dtype": dtype, **(engine_options or {})}
+        self.dtype, self.device = options["dtype"], options.get("device", "cpu")  # RolloutBackend's
         gpus = 1 if options.get("device") == "cuda" else 0
         connect(address)
         have = ray.cluster_resources().get("GPU", 0)
@@ -119,6 +120,12 @@ class RayRollout:
         ref = ray.put(_raw(state_dict))
         ray.get([e.push_raw.remote(ref) for e in self.engines])
         self.push_seconds.append(time.perf_counter() - started)
+
+    def sleep(self) -> None:  # the engines own their devices, apart from the trainer's
+        pass
+
+    def wake_up(self) -> None:
+        pass
 
     def close(self) -> None:
         import ray

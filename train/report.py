@@ -209,3 +209,133 @@ def _html(run_dir: Path, png: Path, rows: list[dict]) -> str:
         f"<h1>Training run {html.escape(str(run_dir))}</h1><table><tr>{head}</tr>{body}</table>"
         f"<p><img alt='training curves' src='data:image/png;base64,{img}'></p>"
     )
+
+
+# ------------------------------------------------------------------------ several runs compared
+
+COMPARE_PANELS = (  # (metric, title): the figures issue 22 asks of C3PO against GRPO and DAPO
+    ("eval_reward", "held-out reward"),
+    ("reward", "training reward (step mean)"),
+    ("response_len", "mean response length (tokens)"),
+    ("phi_selected_tokens", "tokens trained per step"),
+    ("grad_norm", "grad norm (before clipping)"),
+    ("step_time", "step time (s)"),
+)
+SPIKE = 2.0  # a grad-norm spike: a step whose norm exceeds SPIKE x the run's median
+
+
+def is_comparison_dir(path: Path) -> bool:
+    """Runs side by side: subdirectories named METHOD-SEED, each a training run (bench_train.py)."""
+    return bool(comparison_runs(path))
+
+
+def comparison_runs(root: Path) -> dict[str, list[Path]]:
+    """method -> its runs (METHOD-SEED subdirectories holding stage dirs with metrics), seeds in
+    order. A stage dir of one run (its metrics.jsonl directly inside) is not a run."""
+    runs: dict[str, list[Path]] = {}
+    for d in sorted(Path(root).iterdir()) if Path(root).is_dir() else ():
+        method, sep, seed = d.name.rpartition("-")
+        if d.is_dir() and sep and seed.isdigit() and any(d.glob("*/metrics.jsonl")):
+            runs.setdefault(method, []).append(d)
+    return runs
+
+
+def run_figures(records: list[dict]) -> dict:
+    """One run's comparison figures. Step 1 is left out of the timing (it pays the warm-ups).
+    `tokens_cv` is the coefficient of variation of the tokens trained per step (C3PO's is 0 by
+    construction); `grad_var`, `grad_cv` and `grad_spikes` (steps above SPIKE x the median norm)
+    are what Ring-lite's Figs. 7-8 compare; `rollout_tokens` the generated tokens per step, the
+    rollout budget every method should share."""
+    import statistics as st
+
+    steps = [r for r in records if r.get("kind") == "step"]
+    evals = [r["eval_reward"] for r in records if r.get("eval_reward") is not None]
+    tokens = [_first(r, *SELECTED, default=0) for r in steps]
+    grads = [r["grad_norm"] for r in steps]
+    times = [r["step_time"] for r in steps[1:]] or [r["step_time"] for r in steps]
+    lens = [r["response_len"] for r in steps]
+    cv = lambda xs: st.pstdev(xs) / st.mean(xs) if xs and st.mean(xs) else 0.0  # noqa: E731
+    median = st.median(grads) if grads else 0.0
+    third = max(len(lens) // 3, 1)
+    return {
+        "steps": len(steps), "tokens_mean": st.mean(tokens) if tokens else 0.0, "tokens_cv": cv(tokens),
+        "grad_mean": st.mean(grads) if grads else 0.0, "grad_var": st.pvariance(grads) if grads else 0.0,
+        "grad_cv": cv(grads), "grad_spikes": sum(g > SPIKE * median for g in grads),
+        "held_before": evals[0] if evals else None, "held_after": evals[-1] if evals else None,
+        "len_first": st.mean(lens[:third]) if lens else None, "len_last": st.mean(lens[-third:]) if lens else None,
+        "reward_mean": st.mean(r["reward"] for r in steps) if steps else None,
+        "step_time": st.mean(times) if times else 0.0, "step_time_cv": cv(times),
+        "rollout_tokens": st.mean(r["generated_tokens"] for r in steps) if steps else 0.0,
+    }
+
+
+def comparison_table(root: Path) -> dict[str, list[tuple[str, dict]]]:
+    """method -> [(run name, run_figures)] for every run under `root` (all stages' records)."""
+    out: dict[str, list[tuple[str, dict]]] = {}
+    for method, dirs in comparison_runs(root).items():
+        for d in dirs:
+            records = [r for _, recs in stage_metrics(d) for r in recs]
+            out.setdefault(method, []).append((d.name, run_figures(records)))
+    return out
+
+
+def render_comparison(root: Path) -> Path:
+    """The methods' curves side by side (thin: each seed; thick: the mean over seeds) in
+    ROOT/report.png, with the per-run figures in ROOT/report.html; returns the page."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    root = Path(root)
+    runs = comparison_runs(root)
+    fig, axes = plt.subplots(3, 2, figsize=(12, 11), constrained_layout=True)
+    colors = dict(zip(sorted(runs), ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")))
+    for method, dirs in sorted(runs.items()):
+        for ax, (key, title) in zip(axes.flat, COMPARE_PANELS):
+            curves = []
+            for d in dirs:
+                records = [r for _, recs in stage_metrics(d) for r in recs]
+                pts = [(r["step"], r[key]) for r in records if r.get(key) is not None
+                       and (key == "eval_reward" or r.get("kind") == "step")]
+                if pts:
+                    ax.plot(*zip(*pts), color=colors[method], alpha=0.25, linewidth=0.8)
+                    curves.append(dict(pts))
+            common = sorted(set.intersection(*(set(c) for c in curves))) if curves else []
+            if common:
+                ax.plot(common, [sum(c[x] for c in curves) / len(curves) for x in common], color=colors[method],
+                        linewidth=2, marker="o" if key == "eval_reward" else None, label=f"{method} ({len(curves)} seeds)")
+            ax.set_title(title)
+            ax.set_xlabel("step")
+    axes.flat[0].legend(fontsize=8)
+    png = root / "report.png"
+    fig.savefig(png, dpi=90)
+    plt.close(fig)
+    rows = [{"run": name, **figs} for _, items in sorted(comparison_table(root).items()) for name, figs in items]
+    page = root / "report.html"
+    page.write_text(_html(root, png, rows))
+    return page
+
+
+def print_comparison(root: Path, console) -> None:
+    """Every run's figures, then each method's means over its seeds."""
+    import statistics as st
+
+    from rich.table import Table
+
+    table = comparison_table(Path(root))
+    cols = (("tokens_mean", "tokens/step"), ("tokens_cv", "tokens CV"), ("grad_var", "grad var"),
+            ("grad_cv", "grad CV"), ("grad_spikes", "spikes"), ("held_before", "held-out before"),
+            ("held_after", "after"), ("len_first", "len first 1/3"), ("len_last", "last 1/3"),
+            ("step_time", "s/step"), ("rollout_tokens", "generated/step"))
+    for title, rows in (("Every run", [(n, f) for items in table.values() for n, f in items]),
+                        ("Means over seeds", [(m, {k: st.mean(f[k] for _, f in items if f[k] is not None)
+                                                   if any(f[k] is not None for _, f in items) else None
+                                                   for k, _ in cols}) for m, items in sorted(table.items())])):
+        t = Table(title=title, title_justify="left")
+        t.add_column("run")
+        for _, header in cols:
+            t.add_column(header, justify="right")
+        for name, figs in rows:
+            t.add_row(name, *[_cell(figs[k]) for k, _ in cols])
+        console.print(t)

@@ -1,8 +1,8 @@
-"""Binary rewards for the trainer and the checkpoint probe, from the real graders."""
+"""Rewards for the trainer and the checkpoint probe, from the real graders."""
 
 from __future__ import annotations
 
-from rewards import GradeConfig, Grader
+from rewards import GradeConfig, Grader, Verdict
 from ringdata.records import Problem
 from sandboxes import SandboxChoice
 
@@ -10,8 +10,9 @@ __all__ = ["Rewarder"]
 
 
 class Rewarder:
-    """Binary rewards from the real graders (`rewards.Grader`): math and science in its verifier
-    pool, code in the sandbox. Also keeps the verdict reasons of the last call, for the metrics."""
+    """Verdicts from the real graders (`rewards.Grader`): math and science in its verifier pool,
+    code in the sandbox. A verdict carries its reward and its reason, which the trainer tallies
+    per step (`reward_by_reason`): what a user debugging a reward curve needs."""
 
     def __init__(self, sandbox: SandboxChoice = SandboxChoice(), workers: int = 2, *, executor: str = "local",
                  ray_address: str = "auto") -> None:
@@ -22,15 +23,10 @@ class Rewarder:
             self.grader = RayGrader(config, RayConfig(address=ray_address))
         else:
             self.grader = Grader(config)
-        self.last_reasons: dict[str, int] = {}
 
-    def __call__(self, items: list[tuple[Problem, str]]) -> list[float]:
-        verdicts = self.grader.grade_many(items)
-        reasons: dict[str, int] = {}
-        for v in verdicts:
-            reasons[v.reason.value] = reasons.get(v.reason.value, 0) + 1
-        self.last_reasons = reasons
-        return [v.reward for v in verdicts]
+    def __call__(self, items: list[tuple[Problem, str]]) -> list[Verdict]:
+        """One verdict per (problem, response), in order."""
+        return list(self.grader.grade_many(items)) if items else []
 
     def close(self) -> None:
         self.grader.close()

@@ -96,7 +96,8 @@ def response_entropy(model, rollouts, batch: int = 32) -> tuple[float, int]:
 
 
 def score_checkpoint(model_dir: Path, probe: Sequence[Problem], reward: Callable, cfg: SelectConfig) -> CheckpointScore:
-    """Sample `model_dir` on the probe, grade, and measure its samples' entropy."""
+    """Sample `model_dir` on the probe, grade (`reward` returns a `Verdict` per (problem,
+    response), as `train.rewarder.Rewarder` does), and measure its samples' entropy."""
     from transformers import AutoModelForCausalLM
 
     from train.models import load_tokenizer
@@ -110,7 +111,7 @@ def score_checkpoint(model_dir: Path, probe: Sequence[Problem], reward: Callable
         rollouts = backend.generate([format_prompt(p, tokenizer) for p in probe], sampling)
     finally:
         backend.close()
-    rewards = reward([(probe[r.prompt_index], r.text) for r in rollouts])
+    rewards = [v.reward for v in reward([(probe[r.prompt_index], r.text) for r in rollouts])]
     model = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32, local_files_only=True).eval()
     total, count = response_entropy(model, rollouts)
     entropy = total / max(count, 1)

@@ -280,17 +280,28 @@ def tiny_model_dir(
     cache_root: Path | None = None, *, size: str = "tiny", seed: int = 0, steps: int | None = None, progress=None
 ) -> Path:
     """The tiny model's directory, built on first use into `cache_root/tiny-<size>-<hash of build
-    config>` (default: `ringdata.cache.cache_root()`) and reused after. Built in a temporary sibling and renamed, so a crash or a
-    concurrent builder never leaves a half-written model behind. `progress` (ringdata.progress.make_progress)
-    shows the fit's steps."""
+    config>` (default: `ringdata.cache.cache_root()`) and reused after (`cached_build`).
+    `progress` (ringdata.progress.make_progress) shows the fit's steps."""
+    return cached_build(cache_root, size, build_key(size, seed, steps),
+                        lambda out: build_tiny_model(out, seed=seed, steps=steps, size=size, progress=progress))
+
+
+def cached_build(cache_root: Path | None, name: str, key, build) -> Path:
+    """`cache_root/tiny-<name>-<hash>` (the hash of `key`, a string or JSON-able build config),
+    built by `build(dir)` on first use (`cache_root` None: `ringdata.cache.cache_root()`). Built in
+    a temporary sibling and renamed, so a crash or a concurrent builder never leaves a
+    half-written model behind."""
+    if not isinstance(key, str):
+        blob = json.dumps(key, sort_keys=True)
+        key = hashlib.blake2b(blob.encode(), digest_size=6).hexdigest()
     root = Path(cache_root).expanduser() if cache_root is not None else cache_root_default()
-    final = root / f"tiny-{size}-{build_key(size, seed, steps)}"
+    final = root / f"tiny-{name}-{key}"
     if (final / "ringdata_tiny.json").is_file():
         return final
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=final.name + ".", dir=root))
     try:
-        build_tiny_model(tmp, seed=seed, steps=steps, size=size, progress=progress)
+        build(tmp)
         try:
             tmp.rename(final)
         except OSError:  # another process finished first; theirs is as good as ours

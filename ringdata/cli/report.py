@@ -16,6 +16,7 @@ EXAMPLES = """Examples:
 \b
 ringdata report out/curated   # the funnel; out/curated/report.html
 ringdata report runs/demo     # per stage; runs/demo/report.html
+ringdata report runs/compare  # METHOD-SEED runs side by side (benchmarks/bench_train.py)
 """
 
 
@@ -34,8 +35,13 @@ def report(
             html = write_html(data, directory)
         console.print(f"HTML report: {html.resolve()}", soft_wrap=True)
         return
-    from train.report import is_run_dir, print_run_summary, render_run
+    from train.report import is_comparison_dir, is_run_dir, print_comparison, print_run_summary, render_comparison, render_run
 
+    if is_comparison_dir(directory):  # METHOD-SEED runs side by side (benchmarks/bench_train.py)
+        page = render_comparison(directory)
+        print_comparison(directory, console)
+        console.print(f"HTML report: {page.resolve()}", soft_wrap=True)
+        return
     if is_run_dir(directory):
         page = render_run(directory)
         print_run_summary(directory, console)

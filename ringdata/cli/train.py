@@ -48,6 +48,7 @@ def train(
     from train.config import load_config, to_dict, with_overrides
     from train.distributed import join_process_group
     from train.loop import check_inputs
+    from train.built import is_built
     from train.report import reward_trend
     from train.tracking import check_tracker, make_tracker
 
@@ -66,14 +67,14 @@ def train(
     if resume and main_rank:
         for line in _resume_lines(out, plan):
             make_console().print(line, highlight=False, soft_wrap=True)
-    if cfg.model == "tiny":  # built on first use into ringdata.cache.cache_root()
+    if is_built(cfg.model):  # built on first use into ringdata.cache.cache_root()
         from dataclasses import replace
 
         from ringdata.progress import make_progress
-        from train.tiny import tiny_model_dir
+        from train.built import built_model_dir
 
         with make_progress(make_console(stderr=True)) as progress:  # a line every 10 s in a log
-            cfg = replace(cfg, model=str(tiny_model_dir(progress=progress)))
+            cfg = replace(cfg, model=str(built_model_dir(cfg.model, progress=progress)))
     console = make_console(quiet=not main_rank)  # one progress display, rank 0's
     tracker = make_tracker(report_to if main_rank else "none", out, to_dict(cfg), plan)
     if main_rank and report_to == "tensorboard":

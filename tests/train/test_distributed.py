@@ -42,7 +42,8 @@ def _step(world: World, out_path: str | None) -> dict:
     """One C3PO optimizer step of the loop's own pieces on the fixed selection."""
     import copy
 
-    from train.loop import Context, accumulate_gradients, clip_gradients, make_optimizer
+    from train.context import Context
+    from train.loop import accumulate_gradients, clip_gradients, make_optimizer
     from train.policy import Scorer, full_state_dict, shard
     from train.tiny import TinyConfig, build_model, build_tokenizer
 

@@ -29,7 +29,7 @@ MARGIN = 0.06  # held-out lift; measured: transformers 0.206 -> 0.332, vLLM 0.20
 def _reward(backend, problems, rewarder) -> float:
     rollouts = backend.generate([format_prompt(p) for p in problems],
                                 SamplingConfig(n=16, temperature=1.0, max_tokens=24, seed=987654))
-    rewards = rewarder([(problems[r.prompt_index], r.text) for r in rollouts])
+    rewards = [v.reward for v in rewarder([(problems[r.prompt_index], r.text) for r in rollouts])]
     return sum(rewards) / len(rewards)
 
 

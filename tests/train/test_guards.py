@@ -16,7 +16,11 @@ import torch
 
 from train.budget import Piece, Sample
 from train.config import LossConfig, OptimConfig, StageConfig, TrainConfig
-from train.loop import Context, Rewarder, batch_tensors, collect, piece_logprobs, trainer_recomputes
+from train.collect import collect
+from train.context import Context
+from train.loop import trainer_recomputes
+from train.rewarder import Rewarder
+from train.tensors import batch_tensors, piece_logprobs
 from train.policy import Scorer
 from train.prompting import format_prompt
 from train.rollout import Rollout
@@ -143,7 +147,7 @@ def test_several_phi_updates_from_one_rollout_batch(parts):
     script = lambda p, k: (right(p) if k % 2 else "\\boxed{7}", "stop")  # noqa: E731
     ctx = _ctx(parts, script, LossConfig(kind="c3po"), token_budget=40, updates_per_rollout=3)
     first, info = collect(ctx, 0)
-    assert ctx.backend.calls == 1 and len(ctx.state["queue"]) == 2
+    assert ctx.backend.calls == 1 and len(ctx.state.queue) == 2
     second, info2 = collect(ctx, 1)
     third, info3 = collect(ctx, 2)
     assert ctx.backend.calls == 1  # the 2nd and 3rd updates train on the same rollout batch

@@ -12,7 +12,10 @@ import torch
 
 from train.budget import Sample, select_all, select_budget
 from train.config import LossConfig, OptimConfig, StageConfig, TrainConfig
-from train.loop import Context, accumulate_gradients, batch_tensors, draw, piece_logprobs
+from train.collect import draw
+from train.context import Context
+from train.loop import accumulate_gradients
+from train.tensors import batch_tensors, piece_logprobs
 from train.policy import Scorer
 from train.tiny import TinyConfig, build_model, build_tokenizer
 
@@ -81,14 +84,14 @@ def test_c3po_step_covers_exactly_phi_tokens(model_and_tokenizer):
 
 
 def test_c3po_scale_does_not_depend_on_response_lengths(model_and_tokenizer):
-    # the same tokens under a doubled budget give exactly half the gradient (1/Phi is fixed)
+    # the same tokens under a doubled budget give exactly half the gradient (1/Phi is fixed); Phi
+    # is the one the Selection carries, not read again from the config
     model, tok = model_and_tokenizer
     sel = select_all(_samples(len(tok)))
     sel = replace(sel, budget=sel.selected_tokens)
-    ctx_a = _ctx(model, tok, "c3po", micro=10**6, budget=sel.selected_tokens)
-    ctx_b = replace(ctx_a, stage=StageConfig(token_budget=2 * sel.selected_tokens))
-    _, _, ga = _grads(ctx_a, sel)
-    _, _, gb = _grads(ctx_b, sel)
+    ctx = _ctx(model, tok, "c3po", micro=10**6, budget=7)
+    _, _, ga = _grads(ctx, sel)
+    _, _, gb = _grads(ctx, replace(sel, budget=2 * sel.selected_tokens))
     for a, b in zip(ga, gb):
         assert torch.allclose(a, 2 * b, rtol=1e-9, atol=1e-14)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from rich.console import Console
 
 from train.report import print_run_summary, step_line, summary_rows
@@ -56,3 +57,38 @@ def test_terminal_summary_fits_80_columns(tmp_path):
 
 def test_step_line():
     assert step_line({**NEW, "step": 1}) == "reward 0.500  len 30  tokens 2048  kl 0.01  100 tok/s"
+
+
+def _compare(tmp_path):
+    """Two methods x two seeds: c3po at a constant 100 tokens, grpo at 50..150 with one spike."""
+    for method, tokens, grads in (("c3po", [100] * 4, [1.0, 1.1, 0.9, 1.0]), ("grpo", [50, 150, 50, 150], [1.0, 1.0, 5.0, 1.0])):
+        for seed in (0, 1):
+            stage = tmp_path / f"{method}-{seed}" / "chain"
+            stage.mkdir(parents=True)
+            lines = [{"kind": "eval", "step": 0, "eval_reward": 0.1}]
+            lines += [{**NEW, "step": s + 1, "phi_selected_tokens": t, "grad_norm": g, "generated_tokens": 200,
+                       "response_len": 10.0 + s, "eval_reward": 0.2 if s == 1 else None}
+                      for s, (t, g) in enumerate(zip(tokens, grads))]
+            lines.append({"kind": "eval", "step": 4, "eval_reward": 0.3 + seed / 10})
+            (stage / "metrics.jsonl").write_text("\n".join(json.dumps(r) for r in lines) + "\n")
+    return tmp_path
+
+
+def test_runs_side_by_side_are_tabled_and_drawn_per_method(tmp_path):
+    from train.report import comparison_table, is_comparison_dir, print_comparison, render_comparison
+
+    root = _compare(tmp_path / "cmp")
+    (tmp_path / "one").mkdir()
+    assert is_comparison_dir(root) and not is_comparison_dir(_run(tmp_path / "one"))  # a run's stages are not runs
+    table = comparison_table(root)
+    assert sorted(table) == ["c3po", "grpo"] and [n for n, _ in table["grpo"]] == ["grpo-0", "grpo-1"]
+    c3po, grpo = table["c3po"][0][1], table["grpo"][1][1]
+    assert c3po["tokens_cv"] == 0.0 and grpo["tokens_cv"] == 0.5 and grpo["tokens_mean"] == 100
+    assert c3po["grad_spikes"] == 0 and grpo["grad_spikes"] == 1 and grpo["grad_var"] > c3po["grad_var"]
+    assert (grpo["held_before"], grpo["held_after"], grpo["rollout_tokens"]) == (0.1, pytest.approx(0.4), 200)
+    page = render_comparison(root)
+    assert page == root / "report.html" and (root / "report.png").stat().st_size > 10_000
+    assert "grpo-1" in page.read_text()
+    buf = io.StringIO()
+    print_comparison(root, Console(file=buf, width=200))
+    assert "Means over seeds" in buf.getvalue() and "grpo-0" in buf.getvalue()

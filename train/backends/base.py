@@ -24,7 +24,8 @@ class SamplingConfig:
     stop: tuple[str, ...] = ()  # stop strings; excluded from `text`, like vLLM
     min_tokens: int = 0  # EOS/stop suppressed before this many tokens (benchmarks force lengths)
     first_prompt: int = 0  # vLLM: prompt i is seeded as prompt first_prompt + i of the request, so a
-    # request split across engines (train/ray_rollout.py) draws what one engine draws
+    # request split across engines (train/ray_rollout.py) or into groups graded while the next is
+    # sampled (train/collect.py) draws what one call draws; transformers: a stream of its own
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,27 @@ class Rollout:
 
 
 class RolloutBackend(Protocol):
+    """Everything the trainer calls on a rollout engine (train/loop.py): nothing is reached for
+    with `getattr`, so a new backend that lacks a part fails to type-check, not mid-run."""
+
+    dtype: str  # the engine's weights: "float32" | "bfloat16" | "float16" (whether the trainer recomputes old log-probs)
+    device: str  # "cpu" | "cuda"
+
     def generate(self, prompts: list[str], config: SamplingConfig) -> list[Rollout]:
         """`config.n` rollouts per prompt, grouped by prompt in prompt order."""
         ...
 
     def push_weights(self, state_dict: Mapping[str, torch.Tensor]) -> None:
         """Make the backend sample from these weights (transformers parameter names)."""
+        ...
+
+    def sleep(self) -> None:
+        """Free what the engine holds on the accelerator while the trainer steps (a no-op where
+        there is nothing to free: CPU engines, engines on other machines)."""
+        ...
+
+    def wake_up(self) -> None:
+        """Undo `sleep`, before the next weight push; a no-op when awake."""
         ...
 
     def close(self) -> None: ...

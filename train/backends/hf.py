@@ -30,7 +30,7 @@ class HFBackend:
         self.model = AutoModelForCausalLM.from_pretrained(
             str(model_dir), dtype=DTYPES[dtype], local_files_only=True
         ).eval().to(device)
-        self.dtype, self.device = dtype, torch.device(device).type  # read by the trainer (train/loop.py)
+        self.dtype, self.device = dtype, torch.device(device).type  # RolloutBackend's
         self.max_model_len = max_model_len
         self.batch_size = batch_size
         self.generator_seed = seed
@@ -43,6 +43,8 @@ class HFBackend:
         encoded = encode_prompts(self.tokenizer, prompts)
         jobs = [(i, ids) for i, ids in enumerate(encoded) for _ in range(config.n)]
         seed = config.seed if config.seed is not None else self.generator_seed + self.calls
+        if config.first_prompt:  # a later part of a split request: its own stream, not the first part's again
+            seed = (seed * 1_000_003 + config.first_prompt) % 2**63
         self.calls += 1
         out: list[Rollout] = []
         with torch.random.fork_rng(devices=[self.model.device] if self.device == "cuda" else []):
@@ -87,6 +89,12 @@ class HFBackend:
         missing = [k for k in missing if not (k == "lm_head.weight" and self.model.config.tie_word_embeddings)]
         if missing or unexpected:
             raise ValueError(f"weight push does not match the model: missing {missing[:5]}, unexpected {unexpected[:5]}")
+
+    def sleep(self) -> None:  # the model is the rollout's only state; the trainer's step needs no room from it
+        pass
+
+    def wake_up(self) -> None:
+        pass
 
     def close(self) -> None:
         self.model = None

@@ -73,7 +73,7 @@ class VLLMBackend:
         from vllm import LLM
 
         self.tokenizer = generation_tokenizer(model_dir)
-        self.dtype, self.device = dtype, device  # read by the trainer (train/loop.py)
+        self.dtype, self.device = dtype, device  # RolloutBackend's
         self.sleeps = sleep and device == "cuda"  # vLLM's sleep mode needs CUDA's memory pool
         self.asleep = False
         gpu = {"gpu_memory_utilization": gpu_memory_utilization, "enable_sleep_mode": self.sleeps} if device == "cuda" else {}

@@ -1,0 +1,42 @@
+"""The models the project builds itself (no download anywhere), by name: fitted on CPU on first use
+into the user cache (ringdata.cache), reused after. Above train.models and the rollout backends
+(a build measures its fit by sampling), so nothing below imports this module.
+
+    built_model_dir("tiny")        # train/tiny.py: the toy-arithmetic demo model
+    built_model_dir("tiny-chain")  # train/chain.py: chained arithmetic that shows its work
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["BUILT", "built_model_dir", "is_built", "model_dir"]
+
+BUILT = {  # model names the project builds itself, fitted on CPU on first use into the user cache
+    "tiny": "the toy-arithmetic demo model (train/tiny.py)",
+    "tiny-chain": "the chained-arithmetic model that shows its work (train/chain.py)",
+}
+
+
+def is_built(name: str | Path) -> bool:
+    """Whether `name` is one of the models the project builds (no directory, no Hub id)."""
+    return str(name) in BUILT
+
+
+def built_model_dir(name: str, cache_root: Path | None = None, *, progress=None) -> Path:
+    """The directory of the built model `name`, fitted into `cache_root` on first use (None:
+    `ringdata.cache.cache_root()`); `progress` (ringdata.progress.make_progress) shows the fit."""
+    if name == "tiny":
+        from train.tiny import tiny_model_dir
+
+        return Path(tiny_model_dir(cache_root, progress=progress))
+    from train.chain import chain_model_dir
+
+    return Path(chain_model_dir(cache_root))
+
+
+def model_dir(name: str | Path) -> Path:
+    """A built model's directory (fitted on first use), else train.models.resolve_model(name)."""
+    from train.models import resolve_model
+
+    return built_model_dir(str(name)) if is_built(name) else resolve_model(name)
