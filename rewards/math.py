@@ -836,7 +836,7 @@ def check(gold: str, response: str, config: MathConfig = MathConfig(), question:
     if len(extracted) > config.max_answer_chars:
         return Reason.WRONG_ANSWER.value, extracted[:200], f"answer longer than {config.max_answer_chars} chars"
     g = normalize(gold)
-    reason, detail = _judge(g, extracted, config)
+    reason, detail = _judge(g, extracted, config, question)
     if reason == Reason.CORRECT.value:
         left = leftovers(extracted, gold, question)
         if left:
@@ -846,7 +846,7 @@ def check(gold: str, response: str, config: MathConfig = MathConfig(), question:
     return reason, extracted, f"{how}; {detail}" if detail else how
 
 
-def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
+def _judge(g: str, extracted: str, config: MathConfig, question: str | None = None) -> tuple[str, str]:
     """(reason, detail) for a normalised gold and an extracted answer: the hedge rules first, then
     alternatives and lists, then `_equal` on one value."""
     if not _HEDGE_WORDS.search(g):
@@ -855,7 +855,7 @@ def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
             if not _is_scalar(g):
                 extracted = ", ".join(alternatives)  # "x = 1 or x = 2" for the solution set {1, 2}
             else:
-                return _several(g, alternatives, "alternatives", config)
+                return _several(g, alternatives, "alternatives", config, question)
     if _COLOUR.search(extracted) and _outside_colour(extracted).strip(" {}$~\\,;"):
         return Reason.MULTIPLE_ANSWERS.value, "coloured text beside the answer: which one is it?"
     p = normalize(extracted, response_side=_plain(g))
@@ -863,27 +863,29 @@ def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
     if why:
         return Reason.MULTIPLE_ANSWERS.value, why
     items = _items(p)
-    if len(items) > 1 and _is_scalar(g) and not any(re.search(r"(?<![\\a-zA-Z])[A-Za-z]{2,}", _TEXT.sub(" ", i)) for i in items):
-        return _several(g, items, "values where the gold is one", config)
+    named = [re.fullmatch(r"\s*[A-Za-z](?:_\{?\w+\}?)?\s*=.+", i) for i in items]
+    pair = _PM.search(g) or (g.strip().startswith("(") and all(named))  # `a \\pm b`; `x = 3, y = 4` for `(3, 4)`
+    if len(items) > 1 and _is_scalar(g) and not pair and not any(re.search(r"(?<![\\a-zA-Z])[A-Za-z]{2,}", _TEXT.sub(" ", i)) for i in items):
+        return _several(g, items, "values where the gold is one", config, question)
     approx = _top_level(p, _APPROX)
     if len(approx) > 1 and not _APPROX.search(g):
         if all(_PLAIN_NUMBER.fullmatch(a) for a in approx) and not _roundings(approx):
-            return _several(g, approx, "numbers said to be approximately equal", config)  # `8 \\approx 9`
+            return _several(g, approx, "numbers said to be approximately equal", config, question)  # `8 \\approx 9`
         if re.fullmatch(r"\s*[A-Za-z](?:_\{?\w+\}?)?\s*", approx[0]):
             p = approx[1]  # `x \\approx 11`: a name, then its value
         elif all(_PLAIN_NUMBER.fullmatch(a.strip()) for a in approx[1:]):
             p = approx[0]  # `\\frac{\\sqrt3}{3} \\approx 0.577`: the value, then a number for its size (the peers' reading)
         else:
-            return _several(g, approx, "expressions said to be approximately equal", config)  # `\\frac{14}{3} \\approx \\frac{14}{5}`
+            return _several(g, approx, "expressions said to be approximately equal", config, question)  # `\\frac{14}{3} \\approx \\frac{14}{5}`
     linked = _top_level(p, _VALUE_LINK)
     if len(linked) > 1 and _is_scalar(g) and not _VALUE_LINK.search(g) and re.search(r"\d", linked[0]):
-        return _several(g, linked, "values linked by a relation", config)  # `9 \\to 8`, `8 \\dots 9`
+        return _several(g, linked, "values linked by a relation", config, question)  # `9 \\to 8`, `8 \\dots 9`
     sides = _top_level(p, _EQUALS)
-    if len(sides) > 1 and "=" not in g and _is_scalar(g):  # an equation gold: its last side, as math-verify and the peer suites read it
+    if len(sides) > 1 and "=" not in g and _is_scalar(g) and not pair:  # an equation gold: its last side, as math-verify and the peer suites read it
         values = sides[1:] if sides and (not re.search(r"\d", sides[0]) or _NAME.fullmatch(sides[0])) else sides  # `x = 5`, `a_5 = 1`, `f(3) = 1`: a name
         if len(values) > 1:  # `9 = 8`, `610 = p - q`: math-verify would read the right side only
-            return _several(g, values, "sides of an equation", config)
-    ok, detail = _equal(g, p, config)
+            return _several(g, values, "sides of an equation", config, question)
+    ok, detail = _equal(g, p, config, question)
     return (Reason.CORRECT.value if ok else Reason.WRONG_ANSWER.value), detail
 
 
@@ -907,10 +909,10 @@ def _roundings(numbers: list[str]) -> bool:
     return True
 
 
-def _several(g: str, candidates: list[str], what: str, config: MathConfig) -> tuple[str, str]:
+def _several(g: str, candidates: list[str], what: str, config: MathConfig, question: str | None = None) -> tuple[str, str]:
     """Several candidates for one gold: correct when all are the gold (`5, that is, 5`), a hedge
     (`multiple_answers`) when the gold is among them, wrong otherwise."""
-    hits = [_equal(g, c, config)[0] for c in candidates]
+    hits = [_equal(g, c, config, question)[0] for c in candidates]
     if all(hits):
         return Reason.CORRECT.value, f"{len(candidates)} {what}, all the gold"
     if any(hits):
@@ -930,7 +932,7 @@ def _plain(g: str) -> bool:
     return not re.search(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", "", g))  # no variables, i, or words
 
 
-def _equal(g: str, extracted: str, config: MathConfig) -> tuple[bool, str]:
+def _equal(g: str, extracted: str, config: MathConfig, question: str | None = None) -> tuple[bool, str]:
     """Whether one answer equals the normalised gold, and a short detail."""
     p = normalize(extracted, response_side=_plain(g))
     g, p = _systems(g), _systems(p)
@@ -943,8 +945,12 @@ def _equal(g: str, extracted: str, config: MathConfig) -> tuple[bool, str]:
     p = re.sub(r"(\d)_\{?10\}?", r"\1", p)
     if re.search(r"\\?%$", g):  # a percentage gold: compare the numbers, the sign is optional
         g, p = re.sub(r"\s*\\?%$", "", g), re.sub(r"\s*\\?%$", "", p)
-    elif re.search(r"\\?%$", p):  # a percentage for a plain gold: as written (50% for gold 50), never /100
-        p = re.sub(r"\s*\\?%$", "", p)
+    elif re.search(r"\\?%$", p):  # a percentage for a plain gold: one reading per question (`_percent`)
+        read = _percent(g, re.sub(r"\s*\\?%$", "", p), question)
+        if read is None:
+            return False, "a percentage where neither the question nor the gold is one"
+        p = read
+    g, p = _one_notation(g, p)
     fast = _plain_numbers_equal(g, p, config)
     if fast is not None:  # both plain decimals: no LaTeX parser needed (most GSM8K/AIME answers)
         return fast, f"{p} {'=' if fast else '!='} {g}"
@@ -954,6 +960,74 @@ def _equal(g: str, extracted: str, config: MathConfig) -> tuple[bool, str]:
     if _verify(gold_parsed, pred_parsed, config):
         return True, ""
     return False, f"{pred_parsed[-1]!s:.60} != {gold_parsed[-1]!s:.60}"
+
+
+def _percent(g: str, number: str, question: str | None) -> str | None:
+    """The value of `number%` for a plain gold, by one policy: as written (50% is 50) when the
+    question speaks of percent (or is not given), else as a fraction (25% is 0.25) when the gold
+    is a number between -1 and 1 written with a decimal point, else no reading (wrong). Each
+    question gets one reading, so `25%` cannot pay under both candidates 25 and 0.25 of one
+    question, and `800%` for gold 8 stays wrong (the red team's two readings)."""
+    if question is None or re.search(r"%|percent", question, re.I):
+        return number
+    if _PLAIN_NUMBER.fullmatch(g) and "." in g and abs(float(g)) < 1 and _PLAIN_NUMBER.fullmatch(number):
+        from decimal import Decimal
+
+        return format(Decimal(number) / 100, "f")
+    return None  # a percentage where neither the question nor the gold is one: no reading
+
+
+# ---- equivalences: one notation for the gold and the answer -------------------------------------
+
+_PM = re.compile(r"\\pm(?![a-zA-Z])")
+_SET_BUILDER = re.compile(r"^\\\{\s*([A-Za-z])\s*(?:\||\\mid|:)\s*(.+?)\s*\\\}$")
+_DEGREES = re.compile(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\degree(?![a-zA-Z])")
+_INEQUALITY = re.compile(r"^\s*(?:(.+?)\s*(<|\\le|\\leq)\s*)?([A-Za-z])\s*(?:(<|\\le|\\leq)\s*(.+?))?\s*$")
+_PARAMETERS = "kmnjl"  # letters conventionally naming a free integer parameter (`k\\pi`, `2n\\pi`)
+
+
+def _interval(inequality: str) -> str | None:
+    """`a < x \\le b` as `(a, b]`, `x < b` as `(-\\infty, b)`; None when it is not one."""
+    m = _INEQUALITY.match(inequality.replace("\\leq", "\\le"))
+    if not m or not (m.group(1) or m.group(5)):
+        return None
+    lo = ("(" if m.group(2) in (None, "<") else "[") + (m.group(1) or "-\\infty")
+    hi = (m.group(5) or "\\infty") + (")" if m.group(4) in (None, "<") else "]")
+    return f"{lo}, {hi}"
+
+
+def _one_notation(g: str, p: str) -> tuple[str, str]:
+    """The gold and the answer in one notation where two notations name one thing:
+    - `a \\pm b` and the pair `a + b, a - b` (in any order);
+    - a set-builder set `\\{x \\mid 2 < x < 3\\}`, inequalities joined by "or", and intervals;
+    - an angle in degrees (`30^\\circ`) and in radians (`\\frac{\\pi}{6}`), when the other side has `\\pi`;
+    - a free integer parameter under another name (`n\\pi` for `k\\pi`), when each side has one;
+    - named values `x = 3, y = 4` and the tuple `(3, 4)`.
+    Each turns one side into the other's notation; none makes two different answers equal."""
+    g = re.sub(r"^\s*[A-Za-z]\s*=\s*(?=.*[A-Za-z])", "", g) if re.search(r"[kmn]", g) else g  # `x = k\\pi`
+    if len(_PM.findall(g)) == 1 and len(_items(p)) == 2 and "\\pm" not in p:
+        a, b = _PM.split(g)
+        g = f"{a.strip()} + ({b.strip()}), {a.strip()} - ({b.strip()})"
+    builder = _SET_BUILDER.match(g.strip())
+    if builder:
+        g = builder.group(2)
+    parts = _top_level(g, re.compile(r",|\\text\s*\{\s*or\s*\}|\\lor|\\cup"))
+    intervals = [_interval(x) for x in parts]
+    if re.match(r"^[(\[]", g.strip()) and "," in g and (answer_interval := _interval(p)):
+        p = answer_interval  # `2 < x < 3` for `(2, 3)`
+    elif all(intervals) and (len(parts) > 1 or "\\cup" in p or re.match(r"^[(\[]", p.strip())):
+        g = " \\cup ".join(f"{'(' if i.startswith('(') else '['}{i[1:]}" for i in intervals) if len(intervals) > 1 else intervals[0]
+    if _DEGREES.search(p) and "\\pi" in g and not _DEGREES.search(g):
+        p = f"({_DEGREES.sub('', p)}) \\cdot \\frac{{\\pi}}{{180}}"
+    elif _DEGREES.search(g) and "\\pi" in p and not _DEGREES.search(p):
+        g = f"({_DEGREES.sub('', g)}) \\cdot \\frac{{\\pi}}{{180}}"
+    gl, pl = set(re.findall(rf"(?<![\\A-Za-z])[{_PARAMETERS}](?![A-Za-z])", g)), set(re.findall(rf"(?<![\\A-Za-z])[{_PARAMETERS}](?![A-Za-z])", p))
+    if len(gl) == 1 and len(pl) == 1 and gl != pl:
+        p = re.sub(rf"(?<![\\A-Za-z]){pl.pop()}(?![A-Za-z])", gl.pop(), p)
+    named = [re.fullmatch(r"\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=\s*(.+?)\s*", x) for x in _top_level(p, re.compile(","))]
+    if len(named) > 1 and all(named) and len({m.group(1) for m in named}) == len(named) and g.strip().startswith("("):
+        p = "(" + ", ".join(m.group(2) for m in named) + ")"
+    return g, p
 
 
 # ---- the in-process entry points -------------------------------------------------------------

@@ -17,7 +17,7 @@ Vocabularies (each entry is one spelling; the source is a package's own data, no
 - `confusables`: non-Latin letters Unicode's confusables data (confusable_homoglyphs) says look
   like `o` or `r` (to spell "or"), and every format character (category Cf),
 - `units`: pint's unit names,
-- `joiners`: the word for "or" in every CLDR locale's list patterns (babel).
+- `joiners`: the word for "or" in every CLDR language's list patterns (babel).
 """
 
 from __future__ import annotations
@@ -81,8 +81,10 @@ def vocabularies() -> dict[str, list[str]]:
 
     joiners = set()
     for ident in localedata.locale_identifiers():
+        if "_" in ident:
+            continue  # a regional variant spells "or" as its language does
         try:
-            pattern = Locale.parse(ident).list_patterns.get("or") if hasattr(Locale.parse(ident), "list_patterns") else None
+            pattern = Locale.parse(ident).list_patterns.get("or")
             end = (pattern or {}).get("end") or (pattern or {}).get("2")
         except Exception:  # noqa: BLE001 - an incomplete locale
             continue
@@ -108,13 +110,15 @@ def _decoy(gold: str, rng: random.Random) -> str:
     return gold[: m.start()] + str(int(m.group(0)) + rng.choice([1, 2, 3, 7])) + gold[m.end():]
 
 
-def build(half: str, per_set: int | None = 40, per_spelling: int = 3, seed: int = SEED) -> list[GCase]:
-    """Cases for one half: each spelling of each vocabulary over `per_spelling` golds drawn from the
-    bundled math sets (MATH-500, GSM8K, AIME; golds with a digit)."""
+def build(half: str, per_set: int | None = 40, per_spelling: int = 3, seed: int = SEED,
+          max_spellings: int | None = None) -> list[GCase]:
+    """Cases for one half: each spelling of each vocabulary (its first `max_spellings` when given)
+    over `per_spelling` golds drawn from the bundled math sets (MATH-500, GSM8K, AIME; golds with
+    a digit)."""
     rng = random.Random(f"{seed}-{half}")
     problems = [p for p in load_golds(per_set)["math"] if re.search(r"\d", p.answer) and len(p.answer) < 40]
     ints = [p for p in problems if re.fullmatch(r"\d+", p.answer.strip())]
-    v = {k: split(vals, half, seed) for k, vals in vocabularies().items()}
+    v = {k: split(vals, half, seed)[:max_spellings] for k, vals in vocabularies().items()}
     out: list[GCase] = []
 
     def add(kind: str, vocab: str, spelling: str, p, response: str, decoy: str | None = None) -> None:
