@@ -52,7 +52,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rewards.canonical import canonical
+from rewards.canonical import canonical, canonical_latex
 from rewards.math import UNCLOSED_THINK, _alternatives, answer_section, boxed_answer, extract_answer
 from rewards.verdict import Reason
 
@@ -290,8 +290,9 @@ def _precision(digits: str, exp: int) -> tuple[int, float]:
 
 def _reading(text: str) -> _Reading:
     """The leading number of `text`, what follows it, and how precisely it is written."""
-    s = text.strip().strip("$").replace("{,}", ",").replace("\\,", "").replace("\\!", "").replace("−", "-")
-    s = re.sub(r"^\\approx\s*|^\\sim\s*|^[a-zA-Z_]\w*\s*(?:=|\\approx)\s*", "", s)
+    s = canonical_latex(text).strip().strip("$").replace("{,}", ",").replace("\\,", "").replace("\\!", "").replace("−", "-")
+    # `\\approx 5`, `x = 5`, `\\Delta H = 5`, `E_{a} \\approx 5`: a name, then the value
+    s = re.sub(r"^\s*\\approx\s*|^\s*\\sim\s*|^\s*(?:\\[A-Za-z]+\s*)?[a-zA-Z_]\w*(?:_\{?\w+\}?)?\s*(?:=|\\approx)\s*", "", s)
     s = s.replace("\\left", "").replace("\\right", "")
     frac = re.match(r"^\s*(-?)\\d?frac\{(-?\d+(?:\.\d+)?)\}\{(-?\d+(?:\.\d+)?)\}", s)
     if frac:
@@ -318,7 +319,8 @@ def _number(text: str) -> tuple[float | None, str]:
 
 def unit_expression(latex: str) -> str:
     """LaTeX unit text (`\\mathrm{~J} \\mathrm{~mol}^{-1}`) as a pint expression (`J*mol**-1`)."""
-    s = latex.strip().strip("$").strip()
+    s = canonical_latex(latex).strip().strip("$").strip()
+    s = re.sub(r"\s+per\s+", "/", s)  # kilojoules per mole
     for _ in range(3):
         s = _UNIT_WRAP.sub(r" \1 ", s)
     s = s.replace("~", " ").replace("\\,", " ").replace("\\;", " ").replace("\\ ", " ")
