@@ -166,6 +166,8 @@ def canonical_latex(latex: str) -> str:
     their kind in `PRESENTATION`, thin spaces resolved by context, `\\text` around a number
     unwrapped."""
     s = canonical(latex)
+    if "\\" not in s and "~" not in s:
+        return s
     s = re.sub(r"\\\\(?=(?:left|right|[dtc]?frac|sqrt|text|mathrm|pi|cdot|times)(?![A-Za-z]))", r"\\", s)  # over-escaped `\\\\left`
     s = re.sub(r"(?<=\d),\\!\s*(?=\d{3}(?!\d))", "", s)  # `2,\\!220`: MATH's thousands separator
     out, i = [], 0
@@ -176,8 +178,10 @@ def canonical_latex(latex: str) -> str:
             continue
         m = _COMMAND.match(s, i)
         if not m:
-            out.append(s[i])
-            i += 1
+            nxt = s.find("\\", i + 1)  # no command here: copy up to the next backslash
+            nxt = len(s) if nxt < 0 else nxt
+            out.append(s[i:nxt])
+            i = nxt
             continue
         name, kind, end = m.group(1), PRESENTATION.get(m.group(1)), m.end()
         if kind is None:

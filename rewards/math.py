@@ -7,6 +7,21 @@ Hedges score 0 with a reason of their own: `multiple_answers` (the gold is among
 candidates, or the answer is a range, a relation or a question), `unevaluated` (the question's
 expression copied back).
 
+Canonical form first (`rewards.canonical`): the answer section is read after NFKC, without format
+characters, with confusable letters folded (Unicode's own data) and Unicode mathematics as LaTeX;
+every answer is normalised after presentational LaTeX is removed by one table (fonts, sizes,
+`\\left`/`\\right`, spacing; thin spaces group digits only before exactly three digits).
+
+Completeness (`leftovers`), after a match: every part of the answer must be accounted for by its
+reading. A `?`, a LaTeX command that builds no value (`VALUE_COMMANDS`: an arrow or relation such
+as `\\gtrsim`, `\\Longrightarrow`, `\\doteq` is not one unless the gold or the question has it), a
+word among the values that is not the gold's, or a word after the last value that is not a noun of
+the question, a currency (CLDR) or a unit (pint), makes the answer `multiple_answers` with the
+leftover named in `detail`. Hack: any new spelling of a relation, a joiner ("ou", "或") or a hedging
+word ("at least", "probably"); none is on a list, all are left over. After the answer, a second
+value in the same sentence with no subordinating word before it (`_SUBORDINATE`: "not", "since",
+"which", ...) is an alternative ("$45$ ou $48$"); a short unknown word between two boxes joins them.
+
 Extraction (`extract_answer`), from the answer section only:
 - the text after the last `</think>` (a `<think>` that never closes: no answer). Hack: a second
   `</think>` with another answer before it; both answers are kept as alternatives.
@@ -68,8 +83,15 @@ Equivalence (`check`), gold first, after the hedge rules:
   words. Hack: the old key folded braces and spaces of every answer (`\\frac{1}{43}` = `\\frac{14}{3}`,
   `3 1` = 31).
 - percentages: a percentage gold (`28\\%`) compares the numbers, the sign optional (`28`, `28\\%`,
-  `28 percent` match; `0.28` does not). A plain gold reads `50\\%` as written (50), never as 0.5.
-  Hack: two readings let `800\\%` pass for gold 8 and for gold 800.
+  `28 percent` match; `0.28` does not). A plain gold gets one reading per question (`_percent`):
+  as written (50% is 50) when the question speaks of percent, as a fraction (25% is 0.25) when it
+  does not and the gold is a decimal between -1 and 1, else none. Hack: two readings let `800\\%`
+  pass for gold 8 and for gold 800, and `25\\%` for 25 and 0.25.
+- notations (`_one_notation`): `a \\pm b` and its pair; set-builder sets, inequalities joined by
+  "or" and intervals; degrees and radians when the other side has `\\pi`; one free integer
+  parameter renamed (`n\\pi` for `k\\pi`); named values `x = 3, y = 4` and the tuple `(3, 4)`.
+- restatement also sees the question's expression inside value-preserving wrappers (`(...)`,
+  `1\\cdot`, `+0`, `^{1}`, `\\frac{...}{1}`).
 - bases: `8_{9}` is not 8 (a numeral in base 9) unless the gold has a subscript; `8_{10}` is 8.
 - equations: `x = 3` matches gold `3` and the reverse (math-verify takes the right-hand side).
 - order: tuples `(a, b)`, intervals and matrices are ordered; sets `\\{a, b\\}` and bare lists
