@@ -964,6 +964,9 @@ def _equal(g: str, extracted: str, config: MathConfig, question: str | None = No
         return True, "same text"
     if re.search(r"\d_\{?\d+\}?", p) and "_" not in g and not re.search(r"\d_\{?10\}?", p):
         return False, "a numeral in another base"
+    bases = [set(re.findall(r"\d_\{?(\d+)\}?", x)) for x in (g, p)]
+    if bases[0] and bases[1] and bases[0] != bases[1]:
+        return False, "a numeral in another base than the gold's"
     p = re.sub(r"(\d)_\{?10\}?", r"\1", p)
     if re.search(r"\\?%$", g):  # a percentage gold: compare the numbers, the sign is optional
         g, p = re.sub(r"\s*\\?%$", "", g), re.sub(r"\s*\\?%$", "", p)
