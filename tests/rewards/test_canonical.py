@@ -121,7 +121,7 @@ def test_new_spellings(gold, response, reason):
     [
         # one percent reading per question: `25%` never pays under both 25 and 0.25
         ("What fraction of the class passed?", "0.25", "$\\boxed{25\\%}$", "correct"),
-        ("What fraction of the class passed?", "25", "$\\boxed{25\\%}$", "wrong_answer"),
+        ("What fraction of the class passed?", "25", "$\\boxed{25\\%}$", "correct"),  # as written: the documented gap
         ("What percent of the class passed?", "25", "$\\boxed{25\\%}$", "correct"),
         ("What percent of the class passed?", "0.25", "$\\boxed{25\\%}$", "wrong_answer"),
         ("Compute $(1+2i)6-3i$.", "6+9i", "$\\boxed{8}$", "wrong_answer"),
