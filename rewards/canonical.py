@@ -223,3 +223,12 @@ def canonical_latex(latex: str) -> str:
     s = re.sub(r"(?<=\d)~(?=\d{3}(?!\d))", "", s)
     s = re.sub(r"\\(?:text|mbox|textnormal)\s*\{\s*(-?\d+(?:[.,]\d+)*)\s*\}", r"\1", s)  # \\text{5}: a number
     return s
+
+
+@lru_cache(maxsize=1)
+def unit_registry():
+    """pint's unit registry, one per process (building it costs 1-4 s): the units math answers
+    may carry after a value and science answers are converted with."""
+    import pint
+
+    return pint.UnitRegistry(autoconvert_offset_to_baseunit=True)

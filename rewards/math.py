@@ -685,7 +685,7 @@ def _currency_words() -> frozenset[str]:
 
 def _is_unit_phrase(words: list[str]) -> bool:
     """Whether the words are units pint reads (`kilojoules per mole`, `square meters`)."""
-    from rewards.science import _ureg
+    from rewards.canonical import unit_registry as _ureg
 
     phrase = " ".join(words)
     try:

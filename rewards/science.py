@@ -52,7 +52,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rewards.canonical import canonical, canonical_latex
+from rewards.canonical import canonical, canonical_latex, unit_registry as _ureg
 from rewards.math import UNCLOSED_THINK, _alternatives, answer_section, boxed_answer, extract_answer
 from rewards.verdict import Reason
 
@@ -255,15 +255,6 @@ _NUM = re.compile(
     r"(?:\s*(?:[eE]\s*([-+−]?\d+)|(?:\\times|\\cdot|×|x|\*)\s*10\s*\^\s*\{?\s*([-+−]?\d+)\s*\}?))?"
 )
 _UNIT_WRAP = re.compile(r"\\(?:mathrm|text|mathit|operatorname|rm|textrm)\s*\{([^{}]*)\}")
-_UREG: list = []
-
-
-def _ureg():
-    if not _UREG:
-        import pint
-
-        _UREG.append(pint.UnitRegistry(autoconvert_offset_to_baseunit=True))
-    return _UREG[0]
 
 
 @dataclass(frozen=True)
