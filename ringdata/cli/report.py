@@ -16,7 +16,7 @@ EXAMPLES = """Examples:
 \b
 ringdata report out/curated   # the funnel; out/curated/report.html
 ringdata report runs/demo     # per stage; runs/demo/report.html
-ringdata report runs/compare  # METHOD-SEED runs side by side (benchmarks/bench_train.py)
+ringdata report runs/compare  # METHOD-SEED runs side by side
 """
 
 
