@@ -4,13 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The tiny model the tests sample from is built on first use (ringdata.cache: ~2 min of one idle
-# core); built here, before the tests, its fit is not charged to the first test's time limit.
+# The models the tests sample from are built on first use (train/built.py, into ringdata.cache:
+# a few minutes of one idle core); built here, before the tests, a fit is not charged to the first
+# test's time limit, and the log says what the wait is.
 python3 - <<'PY'
 from ringdata.cache import cache_root
-from train.tiny import tiny_model_dir
-print(f"[test] the tiny model: built on first use into {cache_root()}", flush=True)
-print(f"[test] the tiny model: {tiny_model_dir()}", flush=True)
+from ringdata.console import make_console
+from ringdata.progress import make_progress
+from train.built import BUILT, built_model_dir
+print(f"[test] the models the tests use, built on first use into {cache_root()}", flush=True)
+for name in BUILT:
+    with make_progress(make_console()) as progress:
+        print(f"[test] {name}: {built_model_dir(name, progress=progress)}", flush=True)
 PY
 export RINGDATA_REQUIRE_DOCKER=1 RINGDATA_REQUIRE_VLLM=1 RINGDATA_REQUIRE_RAY=1 RINGDATA_REQUIRE_BROWSER=1
 # --timeout: a hung test fails with a stack trace instead of eating the CI budget.
