@@ -123,9 +123,9 @@ def run_code_request(body: Any, wire: WireLimits, base: Limits = Limits()) -> Su
         if body.get(key):
             raise BadRequest(f"{key!r} is not supported by ringdata serve (the sandbox takes no files from the host); send it empty")
     limits = replace(_limits(base, run_s, memory if memory > 0 else None), output_bytes=wire.stdout_chars,
-                     report_stdout=wire.stdout_chars)
-    # No expected output: the runner compares against "", and every finished run counts as
-    # Finished below whatever it printed.
+                     report_stdout=wire.stdout_chars, compare=False)
+    # No expected output (compare=False: run only): every finished run counts as Finished below,
+    # whatever it printed.
     return Submission(code, (TestCase(input=stdin, output=None),), limits, True, language)
 
 

@@ -129,6 +129,9 @@ class Limits:
     file_bytes: int = 16 << 20  # largest file the program may write (RLIMIT_FSIZE)
     float_tol: float = 1e-6  # absolute or relative tolerance between numeric output tokens
     report_stdout: int = 0  # characters of stdout a case reports back (its tail); 0 = the runner's 1 KiB
+    compare: bool = True  # False: a case without an expected output runs and reports its stdout
+    # (the service's /run_code, whose caller reads the output itself); graders never set it, so
+    # a test without an expected output is refused there, never compared with ""
 
     def to_dict(self) -> dict:
         return {
@@ -139,6 +142,7 @@ class Limits:
             "file_bytes": self.file_bytes,
             "float_tol": self.float_tol,
             "report_stdout": self.report_stdout,
+            "compare": self.compare,
         }
 
 
