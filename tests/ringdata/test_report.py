@@ -63,11 +63,13 @@ def test_training_run_directory_dispatches_to_train_report(tmp_path, monkeypatch
     `train.report` records the call."""
     (tmp_path / layout).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / layout).write_text('{"step": 1, "reward": 0.5}\n')
-    from train.report import is_run_dir
+    from train.report import is_comparison_dir, is_run_dir
 
     calls = []
     fake = types.ModuleType("train.report")
     fake.is_run_dir = is_run_dir  # what makes a directory a run is train.report's to say
+    fake.is_comparison_dir = is_comparison_dir
+    fake.print_comparison = fake.render_comparison = None  # a run directory never reaches them
     fake.render_run = lambda run_dir: calls.append(run_dir) or run_dir / "report.html"
     fake.print_run_summary = lambda run_dir, console: console.print("stage summary")
     monkeypatch.setitem(sys.modules, "train.report", fake)
