@@ -92,7 +92,7 @@ def _examples(tokenizer, problems) -> list[tuple[list[int], int]]:
 
 def fit_chain(model, tokenizer, config: ChainModelConfig, task: ChainConfig, seed: int, held: set[str]) -> float:
     """Supervised fit on fresh problems every step (never the held-out ones); the final loss."""
-    from train.tiny import _batch
+    from train.tiny import _batch, fit_step
 
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -109,13 +109,7 @@ def fit_chain(model, tokenizer, config: ChainModelConfig, task: ChainConfig, see
             start = (i * config.batch) % len(examples)
             chunk = (examples[start:] + examples)[: config.batch]
             ids, mask, labels = _batch(chunk, tokenizer.pad_token_id)
-            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            losses.append(loss.item())
+            losses.append(fit_step(model, opt, sched, ids, mask, labels))
     finally:
         torch.set_num_threads(threads)
         model.eval()

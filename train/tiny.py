@@ -173,13 +173,7 @@ def _fit_loop(model, tokenizer, examples, opt, sched, gen, config: TinyConfig, p
         pick = torch.randint(len(examples), (config.batch,), generator=gen).tolist()
         bare = (torch.rand(config.batch, generator=gen) >= config.boxed_fraction).tolist()
         ids, mask, labels = _batch([examples[i][b] for i, b in zip(pick, bare)], tokenizer.pad_token_id)
-        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
+        losses.append(fit_step(model, opt, sched, ids, mask, labels))
         if progress:
             progress.advance(task)
     model.eval()
@@ -268,6 +262,17 @@ def _probe(out_dir: Path, probe, config: TinyConfig, seed: int, progress) -> dic
     finally:
         if progress:
             progress.remove_task(task)
+
+
+def fit_step(model, opt, sched, ids, mask, labels) -> float:
+    """One supervised step of a built model's fit (clipped at norm 1.0); its loss."""
+    loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
+    return loss.item()
 
 
 def build_key(size: str, seed: int, steps: int | None) -> str:
