@@ -66,6 +66,16 @@ print("LEAK " + "; ".join(found) if found else "SAFE")
 """
 
 
+@pytest.fixture(autouse=True)
+def nothing_left_after(request):
+    """After every attack, the next submission in the same sandbox sees nothing of it (a test
+    module that star-imports this one runs it after each of its tests that use `sandbox`)."""
+    sandbox = request.getfixturevalue("sandbox") if "sandbox" in request.fixturenames else None
+    yield
+    if sandbox is not None:
+        assert_nothing_left(sandbox)
+
+
 def assert_nothing_left(sandbox) -> None:
     """The post-attack property: a fresh submission in the same sandbox sees nothing of the last."""
     result = sandbox.run(Submission(LOOK_AROUND, (TestCase(input="", output="SAFE\n"),), Limits(time_s=2.0)))

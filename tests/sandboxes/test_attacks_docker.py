@@ -8,7 +8,6 @@ from tests.sandboxes.attacks import *  # noqa: F401,F403 - the shared attack tes
 from tests.sandboxes.attacks_reward import *  # noqa: F401,F403 - attacks on the reward
 from tests.sandboxes.attacks_compiled import *  # noqa: F401,F403 - C++ attacks, the JVM's limits
 from tests.sandboxes.attacks_kernel import *  # noqa: F401,F403 - what the kernel enforces
-from tests.sandboxes.attacks_kernel import assert_nothing_left
 
 
 @pytest.fixture
@@ -19,12 +18,3 @@ def sandbox(docker_solo):
 @pytest.fixture
 def sandbox_pair(docker_pool):
     return docker_pool
-
-
-@pytest.fixture(autouse=True)
-def _nothing_left_after(request):
-    """After every attack, the next submission in the same sandbox sees nothing of it."""
-    sandbox = request.getfixturevalue("sandbox") if "sandbox" in request.fixturenames else None
-    yield
-    if sandbox is not None:
-        assert_nothing_left(sandbox)
