@@ -55,7 +55,7 @@ from typing import Callable, Sequence
 
 from ringdata.errors import RingdataError
 from ringdata.records import LANGUAGES
-from sandboxes.languages import CPP_FLAGS, PCH_DIR, tool_paths
+from sandboxes.languages import CPP_FLAGS, JAVAC_SERVER_DIR, JAVAC_SERVER_FLAGS, PCH_DIR, tool_paths
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
     CGROUP_VIEWS,
@@ -181,7 +181,8 @@ def build_image(image: str = IMAGE, force: bool = False, languages: Sequence[str
     for tool in ("debootstrap", "tar"):
         if shutil.which(tool) is None:
             raise RingdataError(f"{tool} is not installed: apt-get install {tool} (or run scripts/setup.sh)")
-    env = {**os.environ, "CPP_FLAGS": " ".join(CPP_FLAGS), "PCH_DIR": PCH_DIR}  # the image's precompiled header
+    env = {**os.environ, "CPP_FLAGS": " ".join(CPP_FLAGS), "PCH_DIR": PCH_DIR,  # the image's precompiled header
+           "JAVAC_SERVER_DIR": JAVAC_SERVER_DIR, "JAVAC_SERVER_FLAGS": " ".join(JAVAC_SERVER_FLAGS)}  # its javac
     proc = subprocess.Popen(["bash", str(BUILD_SCRIPT), image, ",".join(sorted(wanted))], text=True,
                             stdout=subprocess.PIPE, env=env)
     phases = BuildPhases()

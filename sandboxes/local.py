@@ -59,7 +59,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ringdata.errors import RingdataError
-from sandboxes.languages import CPP_FLAGS, PCH_DIR, available, host_tool, tool_paths
+from sandboxes.languages import CPP_FLAGS, JAVAC_SERVER_DIR, PCH_DIR, available, host_tool, javac_server_argv, tool_paths
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
     CGROUP_VIEWS,
@@ -408,4 +408,69 @@ def build_host_pch(force: bool = False) -> bool:
     finally:
         partial.unlink(missing_ok=True)
         header.unlink(missing_ok=True)
+    return True
+
+
+JAVAC_SERVER_SOURCE = Path(__file__).parent / "image" / "CompileServer.java"
+
+
+def host_javac_server_built() -> bool:
+    """Whether JAVAC_SERVER_DIR holds the resident Java compiler built from this checkout's
+    CompileServer.java (its jar records the source's SHA-256) and its class-data archive."""
+    import hashlib
+    import zipfile
+
+    jar, jsa = Path(JAVAC_SERVER_DIR) / "CompileServer.jar", Path(JAVAC_SERVER_DIR) / "CompileServer.jsa"
+    try:
+        with zipfile.ZipFile(jar) as z:
+            recorded = z.read("SOURCE-SHA256").decode()
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return jsa.is_file() and recorded == hashlib.sha256(JAVAC_SERVER_SOURCE.read_bytes()).hexdigest()
+
+
+def build_host_javac_server(force: bool = False) -> bool:
+    """Build the resident Java compiler for the host's JDK into JAVAC_SERVER_DIR (under /usr/local,
+    which the bubblewrap sandbox sees read-only; needs root), as sandboxes/image/build.sh does for
+    the image: the class, a jar of it (the class-data archive takes no directory on its class
+    path), and the archive, dumped by a JVM started with the runner's flags (`javac_server_argv`).
+    Returns False when the one there is current and `force` is not set. A few seconds of CPU."""
+    import hashlib
+    import tempfile
+    import zipfile
+
+    javac, java = host_tool("javac"), host_tool("java")
+    if javac is None or java is None:
+        raise RingdataError("the JDK is not installed: apt-get install openjdk-17-jdk-headless (or run scripts/setup.sh)")
+    if not force and host_javac_server_built():
+        return False
+    target = Path(JAVAC_SERVER_DIR)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except PermissionError as exc:
+        raise RingdataError(f"cannot write {JAVAC_SERVER_DIR}: run `ringdata sandbox pch` as root") from exc
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run([javac, "-d", tmp, str(JAVAC_SERVER_SOURCE)], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RingdataError(f"compiling the resident Java compiler failed: {done.stderr.strip()[-300:]}")
+        partial = target / f".CompileServer.jar.{os.getpid()}"
+        with zipfile.ZipFile(partial, "w") as z:
+            for cls in sorted(Path(tmp).glob("*.class")):
+                z.write(cls, cls.name)
+            z.writestr("SOURCE-SHA256", hashlib.sha256(JAVAC_SERVER_SOURCE.read_bytes()).hexdigest())
+        partial.chmod(0o644)
+        os.replace(partial, target / "CompileServer.jar")  # the archive records the jar it was dumped with
+        probe = Path(tmp) / "Main.java"
+        probe.write_text("import java.util.*;\npublic class Main { public static void main(String[] a) { "
+                         "List<Integer> x = new ArrayList<>(); x.add(1); System.out.println(x.stream().mapToInt(i -> i).sum()); } }\n")  # fmt: skip
+        archive = target / f".CompileServer.jsa.{os.getpid()}"
+        argv = javac_server_argv(java)
+        argv[argv.index(f"-XX:SharedArchiveFile={JAVAC_SERVER_DIR}/CompileServer.jsa")] = f"-XX:ArchiveClassesAtExit={archive}"
+        line = "\t".join(["-encoding", "UTF-8", "-proc:none", "-d", f"{tmp}/out", str(probe)])
+        done = subprocess.run(argv, input=line + "\n", capture_output=True, text=True)
+        if done.returncode != 0 or not done.stdout.startswith("0 ") or not archive.is_file():
+            archive.unlink(missing_ok=True)
+            raise RingdataError(f"the resident Java compiler did not compile its probe: {done.stderr.strip()[-300:]}")
+        archive.chmod(0o644)
+        os.replace(archive, target / "CompileServer.jsa")
     return True

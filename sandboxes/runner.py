@@ -679,9 +679,11 @@ def _zygote(sock, sandboxed: bool) -> None:
     """Forks one child per request and reports its pid, then its exit status; then, asked to,
     reaps every descendant the case left (they were re-parented here: we are a subreaper) and
     reports the CPU time of all of them."""
+    global _PRCTL
     try:
         PR_SET_CHILD_SUBREAPER = 36
-        _libc("prctl")(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        _PRCTL = _libc("prctl")  # the children's too (`_oom_first`)
+        _PRCTL(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (ImportError, OSError, AttributeError):
         pass
     if sandboxed:
@@ -801,11 +803,7 @@ def _child(req: dict, fds: list[int]) -> None:
         if req.get("stack_max"):  # the stack grows up to the address-space limit (threads keep glibc's 2 MiB)
             hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
             resource.setrlimit(resource.RLIMIT_STACK, (hard, hard))
-        try:  # the cgroup OOM killer should pick the program, never the runner
-            with open("/proc/self/oom_score_adj", "w") as f:
-                f.write("1000")
-        except OSError:
-            pass
+        _oom_first()
         for target, fd in enumerate(fds):
             if fd != target:
                 os.dup2(fd, target)
@@ -823,6 +821,36 @@ def _child(req: dict, fds: list[int]) -> None:
     except BaseException:  # noqa: BLE001 - the wrapper itself must never raise
         code = 1
     os._exit(code)
+
+
+_PRCTL = None  # libc's prctl, resolved once by the zygote
+
+
+def _oom_first() -> bool:
+    """Make this child (the program) the OOM killer's first choice in the sandbox's memory cgroup,
+    before the runner and the zygote: oom_score_adj 1000, which needs no privilege to raise. The
+    runner is non-dumpable, and so is every fork of it, and the kernel gives the /proc files of a
+    non-dumpable process to root: the write then fails with EACCES (in Docker it always did, so
+    the adjustment silently never happened). The child turns dumpable first: it holds nothing of
+    the runner (it is a fork of the zygote, which holds nothing), the processes that could then
+    read or trace it are its own program's, and an exec'd program is made dumpable or not by the
+    kernel anyway. False where it still cannot (no prctl): harmless, since the OOM killer then
+    weighs the processes by size alone, and the program is the one that grew."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+        return True
+    except OSError:
+        pass
+    try:
+        PR_SET_DUMPABLE = 4
+        if _PRCTL is None or _PRCTL(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0:
+            return False
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+        return True
+    except OSError:
+        return False
 
 
 def _exec(req: dict, exe_fd: int) -> None:
@@ -1724,14 +1752,16 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
     key = (sub["language"], tuple(spec["argv"]), sub["program"])
     if key in built:
         made, report = built[key]
+        if report.pop("resident", False):  # compiled by `precompile_java` for this submission: its own cost
+            return made and _Program(run=run, **made), {**report, "resident": True}
         return made and _Program(run=run, **made), {**report, "time_s": 0.0, "wall_s": 0.0, "cached": True}
     if not os.access(spec["argv"][0], os.X_OK):
         report = {"status": "sandbox_error", "detail": f"this sandbox has no {spec['argv'][0]} for {sub['language']}"}
         return None, report
-    for made, _ in built.values():  # one program kept at a time: the backends send identical sources
-        if made and "exe_fd" in made:  # one after another, and a binary (up to the work dir's size) is memory
-            os.close(made["exe_fd"])
-    built.clear()
+    for other, (made, _) in list(built.items()):  # one binary kept at a time: the backends send identical
+        if made and "exe_fd" in made:  # sources one after another, and a binary (up to the work dir's size)
+            os.close(made["exe_fd"])  # is memory; class files, bounded by `precompile_java`, stay
+            del built[other]
     limits = {"time_s": spec["time_s"], "wall_factor": sub["limits"]["wall_factor"], "memory_mb": spec["memory_mb"],
               "output_bytes": 1 << 20, "file_bytes": spec["file_bytes"], "float_tol": 0.0}  # fmt: skip
     compiler = _Program(run=spec, files={spec["file"]: sub["program"].encode("utf-8", "surrogateescape")})
@@ -1764,6 +1794,78 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
     if report["status"] != "sandbox_error":
         built[key] = (made, report)
     return made and _Program(run=run, **made), report
+
+
+def precompile_java(zsock, subs: list, sandboxed: bool, between, built: dict) -> dict | None:
+    """Compile every distinct Java source of the batch in one resident compiler before any program
+    of the batch runs, and leave each result in `built`, where `build` finds it: a fresh javac per
+    source costs a JVM start and a compiler that runs interpreted (~0.8 s of CPU), the resident one
+    (sandboxes/image/CompileServer.java) ~0.1 s per source once its JIT has warmed up.
+
+    It is one case of the runner, like any compile: the zygote's child, the sandbox's seccomp
+    filter, the compiler's address-space and file-size limits, its CPU charged by the kernel and
+    capped at one compile's budget (`time_s`) for the whole batch; the work dir is scrubbed after
+    it. Each source is the only file of its own directory, which is its compile's only class and
+    source path, and javac runs no code of a source (`-proc:none`), so no compile sees another's
+    source or output. It runs before any program of the batch and is gone before the first one
+    starts: no program ever shares the sandbox with it. Each compile's CPU and wall time are the
+    server's own measure of its JVM during that compile (JIT and GC threads included); its
+    start-up is charged to no submission (reported in the end frame). A source the server did not
+    answer for (it ran out of its time or memory, or died) is compiled alone by `build` as before,
+    so a pathological source meets exactly the limits it always met. Returns what the end frame
+    says of it, or None when there was nothing for it (no Java source, no server in this sandbox)."""
+    jobs: dict = {}  # key in `built` -> (submission, its directory)
+    server = None
+    for sub in subs:
+        spec = sub.get("build") or {}
+        if not spec.get("server") or any(case.get("assert") is not None for case in sub["tests"]):
+            continue
+        server = server or spec["server"]
+        key = (sub["language"], tuple(spec["argv"]), sub["program"])
+        if spec["server"] == server and key not in built and key not in jobs:
+            jobs[key] = (sub, f"javac-{len(jobs)}")
+    if not sandboxed or not jobs or not os.access(server["argv"][0], os.X_OK) or not os.path.isfile(server["jar"]):
+        return None
+    files, lines = {}, []
+    for sub, top in jobs.values():
+        name = sub["build"]["file"]
+        files[f"{top}/src/{name}"] = sub["program"].encode("utf-8", "surrogateescape")
+        lines.append("\t".join([*server["options"], "-d", f"{top}/classes", "-cp", f"{top}/src", f"{top}/src/{name}"]))
+    spec = next(iter(jobs.values()))[0]["build"]
+    output = 1 << 22  # the answers: javac's messages, at most 64 KiB per source, as hex
+    limits = {"time_s": spec["time_s"], "wall_factor": subs[0]["limits"]["wall_factor"], "memory_mb": spec["memory_mb"],
+              "output_bytes": output, "report_stdout": output, "file_bytes": spec["file_bytes"], "float_tol": 0.0}  # fmt: skip
+    run = {"argv": server["argv"], "env": spec["env"], "as_mb": spec["as_mb"], "markers": spec["markers"]}
+    result = run_case(zsock, _Program(run=run, files=files), {"input": "\n".join(lines) + "\n", "compile": True},
+                      limits, sandboxed)  # fmt: skip
+    answers = result["stdout_tail"].split("\n")[:-1]  # a line cut short by a kill is no answer
+    budget = spec["file_bytes"]  # class files kept for the whole batch
+    for (key, (sub, top)), answer in zip(jobs.items(), answers):
+        try:
+            code, cpu, wall, messages = answer.split(" ")
+            text = bytes.fromhex(messages).decode("utf-8", "replace")
+            code, cpu, wall = int(code), int(cpu) / 1e9, int(wall) / 1e9
+        except ValueError:
+            break
+        prefix = f"{top}/src/"  # javac names the file as it was given: say it as a lone javac would
+        text = "\n".join(ln[len(prefix):] if ln.startswith(prefix) else ln for ln in text.split("\n"))
+        report = {"status": "passed", "time_s": round(cpu, 4), "wall_s": round(wall, 4), "detail": "", "resident": True}
+        made = None
+        if code == 0:
+            try:
+                tree = _read_tree(f"{top}/classes", min(budget, sub["build"]["file_bytes"]))
+            except OSError:  # more than is left to keep: compiled alone later, as before
+                continue
+            budget -= sum(len(data) for data in tree.values())
+            made = {"files": {"classes" + path[len(top) + 8 :]: data for path, data in tree.items()}}
+            made["main"] = java_main(made["files"], sub["run"].get("mains", ()))
+        else:
+            lines = [ln for ln in text.splitlines() if ln.strip()][:6]
+            report.update(status="compile_error", detail=" | ".join(lines)[:600] or f"javac exited with {code}")
+        built[key] = (made, report)
+    between()
+    return {"sources": len(jobs), "answered": min(len(answers), len(jobs)), "status": result["status"],
+            "time_s": result["time_s"], "wall_s": result["wall_s"]}  # fmt: skip
 
 
 def run_case(zsock, program: _Program, case: dict, limits: dict, sandboxed: bool) -> dict:
@@ -1942,6 +2044,10 @@ def main() -> None:
     harness = _Harness(zpid, workdir, sandboxed, mode)
     broken = harness.problems()
     built: dict = {}  # (language, compiler argv, source) -> (what it made, compile report): the last one compiled
+    resident = None  # what the resident Java compiler did for this batch (`precompile_java`)
+    if not broken:
+        resident = precompile_java(parent_sock, payload["submissions"], sandboxed, lambda: wipe(workdir), built)
+        broken = harness.problems() if resident else broken
     for index, sub in enumerate(payload["submissions"]):
         if broken:
             _write_frame(report_fd, nonce, {"index": index, "not_run": "; ".join(broken)})
@@ -1963,7 +2069,7 @@ def main() -> None:
     except (OSError, MemoryError):
         leftovers, broken = -1, broken or ["the runner cannot scrub"]
     end = {"index": -1, "non_dumpable": non_dumpable, "survivors_before": survivors, "survivors_after": leftovers,
-           "problems": broken, "kernel_accounting": CGROUP is not None}  # fmt: skip
+           "problems": broken, "kernel_accounting": CGROUP is not None, "resident_compiler": resident}  # fmt: skip
     _write_frame(report_fd, nonce, end)
 
 

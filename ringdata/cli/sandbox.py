@@ -52,17 +52,28 @@ def build(
         console.print(f"{image} already exists with {languages} (use --force to rebuild)")
 
 
-@app.command("pch", short_help="Precompile the C++ standard headers for the host's g++.",
+@app.command("pch", short_help="Precompile the C++ standard headers and the Java compiler for the host.",
              epilog="Examples:\n\n\b\nringdata sandbox pch\nringdata sandbox pch --force")
-def pch(force: Annotated[bool, typer.Option("--force", help="Rebuild even if g++ uses the one there.")] = False) -> None:
-    """Precompile <bits/stdc++.h> for the host's g++ into /usr/local (needs root), for the local
-    (bubblewrap) backend: C++ sources that include it first compile in a fifth of the CPU. The
-    Docker image has its own (`ringdata sandbox build`)."""
-    from sandboxes.languages import PCH_DIR
-    from sandboxes.local import build_host_pch
+def pch(force: Annotated[bool, typer.Option("--force", help="Rebuild even if the ones there are current.")] = False) -> None:
+    """Precompile <bits/stdc++.h> for the host's g++ and build the resident Java compiler for the
+    host's JDK, both into /usr/local (needs root), for the local (bubblewrap) backend: C++ sources
+    that include it first compile in a fifth of the CPU, and a batch's Java sources share one warm
+    javac. The Docker image has its own (`ringdata sandbox build`). A missing JDK skips the second."""
+    from ringdata.errors import RingdataError
+    from sandboxes.languages import JAVAC_SERVER_DIR, PCH_DIR
+    from sandboxes.local import build_host_javac_server, build_host_pch
 
+    console = make_console()
     built = build_host_pch(force=force)
-    make_console().print(f"[green]built[/] {PCH_DIR}" if built else f"{PCH_DIR} is current (use --force to rebuild)")
+    console.print(f"[green]built[/] {PCH_DIR}" if built else f"{PCH_DIR} is current (use --force to rebuild)")
+    try:
+        built = build_host_javac_server(force=force)
+    except RingdataError as exc:
+        if "not installed" not in str(exc):
+            raise
+        console.print(f"{JAVAC_SERVER_DIR}: skipped ({exc})")
+        return
+    console.print(f"[green]built[/] {JAVAC_SERVER_DIR}" if built else f"{JAVAC_SERVER_DIR} is current (use --force to rebuild)")
 
 
 @app.command("status", short_help="Check the engine, image and backends.", epilog="Examples:\n\n\b\nringdata sandbox status\nringdata sandbox status --no-check")

@@ -9,19 +9,22 @@
 # JVM; its jmods, only jlink reads them, are removed). With cpp, <bits/stdc++.h> is precompiled for
 # the exact flags submissions compile with (CPP_FLAGS and PCH_DIR come from sandboxes/languages.py
 # through `ringdata sandbox build`): g++ then reads the 100 MB .gch instead of parsing the whole
-# library (~1.2 s CPU) for every source whose first line includes it. It adds the unprivileged user `sandbox`
+# library (~1.2 s CPU) for every source whose first line includes it. With java, the resident
+# compiler (CompileServer.java beside this script, see sandboxes/languages.py) is built into
+# JAVAC_SERVER_DIR with a class-data archive of what javac loads. It adds the unprivileged user `sandbox`
 # (uid 10001, no other process on the host uses it) and nothing else: the runner is sent in with
 # every `docker exec`, so the image never goes stale when sandboxes/runner.py changes. The
 # interpreter is execute-only (see below).
 #
 # usage: build.sh [IMAGE_TAG] [LANGUAGES]     LANGUAGES: comma-separated, default python,cpp,java
 #        (python is always included: the runner is Python)
-#        env CPP_FLAGS, PCH_DIR (with cpp): set by `ringdata sandbox build`
+#        env CPP_FLAGS, PCH_DIR (with cpp), JAVAC_SERVER_DIR, JAVAC_SERVER_FLAGS (with java):
+#        set by `ringdata sandbox build` from sandboxes/languages.py
 set -euo pipefail
 tag=${1:-ringdata-sandbox}
 languages=${2:-python,cpp,java}
 suite=bookworm
-recipe=5  # bump when this script changes what is in the image; `ringdata sandbox status` reads it
+recipe=6  # bump when this script changes what is in the image; `ringdata sandbox status` reads it
 
 packages=()
 wanted=python
@@ -30,7 +33,8 @@ for lang in ${languages//,/ }; do
     python) ;;
     cpp) packages+=(g++); wanted+=,cpp
       : "${CPP_FLAGS:?set by ringdata sandbox build (sandboxes/languages.py)}" "${PCH_DIR:?set by ringdata sandbox build}" ;;
-    java) packages+=(openjdk-17-jdk-headless); wanted+=,java ;;
+    java) packages+=(openjdk-17-jdk-headless); wanted+=,java
+      : "${JAVAC_SERVER_DIR:?set by ringdata sandbox build}" "${JAVAC_SERVER_FLAGS:?set by ringdata sandbox build}" ;;
     *) echo "unknown language '$lang' (python, cpp, java)" >&2; exit 2 ;;
   esac
 done
@@ -81,6 +85,26 @@ if ((${#packages[@]})); then
     # shellcheck disable=SC2086  # CPP_FLAGS is a list of flags
     chroot "$root" g++ $CPP_FLAGS -x c++-header /tmp/pch.h -o "$PCH_DIR/bits/stdc++.h.gch"
     rm -f "$root/tmp/pch.h"
+  fi
+  if [[ ,$wanted, == *,java,* ]]; then
+    echo "[sandbox build] building the resident Java compiler and its class-data archive"
+    here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+    work=$(mktemp -d "$root/tmp/javac-server.XXXXXX")
+    cp "$here/CompileServer.java" "$work/"
+    w=${work#"$root"}
+    mkdir -p "$root$JAVAC_SERVER_DIR"
+    chroot "$root" javac -d "$w/classes" "$w/CompileServer.java"
+    chroot "$root" jar --create --file "$JAVAC_SERVER_DIR/CompileServer.jar" -C "$w/classes" .
+    # The archive holds the classes javac loads for a typical source, dumped by a JVM started with
+    # the runner's flags (JAVAC_SERVER_FLAGS from languages.py): a JVM started otherwise ignores it.
+    printf 'import java.util.*;\npublic class Main { public static void main(String[] a) { List<Integer> x = new ArrayList<>(); x.add(1); System.out.println(x.stream().mapToInt(i -> i).sum() + "" + new Scanner(System.in).nextLine()); } }\n' >"$work/Main.java"
+    # shellcheck disable=SC2086  # JAVAC_SERVER_FLAGS is a list of flags
+    printf -- '-encoding\tUTF-8\t-proc:none\t-d\t%s\t%s\n' "$w/out" "$w/Main.java" \
+      | chroot "$root" java $JAVAC_SERVER_FLAGS "-XX:ArchiveClassesAtExit=$JAVAC_SERVER_DIR/CompileServer.jsa" \
+        -cp "$JAVAC_SERVER_DIR/CompileServer.jar" CompileServer | grep -q '^0 ' \
+      || { echo "the resident Java compiler did not compile its probe" >&2; exit 1; }
+    chmod 0644 "$root$JAVAC_SERVER_DIR"/*
+    rm -rf "$work"
   fi
   umount "$root/proc"
   rm -f "$root/etc/resolv.conf"

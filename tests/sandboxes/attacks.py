@@ -107,6 +107,13 @@ def test_memory_bomb_gives_memory_limit(sandbox):
     assert result.status is CaseStatus.MEMORY_LIMIT, observed(result)
 
 
+def test_the_program_is_the_out_of_memory_killers_first_choice(sandbox):
+    """The program, not the runner or the zygote, is what the cgroup OOM killer takes first: its
+    oom_score_adj is 1000 (the write used to fail unseen: /proc of a non-dumpable fork is root's)."""
+    result = run(sandbox, "print('SAFE' if open('/proc/self/oom_score_adj').read().strip() == '1000' else 'LEAK')")
+    assert result.passed, observed(result)
+
+
 def test_infinite_loop_gives_time_limit(sandbox):
     started = time.monotonic()
     result = run(sandbox, "while True:\n    pass\n")

@@ -459,6 +459,48 @@ def test_java_threads_are_charged_their_cpu(sandbox):
     assert result.cases[0].time_s < QUICK.time_s + 1.5, observed(result)
 
 
+
+# The resident Java compiler (sandboxes/image/CompileServer.java, runner.py `precompile_java`).
+JAVA_TWICE = "public class Main {{ public static void main(String[] a) {{ System.out.println({expr}); }} }}\n"
+
+
+def _needs_javac_server(sandbox):
+    if sandbox.name == "local":
+        from sandboxes.local import host_javac_server_built
+
+        if not host_javac_server_built():
+            pytest.skip("the host has no resident Java compiler: run `ringdata sandbox pch` as root")
+
+
+def test_java_sources_of_a_batch_share_one_warm_compiler(sandbox):
+    """Five distinct sources in one batch: each compiles (and is charged its own compile), and the
+    ones after the first cost a fraction of a fresh javac, which a compiler per source never does.
+    Docker only: the local backend gives every distinct program a sandbox (and a compiler) of its own."""
+    _needs_javac_server(sandbox)
+    if sandbox.name == "local":
+        pytest.skip("the local backend runs each distinct program in a fresh sandbox: one compile per compiler")
+    read = "new java.util.Scanner(System.in).nextLong()"
+    sources = [JAVA_TWICE.format(expr=f"{k} * {read} - {k - 2} * 21") for k in range(2, 7)]  # 2n, 3n-21, ...: 42 at 21
+    tests = (TestCase(input="21\n", output="42\n"),)
+    results = sandbox.run_many([Submission(p, tests, Limits(time_s=2.0), language="java") for p in sources])
+    assert all(r.passed for r in results), [observed(r) for r in results]
+    first, *later = [r.compile_s for r in results]
+    assert all(s > 0 for s in later) and sorted(later)[len(later) // 2] < 0.5 * first, [r.compile_s for r in results]
+
+
+def test_java_source_cannot_use_another_submissions_classes_at_compile_time(sandbox):
+    """Compiled in one JVM, in one work dir, each source still sees only itself: a class defined
+    by another submission of the batch, compiled before it or after it, is `cannot find symbol`."""
+    _needs_javac_server(sandbox)
+    definer = ("public class Main { public static void main(String[] a) { System.out.println(Leak.twice(21)); } }\n"
+               "class Leak { static long twice(long x) { return 2 * x; } }\n")  # fmt: skip
+    user = JAVA_TWICE.format(expr="Leak.twice(21)")
+    tests = (TestCase(input="", output="42\n"),)
+    results = sandbox.run_many([Submission(p, tests, Limits(time_s=2.0), language="java") for p in (user, definer, user + " ")])
+    assert [r.status for r in results] == [CaseStatus.COMPILE_ERROR, CaseStatus.PASSED, CaseStatus.COMPILE_ERROR], [observed(r) for r in results]
+    assert all("Main.java:1: error: cannot find symbol" in r.cases[0].detail for r in results[::2]), results[0].cases[0].detail
+
+
 # The precompiled <bits/stdc++.h> (sandboxes/languages.py PCH_DIR): g++ alone decides when it applies.
 STDCPP_SUM = "#include <bits/stdc++.h>\nusing namespace std;\nint main(){long long n; cin >> n; vector<long long> v{n, n}; cout << accumulate(v.begin(), v.end(), 0LL) << '\\n';}\n"
 
