@@ -71,6 +71,12 @@ Enforced by the runner (inside the sandbox, before the next case or submission)
   compiled form declares `public static void main(String[])`. The JVM's memory limit is its heap,
   with an address-space allowance for what it reserves (languages.py says why RLIMIT_AS alone
   would kill it).
+- The Java sources of one runner batch are compiled by one resident javac (runner.py
+  `precompile_java`) before any program of the batch starts, as one case under the compiler's
+  limits: each source alone on its compile's class and source path (no source sees another's
+  code or classes), no code of a source run (`-proc:none`), and the JVM gone before the first
+  program starts, so no program ever shares the sandbox with it. A source it did not answer for
+  (its time or memory ran out) is compiled alone, as before, under the same limits.
 
 Not guaranteed
 - Side channels between concurrent sandboxes (CPU caches, timing) and kernel exploits: the

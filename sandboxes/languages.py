@@ -4,7 +4,7 @@
 |---|---|---|---|---|---|
 | python | solution.py | (the runner compiles it in-process) | the runner's forked child runs it | `time_s` | address space `memory_mb` |
 | cpp | solution.cpp | `g++ -O2 -std=c++17 -pipe -DONLINE_JUDGE`, <bits/stdc++.h> precompiled | the binary, from a sealed in-memory file | `time_s` | address space `memory_mb`, the stack included |
-| java | Main.java, or <Public>.java | `javac -encoding UTF-8` | `java -Xmx<memory_mb>m -Xss64m ...` | `time_s` + 0.5 s | heap `memory_mb`; address space `memory_mb` + 1536 MiB |
+| java | Main.java, or <Public>.java | `javac -encoding UTF-8 -proc:none`, a batch's sources by one resident javac | `java -Xmx<memory_mb>m -Xss64m ...` | `time_s` + 0.5 s | heap `memory_mb`; address space `memory_mb` + 1536 MiB |
 
 Compilation happens inside the sandbox (a compiler reads files: `#include "/etc/passwd"` must see
 only the sandbox), once per submission, under its own limits (`COMPILE_TIME_S`, `COMPILE_MEMORY_MB`),
@@ -67,7 +67,12 @@ JAVAC_FLAGS = (*(f"-J{flag}" for flag in JAVAC_JVM_FLAGS), *JAVAC_OPTIONS)
 # ~0.8 s for a fresh javac; its class-data archive (a dynamic CDS archive of the javac classes it
 # loads) cuts its own start. Where the jar is absent the runner compiles each source with javac.
 JAVAC_SERVER_DIR = "/usr/local/lib/ringdata/javac"
-JAVAC_SERVER_FLAGS = (f"-Xmx{COMPILE_MEMORY_MB // 2}m", *JAVAC_JVM_FLAGS, "-XX:+ExitOnOutOfMemoryError")
+# Under the compiler's address-space limit a JVM that lives for many compiles must bound what it
+# reserves as it goes: class space (1 GiB by default; javac needs ~30 MiB), the code cache, and
+# glibc's per-thread malloc arenas (MALLOC_ARENA_MAX in its environment); unbounded, the third
+# compile of a batch failed to malloc 32 bytes.
+JAVAC_SERVER_FLAGS = (f"-Xmx{COMPILE_MEMORY_MB // 2}m", *JAVAC_JVM_FLAGS, "-XX:+ExitOnOutOfMemoryError",
+                      "-XX:CompressedClassSpaceSize=128m", "-XX:ReservedCodeCacheSize=64m")  # fmt: skip
 
 
 def javac_server_argv(java: str) -> list[str]:
@@ -220,7 +225,7 @@ def plan(language: str, source: str, limits, tools: dict[str, str]) -> dict:
                      as_mb=COMPILE_MEMORY_MB // 2 + JVM_RESERVE_MB,
                      argv=[tools["javac"], f"-J-Xmx{COMPILE_MEMORY_MB // 2}m", *JAVAC_FLAGS, "-d", "classes", file],
                      server={"argv": javac_server_argv(tools["java"]), "options": list(JAVAC_OPTIONS),
-                             "jar": f"{JAVAC_SERVER_DIR}/CompileServer.jar"})  # fmt: skip
+                             "jar": f"{JAVAC_SERVER_DIR}/CompileServer.jar", "env": {**ENV, "MALLOC_ARENA_MAX": "2"}})  # fmt: skip
         run.update(argv=[tools["java"], f"-Xmx{limits.memory_mb}m", *JVM_FLAGS, "-cp", "/work/classes", mains[0]],
                    mains=mains,  # the runner runs the first whose class file has main() (runner.py java_main)
                    as_mb=limits.memory_mb + JVM_RESERVE_MB, env={**ENV, "MALLOC_ARENA_MAX": "2"})  # fmt: skip

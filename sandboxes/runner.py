@@ -65,7 +65,8 @@ zygote, accounting and kill rules, its own CPU and memory limits, stdin empty), 
 produced in memory, and scrubs the work dir; each test case then execs the program from the
 zygote's child (`_exec`): a binary from a sealed memfd, or a JVM on class files the runner writes
 back before every case. Identical sources, which both backends send one after another, compile once
-per batch; only the last program compiled is kept (a binary can be as large as the work dir).
+per batch; only the last binary compiled is kept (a binary can be as large as the work dir). The
+Java sources of a batch are all compiled first, by one resident javac (`precompile_java`).
 
 `--sandboxed` (kill every other process, wipe the work dir) is destructive: it is honoured only
 for a non-root uid in `/work` (`sandboxed_mode`); without it the runner kills and deletes nothing.
@@ -105,6 +106,23 @@ SANDBOXED_FLAG = "--sandboxed"  # the backends pass it: a private pid namespace 
 ZYGOTE_PID = 0  # set by main(): the runner resumes it if a program stopped it
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 _SIGNAL_NAMES = {4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 11: "SIGSEGV", 13: "SIGPIPE", 15: "SIGTERM"}
+
+
+class Status:
+    """A case's status as its report says it: the values of the host's `sandboxes.base.CaseStatus`
+    (tests/sandboxes/test_runner.py holds them equal), plain strings because the runner imports no
+    `enum`, and STARVED, which never leaves the runner (`run_case` makes it SANDBOX_ERROR)."""
+
+    PASSED = "passed"
+    WRONG_ANSWER = "wrong_answer"
+    TIME_LIMIT = "time_limit"
+    MEMORY_LIMIT = "memory_limit"
+    RUNTIME_ERROR = "runtime_error"
+    OUTPUT_LIMIT = "output_limit"
+    SANDBOX_ERROR = "sandbox_error"
+    UNSUPPORTED_TEST = "unsupported_test"
+    COMPILE_ERROR = "compile_error"
+    STARVED = "starved"  # kept from the CPU by the host at the wall cap, STARVED_WAITS times over
 
 
 # --------------------------------------------------------------------------- output comparison
@@ -1048,7 +1066,7 @@ class Remote:
 
     def _refuse(self, *_):
         why = f"the program returned a {self._type}, not plain data (only builtin types are compared)"
-        self._case.refused = self._case.refused or ("wrong_answer", why)
+        self._case.refused = self._case.refused or (Status.WRONG_ANSWER, why)
         raise NotPlainData(why)
 
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __hash__ = __contains__ = _refuse
@@ -1095,12 +1113,16 @@ def _free_names(code) -> list[str]:
     return sorted(n for n in names if not hasattr(builtins, n))
 
 
-class _Case:
-    """One test case of one submission: the child, its pipes, its limits, its verdict."""
+class _Child:
+    """The plumbing of one case: the zygote's child that runs the program, its pipes (stdin,
+    stdout, stderr and, for a function-call test, the call channel), its CPU and wall limits, and
+    its end (killed if it still runs, what it left reaped, its CPU counted). It judges nothing:
+    `_Case` runs the test against it and gives the verdict. `verdict` is set only when the runner
+    ends the child itself (a limit, or the harness killed)."""
 
     def __init__(self, zsock, program: "_Program", case: dict, limits: dict, sandboxed: bool) -> None:
         self.zsock, self.case, self.limits, self.sandboxed = zsock, case, limits, sandboxed
-        self.is_assert = case.get("assert") is not None
+        self.is_assert = case.get("assert") is not None  # the child also answers calls (`_serve`)
         self.program = program
         self.out, self.err, self.reply = bytearray(), _Tail(STDERR_TAIL), bytearray()
         self.verdict: str | None = None  # set when the runner ended the case
@@ -1111,10 +1133,8 @@ class _Case:
         self.zbase = 0.0  # CPU the zygote had reaped before this case (its word, at the fork)
         self.kbase: tuple[float, float] | None = None  # the cgroup's CPU and the harness's own at the start
         self.waits = 0  # wall caps added because the case was starved of CPU
-        self.refused: tuple[str, str] | None = None  # the test met data it must not compare
         self.gone = False  # the program ended or was ended while the test ran
-        self.wanted: set[str] = set()  # names the test takes from the program
-        self.own: set[str] = set()  # standard modules the test names: the runner's own
+        self.wanted: set[str] = set()  # names the child sends the test (those it takes from the program)
 
     # ------------------------------------------------------------------ start and pump
 
@@ -1192,7 +1212,7 @@ class _Case:
             if want_reply and len(self.reply) >= 4:
                 (n,) = struct.unpack_from("<I", self.reply)
                 if n > self.limits["output_bytes"]:
-                    self._stop("output_limit")
+                    self._stop(Status.OUTPUT_LIMIT)
                 if len(self.reply) >= 4 + n:
                     msg = bytes(self.reply[4 : 4 + n])
                     del self.reply[: 4 + n]
@@ -1211,10 +1231,10 @@ class _Case:
                 if now > self.started + CPU_POLL_S:
                     self.cpu_seen = max(self.cpu_seen, self._cpu_now())
                     if self.cpu_seen > self.limits["time_s"]:
-                        self._stop("time_limit")
+                        self._stop(Status.TIME_LIMIT)
                         continue
             if now >= self.deadline and not self.extend(now):
-                self._stop("starved" if self._starved(now) else "time_limit")
+                self._stop(Status.STARVED if self._starved(now) else Status.TIME_LIMIT)
                 continue
             wait = min(self.deadline, self.next_poll) - now
             r, w, _ = select.select(self.readers, self.writers, [], max(0.0, wait))
@@ -1267,13 +1287,13 @@ class _Case:
             if len(self.out) <= self.limits["output_bytes"]:
                 self.out += data
             if len(self.out) > self.limits["output_bytes"] and self.verdict is None:
-                self._stop("output_limit")
+                self._stop(Status.OUTPUT_LIMIT)
         elif fd == self.err_r:
             self.err.add(data)
         else:
             self.reply += data
             if len(self.reply) > self.limits["output_bytes"] + 4 and self.verdict is None:
-                self._stop("output_limit")
+                self._stop(Status.OUTPUT_LIMIT)
 
     # ------------------------------------------------------------------ CPU
 
@@ -1334,6 +1354,61 @@ class _Case:
                     pass
         return waited > 0.25 * (now - self.started)
 
+    def collect(self) -> None:
+        """End the child (killed if it still runs, by the zygote's word), have what it left reaped
+        and killed, and read what it wrote: sets `cpu`, `wall`, `exit_code` and `signal`."""
+        wall = time.monotonic() - self.started
+        if self.exit_msg is None and self.verdict != HARNESS_KILLED:  # killed by us: the zygote's word on it
+            self._kill()
+            self.exit_msg = _recv_within(self.zsock, HARNESS_TIMEOUT)
+            if self.exit_msg is None:
+                self.verdict = HARNESS_KILLED
+        if self.verdict != HARNESS_KILLED:
+            # The zygote reaps what the case left; when something still runs, kill every
+            # descendant and have it reaped: its CPU is charged to the case.
+            cpu_msg = self._reap(killed=False)
+            if cpu_msg is not None and (cpu_msg["left"] or (self.sandboxed and self._descendants())):
+                self._kill()
+                if cpu_msg["left"]:
+                    cpu_msg = self._reap(killed=True)
+            if cpu_msg is None:
+                self.verdict = HARNESS_KILLED
+            cpu = cpu_msg["cpu"] if cpu_msg else max(self.cpu_seen, 0.0)
+            if self.kbase is not None:
+                cpu = max(self.cpu_seen, self._cpu_now())  # the kernel's count, every process dead
+        else:
+            cpu = self.cpu_seen
+        for fd in (self.out_r, self.err_r, self.rep_r):  # what the program wrote before it exited
+            if fd < 0:
+                continue
+            while True:
+                try:
+                    data = os.read(fd, 1 << 16)
+                except OSError:
+                    break
+                if not data:
+                    break
+                self._take(fd, data)
+            os.close(fd)
+        for fd in (self.in_w, self.req_w):
+            if fd >= 0:
+                os.close(fd)
+        status = self.exit_msg["status"] if self.exit_msg else 0
+        self.exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+        self.signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        self.cpu, self.wall = cpu, wall
+
+
+class _Case(_Child):
+    """One test case of one submission: the test run against the child (its stdout compared with
+    the expected output, or a function-call test executed here, in the runner's interpreter), the
+    verdict and the report."""
+
+    def __init__(self, zsock, program: "_Program", case: dict, limits: dict, sandboxed: bool) -> None:
+        super().__init__(zsock, program, case, limits, sandboxed)
+        self.refused: tuple[str, str] | None = None  # the test met data it must not compare
+        self.own: set[str] = set()  # standard modules the test names: the runner's own
+
     # ------------------------------------------------------------------ the test
 
     def request(self, op: str, index: int, args=None, kwargs=None):
@@ -1342,7 +1417,7 @@ class _Case:
             body = encode((op, index, args, kwargs), self._handle_arg)
         except NotPlain as exc:
             why = f"the test passes the program {exc}"[:200]
-            self.refused = self.refused or ("unsupported_test", why)
+            self.refused = self.refused or (Status.UNSUPPORTED_TEST, why)
             raise UnsupportedTest(why) from None
         self.outbox += struct.pack("<I", len(body)) + body
         if self.req_w not in self.writers:
@@ -1402,25 +1477,25 @@ class _Case:
             exec(code, scope)
         except SystemExit as exc:  # the test ended itself: fine when it says success
             if exc.code not in (None, 0):
-                return "wrong_answer", f"the test exited with {exc.code!r}"[:200]
+                return Status.WRONG_ANSWER, f"the test exited with {exc.code!r}"[:200]
         except _Stop:
             raise
         except _Deadline:
-            self._stop("starved" if self._starved(time.monotonic()) else "time_limit")
+            self._stop(Status.STARVED if self._starved(time.monotonic()) else Status.TIME_LIMIT)
             raise _Stop() from None
         except AssertionError as exc:
             if getattr(exc, "from_program", False):
-                return "runtime_error", f"the program raised AssertionError: {exc}"[:200]
-            return "wrong_answer", _failed_line(exc, source)
+                return Status.RUNTIME_ERROR, f"the program raised AssertionError: {exc}"[:200]
+            return Status.WRONG_ANSWER, _failed_line(exc, source)
         except NotPlainData as exc:
-            return "wrong_answer", str(exc)
+            return Status.WRONG_ANSWER, str(exc)
         except UnsupportedTest as exc:
-            return "unsupported_test", str(exc)[:200]
+            return Status.UNSUPPORTED_TEST, str(exc)[:200]
         except RecursionError:
-            return "wrong_answer", "the program's data is nested too deeply to compare"
+            return Status.WRONG_ANSWER, "the program's data is nested too deeply to compare"
         except Exception as exc:  # noqa: BLE001 - what the test raised (or re-raised from the program)
             where = "the program raised" if getattr(exc, "from_program", False) else "the test raised"
-            return "runtime_error", f"{where} {type(exc).__name__}: {exc}"[:200]
+            return Status.RUNTIME_ERROR, f"{where} {type(exc).__name__}: {exc}"[:200]
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         if self.refused:  # the test swallowed the refusal (`except:`); it still decides
@@ -1436,57 +1511,19 @@ class _Case:
     # ------------------------------------------------------------------ the report
 
     def finish(self, outcome) -> dict:
-        wall = time.monotonic() - self.started
-        if self.exit_msg is None and self.verdict != HARNESS_KILLED:  # killed by us: the zygote's word on it
-            self._kill()
-            self.exit_msg = _recv_within(self.zsock, HARNESS_TIMEOUT)
-            if self.exit_msg is None:
-                self.verdict = HARNESS_KILLED
-        if self.verdict != HARNESS_KILLED:
-            # The zygote reaps what the case left; when something still runs, kill every
-            # descendant and have it reaped: its CPU is charged to the case.
-            cpu_msg = self._reap(killed=False)
-            if cpu_msg is not None and (cpu_msg["left"] or (self.sandboxed and self._descendants())):
-                self._kill()
-                if cpu_msg["left"]:
-                    cpu_msg = self._reap(killed=True)
-            if cpu_msg is None:
-                self.verdict = HARNESS_KILLED
-            cpu = cpu_msg["cpu"] if cpu_msg else max(self.cpu_seen, 0.0)
-            if self.kbase is not None:
-                cpu = max(self.cpu_seen, self._cpu_now())  # the kernel's count, every process dead
-        else:
-            cpu = self.cpu_seen
-        for fd in (self.out_r, self.err_r, self.rep_r):  # what the program wrote before it exited
-            if fd < 0:
-                continue
-            while True:
-                try:
-                    data = os.read(fd, 1 << 16)
-                except OSError:
-                    break
-                if not data:
-                    break
-                self._take(fd, data)
-            os.close(fd)
-        for fd in (self.in_w, self.req_w):
-            if fd >= 0:
-                os.close(fd)
-        status = self.exit_msg["status"] if self.exit_msg else 0
-        self.exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-        self.signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-        self.cpu, self.wall = cpu, wall
+        self.collect()
+        cpu, wall = self.cpu, self.wall
         verdict = self.verdict
         if verdict == HARNESS_KILLED:
-            return self.report("runtime_error", HARNESS_KILLED)
-        if verdict == "output_limit" or len(self.out) > self.limits["output_bytes"]:
-            return self.report("output_limit", f"more than {self.limits['output_bytes']} bytes of output")
-        if verdict == "starved":
-            return self.report("starved", f"starved of CPU: {cpu:.2f}s CPU in {wall:.2f}s wall")
+            return self.report(Status.RUNTIME_ERROR, HARNESS_KILLED)
+        if verdict == Status.OUTPUT_LIMIT or len(self.out) > self.limits["output_bytes"]:
+            return self.report(Status.OUTPUT_LIMIT, f"more than {self.limits['output_bytes']} bytes of output")
+        if verdict == Status.STARVED:
+            return self.report(Status.STARVED, f"starved of CPU: {cpu:.2f}s CPU in {wall:.2f}s wall")
         if cpu > self.limits["time_s"]:
-            return self.report("time_limit", f"{cpu:.2f}s CPU > {self.limits['time_s']}s")
-        if verdict == "time_limit":
-            return self.report("time_limit", f"killed after {wall:.2f}s wall ({cpu:.2f}s CPU)")
+            return self.report(Status.TIME_LIMIT, f"{cpu:.2f}s CPU > {self.limits['time_s']}s")
+        if verdict == Status.TIME_LIMIT:
+            return self.report(Status.TIME_LIMIT, f"killed after {wall:.2f}s wall ({cpu:.2f}s CPU)")
         return self.report(*self._classify(outcome))
 
     def _classify(self, outcome) -> tuple[str, str]:
@@ -1494,28 +1531,28 @@ class _Case:
         if outcome is not None:  # the test decided while the program was still answering
             return outcome
         if sig == signal.SIGXCPU:
-            return "time_limit", f"{self.cpu:.2f}s CPU > {self.limits['time_s']}s"
+            return Status.TIME_LIMIT, f"{self.cpu:.2f}s CPU > {self.limits['time_s']}s"
         if sig == signal.SIGKILL:  # not killed by us (that is handled above): the OOM killer
-            return "memory_limit", "killed by the out-of-memory killer"
+            return Status.MEMORY_LIMIT, "killed by the out-of-memory killer"
         failed = sig is not None or exit_code not in (0, None)
         marker = next((m for m in self.program.markers if m in stderr[-600:]), None) if failed else None
         if exit_code == EXIT_MEMORY or marker:
-            return "memory_limit", f"{marker or 'MemoryError'} under the {self.limits['memory_mb']} MB limit"
+            return Status.MEMORY_LIMIT, f"{marker or 'MemoryError'} under the {self.limits['memory_mb']} MB limit"
         if sig is not None:
-            return "runtime_error", f"killed by signal {sig} ({_SIGNAL_NAMES.get(sig, 'signal')})"
+            return Status.RUNTIME_ERROR, f"killed by signal {sig} ({_SIGNAL_NAMES.get(sig, 'signal')})"
         if self.is_assert:
             if exit_code == 0 and self.test_done:
-                return "passed", ""
+                return Status.PASSED, ""
             if exit_code == 0:
-                return "runtime_error", "the program exited before the tests finished"
-            return "runtime_error", f"exit code {exit_code}: {_last_line(stderr)}"
+                return Status.RUNTIME_ERROR, "the program exited before the tests finished"
+            return Status.RUNTIME_ERROR, f"exit code {exit_code}: {_last_line(stderr)}"
         if exit_code != 0:
-            return "runtime_error", f"exit code {exit_code}: {_last_line(stderr)}"
+            return Status.RUNTIME_ERROR, f"exit code {exit_code}: {_last_line(stderr)}"
         if self.case.get("compile"):
-            return "passed", ""
+            return Status.PASSED, ""
         stdout = bytes(self.out[: self.limits["output_bytes"]]).decode("utf-8", "replace")
         ok, why = compare_outputs(self.case.get("output") or "", stdout, self.limits["float_tol"])
-        return ("passed", "") if ok else ("wrong_answer", why)
+        return (Status.PASSED, "") if ok else (Status.WRONG_ANSWER, why)
 
     test_done = False
 
@@ -1756,7 +1793,7 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
             return made and _Program(run=run, **made), {**report, "resident": True}
         return made and _Program(run=run, **made), {**report, "time_s": 0.0, "wall_s": 0.0, "cached": True}
     if not os.access(spec["argv"][0], os.X_OK):
-        report = {"status": "sandbox_error", "detail": f"this sandbox has no {spec['argv'][0]} for {sub['language']}"}
+        report = {"status": Status.SANDBOX_ERROR, "detail": f"this sandbox has no {spec['argv'][0]} for {sub['language']}"}
         return None, report
     for other, (made, _) in list(built.items()):  # one binary kept at a time: the backends send identical
         if made and "exe_fd" in made:  # sources one after another, and a binary (up to the work dir's size)
@@ -1771,7 +1808,7 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
     head = result.get("stderr_head", "")
     first = head.lstrip().split("\n", 1)[0]
     no_exec = result.get("exit_code") == EXIT_NO_EXEC and first.startswith("cannot start ")
-    if result["status"] == "passed":
+    if result["status"] == Status.PASSED:
         try:
             if spec["output"] == "classes":
                 made = {"files": _read_tree(spec["output"], spec["file_bytes"])}
@@ -1780,18 +1817,18 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
                 with open(spec["output"], "rb") as f:
                     made = {"exe_fd": _sealed_memfd(f.read())}
         except OSError as exc:
-            report.update(status="compile_error", detail=f"the compiler left no program ({exc.strerror or exc})")
-    elif result["status"] == "sandbox_error" or no_exec or first.startswith(tuple(spec.get("start_failures", ()))):
-        report.update(status="sandbox_error", detail=f"the compiler could not start: {head[:300]}")
+            report.update(status=Status.COMPILE_ERROR, detail=f"the compiler left no program ({exc.strerror or exc})")
+    elif result["status"] == Status.SANDBOX_ERROR or no_exec or first.startswith(tuple(spec.get("start_failures", ()))):
+        report.update(status=Status.SANDBOX_ERROR, detail=f"the compiler could not start: {head[:300]}")
     else:
-        why = {"time_limit": f"compilation took more than {spec['time_s']:g} s CPU",
-               "memory_limit": f"the compiler ran out of memory ({spec['memory_mb']} MB)",
-               "output_limit": "the compiler wrote too much"}.get(result["status"])  # fmt: skip
+        why = {Status.TIME_LIMIT: f"compilation took more than {spec['time_s']:g} s CPU",
+               Status.MEMORY_LIMIT: f"the compiler ran out of memory ({spec['memory_mb']} MB)",
+               Status.OUTPUT_LIMIT: "the compiler wrote too much"}.get(result["status"])  # fmt: skip
         head = head or result.get("stdout_tail", "")
         lines = [ln for ln in head.splitlines() if ln.strip()][:6]
-        report.update(status="compile_error", detail=why or " | ".join(lines)[:600] or result["detail"])
+        report.update(status=Status.COMPILE_ERROR, detail=why or " | ".join(lines)[:600] or result["detail"])
     between()  # the sources and the compiler's files go; only what the cases need comes back
-    if report["status"] != "sandbox_error":
+    if report["status"] != Status.SANDBOX_ERROR:
         built[key] = (made, report)
     return made and _Program(run=run, **made), report
 
@@ -1835,7 +1872,7 @@ def precompile_java(zsock, subs: list, sandboxed: bool, between, built: dict) ->
     output = 1 << 22  # the answers: javac's messages, at most 64 KiB per source, as hex
     limits = {"time_s": spec["time_s"], "wall_factor": subs[0]["limits"]["wall_factor"], "memory_mb": spec["memory_mb"],
               "output_bytes": output, "report_stdout": output, "file_bytes": spec["file_bytes"], "float_tol": 0.0}  # fmt: skip
-    run = {"argv": server["argv"], "env": spec["env"], "as_mb": spec["as_mb"], "markers": spec["markers"]}
+    run = {"argv": server["argv"], "env": server["env"], "as_mb": spec["as_mb"], "markers": spec["markers"]}
     result = run_case(zsock, _Program(run=run, files=files), {"input": "\n".join(lines) + "\n", "compile": True},
                       limits, sandboxed)  # fmt: skip
     answers = result["stdout_tail"].split("\n")[:-1]  # a line cut short by a kill is no answer
@@ -1849,7 +1886,7 @@ def precompile_java(zsock, subs: list, sandboxed: bool, between, built: dict) ->
             break
         prefix = f"{top}/src/"  # javac names the file as it was given: say it as a lone javac would
         text = "\n".join(ln[len(prefix):] if ln.startswith(prefix) else ln for ln in text.split("\n"))
-        report = {"status": "passed", "time_s": round(cpu, 4), "wall_s": round(wall, 4), "detail": "", "resident": True}
+        report = {"status": Status.PASSED, "time_s": round(cpu, 4), "wall_s": round(wall, 4), "detail": "", "resident": True}
         made = None
         if code == 0:
             try:
@@ -1861,7 +1898,7 @@ def precompile_java(zsock, subs: list, sandboxed: bool, between, built: dict) ->
             made["main"] = java_main(made["files"], sub["run"].get("mains", ()))
         else:
             lines = [ln for ln in text.splitlines() if ln.strip()][:6]
-            report.update(status="compile_error", detail=" | ".join(lines)[:600] or f"javac exited with {code}")
+            report.update(status=Status.COMPILE_ERROR, detail=" | ".join(lines)[:600] or f"javac exited with {code}")
         built[key] = (made, report)
     between()
     return {"sources": len(jobs), "answered": min(len(answers), len(jobs)), "status": result["status"],
@@ -1873,8 +1910,8 @@ def run_case(zsock, program: _Program, case: dict, limits: dict, sandboxed: bool
     still starved of CPU after STARVED_WAITS more wall caps is the sandbox's fault
     (`sandbox_error`), never the program's `time_limit`."""
     result = _run_one(_Case(zsock, program, case, limits, sandboxed))
-    if result["status"] == "starved":
-        result["status"] = "sandbox_error"
+    if result["status"] == Status.STARVED:
+        result["status"] = Status.SANDBOX_ERROR
     return result
 
 
@@ -1894,11 +1931,11 @@ def _run_one(c: _Case) -> dict:
                 _COMPILED[source] = f"the test does not compile: {exc}"[:200], set(), set()
         c.code, c.wanted, c.own = _COMPILED[source]
         if isinstance(c.code, str):
-            return c.report("unsupported_test", c.code)
+            return c.report(Status.UNSUPPORTED_TEST, c.code)
     elif c.case.get("output") is None and not c.case.get("compile") and c.limits.get("compare", True):
-        return c.report("unsupported_test", "the test has no expected output")  # nothing to compare with: the data's fault
+        return c.report(Status.UNSUPPORTED_TEST, "the test has no expected output")  # nothing to compare with: the data's fault
     if not c.start():
-        return c.report("runtime_error", HARNESS_KILLED)
+        return c.report(Status.RUNTIME_ERROR, HARNESS_KILLED)
     outcome = None
     try:
         if c.is_assert:
@@ -1981,12 +2018,12 @@ def _run_submission(zsock, sub: dict, sandboxed: bool, between, built: dict) -> 
         return {"cases": _run_cases(zsock, _Program(sub["program"]), sub, sandboxed, between)}
     if any(case.get("assert") is not None for case in sub["tests"]):
         why = f"function-call tests are Python only; this program is {sub['language']}"
-        return {"cases": [{"status": "unsupported_test", "detail": why}]}
+        return {"cases": [{"status": Status.UNSUPPORTED_TEST, "detail": why}]}
     program, compiled = build(zsock, sub, sandboxed, between, built)
-    if compiled["status"] == "sandbox_error":
+    if compiled["status"] == Status.SANDBOX_ERROR:
         return {"cases": [], "error": compiled["detail"], "compile": compiled}
     if program is None:
-        return {"cases": [{"status": "compile_error", "detail": compiled["detail"], "time_s": compiled["time_s"],
+        return {"cases": [{"status": Status.COMPILE_ERROR, "detail": compiled["detail"], "time_s": compiled["time_s"],
                            "wall_s": compiled["wall_s"]}], "compile": compiled}  # fmt: skip
     return {"cases": _run_cases(zsock, program, sub, sandboxed, between), "compile": compiled}
 
@@ -1999,12 +2036,12 @@ def _run_cases(zsock, program: _Program, sub: dict, sandboxed: bool, between) ->
                 between()
             result = run_case(zsock, program, case, sub["limits"], sandboxed)
         except (OSError, MemoryError) as exc:  # the program lowered the runner's own limits under it
-            result = {"status": "runtime_error", "time_s": 0.0, "wall_s": 0.0, "exit_code": None, "signal": None,
+            result = {"status": Status.RUNTIME_ERROR, "time_s": 0.0, "wall_s": 0.0, "exit_code": None, "signal": None,
                       "stdout_tail": "", "stderr_tail": "", "detail": f"{HARNESS_KILLED} ({type(exc).__name__})"}  # fmt: skip
         cases.append(result)
         if result["detail"].startswith(HARNESS_KILLED):
             break
-        if result["status"] != "passed" and sub.get("stop_on_first_failure", True):
+        if result["status"] != Status.PASSED and sub.get("stop_on_first_failure", True):
             break
     return cases
 

@@ -252,3 +252,13 @@ def test_class_main_reads_what_javac_wrote():
     assert java_main(files, ["Main", "Other"]) == "Other"  # Main's main(int) is not an entry point
     assert java_main(files, ["Main"]) == "Other"  # top-level before nested
     assert class_main(b"not a class") is None
+
+
+def test_the_runners_statuses_are_the_hosts():
+    """The runner names its statuses without `enum` (it imports builtin modules only); they are
+    exactly the host's CaseStatus values, and STARVED never leaves it."""
+    from sandboxes.base import CaseStatus
+    from sandboxes.runner import Status
+
+    named = {v for k, v in vars(Status).items() if k.isupper()}
+    assert named - {Status.STARVED} == {s.value for s in CaseStatus}
