@@ -1845,9 +1845,9 @@ def precompile_java(zsock, subs: list, sandboxed: bool, between, built: dict) ->
     it. Each source is the only file of its own directory, which is its compile's only class and
     source path, and javac runs no code of a source (`-proc:none`), so no compile sees another's
     source or output. It runs before any program of the batch and is gone before the first one
-    starts: no program ever shares the sandbox with it. Each compile's CPU and wall time are the
-    server's own measure of its JVM during that compile (JIT and GC threads included); its
-    start-up is charged to no submission (reported in the end frame). A source the server did not
+    starts: no program ever shares the sandbox with it. Each source is charged the server's own measure of its JVM
+    during its compile (JIT and GC threads included) plus an equal share of the rest of the case
+    (the JVM's start-up), so the compiles add up to what the kernel charged the case. A source the server did not
     answer for (it ran out of its time or memory, or died) is compiled alone by `build` as before,
     so a pathological source meets exactly the limits it always met. Returns what the end frame
     says of it, or None when there was nothing for it (no Java source, no server in this sandbox)."""
@@ -1876,14 +1876,21 @@ def precompile_java(zsock, subs: list, sandboxed: bool, between, built: dict) ->
     result = run_case(zsock, _Program(run=run, files=files), {"input": "\n".join(lines) + "\n", "compile": True},
                       limits, sandboxed)  # fmt: skip
     answers = result["stdout_tail"].split("\n")[:-1]  # a line cut short by a kill is no answer
-    budget = spec["file_bytes"]  # class files kept for the whole batch
-    for (key, (sub, top)), answer in zip(jobs.items(), answers):
+    parsed = []
+    for answer in answers:
         try:
             code, cpu, wall, messages = answer.split(" ")
-            text = bytes.fromhex(messages).decode("utf-8", "replace")
-            code, cpu, wall = int(code), int(cpu) / 1e9, int(wall) / 1e9
+            parsed.append((int(code), int(cpu) / 1e9, int(wall) / 1e9, bytes.fromhex(messages).decode("utf-8", "replace")))
         except ValueError:
             break
+    # The server's start-up and the CPU between compiles (the kernel's count for the case, less the
+    # compiles' own), shared equally by the sources it answered for: their compile_s add up to the case.
+    n = max(1, len(parsed))
+    extra_cpu = max(0.0, result["time_s"] - sum(p[1] for p in parsed)) / n
+    extra_wall = max(0.0, result["wall_s"] - sum(p[2] for p in parsed)) / n
+    budget = spec["file_bytes"]  # class files kept for the whole batch
+    for (key, (sub, top)), (code, cpu, wall, text) in zip(jobs.items(), parsed):
+        cpu, wall = cpu + extra_cpu, wall + extra_wall
         prefix = f"{top}/src/"  # javac names the file as it was given: say it as a lone javac would
         text = "\n".join(ln[len(prefix):] if ln.startswith(prefix) else ln for ln in text.split("\n"))
         report = {"status": Status.PASSED, "time_s": round(cpu, 4), "wall_s": round(wall, 4), "detail": "", "resident": True}
@@ -1901,7 +1908,7 @@ def precompile_java(zsock, subs: list, sandboxed: bool, between, built: dict) ->
             report.update(status=Status.COMPILE_ERROR, detail=" | ".join(lines)[:600] or f"javac exited with {code}")
         built[key] = (made, report)
     between()
-    return {"sources": len(jobs), "answered": min(len(answers), len(jobs)), "status": result["status"],
+    return {"sources": len(jobs), "answered": min(len(parsed), len(jobs)), "status": result["status"],
             "time_s": result["time_s"], "wall_s": result["wall_s"]}  # fmt: skip
 
 
