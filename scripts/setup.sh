@@ -50,7 +50,8 @@ fi
 # Builds the image when it is missing or older than its recipe (the image carries a recipe label);
 # a no-op in well under a second otherwise.
 ringdata sandbox build
-# The local (bubblewrap) backend compiles with the host's g++: its precompiled <bits/stdc++.h>
-# (a few seconds; a no-op when g++ already uses the one there).
+# The local (bubblewrap) backend compiles with the host's g++ and JDK: its precompiled
+# <bits/stdc++.h> and the resident Java compiler with its class-data archive (a few seconds; a
+# no-op when the ones there are current).
 ringdata sandbox pch
 log "ready"
