@@ -1845,12 +1845,13 @@ def precompile_java(zsock, subs: list, sandboxed: bool, between, built: dict) ->
     it. Each source is the only file of its own directory, which is its compile's only class and
     source path, and javac runs no code of a source (`-proc:none`), so no compile sees another's
     source or output. It runs before any program of the batch and is gone before the first one
-    starts: no program ever shares the sandbox with it. Each source is charged the server's own measure of its JVM
-    during its compile (JIT and GC threads included) plus an equal share of the rest of the case
-    (the JVM's start-up), so the compiles add up to what the kernel charged the case. A source the server did not
-    answer for (it ran out of its time or memory, or died) is compiled alone by `build` as before,
-    so a pathological source meets exactly the limits it always met. Returns what the end frame
-    says of it, or None when there was nothing for it (no Java source, no server in this sandbox)."""
+    starts: no program ever shares the sandbox with it. Each source is charged the server's own
+    measure of its JVM during its compile (JIT and GC threads included), plus, when the server
+    answered for every source, an equal share of the rest of the case (the JVM's start-up), so the
+    compiles add up to what the kernel charged the case. A source the server did not answer for
+    (it ran out of its time or memory, or died) is compiled alone by `build` as before, so a
+    pathological source meets exactly the limits it always met. Returns what the end frame says of
+    it, or None when there was nothing for it (no Java source, no server in this sandbox)."""
     jobs: dict = {}  # key in `built` -> (submission, its directory)
     server = None
     for sub in subs:
@@ -1880,20 +1881,23 @@ def precompile_java(zsock, subs: list, sandboxed: bool, between, built: dict) ->
     for answer in answers:
         try:
             code, cpu, wall, messages = answer.split(" ")
-            parsed.append((int(code), int(cpu) / 1e9, int(wall) / 1e9, bytes.fromhex(messages).decode("utf-8", "replace")))
+            text = bytes.fromhex(messages).decode("utf-8", "replace")
+            parsed.append((int(code), int(cpu) / 1e9, int(wall) / 1e9, text))
         except ValueError:
             break
     # The server's start-up and the CPU between compiles (the kernel's count for the case, less the
-    # compiles' own), shared equally by the sources it answered for: their compile_s add up to the case.
-    n = max(1, len(parsed))
-    extra_cpu = max(0.0, result["time_s"] - sum(p[1] for p in parsed)) / n
-    extra_wall = max(0.0, result["wall_s"] - sum(p[2] for p in parsed)) / n
+    # compiles' own), shared equally when it answered for every source (their compile_s then add up
+    # to the case); otherwise the rest may be a runaway compile's, which is no other source's cost.
+    n = len(parsed) if len(parsed) == len(jobs) else 0
+    extra_cpu = max(0.0, result["time_s"] - sum(p[1] for p in parsed)) / n if n else 0.0
+    extra_wall = max(0.0, result["wall_s"] - sum(p[2] for p in parsed)) / n if n else 0.0
     budget = spec["file_bytes"]  # class files kept for the whole batch
     for (key, (sub, top)), (code, cpu, wall, text) in zip(jobs.items(), parsed):
         cpu, wall = cpu + extra_cpu, wall + extra_wall
         prefix = f"{top}/src/"  # javac names the file as it was given: say it as a lone javac would
         text = "\n".join(ln[len(prefix):] if ln.startswith(prefix) else ln for ln in text.split("\n"))
-        report = {"status": Status.PASSED, "time_s": round(cpu, 4), "wall_s": round(wall, 4), "detail": "", "resident": True}
+        report = {"status": Status.PASSED, "time_s": round(cpu, 4), "wall_s": round(wall, 4), "detail": "",
+                  "resident": True}  # fmt: skip
         made = None
         if code == 0:
             try:
