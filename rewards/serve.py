@@ -163,7 +163,8 @@ class Batcher:
         while (batch := self._take()) is not None:
             merged: dict[tuple, list[int]] = {}
             for k, (s, _) in enumerate(batch):
-                key = (s.program, s.language, s.limits) if len(s.tests) == 1 else ("alone", k)
+                alone = len(s.tests) != 1 or s.files or s.fetch  # its files are its own, as is what it leaves
+                key = ("alone", k) if alone else (s.program, s.language, s.limits)
                 merged.setdefault(key, []).append(k)
             groups = list(merged.values())
             subs = [batch[g[0]][0] if len(g) == 1 else replace(
@@ -257,7 +258,10 @@ class Service:
         # Many groups run at once here (one per batcher thread): each exec is filled instead of
         # spread, since a docker exec's fixed cost is what one-test-per-request clients pay most.
         choice = self.config.sandbox
-        self.sandbox = open_sandbox(replace(choice, docker=replace(choice.docker, spread=False)))
+        # An exec's reports carry /run_code's whole stdout and fetched files (each up to 1 MiB) for
+        # up to `batch` submissions: read them all rather than regrade past the backend's 8 MiB.
+        docker = replace(choice.docker, spread=False, max_report_bytes=max(choice.docker.max_report_bytes, 64 << 20))
+        self.sandbox = open_sandbox(replace(choice, docker=docker))
         self.batcher = Batcher(self.sandbox, self.config.group)
         grade = replace(self.config.grade, sandbox=Grouped(self.sandbox, self.batcher))  # one warm pool, one queue
         if self.config.ray is not None:

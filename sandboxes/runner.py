@@ -1598,6 +1598,7 @@ class _Program:
         if main and run:  # the class the compiler's output says has main() (`java_main`)
             self.run = {**run, "argv": [*run["argv"][:-1], main]}
         self.markers = tuple(run["markers"]) if run else ("MemoryError",)
+        self.given: dict[str, bytes] = {}  # the submission's own files (a request's `files`)
 
     def request(self) -> dict:
         if self.run is None:
@@ -1606,6 +1607,7 @@ class _Program:
                 "stack_max": self.run.get("stack_max"), "exe": self.exe_fd >= 0}  # fmt: skip
 
     def stage(self) -> None:
+        stage_given(self.given)  # the request's files first: the program's own below win a clash
         for path, data in self.files.items():
             if "/" in path:
                 os.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
@@ -1614,6 +1616,97 @@ class _Program:
                 _write_all(fd, data)
             finally:
                 os.close(fd)
+
+
+def _path_parts(name) -> list[str] | None:
+    """The components of a work-dir-relative path, or None when it could leave the work dir or
+    name it ambiguously (absolute, empty, `.`, `..`, NUL). The host checks the same
+    (sandboxes/base.py `check_path`); this is the second lock."""
+    if not isinstance(name, str) or not name or name.startswith("/") or "\0" in name or len(name) > 1024:
+        return None
+    parts = name.split("/")
+    return None if any(p in ("", ".", "..") for p in parts) else parts
+
+
+def _open_dirs(parts: list[str], create: bool) -> int:
+    """A descriptor of the directory holding `parts[-1]`, walked from the work dir one component
+    at a time with O_NOFOLLOW: a symbolic link anywhere on the way is refused by the kernel
+    (ELOOP, ENOTDIR), whatever a program changed meanwhile."""
+    fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in parts[:-1]:
+            if create:
+                try:
+                    os.mkdir(part, 0o700, dir_fd=fd)
+                except FileExistsError:
+                    pass
+            sub = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = sub
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def stage_given(files: dict) -> None:
+    """Write a submission's files into the (just wiped) work dir; a name that could leave it
+    is skipped (the host refused it already)."""
+    for name, data in files.items():
+        parts = _path_parts(name)
+        if parts is None:
+            continue
+        top = _open_dirs(parts, create=True)
+        try:
+            fd = os.open(parts[-1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600, dir_fd=top)
+        finally:
+            os.close(top)
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+
+
+def fetch_files(names, cap: int) -> tuple[dict, dict]:
+    """Read back the named work-dir files after the last case, here inside the sandbox (its
+    root, its uid: nothing the program could not have printed itself), as base64: (fetched,
+    refused: name -> why). Only regular files, reached without following a symbolic link (a
+    link to /etc/passwd is refused, not read); at most `cap` bytes in all; a missing file is
+    neither (SandboxFusion leaves it out too)."""
+    import binascii  # a C module
+
+    fetched, refused, total = {}, {}, 0
+    for name in names:
+        parts = _path_parts(name)
+        if parts is None:
+            refused[name] = "the path leaves the work dir"
+            continue
+        try:
+            top = _open_dirs(parts, create=False)
+            try:  # O_NONBLOCK: a FIFO opens at once (and is then refused), never blocks the runner
+                fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=top)
+            finally:
+                os.close(top)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            refused[name] = "a symbolic link" if exc.errno in (40, 20) else f"unreadable ({exc.strerror})"
+            continue
+        try:
+            if os.fstat(fd).st_mode & 0o170000 != 0o100000:  # S_ISREG without the stat module
+                refused[name] = "not a regular file"
+                continue
+            data = bytearray()
+            while len(data) <= cap - total and (chunk := os.read(fd, min(1 << 20, cap - total + 1 - len(data)))):
+                data += chunk
+            if total + len(data) > cap:
+                refused[name] = f"over the {cap} bytes that come back in all"
+                continue
+            total += len(data)
+            fetched[name] = binascii.b2a_base64(data, newline=False).decode("ascii")
+        finally:
+            os.close(fd)
+    return fetched, refused
 
 
 def _sealed_memfd(data: bytes) -> int:
@@ -1721,7 +1814,8 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
     forge them: javac names a diagnostic's file after a Java identifier, while g++ honours
     `#line 1 "any text"`, so C++ has none."""
     spec, run = sub["build"], sub["run"]
-    key = (sub["language"], tuple(spec["argv"]), sub["program"])
+    given = sub.get("files") or {}
+    key = (sub["language"], tuple(spec["argv"]), sub["program"], tuple(sorted(given.items())))
     if key in built:
         made, report = built[key]
         return made and _Program(run=run, **made), {**report, "time_s": 0.0, "wall_s": 0.0, "cached": True}
@@ -1735,6 +1829,7 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
     limits = {"time_s": spec["time_s"], "wall_factor": sub["limits"]["wall_factor"], "memory_mb": spec["memory_mb"],
               "output_bytes": 1 << 20, "file_bytes": spec["file_bytes"], "float_tol": 0.0}  # fmt: skip
     compiler = _Program(run=spec, files={spec["file"]: sub["program"].encode("utf-8", "surrogateescape")})
+    compiler.given = given  # a header or a resource the source names
     result = run_case(zsock, compiler, {"input": "", "compile": True}, limits, sandboxed)
     report = {"status": result["status"], "time_s": result["time_s"], "wall_s": result["wall_s"], "detail": ""}
     made = None
@@ -1875,8 +1970,18 @@ class _Harness:
 def _run_submission(zsock, sub: dict, sandboxed: bool, between, built: dict) -> dict:
     """Compile it if its language needs that, then run its cases; every case starts from a
     scrubbed sandbox. Returns the report's fields: cases, and compile (or error)."""
+    ran = _run_built(zsock, sub, sandboxed, between, built)
+    if sub.get("fetch") and ran.get("cases") and "compile_error" != ran["cases"][-1]["status"]:
+        ran["fetched"], ran["fetch_refused"] = fetch_files(sub["fetch"], sub["fetch_bytes"])  # before any wipe
+    return ran
+
+
+def _run_built(zsock, sub: dict, sandboxed: bool, between, built: dict) -> dict:
+    given = sub.get("files") or {}
     if sub.get("build") is None:
-        return {"cases": _run_cases(zsock, _Program(sub["program"]), sub, sandboxed, between)}
+        program = _Program(sub["program"])
+        program.given = given
+        return {"cases": _run_cases(zsock, program, sub, sandboxed, between)}
     if any(case.get("assert") is not None for case in sub["tests"]):
         why = f"function-call tests are Python only; this program is {sub['language']}"
         return {"cases": [{"status": "unsupported_test", "detail": why}]}
@@ -1886,6 +1991,7 @@ def _run_submission(zsock, sub: dict, sandboxed: bool, between, built: dict) -> 
     if program is None:
         return {"cases": [{"status": "compile_error", "detail": compiled["detail"], "time_s": compiled["time_s"],
                            "wall_s": compiled["wall_s"]}], "compile": compiled}  # fmt: skip
+    program.given = given
     return {"cases": _run_cases(zsock, program, sub, sandboxed, between), "compile": compiled}
 
 
