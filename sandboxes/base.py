@@ -322,6 +322,12 @@ class Sandbox(ABC):
     ) -> list[ExecResult]:
         """Each batch (indices into `submissions`) through `run_batch` on `parallelism` threads,
         filling `results` in place; `on_done(n)` as each batch of n finishes."""
+        if len(batches) == 1:  # one batch: run it here, not on a pool started for it
+            for i, result in zip(batches[0], run_batch([submissions[i] for i in batches[0]])):
+                results[i] = result
+            if on_done:
+                on_done(len(batches[0]))
+            return results  # type: ignore[return-value]
         with ThreadPoolExecutor(self.parallelism, thread_name_prefix=self.name) as pool:
             futures = {pool.submit(run_batch, [submissions[i] for i in b]): b for b in batches}
             for future in as_completed(futures):

@@ -65,7 +65,8 @@ zygote, accounting and kill rules, its own CPU and memory limits, stdin empty), 
 produced in memory, and scrubs the work dir; each test case then execs the program from the
 zygote's child (`_exec`): a binary from a sealed memfd, or a JVM on class files the runner writes
 back before every case. Identical sources, which both backends send one after another, compile once
-per batch; only the last program compiled is kept (a binary can be as large as the work dir).
+per batch (a persistent runner: once while they stay among the last `BUILT_KEPT` compiled; a binary
+can be as large as the work dir).
 
 `--sandboxed` (kill every other process, wipe the work dir) is destructive: it is honoured only
 for a non-root uid in `/work` (`sandboxed_mode`); without it the runner kills and deletes nothing.
@@ -102,6 +103,8 @@ STARVED_WAITS = 4  # a starved case gets its wall cap this many more times befor
 EXIT_NO_EXEC = 127  # `_exec` could not start the program (a shell's "command not found" code)
 MAX_DEPTH = 100  # nesting of plain data that crosses between program and test
 SANDBOXED_FLAG = "--sandboxed"  # the backends pass it: a private pid namespace and work dir (see scrub)
+BUILT_KEPT = 4  # compiled programs kept (least recently used goes): a persistent runner meets a program again
+PERSISTENT_FLAG = "--persistent"  # batches one after another on stdin, length-prefixed (see main)
 ZYGOTE_PID = 0  # set by main(): the runner resumes it if a program stopped it
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 _SIGNAL_NAMES = {4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 11: "SIGSEGV", 13: "SIGPIPE", 15: "SIGTERM"}
@@ -1804,7 +1807,8 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
     """Compile the submission once (an identical source compiled earlier in this batch is reused)
     and return (the program its cases start, the compile report); (None, report) when it did not
     compile: report["status"] is compile_error (the program's fault) or sandbox_error. Only the last
-    compiled program is kept: both backends give the runner identical sources one after another.
+    `BUILT_KEPT` compiled programs are kept: both backends give the runner identical sources one after
+    another, and a persistent runner meets a program again in a later batch.
 
     Only what the compiler produced is shared between identical sources: how the program starts
     (its argv, heap, stack) comes from each submission's own limits. A compiler that could not
@@ -1817,15 +1821,15 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
     given = sub.get("files") or {}
     key = (sub["language"], tuple(spec["argv"]), sub["program"], tuple(sorted(given.items())))
     if key in built:
-        made, report = built[key]
+        made, report = built[key] = built.pop(key)  # the most recently used goes last
         return made and _Program(run=run, **made), {**report, "time_s": 0.0, "wall_s": 0.0, "cached": True}
     if not os.access(spec["argv"][0], os.X_OK):
         report = {"status": "sandbox_error", "detail": f"this sandbox has no {spec['argv'][0]} for {sub['language']}"}
         return None, report
-    for made, _ in built.values():  # one program kept at a time: the backends send identical sources
-        if made and "exe_fd" in made:  # one after another, and a binary (up to the work dir's size) is memory
+    while len(built) >= BUILT_KEPT:  # a binary (up to the work dir's size) is memory: the least recent goes
+        made, _ = built.pop(next(iter(built)))
+        if made and "exe_fd" in made:
             os.close(made["exe_fd"])
-    built.clear()
     limits = {"time_s": spec["time_s"], "wall_factor": sub["limits"]["wall_factor"], "memory_mb": spec["memory_mb"],
               "output_bytes": 1 << 20, "file_bytes": spec["file_bytes"], "float_tol": 0.0}  # fmt: skip
     compiler = _Program(run=spec, files={spec["file"]: sub["program"].encode("utf-8", "surrogateescape")})
@@ -2019,7 +2023,13 @@ def main() -> None:
     zygote, which holds nothing: the runner checks that, and that no setting it and the zygote
     pass on to later programs changed. When a check fails, the submission that just ran is
     reported `suspect` and the rest `not_run`: the host grades each of them again alone in a fresh
-    container rather than blame them, and discards this one."""
+    container rather than blame them, and discards this one.
+
+    `--persistent` (the Docker backend's warm runner): batches arrive one after another on stdin,
+    each as an 8-byte big-endian length and its marshal payload, and the runner stays, with its
+    zygote, between them, so a batch costs no `docker exec`, interpreter start or fork of the
+    harness. Every batch still starts from a scrub and the checks; after a batch whose checks
+    failed the runner ends (the host then discards the container), as it does at EOF."""
     os.closerange(3, 1 << 16)  # no descriptor of whoever started us reaches a program
     report_fd = os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -2027,6 +2037,7 @@ def main() -> None:
     non_dumpable = _prctl_no_dumps()
     workdir = os.getcwd()
     sandboxed = sandboxed_mode(sys.argv, os.getuid(), workdir)
+    persistent = PERSISTENT_FLAG in sys.argv
     survivors = scrub(workdir, sandboxed)
     parent_sock, zygote_sock = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
     zpid = os.fork()
@@ -2039,38 +2050,74 @@ def main() -> None:
     zygote_sock.close()
     global ZYGOTE_PID
     ZYGOTE_PID = zpid
-    payload = marshal.loads(sys.stdin.buffer.read())  # from the host, which is trusted
+    payload_fd = os.dup(0)  # after the fork: the zygote never holds the host's channel
     os.dup2(devnull, 0)
-    nonce = payload["nonce"].encode()
-    mode = payload.get("workdir_mode")
-    global CGROUP
-    CGROUP = Cgroup.find(payload.get("cgroup")) if sandboxed else None
-    harness = _Harness(zpid, workdir, sandboxed, mode)
-    broken = harness.problems()
-    built: dict = {}  # (language, compiler argv, source) -> (what it made, compile report): the last one compiled
-    for index, sub in enumerate(payload["submissions"]):
-        if broken:
-            _write_frame(report_fd, nonce, {"index": index, "not_run": "; ".join(broken)})
-            continue
-        started = time.monotonic()
-        ran = _run_submission(parent_sock, sub, sandboxed, lambda: sandboxed and wipe(workdir), built)
+    harness: _Harness | None = None
+    built: dict = {}  # (language, compiler argv, source, files) -> (what it made, compile report): the last BUILT_KEPT
+    broken: list[str] = []
+    mode = None
+    while True:
+        payload = _next_payload(payload_fd, persistent)
+        if payload is None:  # EOF: the host is done with this runner
+            break
+        nonce = payload["nonce"].encode()
+        mode = payload.get("workdir_mode")
+        global CGROUP
+        CGROUP = Cgroup.find(payload.get("cgroup")) if sandboxed else None
+        harness = harness or _Harness(zpid, workdir, sandboxed, mode)
+        if len(_COMPILED) > 1024:  # a persistent runner's cache of test blocks stays bounded
+            _COMPILED.clear()
         broken = harness.problems()
-        report = {"index": index, **ran, "wall_s": round(time.monotonic() - started, 4)}
-        if broken:
-            report["suspect"] = "; ".join(broken)
-        _write_frame(report_fd, nonce, report)
+        for index, sub in enumerate(payload["submissions"]):
+            if broken:
+                _write_frame(report_fd, nonce, {"index": index, "not_run": "; ".join(broken)})
+                continue
+            started = time.monotonic()
+            ran = _run_submission(parent_sock, sub, sandboxed, lambda: sandboxed and wipe(workdir), built)
+            broken = harness.problems()
+            report = {"index": index, **ran, "wall_s": round(time.monotonic() - started, 4)}
+            if broken:
+                report["suspect"] = "; ".join(broken)
+            _write_frame(report_fd, nonce, report)
+        if not persistent or broken:
+            break
+        # Ready for the next batch: the checks after its last submission (or at its start) passed,
+        # which is what a one-shot runner's end frame says after its final scrub; the zygote
+        # stays, and the next batch scrubs and checks again before anything runs.
+        _write_frame(report_fd, nonce, {"index": -1, "non_dumpable": non_dumpable, "survivors_before": survivors,
+                                        "survivors_after": 0, "problems": [], "kernel_accounting": CGROUP is not None,
+                                        "persistent": True})  # fmt: skip
+        survivors = 0
     parent_sock.close()
     try:
         os.waitpid(zpid, 0)
     except ChildProcessError:
         pass
+    if payload is None and not persistent:
+        return
     try:
         leftovers = scrub(workdir, sandboxed, mode=mode)
     except (OSError, MemoryError):
         leftovers, broken = -1, broken or ["the runner cannot scrub"]
-    end = {"index": -1, "non_dumpable": non_dumpable, "survivors_before": survivors, "survivors_after": leftovers,
-           "problems": broken, "kernel_accounting": CGROUP is not None}  # fmt: skip
-    _write_frame(report_fd, nonce, end)
+    if payload is not None:  # a one-shot batch, or a persistent one that failed its checks
+        end = {"index": -1, "non_dumpable": non_dumpable, "survivors_before": survivors, "survivors_after": leftovers,
+               "problems": broken, "kernel_accounting": CGROUP is not None}  # fmt: skip
+        _write_frame(report_fd, nonce, end)
+
+
+def _next_payload(fd: int, persistent: bool) -> dict | None:
+    """The host's next batch (trusted): all of stdin, once; or, persistent, one length-prefixed
+    batch at a time (None at EOF)."""
+    if not persistent:
+        data = bytearray()
+        while chunk := os.read(fd, 1 << 20):
+            data += chunk
+        return marshal.loads(bytes(data)) if data else None
+    head = _read_exact(fd, 8)
+    if head is None:
+        return None
+    body = _read_exact(fd, struct.unpack(">Q", head)[0])
+    return None if body is None else marshal.loads(body)
 
 
 if __name__ == "__main__":
