@@ -8,6 +8,9 @@ Endpoints (rewards/wire.py has the shapes)
 - `POST /ringdata/grade`: responses against one whole problem (math, science, code: all its
   tests in one sandbox call); the verdict rows of `ringdata grade`.
 - `POST /ringdata/run_tests`: one program against many tests, every case's status.
+- `POST /openrlhf/reward`: OpenRLHF's `--remote_rm_url` shape, `{query, prompts, labels}` ->
+  `{rewards, scores, extra_logs}`, graded as /ringdata/grade grades (labels read as verl's
+  ground truths).
 - `GET /metrics`: Prometheus text (requests, latency, queue depth, slots in use, verdict reasons).
 
 One process owns the warm sandbox pool and the verifier pool (or the Ray graders, `ray`).
@@ -45,8 +48,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Callable
 
 from rewards.grade import GradeConfig
-from rewards.wire import (BadRequest, WireLimits, grade_request, run_code_request, run_code_response,
-                          run_tests_request, run_tests_response, verdict_row)
+from rewards.wire import (BadRequest, WireLimits, grade_request, openrlhf_request, openrlhf_response, run_code_request,
+                          run_code_response, run_tests_request, run_tests_response, verdict_row)
 from sandboxes import ExecResult, Sandbox, SandboxChoice, Submission
 
 __all__ = ["ServeConfig", "Service", "create_app", "serve"]
@@ -442,6 +445,13 @@ def create_app(config: ServeConfig, service: Service | None = None):
             service.metrics.reasons.labels(row["reason"]).inc()
         return {"rows": rows}
 
+    async def openrlhf(body, request):
+        items = openrlhf_request(body, wire)
+        timed = await _held(service, request, lambda: service.run_in_thread(service.grader.grade_many_timed, items))
+        for verdict, _ in timed:
+            service.metrics.reasons.labels(verdict.reason.value).inc()
+        return openrlhf_response([v for v, _ in timed])
+
     async def ping(request):
         return JSONResponse("pong")
 
@@ -467,6 +477,7 @@ def create_app(config: ServeConfig, service: Service | None = None):
         Route("/run_code", _endpoint(service, run_code), methods=["POST"]),
         Route("/ringdata/grade", _endpoint(service, grade), methods=["POST"]),
         Route("/ringdata/run_tests", _endpoint(service, run_tests), methods=["POST"]),
+        Route("/openrlhf/reward", _endpoint(service, openrlhf), methods=["POST"]),  # --remote_rm_url
         Route("/v1/ping", ping, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
     ]

@@ -41,6 +41,7 @@ Where ringdata differs, and why
 from __future__ import annotations
 
 import binascii
+import json
 import math
 from dataclasses import dataclass, replace
 from typing import Any
@@ -50,8 +51,8 @@ from ringdata.records import LANGUAGES, Problem, TestCase
 from sandboxes import CaseResult, CaseStatus, ExecResult, Limits, Submission
 from sandboxes.base import check_files
 
-__all__ = ["BadRequest", "WireLimits", "grade_request", "run_code_request", "run_code_response",
-           "run_tests_request", "run_tests_response", "verdict_row"]
+__all__ = ["BadRequest", "WireLimits", "grade_request", "openrlhf_request", "openrlhf_response", "run_code_request",
+           "run_code_response", "run_tests_request", "run_tests_response", "verdict_row"]
 
 
 class BadRequest(ValueError):
@@ -306,3 +307,49 @@ def run_tests_response(result: ExecResult) -> dict:
                    "signal": c.signal, "stdout_tail": c.stdout_tail, "stderr_tail": c.stderr_tail, "detail": c.detail}
                   for c in result.cases],
     }  # fmt: skip
+
+
+# ------------------------------------------------------------------- OpenRLHF's remote reward URL
+
+OPENRLHF_FIELDS = {"query", "prompts", "labels"}
+
+
+def openrlhf_request(body: Any, wire: WireLimits) -> list[tuple[Problem, str]]:
+    """OpenRLHF's `--remote_rm_url` body, `{query: [prompt + response], prompts: [prompt],
+    labels: [ground truth]}` (openrlhf/utils/agent.py, 0.11): one (problem, response) per query.
+    The response is the query after its prompt (the whole query when it does not start with
+    it); the label is a ground truth read as verl's (`rewards.adapters.problem_from_verl`: tests
+    make it code, else a math answer; a JSON object label may carry `domain`, `choices`)."""
+    from rewards.adapters import problem_from_verl
+
+    body = _fields(body, OPENRLHF_FIELDS, {"query", "labels"}, "the OpenRLHF reward endpoint")
+    query, labels = body["query"], body["labels"]
+    prompts = body.get("prompts") or [""] * len(query) if isinstance(query, list) else None
+    if not isinstance(query, list) or not all(isinstance(q, str) for q in query):
+        raise BadRequest("'query' must be a list of strings (prompt + response)")
+    if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
+        raise BadRequest("'prompts' must be a list of strings")
+    if not isinstance(labels, list) or len(labels) != len(query) or len(prompts) != len(query):
+        raise BadRequest(f"'query', 'prompts' and 'labels' must be lists of the same length ({len(query)} queries)")
+    if not 0 < len(query) <= wire.max_responses * 16:
+        raise BadRequest(f"'query' must hold 1 to {wire.max_responses * 16} items, not {len(query)}")
+    items = []
+    for q, p, label in zip(query, prompts, labels):
+        extra = None
+        decoded = label
+        if isinstance(label, str) and label.strip().startswith("{"):
+            try:
+                decoded = json.loads(label)
+            except ValueError:
+                decoded = label
+        if isinstance(decoded, dict) and ("answer" in decoded or "domain" in decoded) and "tests" not in decoded:
+            extra, label = decoded, decoded.get("answer", "")
+        items.append((problem_from_verl("openrlhf", label, extra), q[len(p):] if p and q.startswith(p) else q))
+    return items
+
+
+def openrlhf_response(verdicts: list[Verdict]) -> dict:
+    """`{rewards, scores, extra_logs}`: what OpenRLHF reads (extra_logs' values are numbers,
+    one per query, which it logs)."""
+    rewards = [float(v.reward) for v in verdicts]
+    return {"rewards": rewards, "scores": rewards, "extra_logs": {"ringdata_correct": [float(v.correct) for v in verdicts]}}
