@@ -221,6 +221,22 @@ class Grouped(Sandbox):
         return results
 
 
+class _OneAtATime:
+    """A grader that is not thread-safe (`RayGrader` keeps its actors' in-flight counts without a
+    lock), called from the service's request threads one call at a time; each call still spreads
+    its batches over the whole cluster."""
+
+    def __init__(self, grader: Any) -> None:
+        self.grader, self._lock = grader, threading.Lock()
+
+    def grade_many_timed(self, items, on_done=None):
+        with self._lock:
+            return self.grader.grade_many_timed(items, on_done)
+
+    def close(self) -> None:
+        self.grader.close()
+
+
 class Metrics:
     """The service's Prometheus series, on a registry of its own."""
 
@@ -272,7 +288,7 @@ class Service:
         if self.config.ray is not None:
             from rewards.ray_executor import RayConfig, RayGrader
 
-            self.grader = RayGrader(self.config.grade, RayConfig(address=self.config.ray))
+            self.grader = _OneAtATime(RayGrader(self.config.grade, RayConfig(address=self.config.ray)))
         else:
             self.grader = Grader(grade)
 

@@ -419,6 +419,7 @@ class DockerSandbox(Sandbox):
             return [ExecResult.failed(len(s.tests), error, time.perf_counter() - started) for s in batch]
 
         persistent = self.config.persistent
+        reused = slot.runner is not None  # a warm runner, which may have died while idle (its container killed)
         try:
             if slot.runner is None:
                 argv = ["python3", "-I", "-S", "-c", self._runner, SANDBOXED_FLAG, *([PERSISTENT_FLAG] if persistent else [])]
@@ -459,6 +460,8 @@ class DockerSandbox(Sandbox):
                 slot.close_runner()  # a one-shot runner has ended; a persistent one that failed its checks too
             return results, healthy
         slot.close_runner()
+        if reused and not reports and not timed_out:  # it was gone before this batch began: nothing ran
+            return [None] * len(batch), False
         # The runner died or hung before its end frame: the first unreported submission did it.
         culprit = next((i for i, r in enumerate(results) if r is None and i not in reports), None)
         if culprit is None or len(batch) > 1:
