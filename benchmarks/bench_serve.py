@@ -72,6 +72,39 @@ def cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
 
+def containers_cpu(owner: str | None) -> dict[str, float]:
+    """CPU seconds each live sandbox container of `owner` has used (cgroup v1 or v2), by id."""
+    import docker
+
+    found = {}
+    if owner is None:
+        return found
+    for ct in docker.from_env().containers.list(filters={"label": f"ringdata.sandbox={owner}"}):
+        for path, scale in ((f"/sys/fs/cgroup/cpuacct/{ct.id}/cpuacct.usage", 1e9),
+                            (f"/sys/fs/cgroup/cpuacct/docker/{ct.id}/cpuacct.usage", 1e9),
+                            (f"/sys/fs/cgroup/system.slice/docker-{ct.id}.scope/cpu.stat", 1e6),
+                            (f"/sys/fs/cgroup/{ct.id}/cpu.stat", 1e6)):  # fmt: skip
+            try:
+                text = Path(path).read_text()
+            except OSError:
+                continue
+            found[ct.id] = (int(text.split()[1]) if text.startswith("usage_usec") else int(text)) / scale
+            break
+    return found
+
+
+def cpu_growth(before: dict[str, float], after: dict[str, float]) -> float:
+    """Containers' CPU between two readings (a container replaced meanwhile counts from 0)."""
+    return sum(v - before.get(k, 0.0) for k, v in after.items())
+
+
+def server_owner(port: int) -> str | None:
+    import re
+
+    found = re.search(r"ringdata\.sandbox=(\S+)\)", Path(f"/tmp/bench-serve-{port}.log").read_text())
+    return found.group(1) if found else None
+
+
 def start_server(args) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -116,9 +149,13 @@ def in_process(problems, items, args) -> list[bool]:
     choice = replace(choice, docker=replace(choice.docker, pool_size=args.pool_size))
     with CodeGrader(choice) as grader:
         grader.grade_many([(by_index[0], items[0][1])])  # the pool is warm before the clock starts
+        owner = getattr(grader.sandbox, "owner", None)
+        cts, own = containers_cpu(owner), time.process_time()
         started = time.perf_counter()
         verdicts = grader.grade_many([(by_index[i], r) for i, r, _ in items])
-        return [v.correct for v in verdicts], time.perf_counter() - started
+        wall = time.perf_counter() - started
+        in_process.cpu = {"grader process": time.process_time() - own, "containers": cpu_growth(cts, containers_cpu(owner))}
+        return [v.correct for v in verdicts], wall
 
 
 def batched(url, problems, items, args) -> list[bool]:
@@ -166,26 +203,32 @@ def compare(args) -> None:
     expected = [e for _, _, e in items]
     print(f"workload: {len(problems)} problems, {len(items)} responses, {n_tests} tests "
           f"(python and C++, half right); pool {args.pool_size} containers; load {os.getloadavg()[0]:.1f}")  # fmt: skip
-    figures = {}
+    figures, cpu = {}, {}
     got, wall = in_process(problems, items, args)
     assert got == expected, "in-process verdicts differ from the workload's"
-    figures["in-process"] = wall
+    figures["in-process"], cpu["in-process"] = wall, in_process.cpu
     proc, url = start_server(args)
     try:
         post(url + "/ringdata/grade", {"problem": problems[0], "responses": [items[0][1]]})  # warm
+        owner = server_owner(int(url.rsplit(":", 1)[1]))
         for name, fn in (("batched", batched), ("one-test-per-request", one_test_per_request)):
-            cpu, own = cpu_of(proc.pid), time.process_time()
+            server, own, cts = cpu_of(proc.pid), time.process_time(), containers_cpu(owner)
             got, wall = fn(url, problems, items, args)
             assert got == expected, f"{name} verdicts differ"
             figures[name] = wall
-            print(f"  ({name}: server process {cpu_of(proc.pid) - cpu:.1f} CPU s, clients {time.process_time() - own:.1f} CPU s)")
+            cpu[name] = {"server process": cpu_of(proc.pid) - server, "clients": time.process_time() - own,
+                         "containers": cpu_growth(cts, containers_cpu(owner))}  # fmt: skip
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(120)
     base = len(items) / figures["in-process"]
+    base_cpu = n_tests / sum(cpu["in-process"].values())
     for name, wall in figures.items():
+        spent = sum(cpu[name].values())
         print(f"{name:>22}: {wall:7.2f} s  {len(items) / wall:7.1f} responses/s  {n_tests / wall:8.1f} tests/s  "
-              f"{len(items) / wall / base:5.2f}x in-process")
+              f"{len(items) / wall / base:5.2f}x in-process | {spent:5.2f} CPU s, {n_tests / spent:6.1f} tests/CPU-s "
+              f"{n_tests / spent / base_cpu:5.2f}x  ({', '.join(f'{k} {v:.2f}' for k, v in cpu[name].items())})")
+    print("  (CPU: the processes named and the sandbox containers' cgroups; the Docker engine's own is not counted)")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

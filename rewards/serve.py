@@ -8,6 +8,9 @@ Endpoints (rewards/wire.py has the shapes)
 - `POST /ringdata/grade`: responses against one whole problem (math, science, code: all its
   tests in one sandbox call); the verdict rows of `ringdata grade`.
 - `POST /ringdata/run_tests`: one program against many tests, every case's status.
+- `POST /openrlhf/reward`: OpenRLHF's `--remote_rm_url` shape, `{query, prompts, labels}` ->
+  `{rewards, scores, extra_logs}`, graded as /ringdata/grade grades (labels read as verl's
+  ground truths).
 - `GET /metrics`: Prometheus text (requests, latency, queue depth, slots in use, verdict reasons).
 
 One process owns the warm sandbox pool and the verifier pool (or the Ray graders, `ray`).
@@ -45,8 +48,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Callable
 
 from rewards.grade import GradeConfig
-from rewards.wire import (BadRequest, WireLimits, grade_request, run_code_request, run_code_response,
-                          run_tests_request, run_tests_response, verdict_row)
+from rewards.wire import (BadRequest, WireLimits, grade_request, openrlhf_request, openrlhf_response, run_code_request,
+                          run_code_response, run_tests_request, run_tests_response, verdict_row)
 from sandboxes import ExecResult, Sandbox, SandboxChoice, Submission
 
 __all__ = ["ServeConfig", "Service", "create_app", "serve"]
@@ -120,7 +123,7 @@ class Admission:
         self.free += 1
 
 
-LINGER_S = 0.01  # how long a group waits for the next submission: a small share of a docker exec's cost
+LINGER_S = 0.005  # how long a group waits for the next submission: requests sent together arrive a few ms apart
 
 
 class Batcher:
@@ -163,7 +166,8 @@ class Batcher:
         while (batch := self._take()) is not None:
             merged: dict[tuple, list[int]] = {}
             for k, (s, _) in enumerate(batch):
-                key = (s.program, s.language, s.limits) if len(s.tests) == 1 else ("alone", k)
+                alone = len(s.tests) != 1 or s.files or s.fetch  # its files are its own, as is what it leaves
+                key = ("alone", k) if alone else (s.program, s.language, s.limits)
                 merged.setdefault(key, []).append(k)
             groups = list(merged.values())
             subs = [batch[g[0]][0] if len(g) == 1 else replace(
@@ -217,6 +221,22 @@ class Grouped(Sandbox):
         return results
 
 
+class _OneAtATime:
+    """A grader that is not thread-safe (`RayGrader` keeps its actors' in-flight counts without a
+    lock), called from the service's request threads one call at a time; each call still spreads
+    its batches over the whole cluster."""
+
+    def __init__(self, grader: Any) -> None:
+        self.grader, self._lock = grader, threading.Lock()
+
+    def grade_many_timed(self, items, on_done=None):
+        with self._lock:
+            return self.grader.grade_many_timed(items, on_done)
+
+    def close(self) -> None:
+        self.grader.close()
+
+
 class Metrics:
     """The service's Prometheus series, on a registry of its own."""
 
@@ -257,13 +277,18 @@ class Service:
         # Many groups run at once here (one per batcher thread): each exec is filled instead of
         # spread, since a docker exec's fixed cost is what one-test-per-request clients pay most.
         choice = self.config.sandbox
-        self.sandbox = open_sandbox(replace(choice, docker=replace(choice.docker, spread=False)))
-        self.batcher = Batcher(self.sandbox, self.config.group)
+        # An exec's reports carry /run_code's whole stdout and fetched files (each up to 1 MiB) for
+        # up to `batch` submissions: read them all rather than regrade past the backend's 8 MiB.
+        # Persistent runners: a one-test request costs no `docker exec` (bench_serve.py).
+        docker = replace(choice.docker, spread=False, persistent=True,
+                         max_report_bytes=max(choice.docker.max_report_bytes, 64 << 20))  # fmt: skip
+        self.sandbox = open_sandbox(replace(choice, docker=docker))
+        self.batcher = Batcher(self.sandbox, self.config.group, threads=self.sandbox.parallelism)  # one per container
         grade = replace(self.config.grade, sandbox=Grouped(self.sandbox, self.batcher))  # one warm pool, one queue
         if self.config.ray is not None:
             from rewards.ray_executor import RayConfig, RayGrader
 
-            self.grader = RayGrader(self.config.grade, RayConfig(address=self.config.ray))
+            self.grader = _OneAtATime(RayGrader(self.config.grade, RayConfig(address=self.config.ray)))
         else:
             self.grader = Grader(grade)
 
@@ -436,6 +461,13 @@ def create_app(config: ServeConfig, service: Service | None = None):
             service.metrics.reasons.labels(row["reason"]).inc()
         return {"rows": rows}
 
+    async def openrlhf(body, request):
+        items = openrlhf_request(body, wire)
+        timed = await _held(service, request, lambda: service.run_in_thread(service.grader.grade_many_timed, items))
+        for verdict, _ in timed:
+            service.metrics.reasons.labels(verdict.reason.value).inc()
+        return openrlhf_response([v for v, _ in timed])
+
     async def ping(request):
         return JSONResponse("pong")
 
@@ -461,6 +493,7 @@ def create_app(config: ServeConfig, service: Service | None = None):
         Route("/run_code", _endpoint(service, run_code), methods=["POST"]),
         Route("/ringdata/grade", _endpoint(service, grade), methods=["POST"]),
         Route("/ringdata/run_tests", _endpoint(service, run_tests), methods=["POST"]),
+        Route("/openrlhf/reward", _endpoint(service, openrlhf), methods=["POST"]),  # --remote_rm_url
         Route("/v1/ping", ping, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
     ]

@@ -22,9 +22,15 @@ Where ringdata differs, and why
   `wall_factor` times that: a busy host stretches wall time, never the verdict. Compilation gets
   sandboxes/languages.py's own limits (10 CPU s); `compile_timeout` is checked, not used.
 - `memory_limit_MB=-1` (SandboxFusion: no limit) is `Limits`' default (512 MiB of address space).
-- `files` and `fetch_files` must be empty: the sandbox's work directory is scrubbed between runs
-  and the runner takes no files from the host, so a request with them is a 422 naming this, not a
-  silent run without them.
+- `files` ({path: base64}) are written by the runner inside the sandbox's work dir before
+  compiling and before the run; `fetch_files` are read back by the runner, inside the sandbox,
+  after the run (base64 in the response's `files`; a missing file is left out, as there). Paths
+  must be relative and stay in the work dir (no `..`, no leading `/`: a 422, where SandboxFusion
+  writes `/mnt/b` wherever the server may); every component is opened without following a
+  symbolic link, so a link the program made to /etc/passwd is refused and named in `message`, not
+  read; FIFOs and devices likewise. At most `sandboxes.base.MAX_FILES` files either way,
+  `MAX_FILES_BYTES` sent and `WireLimits.fetch_bytes` read back in all (over it: named in
+  `message`, left out).
 - stdout comes back whole up to `stdout_chars` (the output cap; more is `Failed` with the output
   limit in the message), stderr as its last 2 KiB.
 - Unknown fields and languages are a 422 with one line naming them (SandboxFusion's pydantic
@@ -34,6 +40,8 @@ Where ringdata differs, and why
 
 from __future__ import annotations
 
+import binascii
+import json
 import math
 from dataclasses import dataclass, replace
 from typing import Any
@@ -41,9 +49,10 @@ from typing import Any
 from rewards.verdict import Verdict
 from ringdata.records import LANGUAGES, Problem, TestCase
 from sandboxes import CaseResult, CaseStatus, ExecResult, Limits, Submission
+from sandboxes.base import check_files
 
-__all__ = ["BadRequest", "WireLimits", "grade_request", "run_code_request", "run_code_response",
-           "run_tests_request", "run_tests_response", "verdict_row"]
+__all__ = ["BadRequest", "WireLimits", "grade_request", "openrlhf_request", "openrlhf_response", "run_code_request",
+           "run_code_response", "run_tests_request", "run_tests_response", "verdict_row"]
 
 
 class BadRequest(ValueError):
@@ -63,6 +72,7 @@ class WireLimits:
     stdout_chars: int = 1 << 20  # stdout /run_code returns (and the output cap of the run)
     max_tests: int = 1000  # tests per run_tests request
     max_responses: int = 256  # responses per grade request
+    fetch_bytes: int = 1 << 20  # what /run_code's fetch_files may bring back in all, bytes
 
 
 RUN_CODE_FIELDS = {"code", "language", "stdin", "compile_timeout", "run_timeout", "memory_limit_MB", "files",
@@ -119,14 +129,46 @@ def run_code_request(body: Any, wire: WireLimits, base: Limits = Limits()) -> Su
     memory = body.get("memory_limit_MB", -1)
     if isinstance(memory, bool) or not isinstance(memory, int) or not (memory == -1 or 0 < memory <= wire.max_memory_mb):
         raise BadRequest(f"'memory_limit_MB' must be -1 (the default) or an integer in [1, {wire.max_memory_mb}], not {memory!r}"[:200])
-    for key in ("files", "fetch_files"):
-        if body.get(key):
-            raise BadRequest(f"{key!r} is not supported by ringdata serve (the sandbox takes no files from the host); send it empty")
+    files, fetch = _files(body.get("files")), _fetch(body.get("fetch_files"))
+    if why := check_files(files, fetch):
+        raise BadRequest(why)
     limits = replace(_limits(base, run_s, memory if memory > 0 else None), output_bytes=wire.stdout_chars,
                      report_stdout=wire.stdout_chars, compare=False)
     # No expected output (compare=False: run only): every finished run counts as Finished below,
     # whatever it printed.
-    return Submission(code, (TestCase(input=stdin, output=None),), limits, True, language)
+    return Submission(code, (TestCase(input=stdin, output=None),), limits, True, language, files, fetch,
+                      wire.fetch_bytes)  # fmt: skip
+
+
+def _files(value: Any) -> tuple[tuple[str, bytes], ...]:
+    """SandboxFusion's `files`: {path: base64 content}; a null content is skipped, as there."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise BadRequest("'files' must be an object of {path: base64 content}")
+    files = []
+    for name, text in value.items():
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            raise BadRequest(f"file {name[:80]!r}: the content must be a base64 string")
+        try:
+            files.append((name, binascii.a2b_base64(text.encode("ascii"), strict_mode=True)))
+        except (binascii.Error, UnicodeEncodeError):
+            raise BadRequest(f"file {name[:80]!r}: the content is not base64") from None
+    return tuple(files)
+
+
+def _fetch(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadRequest("'fetch_files' must be a list of paths")
+    return tuple(dict.fromkeys(value))
+
+
+def _encoded(files: tuple[tuple[str, bytes], ...]) -> dict[str, str]:
+    return {name: binascii.b2a_base64(data, newline=False).decode("ascii") for name, data in files}
 
 
 def _command(status: str, case: CaseResult | None = None, return_code: int | None = None, stderr: str = "",
@@ -139,7 +181,9 @@ def _command(status: str, case: CaseResult | None = None, return_code: int | Non
 def run_code_response(result: ExecResult, language: str) -> dict:
     """An `ExecResult` of `run_code_request`'s submission as SandboxFusion's `RunCodeResponse`."""
     response: dict[str, Any] = {"status": "Success", "message": "", "compile_result": None, "run_result": None,
-                                "executor_pod_name": None, "files": {}}  # fmt: skip
+                                "executor_pod_name": None, "files": _encoded(result.files)}  # fmt: skip
+    if result.fetch_refused:  # said, not silent: SandboxFusion would have read a link's target
+        response["message"] = "fetch_files not read back: " + "; ".join(f"{n!r} ({why})" for n, why in result.fetch_refused)
     if result.error or not result.cases:
         error = result.error or "the sandbox reported nothing"
         response.update(status="SandboxError", message=error, run_result=_command("Error", stderr=error))
@@ -263,3 +307,49 @@ def run_tests_response(result: ExecResult) -> dict:
                    "signal": c.signal, "stdout_tail": c.stdout_tail, "stderr_tail": c.stderr_tail, "detail": c.detail}
                   for c in result.cases],
     }  # fmt: skip
+
+
+# ------------------------------------------------------------------- OpenRLHF's remote reward URL
+
+OPENRLHF_FIELDS = {"query", "prompts", "labels"}
+
+
+def openrlhf_request(body: Any, wire: WireLimits) -> list[tuple[Problem, str]]:
+    """OpenRLHF's `--remote_rm_url` body, `{query: [prompt + response], prompts: [prompt],
+    labels: [ground truth]}` (openrlhf/utils/agent.py, 0.11): one (problem, response) per query.
+    The response is the query after its prompt (the whole query when it does not start with
+    it); the label is a ground truth read as verl's (`rewards.adapters.problem_from_verl`: tests
+    make it code, else a math answer; a JSON object label may carry `domain`, `choices`)."""
+    from rewards.adapters import problem_from_verl
+
+    body = _fields(body, OPENRLHF_FIELDS, {"query", "labels"}, "the OpenRLHF reward endpoint")
+    query, labels = body["query"], body["labels"]
+    prompts = body.get("prompts") or [""] * len(query) if isinstance(query, list) else None
+    if not isinstance(query, list) or not all(isinstance(q, str) for q in query):
+        raise BadRequest("'query' must be a list of strings (prompt + response)")
+    if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
+        raise BadRequest("'prompts' must be a list of strings")
+    if not isinstance(labels, list) or len(labels) != len(query) or len(prompts) != len(query):
+        raise BadRequest(f"'query', 'prompts' and 'labels' must be lists of the same length ({len(query)} queries)")
+    if not 0 < len(query) <= wire.max_responses * 16:
+        raise BadRequest(f"'query' must hold 1 to {wire.max_responses * 16} items, not {len(query)}")
+    items = []
+    for q, p, label in zip(query, prompts, labels):
+        extra = None
+        decoded = label
+        if isinstance(label, str) and label.strip().startswith("{"):
+            try:
+                decoded = json.loads(label)
+            except ValueError:
+                decoded = label
+        if isinstance(decoded, dict) and ("answer" in decoded or "domain" in decoded) and "tests" not in decoded:
+            extra, label = decoded, decoded.get("answer", "")
+        items.append((problem_from_verl("openrlhf", label, extra), q[len(p):] if p and q.startswith(p) else q))
+    return items
+
+
+def openrlhf_response(verdicts: list[Verdict]) -> dict:
+    """`{rewards, scores, extra_logs}`: what OpenRLHF reads (extra_logs' values are numbers,
+    one per query, which it logs)."""
+    rewards = [float(v.reward) for v in verdicts]
+    return {"rewards": rewards, "scores": rewards, "extra_logs": {"ringdata_correct": [float(v.correct) for v in verdicts]}}

@@ -49,6 +49,14 @@ Enforced by the runner (inside the sandbox, before the next case or submission)
   while runnable was starved, not slow: it is run again, and is `sandbox_error`, never
   `time_limit`, if starved every time. (Whether a thread was runnable or waiting is read from
   /proc for the processes the cgroup lists.)
+- A submission's own files (`Submission.files`, `fetch`: SandboxFusion's `files` and
+  `fetch_files`): the host takes only relative paths that stay in the work dir, at most
+  `MAX_FILES` of `MAX_FILES_BYTES` in all (`check_files`); the runner writes them into the
+  wiped work dir before compiling and before every case, and reads the fetched ones back itself,
+  inside the sandbox, after the last case and before any wipe: every path component is opened
+  with O_NOFOLLOW from the work dir (a symbolic link the program made, to /etc/passwd or to a
+  directory, is refused and named, never read), only regular files (a FIFO is refused without
+  blocking), at most `fetch_bytes` in all.
 - The verdict comes from the runner's report on a channel the program cannot write to (see
   runner.py), compared against expected outputs the program's process never holds.
 - Function-call tests are compared outside the program: the runner executes the test block in
@@ -161,6 +169,43 @@ class Submission:
     limits: Limits = field(default_factory=Limits)  # as for Python; languages.py adapts them per language
     stop_on_first_failure: bool = True  # later cases are not run once one fails
     language: str = "python"  # python | cpp | java (sandboxes/languages.py)
+    files: tuple[tuple[str, bytes], ...] = ()  # (work-dir path, content) written before compiling and before every case
+    fetch: tuple[str, ...] = ()  # work-dir paths read back after the last case (`ExecResult.files`)
+    fetch_bytes: int = 1 << 20  # what `fetch` may bring back in all, bytes (the rest is refused, named)
+
+
+MAX_FILES = 64  # files a submission may bring or fetch: each is a syscall walk before every case
+MAX_FILES_BYTES = 16 << 20  # what a submission's files may hold in all: a quarter of the smallest work dir
+
+
+def check_files(files: Sequence[tuple[str, bytes]], fetch: Sequence[str]) -> str | None:
+    """Why a submission's `files` and `fetch` cannot be taken, or None. Paths stay inside the
+    work dir: relative, no `.` or `..` or empty component, no NUL; a file may not also be a
+    directory of another. The runner checks the paths again, and follows no symbolic link."""
+    if len(files) > MAX_FILES or len(fetch) > MAX_FILES:
+        return f"at most {MAX_FILES} files and {MAX_FILES} paths to fetch"
+    size = sum(len(data) for _, data in files)
+    if size > MAX_FILES_BYTES:
+        return f"the files hold {size} bytes; at most {MAX_FILES_BYTES}"
+    names = [name for name, _ in files]
+    for name in [*names, *fetch]:
+        if why := check_path(name):
+            return why
+    if len(set(names)) < len(names):
+        return "a file is named twice"
+    dirs = {"/".join(name.split("/")[:i]) for name in names for i in range(1, name.count("/") + 1)}
+    clash = sorted(dirs & set(names))
+    return f"{clash[0]!r} is both a file and a directory" if clash else None
+
+
+def check_path(name: object) -> str | None:
+    if not isinstance(name, str) or not name:
+        return "a file path must be a non-empty string"
+    if name.startswith("/") or "\0" in name or len(name.encode("utf-8", "surrogatepass")) > 1024:
+        return f"file path {name[:80]!r} must be relative to the work dir (no leading /, no NUL, at most 1024 bytes)"
+    if any(part in ("", ".", "..") for part in name.split("/")):
+        return f"file path {name[:80]!r} may not have '.', '..' or empty components: it must stay in the work dir"
+    return None
 
 
 @dataclass(frozen=True)
@@ -189,6 +234,8 @@ class ExecResult:
     error: str = ""  # set when the sandbox failed (status sandbox_error): infrastructure, not the program
     compile_s: float = 0.0  # CPU seconds of compiling it (0: interpreted, or compiled earlier in the batch)
     compile_wall_s: float = 0.0
+    files: tuple[tuple[str, bytes], ...] = ()  # what `Submission.fetch` read back (a missing file is absent)
+    fetch_refused: tuple[tuple[str, str], ...] = ()  # fetched paths not read, and why (a symbolic link, ...)
 
     @property
     def status(self) -> CaseStatus:
@@ -238,7 +285,10 @@ class Sandbox(ABC):
         """Run one submission. Never raises for anything the program does."""
 
     def unavailable(self, submission: Submission) -> ExecResult | None:
-        """The failed result of a submission in a language this sandbox lacks, else None."""
+        """The failed result of a submission in a language this sandbox lacks, or with files it
+        cannot take (`check_files`), else None."""
+        if (submission.files or submission.fetch) and (why := check_files(submission.files, submission.fetch)):
+            return ExecResult.failed(len(submission.tests), f"files refused: {why}")
         if submission.language in self.languages:
             return None
         return ExecResult.failed(
@@ -278,6 +328,12 @@ class Sandbox(ABC):
     ) -> list[ExecResult]:
         """Each batch (indices into `submissions`) through `run_batch` on `parallelism` threads,
         filling `results` in place; `on_done(n)` as each batch of n finishes."""
+        if len(batches) == 1:  # one batch: run it here, not on a pool started for it
+            for i, result in zip(batches[0], run_batch([submissions[i] for i in batches[0]])):
+                results[i] = result
+            if on_done:
+                on_done(len(batches[0]))
+            return results  # type: ignore[return-value]
         with ThreadPoolExecutor(self.parallelism, thread_name_prefix=self.name) as pool:
             futures = {pool.submit(run_batch, [submissions[i] for i in b]): b for b in batches}
             for future in as_completed(futures):
@@ -343,6 +399,8 @@ def payload(
                     "program": s.program,
                     "tests": [t.to_dict() for t in s.tests],
                     "stop_on_first_failure": s.stop_on_first_failure,
+                    **({"files": dict(s.files)} if s.files else {}),
+                    **({"fetch": list(s.fetch), "fetch_bytes": s.fetch_bytes} if s.fetch else {}),
                     **plan(s.language, s.program, s.limits, tools or {}),
                 }
                 for s in submissions
@@ -388,7 +446,29 @@ def result_from_report(report: dict, submission: Submission, wall_s: float, alon
     return ExecResult(
         tuple(case_from_report(c) for c in report["cases"]), len(submission.tests), wall_s,
         compile_s=float(built.get("time_s", 0.0)), compile_wall_s=float(built.get("wall_s", 0.0)),
+        **_fetched(report, submission),
     )  # fmt: skip
+
+
+def _fetched(report: dict, submission: Submission) -> dict:
+    """The files the runner read back, only those asked for, within the submission's cap."""
+    import binascii
+
+    if not submission.fetch:
+        return {}
+    asked, files, total = set(submission.fetch), [], 0
+    refused = [(str(k), str(v)[:200]) for k, v in (report.get("fetch_refused") or {}).items() if k in asked]
+    for name, text in (report.get("fetched") or {}).items():
+        try:
+            data = binascii.a2b_base64(text)
+        except (binascii.Error, TypeError):
+            data = None
+        if name not in asked or data is None or total + len(data) > submission.fetch_bytes:
+            refused.append((str(name)[:200], "not read back"))
+            continue
+        total += len(data)
+        files.append((name, data))
+    return {"files": tuple(files), "fetch_refused": tuple(refused)}
 
 
 def case_wall_bound(limits: Limits) -> float:

@@ -65,8 +65,9 @@ zygote, accounting and kill rules, its own CPU and memory limits, stdin empty), 
 produced in memory, and scrubs the work dir; each test case then execs the program from the
 zygote's child (`_exec`): a binary from a sealed memfd, or a JVM on class files the runner writes
 back before every case. Identical sources, which both backends send one after another, compile once
-per batch; only the last binary compiled is kept (a binary can be as large as the work dir). The
-Java sources of a batch are all compiled first, by one resident javac (`precompile_java`).
+per batch (a persistent runner: once while they stay among the last `BUILT_KEPT` compiled; a binary
+can be as large as the work dir). The Java sources of a batch are all compiled first, by one
+resident javac (`precompile_java`).
 
 `--sandboxed` (kill every other process, wipe the work dir) is destructive: it is honoured only
 for a non-root uid in `/work` (`sandboxed_mode`); without it the runner kills and deletes nothing.
@@ -103,6 +104,8 @@ STARVED_WAITS = 4  # a starved case gets its wall cap this many more times befor
 EXIT_NO_EXEC = 127  # `_exec` could not start the program (a shell's "command not found" code)
 MAX_DEPTH = 100  # nesting of plain data that crosses between program and test
 SANDBOXED_FLAG = "--sandboxed"  # the backends pass it: a private pid namespace and work dir (see scrub)
+BUILT_KEPT = 4  # compiled programs kept (least recently used goes): a persistent runner meets a program again
+PERSISTENT_FLAG = "--persistent"  # batches one after another on stdin, length-prefixed (see main)
 ZYGOTE_PID = 0  # set by main(): the runner resumes it if a program stopped it
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 _SIGNAL_NAMES = {4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 11: "SIGSEGV", 13: "SIGPIPE", 15: "SIGTERM"}
@@ -1663,6 +1666,7 @@ class _Program:
         if main and run:  # the class the compiler's output says has main() (`java_main`)
             self.run = {**run, "argv": [*run["argv"][:-1], main]}
         self.markers = tuple(run["markers"]) if run else ("MemoryError",)
+        self.given: dict[str, bytes] = {}  # the submission's own files (a request's `files`)
 
     def request(self) -> dict:
         if self.run is None:
@@ -1671,6 +1675,7 @@ class _Program:
                 "stack_max": self.run.get("stack_max"), "exe": self.exe_fd >= 0}  # fmt: skip
 
     def stage(self) -> None:
+        stage_given(self.given)  # the request's files first: the program's own below win a clash
         for path, data in self.files.items():
             if "/" in path:
                 os.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
@@ -1679,6 +1684,97 @@ class _Program:
                 _write_all(fd, data)
             finally:
                 os.close(fd)
+
+
+def _path_parts(name) -> list[str] | None:
+    """The components of a work-dir-relative path, or None when it could leave the work dir or
+    name it ambiguously (absolute, empty, `.`, `..`, NUL). The host checks the same
+    (sandboxes/base.py `check_path`); this is the second lock."""
+    if not isinstance(name, str) or not name or name.startswith("/") or "\0" in name or len(name) > 1024:
+        return None
+    parts = name.split("/")
+    return None if any(p in ("", ".", "..") for p in parts) else parts
+
+
+def _open_dirs(parts: list[str], create: bool) -> int:
+    """A descriptor of the directory holding `parts[-1]`, walked from the work dir one component
+    at a time with O_NOFOLLOW: a symbolic link anywhere on the way is refused by the kernel
+    (ELOOP, ENOTDIR), whatever a program changed meanwhile."""
+    fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in parts[:-1]:
+            if create:
+                try:
+                    os.mkdir(part, 0o700, dir_fd=fd)
+                except FileExistsError:
+                    pass
+            sub = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = sub
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def stage_given(files: dict) -> None:
+    """Write a submission's files into the (just wiped) work dir; a name that could leave it
+    is skipped (the host refused it already)."""
+    for name, data in files.items():
+        parts = _path_parts(name)
+        if parts is None:
+            continue
+        top = _open_dirs(parts, create=True)
+        try:
+            fd = os.open(parts[-1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600, dir_fd=top)
+        finally:
+            os.close(top)
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+
+
+def fetch_files(names, cap: int) -> tuple[dict, dict]:
+    """Read back the named work-dir files after the last case, here inside the sandbox (its
+    root, its uid: nothing the program could not have printed itself), as base64: (fetched,
+    refused: name -> why). Only regular files, reached without following a symbolic link (a
+    link to /etc/passwd is refused, not read); at most `cap` bytes in all; a missing file is
+    neither (SandboxFusion leaves it out too)."""
+    import binascii  # a C module
+
+    fetched, refused, total = {}, {}, 0
+    for name in names:
+        parts = _path_parts(name)
+        if parts is None:
+            refused[name] = "the path leaves the work dir"
+            continue
+        try:
+            top = _open_dirs(parts, create=False)
+            try:  # O_NONBLOCK: a FIFO opens at once (and is then refused), never blocks the runner
+                fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=top)
+            finally:
+                os.close(top)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            refused[name] = "a symbolic link" if exc.errno in (40, 20) else f"unreadable ({exc.strerror})"
+            continue
+        try:
+            if os.fstat(fd).st_mode & 0o170000 != 0o100000:  # S_ISREG without the stat module
+                refused[name] = "not a regular file"
+                continue
+            data = bytearray()
+            while len(data) <= cap - total and (chunk := os.read(fd, min(1 << 20, cap - total + 1 - len(data)))):
+                data += chunk
+            if total + len(data) > cap:
+                refused[name] = f"over the {cap} bytes that come back in all"
+                continue
+            total += len(data)
+            fetched[name] = binascii.b2a_base64(data, newline=False).decode("ascii")
+        finally:
+            os.close(fd)
+    return fetched, refused
 
 
 def _sealed_memfd(data: bytes) -> int:
@@ -1772,11 +1868,27 @@ def java_main(files: dict[str, bytes], preferred) -> str | None:
     return min(found, key=lambda n: (n.count("$"), n), default=None)
 
 
+def build_key(sub: dict) -> tuple:
+    """What makes two compiles the same: language, compiler argv, source and the request's files."""
+    return (sub["language"], tuple(sub["build"]["argv"]), sub["program"], tuple(sorted((sub.get("files") or {}).items())))
+
+
+def forget(built: dict, keep: int, binaries_only: bool = False) -> None:
+    """Drop the least recently used of `built` until at most `keep` remain (of the binaries only:
+    each can be as large as the work dir), closing the memfd of every binary dropped."""
+    keys = [k for k, (made, _) in built.items() if not binaries_only or (made and "exe_fd" in made)]
+    for key in keys[: max(0, len(keys) - keep)]:
+        made, _ = built.pop(key)
+        if made and "exe_fd" in made:
+            os.close(made["exe_fd"])
+
+
 def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Program | None, dict]:
     """Compile the submission once (an identical source compiled earlier in this batch is reused)
     and return (the program its cases start, the compile report); (None, report) when it did not
     compile: report["status"] is compile_error (the program's fault) or sandbox_error. Only the last
-    compiled program is kept: both backends give the runner identical sources one after another.
+    `BUILT_KEPT` compiled programs are kept: both backends give the runner identical sources one after
+    another, and a persistent runner meets a program again in a later batch.
 
     Only what the compiler produced is shared between identical sources: how the program starts
     (its argv, heap, stack) comes from each submission's own limits. A compiler that could not
@@ -1786,22 +1898,22 @@ def build(zsock, sub: dict, sandboxed: bool, between, built: dict) -> tuple[_Pro
     forge them: javac names a diagnostic's file after a Java identifier, while g++ honours
     `#line 1 "any text"`, so C++ has none."""
     spec, run = sub["build"], sub["run"]
-    key = (sub["language"], tuple(spec["argv"]), sub["program"])
+    given = sub.get("files") or {}
+    key = build_key(sub)
     if key in built:
-        made, report = built[key]
+        made, report = built[key] = built.pop(key)  # the most recently used goes last
         if report.pop("resident", False):  # compiled by `precompile_java` for this submission: its own cost
             return made and _Program(run=run, **made), {**report, "resident": True}
         return made and _Program(run=run, **made), {**report, "time_s": 0.0, "wall_s": 0.0, "cached": True}
     if not os.access(spec["argv"][0], os.X_OK):
         report = {"status": Status.SANDBOX_ERROR, "detail": f"this sandbox has no {spec['argv'][0]} for {sub['language']}"}
         return None, report
-    for other, (made, _) in list(built.items()):  # one binary kept at a time: the backends send identical
-        if made and "exe_fd" in made:  # sources one after another, and a binary (up to the work dir's size)
-            os.close(made["exe_fd"])  # is memory; class files, bounded by `precompile_java`, stay
-            del built[other]
+    forget(built, BUILT_KEPT - 1, binaries_only=True)  # a binary (up to the work dir's size) is memory;
+    # class files, bounded per batch by `precompile_java`, stay until the next batch (`forget` there)
     limits = {"time_s": spec["time_s"], "wall_factor": sub["limits"]["wall_factor"], "memory_mb": spec["memory_mb"],
               "output_bytes": 1 << 20, "file_bytes": spec["file_bytes"], "float_tol": 0.0}  # fmt: skip
     compiler = _Program(run=spec, files={spec["file"]: sub["program"].encode("utf-8", "surrogateescape")})
+    compiler.given = given  # a header or a resource the source names
     result = run_case(zsock, compiler, {"input": "", "compile": True}, limits, sandboxed)
     report = {"status": result["status"], "time_s": result["time_s"], "wall_s": result["wall_s"], "detail": ""}
     made = None
@@ -1856,10 +1968,10 @@ def precompile_java(zsock, subs: list, sandboxed: bool, between, built: dict) ->
     server = None
     for sub in subs:
         spec = sub.get("build") or {}
-        if not spec.get("server") or any(case.get("assert") is not None for case in sub["tests"]):
-            continue
+        if not spec.get("server") or sub.get("files") or any(case.get("assert") is not None for case in sub["tests"]):
+            continue  # a submission with files of its own compiles beside them, alone (`build`)
         server = server or spec["server"]
-        key = (sub["language"], tuple(spec["argv"]), sub["program"])
+        key = build_key(sub)
         if spec["server"] == server and key not in built and key not in jobs:
             jobs[key] = (sub, f"javac-{len(jobs)}")
     if not sandboxed or not jobs or not os.access(server["argv"][0], os.X_OK) or not os.path.isfile(server["jar"]):
@@ -2025,8 +2137,18 @@ class _Harness:
 def _run_submission(zsock, sub: dict, sandboxed: bool, between, built: dict) -> dict:
     """Compile it if its language needs that, then run its cases; every case starts from a
     scrubbed sandbox. Returns the report's fields: cases, and compile (or error)."""
+    ran = _run_built(zsock, sub, sandboxed, between, built)
+    if sub.get("fetch") and ran.get("cases") and "compile_error" != ran["cases"][-1]["status"]:
+        ran["fetched"], ran["fetch_refused"] = fetch_files(sub["fetch"], sub["fetch_bytes"])  # before any wipe
+    return ran
+
+
+def _run_built(zsock, sub: dict, sandboxed: bool, between, built: dict) -> dict:
+    given = sub.get("files") or {}
     if sub.get("build") is None:
-        return {"cases": _run_cases(zsock, _Program(sub["program"]), sub, sandboxed, between)}
+        program = _Program(sub["program"])
+        program.given = given
+        return {"cases": _run_cases(zsock, program, sub, sandboxed, between)}
     if any(case.get("assert") is not None for case in sub["tests"]):
         why = f"function-call tests are Python only; this program is {sub['language']}"
         return {"cases": [{"status": Status.UNSUPPORTED_TEST, "detail": why}]}
@@ -2036,6 +2158,7 @@ def _run_submission(zsock, sub: dict, sandboxed: bool, between, built: dict) -> 
     if program is None:
         return {"cases": [{"status": Status.COMPILE_ERROR, "detail": compiled["detail"], "time_s": compiled["time_s"],
                            "wall_s": compiled["wall_s"]}], "compile": compiled}  # fmt: skip
+    program.given = given
     return {"cases": _run_cases(zsock, program, sub, sandboxed, between), "compile": compiled}
 
 
@@ -2063,7 +2186,13 @@ def main() -> None:
     zygote, which holds nothing: the runner checks that, and that no setting it and the zygote
     pass on to later programs changed. When a check fails, the submission that just ran is
     reported `suspect` and the rest `not_run`: the host grades each of them again alone in a fresh
-    container rather than blame them, and discards this one."""
+    container rather than blame them, and discards this one.
+
+    `--persistent` (the Docker backend's warm runner): batches arrive one after another on stdin,
+    each as an 8-byte big-endian length and its marshal payload, and the runner stays, with its
+    zygote, between them, so a batch costs no `docker exec`, interpreter start or fork of the
+    harness. Every batch still starts from a scrub and the checks; after a batch whose checks
+    failed the runner ends (the host then discards the container), as it does at EOF."""
     os.closerange(3, 1 << 16)  # no descriptor of whoever started us reaches a program
     report_fd = os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -2071,6 +2200,7 @@ def main() -> None:
     non_dumpable = _prctl_no_dumps()
     workdir = os.getcwd()
     sandboxed = sandboxed_mode(sys.argv, os.getuid(), workdir)
+    persistent = PERSISTENT_FLAG in sys.argv
     survivors = scrub(workdir, sandboxed)
     parent_sock, zygote_sock = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
     zpid = os.fork()
@@ -2083,42 +2213,80 @@ def main() -> None:
     zygote_sock.close()
     global ZYGOTE_PID
     ZYGOTE_PID = zpid
-    payload = marshal.loads(sys.stdin.buffer.read())  # from the host, which is trusted
+    payload_fd = os.dup(0)  # after the fork: the zygote never holds the host's channel
     os.dup2(devnull, 0)
-    nonce = payload["nonce"].encode()
-    mode = payload.get("workdir_mode")
-    global CGROUP
-    CGROUP = Cgroup.find(payload.get("cgroup")) if sandboxed else None
-    harness = _Harness(zpid, workdir, sandboxed, mode)
-    broken = harness.problems()
-    built: dict = {}  # (language, compiler argv, source) -> (what it made, compile report): the last one compiled
-    resident = None  # what the resident Java compiler did for this batch (`precompile_java`)
-    if not broken:
-        resident = precompile_java(parent_sock, payload["submissions"], sandboxed, lambda: wipe(workdir), built)
-        broken = harness.problems() if resident else broken
-    for index, sub in enumerate(payload["submissions"]):
-        if broken:
-            _write_frame(report_fd, nonce, {"index": index, "not_run": "; ".join(broken)})
-            continue
-        started = time.monotonic()
-        ran = _run_submission(parent_sock, sub, sandboxed, lambda: sandboxed and wipe(workdir), built)
+    harness: _Harness | None = None
+    resident = None  # what the resident Java compiler did for the last batch (`precompile_java`)
+    built: dict = {}  # (language, compiler argv, source, files) -> (what it made, compile report): the last BUILT_KEPT
+    broken: list[str] = []
+    mode = None
+    while True:
+        payload = _next_payload(payload_fd, persistent)
+        if payload is None:  # EOF: the host is done with this runner
+            break
+        nonce = payload["nonce"].encode()
+        mode = payload.get("workdir_mode")
+        global CGROUP
+        CGROUP = Cgroup.find(payload.get("cgroup")) if sandboxed else None
+        harness = harness or _Harness(zpid, workdir, sandboxed, mode)
+        if len(_COMPILED) > 1024:  # a persistent runner's cache of test blocks stays bounded
+            _COMPILED.clear()
         broken = harness.problems()
-        report = {"index": index, **ran, "wall_s": round(time.monotonic() - started, 4)}
-        if broken:
-            report["suspect"] = "; ".join(broken)
-        _write_frame(report_fd, nonce, report)
+        forget(built, BUILT_KEPT)  # what an earlier batch compiled: at most BUILT_KEPT carried over
+        resident = None  # what the resident Java compiler did for this batch (`precompile_java`)
+        if not broken:
+            resident = precompile_java(parent_sock, payload["submissions"], sandboxed, lambda: wipe(workdir), built)
+            broken = harness.problems() if resident else broken
+        for index, sub in enumerate(payload["submissions"]):
+            if broken:
+                _write_frame(report_fd, nonce, {"index": index, "not_run": "; ".join(broken)})
+                continue
+            started = time.monotonic()
+            ran = _run_submission(parent_sock, sub, sandboxed, lambda: sandboxed and wipe(workdir), built)
+            broken = harness.problems()
+            report = {"index": index, **ran, "wall_s": round(time.monotonic() - started, 4)}
+            if broken:
+                report["suspect"] = "; ".join(broken)
+            _write_frame(report_fd, nonce, report)
+        if not persistent or broken:
+            break
+        # Ready for the next batch: the checks after its last submission (or at its start) passed,
+        # which is what a one-shot runner's end frame says after its final scrub; the zygote
+        # stays, and the next batch scrubs and checks again before anything runs.
+        _write_frame(report_fd, nonce, {"index": -1, "non_dumpable": non_dumpable, "survivors_before": survivors,
+                                        "survivors_after": 0, "problems": [], "kernel_accounting": CGROUP is not None,
+                                        "resident_compiler": resident, "persistent": True})  # fmt: skip
+        survivors = 0
     parent_sock.close()
     try:
         os.waitpid(zpid, 0)
     except ChildProcessError:
         pass
+    if payload is None and not persistent:
+        return
     try:
         leftovers = scrub(workdir, sandboxed, mode=mode)
     except (OSError, MemoryError):
         leftovers, broken = -1, broken or ["the runner cannot scrub"]
-    end = {"index": -1, "non_dumpable": non_dumpable, "survivors_before": survivors, "survivors_after": leftovers,
-           "problems": broken, "kernel_accounting": CGROUP is not None, "resident_compiler": resident}  # fmt: skip
-    _write_frame(report_fd, nonce, end)
+    if payload is not None:  # a one-shot batch, or a persistent one that failed its checks
+        end = {"index": -1, "non_dumpable": non_dumpable, "survivors_before": survivors, "survivors_after": leftovers,
+               "problems": broken, "kernel_accounting": CGROUP is not None, "resident_compiler": resident}  # fmt: skip
+        _write_frame(report_fd, nonce, end)
+
+
+def _next_payload(fd: int, persistent: bool) -> dict | None:
+    """The host's next batch (trusted): all of stdin, once; or, persistent, one length-prefixed
+    batch at a time (None at EOF)."""
+    if not persistent:
+        data = bytearray()
+        while chunk := os.read(fd, 1 << 20):
+            data += chunk
+        return marshal.loads(bytes(data)) if data else None
+    head = _read_exact(fd, 8)
+    if head is None:
+        return None
+    body = _read_exact(fd, struct.unpack(">Q", head)[0])
+    return None if body is None else marshal.loads(body)
 
 
 if __name__ == "__main__":

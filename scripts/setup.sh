@@ -37,6 +37,10 @@ fi
 # math-verify's antlr4 4.13.2 (with 4.9.3); the modules the tests load need only requests.
 python3 -c 'import importlib.util as u; exit(u.find_spec("verl") is None)' 2>/dev/null \
   || pip install -q --no-deps verl==0.9.1
+# OpenRLHF's remote-reward client (openrlhf/utils/agent.py, which needs aiohttp), same reason:
+# its requirements (deepspeed, its own torch and vllm pins) are not this machine's.
+python3 -c 'import importlib.util as u; exit(u.find_spec("openrlhf") is None)' 2>/dev/null \
+  || pip install -q --no-deps openrlhf==0.11.2
 
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"

@@ -190,3 +190,52 @@ def test_trl_grpo_trains_the_tiny_model_with_ringdata_rewards(served, tmp_path):
     for h in logged:
         assert math.isfinite(h["reward"]) and 0.0 <= h["reward"] <= 2.0
         assert "rewards/ringdata/mean" in h and "rewards/ringdata_server/mean" in h
+
+
+# ---------------------------------------------------------------------- OpenRLHF's own client
+
+
+def _openrlhf_agent():
+    """OpenRLHF's `openrlhf/utils/agent.py` (its remote-reward client) from the installed wheel:
+    `import openrlhf.utils` pulls in its trainer (deepspeed and more), so scripts/setup.sh installs
+    openrlhf with --no-deps and this loads the agent module, with the logging module it imports,
+    from their files."""
+    import sys
+    import types
+
+    spec = importlib.util.find_spec("openrlhf")
+    if spec is None:
+        pytest.skip("openrlhf is not installed (scripts/setup.sh: pip install --no-deps openrlhf)")
+    root = Path(spec.submodule_search_locations[0])
+    for package in ("openrlhf", "openrlhf.utils"):  # empty packages: their __init__ is what cannot load
+        sys.modules.setdefault(package, types.ModuleType(package))
+    modules = {}
+    for name in ("logging_utils", "agent"):
+        spec = importlib.util.spec_from_file_location(f"openrlhf.utils.{name}", root / "utils" / f"{name}.py")
+        modules[name] = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(modules[name])
+    return modules["agent"]
+
+
+def test_openrlhf_remote_reward_client_against_the_server(served):
+    """OpenRLHF 0.11's own `SingleTurnAgentExecutor` HTTP path (`--remote_rm_url`) posts
+    `{query, prompts, labels}` to /openrlhf/reward: math, code (verl's ground-truth shape) and
+    science labels, right and wrong, get ringdata's rewards."""
+    import asyncio
+
+    agent = _openrlhf_agent()
+    executor = agent.SingleTurnAgentExecutor(remote_rm_url=served.url + "/openrlhf/reward")
+    add = "```python\na, b = map(int, input().split())\nprint(a + b)\n```"
+    cases = [  # (prompt, response, label, reward)
+        ("What is 1/2 as a decimal? ", "It is \\boxed{0.5}", "\\frac{1}{2}", 1.0),
+        ("What is 1/2 as a decimal? ", "It is \\boxed{0.3}", "\\frac{1}{2}", 0.0),
+        ("Add two numbers. ", add, json.dumps({"inputs": ["2 3\n", "10 -4\n"], "outputs": ["5\n", "6\n"]}), 1.0),
+        ("Add two numbers. ", add.replace("a + b", "a - b"), json.dumps({"inputs": ["2 3\n"], "outputs": ["5\n"]}), 0.0),
+        ("Which? ", "The answer is (B).", json.dumps({"domain": "science", "answer": "B", "choices": ["1", "2", "3", "4"]}), 1.0),
+    ]  # fmt: skip
+    got = asyncio.run(executor._fetch_rewards_via_http([p + r for p, r, _, _ in cases], [p for p, _, _, _ in cases],
+                                                       [label for _, _, label, _ in cases]))  # fmt: skip
+    assert len(got) == 1 and got[0]["rewards"] == [want for *_, want in cases], got
+    assert got[0]["scores"] == got[0]["rewards"] and got[0]["extra_logs"]["ringdata_correct"] == got[0]["rewards"]
+    status, text, _ = served.post("/openrlhf/reward", json.dumps({"query": ["x"], "labels": []}))
+    assert status == 422 and "same length" in json.loads(text)["detail"]

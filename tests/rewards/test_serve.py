@@ -124,6 +124,42 @@ def test_memory_limit_field_is_honoured(server):
     assert status == 200 and json.loads(text)["run_result"]["stdout"] == f"{200 << 20}\n"
 
 
+def test_official_client_files_and_fetch_files(server):
+    """SandboxFusion's files (written before the run) and fetch_files (read back after it), in
+    each language; a link to /etc/passwd the program made is named, not read; a path out of the
+    work dir is refused by the server, which the client raises on."""
+    import base64
+
+    from sandbox_fusion import RunCodeRequest, run_code
+
+    reverse = {  # read in.txt, write out/rev.txt
+        "python": "import os\nos.mkdir('out')\nopen('out/rev.txt','w').write(open('in.txt').read()[::-1])",
+        "cpp": '#include <fstream>\n#include <string>\n#include <algorithm>\n#include <sys/stat.h>\n'
+               'int main(){std::ifstream f("in.txt");std::string s;std::getline(f,s);std::reverse(s.begin(),s.end());'
+               'mkdir("out",0700);std::ofstream("out/rev.txt")<<s;}',
+        "java": 'import java.nio.file.*;\npublic class Main{public static void main(String[] a) throws Exception{'
+                'String s=Files.readString(Path.of("in.txt"));Files.createDirectories(Path.of("out"));'
+                'Files.writeString(Path.of("out/rev.txt"),new StringBuilder(s).reverse());}}',
+    }  # fmt: skip
+
+    def one(language: str):
+        request = RunCodeRequest(code=reverse[language], language=language, files={"in.txt": base64.b64encode(b"abc").decode()},
+                                 fetch_files=["out/rev.txt", "missing.txt"])  # fmt: skip
+        return run_code(request, endpoint=server.url, max_attempts=1, client_timeout=120)
+
+    with ThreadPoolExecutor(3) as pool:
+        for language, got in zip(reverse, pool.map(one, reverse)):
+            assert got.status == "Success", (language, got)
+            assert {k: base64.b64decode(v) for k, v in got.files.items()} == {"out/rev.txt": b"cba"}, language
+    link = RunCodeRequest(code="import os\nos.symlink('/etc/passwd', 'leak.txt')", language="python",
+                          fetch_files=["leak.txt"])  # fmt: skip
+    got = run_code(link, endpoint=server.url, max_attempts=1, client_timeout=120)
+    assert got.status == "Success" and got.files == {} and "'leak.txt' (a symbolic link)" in got.message
+    with pytest.raises(Exception, match="422"):
+        run_code(RunCodeRequest(code="print(1)", language="python", fetch_files=["../../etc/passwd"]),
+                 endpoint=server.url, max_attempts=1)  # fmt: skip
+
+
 # ---------------------------------------------------------------------- the batched endpoints
 
 
@@ -188,7 +224,8 @@ BAD = [
     ("huge time limit", b'{"code": "print(1)", "language": "python", "run_timeout": 1e9}', 422, "run_timeout"),
     ("NaN time limit", b'{"code": "print(1)", "language": "python", "run_timeout": NaN}', 422, "run_timeout"),
     ("bad memory limit", b'{"code": "print(1)", "language": "python", "memory_limit_MB": 0}', 422, "memory_limit_MB"),
-    ("files", b'{"code": "print(1)", "language": "python", "files": {"a.txt": "aGk="}}', 422, "files"),
+    ("file path leaves the work dir", b'{"code": "print(1)", "language": "python", "files": {"../a.txt": "aGk="}}', 422,
+     "work dir"),
     ("10 MB of code", json.dumps({"code": "#" * (10 << 20), "language": "python"}).encode(), 413, "larger than"),
 ]
 

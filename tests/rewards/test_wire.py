@@ -45,11 +45,30 @@ def test_request_limits_become_the_submissions():
     assert sub.limits.report_stdout == WireLimits().stdout_chars
 
 
+def test_files_and_fetch_files_become_the_submissions():
+    sub = run_code_request({"code": "x", "language": "python", "files": {"in/a.txt": "aGk=", "skipped": None},
+                            "fetch_files": ["out.txt", "out.txt"]}, WireLimits())  # fmt: skip
+    assert (sub.files, sub.fetch, sub.fetch_bytes) == ((("in/a.txt", b"hi"),), ("out.txt",), WireLimits().fetch_bytes)
+
+
+def test_fetched_files_come_back_base64_and_refusals_are_named():
+    result = ExecResult((CaseResult(CaseStatus.WRONG_ANSWER, exit_code=0),), 1, files=(("out.txt", b"hi"),),
+                        fetch_refused=(("link", "a symbolic link"),))  # fmt: skip
+    got = run_code_response(result, "python")
+    assert got["status"] == "Success" and got["files"] == {"out.txt": "aGk="}
+    assert "'link' (a symbolic link)" in got["message"]
+
+
 @pytest.mark.parametrize("body,words", [
     ({"code": "x", "language": "python", "run_timeout": True}, "number"),
     ({"code": "x", "language": "python", "run_timeout": 31}, "(0, 30]"),
     ({"code": "x", "language": "python", "memory_limit_MB": 1.5}, "memory_limit_MB"),
-    ({"code": "x", "language": "python", "fetch_files": ["a"]}, "fetch_files"),
+    ({"code": "x", "language": "python", "fetch_files": "a"}, "fetch_files"),
+    ({"code": "x", "language": "python", "fetch_files": ["../a"]}, "work dir"),
+    ({"code": "x", "language": "python", "files": {"/etc/x": "aGk="}}, "relative"),
+    ({"code": "x", "language": "python", "files": {"a": "not base64!"}}, "not base64"),
+    ({"code": "x", "language": "python", "files": {"a": 3}}, "base64 string"),
+    ({"code": "x", "language": "python", "files": ["a"]}, "'files' must be an object"),
     ({"code": "x", "language": None}, "not available"),
     ({"code": "x", "language": "python", "stdin": 3}, "'stdin'"),
 ])  # fmt: skip

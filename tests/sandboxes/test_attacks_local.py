@@ -8,6 +8,7 @@ from tests.sandboxes.attacks import *  # noqa: F401,F403 - the shared attack tes
 from tests.sandboxes.attacks_reward import *  # noqa: F401,F403 - attacks on the reward
 from tests.sandboxes.attacks_compiled import *  # noqa: F401,F403 - C++ attacks, the JVM's limits
 from tests.sandboxes.attacks_kernel import *  # noqa: F401,F403 - what the kernel enforces
+from tests.sandboxes.attacks_files import *  # noqa: F401,F403 - a submission's own files
 
 
 @pytest.fixture

@@ -174,3 +174,37 @@ def test_a_failed_harness_check_means_a_fresh_container_and_a_regrade_alone(dock
     assert [r.status for r in results] == [CaseStatus.PASSED] * 4, results
     assert docker_solo.recycled >= recycled + 2  # the batch's container, then the attacker's own
 
+
+
+RUNNER_PID = """
+import os
+zygote = os.getppid()
+with open(f"/proc/{zygote}/stat") as f:
+    print(int(f.read().rsplit(")", 1)[1].split()[1]))
+"""
+
+
+def test_a_persistent_runner_serves_batch_after_batch_and_one_shot_still_grades():
+    """`persistent` (the default): the same runner answers consecutive batches, each from a
+    scrub; one that a program killed is replaced with the container. `persistent=False`: one
+    exec per batch, the same verdicts."""
+    from sandboxes.docker_backend import DockerConfig, DockerSandbox
+
+    run_pid = Submission(RUNNER_PID, (TestCase(input="", output=None),), Limits(compare=False))
+    outcomes = [(RIGHT, CaseStatus.PASSED), (LEAVE_TRACES, CaseStatus.PASSED), (FIND_TRACES, CaseStatus.PASSED),
+                ("while True:\n    pass", CaseStatus.TIME_LIMIT)]  # fmt: skip
+    for persistent in (True, False):
+        try:
+            sandbox = DockerSandbox(DockerConfig(pool_size=1, persistent=persistent, exec_grace_s=3.0))
+        except RingdataError as exc:
+            from tests.conftest import skip_or_fail
+
+            skip_or_fail("Docker engine", "RINGDATA_REQUIRE_DOCKER", str(exc))
+        with sandbox:
+            pids = {sandbox.run(run_pid).cases[0].stdout_tail for _ in range(3)}
+            assert len(pids) == (1 if persistent else 3), pids
+            for program, status in outcomes:
+                assert sandbox.run(Submission(program, DOUBLE[:3], QUICK)).status is status, (persistent, program)
+            recycled = sandbox.recycled
+            assert sandbox.run(Submission(KILL_HARNESS, DOUBLE[:1], QUICK)).status is CaseStatus.RUNTIME_ERROR
+            assert sandbox.run(Submission(RIGHT, DOUBLE[:3], QUICK)).passed and sandbox.recycled > recycled
