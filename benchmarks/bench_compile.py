@@ -26,7 +26,8 @@ from rich.table import Table
 import sandboxes.languages as languages
 from ringdata.records import TestCase
 from sandboxes import Limits, SandboxChoice, Submission, open_sandbox
-from sandboxes.docker_backend import IMAGE, DockerConfig
+from sandboxes.docker_backend import DockerConfig
+from sandboxes.image import IMAGE
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "code_multilang" / "problems.jsonl"
 FENCE = re.compile(r"```cpp\n(.*?)```", re.S)

@@ -48,7 +48,8 @@ from rich.table import Table
 
 from ringdata.records import TestCase
 from sandboxes import Limits, Submission
-from sandboxes.docker_backend import IMAGE, UID, DockerConfig, DockerSandbox
+from sandboxes.docker_backend import UID, DockerConfig, DockerSandbox
+from sandboxes.image import IMAGE
 from sandboxes.runner import compare_outputs
 
 LIMITS = Limits(time_s=2.0)

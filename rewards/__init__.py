@@ -4,7 +4,7 @@
 grades many in parallel. Every verdict carries its reason (see `Reason`).
 """
 
-from rewards.grade import GradeConfig, Grader, grade
+from rewards.grade import BatchGrader, GradeConfig, Grader, grade
 from rewards.verdict import Reason, Verdict
 
-__all__ = ["GradeConfig", "Grader", "Reason", "Verdict", "grade"]
+__all__ = ["BatchGrader", "GradeConfig", "Grader", "Reason", "Verdict", "grade"]

@@ -32,13 +32,12 @@ sandbox broke: infrastructure, grade again), correct.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
 from rewards.verdict import Reason, Verdict
 from ringdata.records import LANGUAGES, Problem, TestCase
-from sandboxes import CaseStatus, ExecResult, Limits, Sandbox, SandboxChoice, Submission
+from sandboxes import CaseStatus, ExecResult, Limits, Sandbox, SandboxChoice, SandboxLease, Submission
 from sandboxes.languages import guess_language, language_of_fence
 
 __all__ = ["CodeConfig", "CodeGrader", "extract_program", "required_language"]
@@ -154,19 +153,11 @@ class CodeGrader:
 
     def __init__(self, sandbox: SandboxChoice | str | Sandbox = SandboxChoice(), config: CodeConfig | None = None) -> None:
         self.config = config or CodeConfig()
-        self._owned = not isinstance(sandbox, Sandbox)
-        self._choice = SandboxChoice.of(sandbox) if self._owned else None
-        self._sandbox: Sandbox | None = None if self._owned else sandbox
-        self._lock = threading.Lock()
+        self._lease = SandboxLease(sandbox)
 
     @property
     def sandbox(self) -> Sandbox:
-        with self._lock:
-            if self._sandbox is None:
-                from sandboxes import open_sandbox
-
-                self._sandbox = open_sandbox(self._choice)
-            return self._sandbox
+        return self._lease.sandbox
 
     def grade(self, problem: Problem, response: str) -> Verdict:
         return self.grade_many([(problem, response)])[0]
@@ -220,9 +211,7 @@ class CodeGrader:
         return None, program, language
 
     def close(self) -> None:
-        if self._owned and self._sandbox is not None:
-            self._sandbox.close()
-            self._sandbox = None
+        self._lease.close()
 
     def __enter__(self) -> "CodeGrader":
         return self

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from rewards.math import MathConfig
 from rewards.science import ScienceConfig
@@ -61,7 +61,27 @@ def _unit(problem: Problem) -> str | None:
     return unit if isinstance(unit, str) and unit.strip() else None
 
 
-class Grader:
+class BatchGrader(Protocol):
+    """What a grader of many (problem, response) pairs offers: `Grader` on this machine,
+    `rewards.ray_executor.RayGrader` on a Ray cluster. The trainer's rewarder and `grade_file`
+    take either through this."""
+
+    def grade_many(self, items: list[tuple[Problem, str]], on_done: Callable[[int], None] | None = None) -> list[Verdict]:
+        """Verdicts in input order; `on_done(n)` reports progress."""
+        ...
+
+    def grade_many_timed(
+        self, items: list[tuple[Problem, str]], on_done: Callable[[int], None] | None = None
+    ) -> list[tuple[Verdict, float]]:
+        """(verdict, seconds) in input order."""
+        ...
+
+    def close(self) -> None:
+        """Stop the workers (or actors)."""
+        ...
+
+
+class Grader(BatchGrader):
     """Grades (problem, response) pairs of any domain; owns a verifier pool and, when code
     problems come, a `CodeGrader`. Close it (or use `with`) to stop the workers."""
 

@@ -36,7 +36,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from rewards.grade import GradeConfig, Grader, _has_text
+from rewards.grade import BatchGrader, GradeConfig, Grader, _has_text
 from rewards.verdict import Verdict
 from ringdata.errors import RingdataError
 from ringdata.records import Problem
@@ -116,7 +116,7 @@ class _Batch:
     attempts: int = 0
 
 
-class RayGrader:
+class RayGrader(BatchGrader):
     """Grades (problem, response) pairs on a Ray cluster; the interface of `rewards.Grader`."""
 
     def __init__(self, config: GradeConfig | None = None, ray_config: RayConfig | None = None) -> None:

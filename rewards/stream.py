@@ -28,7 +28,7 @@ import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pyarrow.parquet as pq
 
@@ -37,6 +37,9 @@ from ringdata.errors import RingdataError
 from ringdata.io.runs import (GradeOutputs, check_responses_file, count_response_rows, iter_responses, iter_verdicts,
                               join_verdicts, verdicts_metadata, write_pass_rates, write_rejected, write_verdicts)
 from ringdata.records import Problem
+
+if TYPE_CHECKING:  # grade_file takes a Grader or a RayGrader; it builds neither
+    from rewards.grade import BatchGrader
 
 __all__ = ["FileGrade", "Parts", "Stopped", "grade_file", "stopped_run"]
 
@@ -160,7 +163,7 @@ def grade_file(
     problems: dict[str, Problem],
     responses: Path,
     out: Path,
-    grader,
+    grader: BatchGrader,
     *,
     chunk_rows: int = 4096,
     resume: bool = False,

@@ -7,6 +7,7 @@ the one value (kind plus settings) that says which sandbox a command uses.
 
 from __future__ import annotations
 
+import threading
 import warnings
 
 from sandboxes.base import CaseResult, CaseStatus, ExecResult, Limits, Sandbox, Submission
@@ -20,6 +21,7 @@ __all__ = [
     "Sandbox",
     "SandboxChoice",
     "SandboxFallbackWarning",
+    "SandboxLease",
     "Submission",
     "open_sandbox",
     "KINDS",
@@ -61,3 +63,36 @@ def open_sandbox(choice: SandboxChoice | str = SandboxChoice()) -> Sandbox:
             stacklevel=2,
         )
         return sandbox
+
+
+class SandboxLease:
+    """A sandbox its user either borrows or opens itself, the one rule for both: an open `Sandbox`
+    is used as given and never closed here (its owner shares it); a `SandboxChoice` or a kind is
+    opened on first use (thread-safe) and closed by `close()`. The code grader holds one for its
+    lifetime; curation's validate_tests holds one for a `with` block."""
+
+    def __init__(self, sandbox: SandboxChoice | str | Sandbox = SandboxChoice()) -> None:
+        self.owned = not isinstance(sandbox, Sandbox)  # opened (and so closed) here
+        self._choice = SandboxChoice.of(sandbox) if self.owned else None
+        self._sandbox: Sandbox | None = None if self.owned else sandbox
+        self._lock = threading.Lock()
+
+    @property
+    def sandbox(self) -> Sandbox:
+        with self._lock:
+            if self._sandbox is None:
+                self._sandbox = open_sandbox(self._choice)
+            return self._sandbox
+
+    def close(self) -> None:
+        """Close the sandbox if it was opened here; a borrowed one is left open."""
+        with self._lock:
+            if self.owned and self._sandbox is not None:
+                self._sandbox.close()
+                self._sandbox = None
+
+    def __enter__(self) -> Sandbox:
+        return self.sandbox
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,6 +1,6 @@
 """Print the import edges between ringdata's packages and modules, and any import cycles.
 
-    python scripts/import_edges.py            # package edges, then cycles
+    python scripts/import_edges.py            # edges between the layers' parts, cycles, edges against the layers
     python scripts/import_edges.py --modules  # every module -> module edge too
     python scripts/import_edges.py --check    # exit 1 on any edge that points up LAYERS (a test runs it)
 
@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The layers, bottom first: a module may import its own part and any part of a LOWER layer, never
 # a higher one nor a neighbour in its own layer (curation and the trainer do not know each other).
-# A module belongs to the part with the longest matching prefix. Lazy imports count too.
+# A module belongs to the part with the longest matching prefix. A package split across layers
+# (`ringdata`) places only its __init__ by its bare name: a new module in it must be named here.
+# Lazy imports count too.
 LAYERS: tuple[dict[str, tuple[str, ...]], ...] = (
     {"core": ("ringdata", "ringdata.records", "ringdata.io", "ringdata.errors", "ringdata.answers",
               "ringdata.outputs", "ringdata.progress", "ringdata.logs", "ringdata.cache", "ringdata.console")},
@@ -34,11 +36,14 @@ LAYERS: tuple[dict[str, tuple[str, ...]], ...] = (
 
 def part_of(module: str) -> tuple[int, str]:
     """(layer index, part name) of a module: the part whose prefix matches it longest."""
+    prefixes = [p for parts in LAYERS for ps in parts.values() for p in ps]
+    split = {p for p in prefixes if any(q.startswith(p + ".") for q in prefixes)}
     best = (-1, -1, "")
     for level, parts in enumerate(LAYERS):
         for part, prefixes in parts.items():
             for prefix in prefixes:
-                if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best[0]:
+                inside = module.startswith(prefix + ".") and prefix not in split
+                if (module == prefix or inside) and len(prefix) > best[0]:
                     best = (len(prefix), level, part)
     if best[0] < 0:
         raise SystemExit(f"{module}: in no layer of scripts/import_edges.py's LAYERS; add it there")
@@ -132,17 +137,16 @@ def main() -> None:
     modules = {module_name(p) for p in files}
     edges: dict[str, dict[str, str]] = {module_name(p): imports(p, modules) for p in files}
     rank = {"": 0, "types": 1, "lazy": 2}
-    pkg_edges: dict[tuple[str, str], str] = {}
+    part_edges: dict[tuple[str, str], str] = {}
     for src, targets in edges.items():
         for dst, kind in targets.items():
-            a, b = src.split(".")[0], dst.split(".")[0]
-            if a == "ringdata" and src.startswith("ringdata.cli"):
-                a = "ringdata.cli"
+            a, b = part_of(src)[1], part_of(dst)[1]
             if a != b:
-                pkg_edges[(a, b)] = min(pkg_edges.get((a, b), "lazy"), kind, key=rank.get)
+                part_edges[(a, b)] = min(part_edges.get((a, b), "lazy"), kind, key=rank.get)
     label = lambda kind: f" ({kind})" if kind else ""  # noqa: E731
-    print("package edges (ringdata.cli apart from the rest of ringdata):")
-    for (a, b), kind in sorted(pkg_edges.items()):
+    order = [part for parts in LAYERS for part in parts]
+    print("edges between the parts of LAYERS (top first):")
+    for (a, b), kind in sorted(part_edges.items(), key=lambda e: (-order.index(e[0][0]), -order.index(e[0][1]))):
         print(f"  {a} -> {b}{label(kind)}")
     if "--modules" in sys.argv:
         print("module edges:")

@@ -40,7 +40,7 @@ def sandbox_build_args() -> list[str]:
     """`--image` and `--languages` that make `ringdata sandbox build` a no-op on the test image.
     A test never builds: on a branch whose recipe differs from the image's, a build would replace
     the image everyone's tests share; such a test fails (or skips) instead, naming the fix."""
-    from sandboxes.docker_backend import client, current_recipe, image_languages, image_recipe
+    from sandboxes.image import client, current_recipe, image_languages, image_recipe
 
     try:
         c = client()

@@ -27,6 +27,16 @@ def test_the_check_catches_an_upward_or_sideways_edge():
     assert not upward({"ringdata.curate.gold": {"rewards.math": "lazy"}, "ringdata.cli.main": {"train.loop": ""}})
 
 
+def test_a_module_no_layer_names_is_refused():
+    """`ringdata` is split across layers: a new module in it must be placed in LAYERS, not fall into core."""
+    import pytest
+
+    part_of = runpy.run_path(str(SCRIPT))["part_of"]
+    assert part_of("ringdata") == (0, "core") and part_of("sandboxes.local") == (1, "sandboxes")
+    with pytest.raises(SystemExit, match="ringdata.somewhere_new: in no layer"):
+        part_of("ringdata.somewhere_new")
+
+
 def test_every_third_party_import_is_declared():
     """A package imported directly must be a dependency of ours, not arrive as another's."""
     import ast

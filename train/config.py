@@ -33,13 +33,15 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ringdata.errors import DataError, RingdataError
+from ringdata.records import DOMAINS
 from sandboxes.choice import SandboxChoice
+from train.backends import BACKENDS
+from train.budget import ORDERS
 from train.built import is_built
 
 GENERATED = ("toy", "chain")  # stage data generated in code (train/toy.py, train/chain.py), not a file
 
 LOSS_KINDS = ("c3po", "dapo", "grpo")
-BACKENDS = ("vllm", "hf", "auto")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")
 OLD_LOGPROBS = ("auto", "sampler", "trainer")
@@ -286,10 +288,10 @@ def validate(cfg: TrainConfig, file: str = "<config>") -> None:
             raise DataError("must be 0 (off) or a number of prompts", file=file, field=f"stages.{s.name}.grade_while_sampling")
         if s.updates_per_rollout < 1:
             raise DataError("must be at least 1", file=file, field=f"stages.{s.name}.updates_per_rollout")
-        if s.selection_order not in ("response", "group"):
-            raise DataError(f"selection_order is {s.selection_order!r}; choose response, group", file=file,
+        if s.selection_order not in ORDERS:
+            raise DataError(f"selection_order is {s.selection_order!r}; choose {', '.join(ORDERS)}", file=file,
                             field=f"stages.{s.name}.selection_order")
-        bad = set(s.domains) - {"math", "code", "science"}
+        bad = set(s.domains) - set(DOMAINS)
         if bad:
             raise DataError(f"unknown domain(s) {sorted(bad)}", file=file, field=f"stages.{s.name}.domains")
 

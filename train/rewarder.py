@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rewards import GradeConfig, Grader, Verdict
+from rewards import BatchGrader, GradeConfig, Grader, Verdict
 from ringdata.records import Problem
 from sandboxes import SandboxChoice
 
@@ -17,6 +17,7 @@ class Rewarder:
     def __init__(self, sandbox: SandboxChoice = SandboxChoice(), workers: int = 2, *, executor: str = "local",
                  ray_address: str = "auto") -> None:
         config = GradeConfig(workers=workers, sandbox=sandbox)
+        self.grader: BatchGrader
         if executor == "ray":  # verifier and sandbox actors on every node of the cluster
             from rewards.ray_executor import RayConfig, RayGrader
 

@@ -32,6 +32,7 @@ from typing import Callable, Collection, Sequence
 from ringdata.errors import DataError
 from ringdata.io.runs import Response
 from ringdata.records import Problem
+from train.backends import BACKENDS
 from train.backends.base import Rollout, RolloutBackend, SamplingConfig
 from train.models import check_model_dir, load_tokenizer
 from train.prompting import fitting, format_prompt
@@ -90,8 +91,8 @@ def make_backend(
     """
     from ringdata.errors import RingdataError
 
-    if kind not in ("vllm", "hf", "auto"):
-        raise RingdataError(f"unknown rollout backend {kind!r}; use vllm, hf or auto")
+    if kind not in BACKENDS:
+        raise RingdataError(f"unknown rollout backend {kind!r}; use {', '.join(BACKENDS)}")
     model_dir = check_model_dir(model_dir)
     if kind == "auto":
         if vllm_available():

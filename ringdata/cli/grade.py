@@ -37,11 +37,11 @@ def grade(
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds one math/science verification may take before it counts as a timeout.")] = 5.0,
     sandbox: Sandbox = SandboxChoice(),
     rel_tol: Annotated[float, typer.Option("--rel-tol", help="Relative tolerance for numeric science answers.")] = 0.01,
-    k: Annotated[Optional[list[int]], typer.Option("--k", metavar="<int>", help="k for pass@k (repeatable; default 1 and the fewest samples any problem has).")] = None,
+    k: Annotated[Optional[list[int]], typer.Option("--k", metavar="<int>", min=1, help="k for pass@k (repeatable; default 1 and the fewest samples any problem has).")] = None,
     detail: Annotated[bool, typer.Option("--detail/--no-detail", help="Write each verdict's detail (for code: expected outputs and assert text of the failing test); --no-detail leaves the column empty.")] = True,
     ray: Annotated[Optional[str], typer.Option("--ray", metavar="auto|ADDRESS", help="Grade on a Ray cluster: auto (the running one, else start Ray here) or its address (host:6379, ray://host:10001). Needs the [ray] extra.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a run that stopped: rows whose verdicts were written are not graded again.")] = False,
-    chunk_rows: Annotated[int, typer.Option("--chunk-rows", help="Responses read, graded and written at a time (memory is flat in the file's size).")] = 4096,
+    chunk_rows: Annotated[int, typer.Option("--chunk-rows", min=1, help="Responses read, graded and written at a time (memory is flat in the file's size).")] = 4096,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the outputs of an earlier run.")] = False,
 ) -> None:
     """Grade responses: verdict per response (reward, reason, extracted answer), pass rates, summary."""
@@ -51,14 +51,8 @@ def grade(
     from ringdata.io.problems import read_problem_records
     from ringdata.io.runs import GradeOutputs
 
-    if workers is not None and workers < 1:
-        raise RingdataError("--workers must be at least 1")
     if timeout <= 0:
         raise RingdataError("--timeout must be positive")
-    if k and min(k) < 1:
-        raise RingdataError("--k must be at least 1")
-    if chunk_rows < 1:
-        raise RingdataError("--chunk-rows must be at least 1")
     if resume and overwrite:
         raise RingdataError("--resume continues the outputs in --out and --overwrite replaces them: pass one")
     stopped = stopped_run(out)

@@ -51,8 +51,6 @@ def rollout(
     from train.rollout import SamplingConfig, sample_problems
 
     check_backend(backend)
-    if max_tokens < 1:
-        raise RingdataError("--max-tokens must be at least 1")
     if temperature < 0 or not 0 < top_p <= 1:
         raise RingdataError("--temperature must be >= 0 and --top-p in (0, 1]")
     if dtype not in ("float32", "bfloat16", "float16"):

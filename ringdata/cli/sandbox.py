@@ -28,7 +28,7 @@ def build(
     for Python alone, a few more with g++ and the JDK; needs root)."""
     import time
 
-    from sandboxes.docker_backend import build_image
+    from sandboxes.image import build_image
 
     wanted = [lang.strip() for lang in languages.split(",") if lang.strip()]
     console, started = make_console(), time.perf_counter()
@@ -83,7 +83,9 @@ def status(
 ) -> None:
     """Say whether the Docker engine runs, the image exists and each backend grades a program."""
     from ringdata.errors import RingdataError
-    from sandboxes.docker_backend import DockerConfig, client, current_recipe, image_languages, image_recipe
+    from sandboxes.docker_backend import DockerConfig
+    from sandboxes.health import ImageState, image_health, smoke_test
+    from sandboxes.image import client
     from sandboxes.local import bwrap_problem
 
     table = Table("part", "state", title="ringdata sandbox")
@@ -91,20 +93,16 @@ def status(
     try:
         c = client()
         table.add_row("Docker engine", f"[green]running[/] ({c.version().get('Version', '?')})")
-        recipe = image_recipe(c, image)
-        if recipe is None:
+        health = image_health(c, image)
+        if health.state is ImageState.MISSING:
             table.add_row(f"image {image}", "[red]missing[/]: run `ringdata sandbox build`")
+        elif health.state is ImageState.PRESENT:
+            langs = ", ".join(sorted(health.languages))
+            table.add_row(f"image {image}", f"[green]present[/] (recipe {health.recipe}; {langs})")
         else:
-            if recipe == current_recipe():
-                langs = ", ".join(sorted(image_languages(c, image)))
-                table.add_row(f"image {image}", f"[green]present[/] (recipe {recipe}; {langs})")
-            else:
-                table.add_row(
-                    f"image {image}",
-                    f"[yellow]stale[/] (recipe {recipe or '?'}, current {current_recipe()}): "
-                    "`ringdata sandbox build --force`",
-                )
-            docker_ok = True
+            table.add_row(f"image {image}", f"[yellow]stale[/] (recipe {health.recipe or '?'}, current "
+                                            f"{health.current}): `ringdata sandbox build --force`")
+        docker_ok = health.state is not ImageState.MISSING
     except RingdataError as exc:
         table.add_row("Docker engine", f"[red]not running[/]: {exc}")
     problem = bwrap_problem()
@@ -112,38 +110,16 @@ def status(
     if check:
         for kind, ok in (("docker", docker_ok), ("local", problem is None)):
             if ok:
-                table.add_row(f"{kind} smoke test", _smoke(kind, DockerConfig(image=image, pool_size=1)))
+                table.add_row(f"{kind} smoke test", _smoke_cell(smoke_test(kind, DockerConfig(image=image, pool_size=1))))
     make_console().print(table)
     if not docker_ok:
         raise RingdataError("the Docker sandbox is not ready (see the table above)")
 
 
-def _smoke(kind: str, docker_config) -> str:
-    """Grade one right and one wrong program; the state cell for the table."""
-    import time
-
-    from ringdata.errors import RingdataError
-    from ringdata.records import TestCase
-    from sandboxes import SandboxChoice, Submission, open_sandbox
-
-    tests = (TestCase(input="20 22\n", output="42\n"),)
-    right = {
-        "python": "print(sum(map(int, input().split())))",
-        "cpp": "#include <cstdio>\nint main() { int a, b; scanf(\"%d %d\", &a, &b); printf(\"%d\\n\", a + b); }",
-        "java": "public class Main { public static void main(String[] a) { java.util.Scanner s = new java.util.Scanner(System.in); "
-                "System.out.println(s.nextInt() + s.nextInt()); } }",
-    }  # fmt: skip
-    try:
-        started = time.perf_counter()
-        with open_sandbox(SandboxChoice(kind, docker=docker_config)) as sandbox:
-            languages = sorted(sandbox.languages)
-            subs = [Submission(right[lang], tests, language=lang) for lang in languages]
-            results = sandbox.run_many([*subs, Submission("print(0)", tests)])
-        seconds = time.perf_counter() - started
-    except RingdataError as exc:
-        return f"[red]failed[/]: {exc}"
-    *rights, wrong = results
-    if all(r.passed for r in rights) and wrong.status.value == "wrong_answer":
-        return f"[green]ok[/]: {', '.join(languages)} ({seconds:.1f} s including start-up and compiling)"
-    got = ", ".join(f"{lang} {r.status.value} {r.error}".strip() for lang, r in zip(languages, rights))
-    return f"[red]wrong results[/]: {got}; wrong program: {wrong.status.value}"
+def _smoke_cell(result) -> str:
+    """The state cell of a `sandboxes.health.SmokeResult`."""
+    if result.error:
+        return f"[red]failed[/]: {result.error}"
+    if result.ok:
+        return f"[green]ok[/]: {', '.join(result.languages)} ({result.seconds:.1f} s including start-up and compiling)"
+    return f"[red]wrong results[/]: {result.detail}"

@@ -42,8 +42,6 @@ def select_checkpoint(
     check_backend(backend)
     if not 0 <= band_low < band_high:
         raise RingdataError(f"the entropy band is empty: --band-low {band_low} must be >= 0 and below --band-high {band_high}")
-    if max_tokens < 1:
-        raise RingdataError("--max-tokens must be at least 1")
     dirs = [resolve_model(d) for d in dirs]
     wanted = tuple(x.strip() for x in domains.split(",") if x.strip())
     problems = probe_problems(probe, wanted, probe_size, seed)

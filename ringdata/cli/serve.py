@@ -42,10 +42,7 @@ def serve(
     from rewards.grade import GradeConfig
     from rewards.serve import ServeConfig
     from rewards.serve import serve as run
-    from ringdata.errors import RingdataError
 
-    if workers is not None and workers < 1:
-        raise RingdataError("--workers must be at least 1")
     if image or pool_size:
         docker = replace(sandbox.docker, **({"image": image} if image else {}), **({"pool_size": pool_size} if pool_size else {}))
         local = replace(sandbox.local, **({"workers": pool_size} if pool_size else {}))

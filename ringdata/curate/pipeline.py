@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -39,9 +39,7 @@ from ringdata.io.runs import read_pass_rates
 from ringdata.outputs import staged_dir
 from ringdata.records import DOMAINS
 from ringdata.report import build_report, write_report
-
-if TYPE_CHECKING:  # curation reaches for a sandbox only when validate_tests runs
-    from sandboxes.choice import SandboxChoice
+from sandboxes.choice import SandboxChoice
 OUTPUT_FILES = ("problems.parquet", "dropped.parquet", "report.json", "report.html", "funnel.png")
 
 
@@ -65,7 +63,7 @@ class CurateConfig:
     max_pass_rate: float = 1.0  # exclusive upper bound on pass rate (1.0 drops always-solved)
     drop_unrated: bool = False  # drop problems the pass-rate table does not rate (default: keep, counted)
     validate_tests: bool = False  # run reference solutions against code tests in a sandbox
-    sandbox: SandboxChoice | None = None  # where validate_tests runs reference solutions; None = SandboxChoice(), "auto"
+    sandbox: SandboxChoice = SandboxChoice()  # where validate_tests runs reference solutions
 
 
 def dedup_and_decontam_steps(config: CurateConfig) -> list[Step]:

@@ -23,8 +23,9 @@ rllm pipelines):
    A sandbox failure (infrastructure, not the data) also keeps the problem unvalidated and is
    counted in `notes["sandbox_errors"]`.
 
-The sandbox is imported here, lazily, and only when a problem needs it: curation does not
-otherwise depend on `sandboxes` (the CLI wires this step with `--validate-tests --sandbox`).
+A sandbox is opened only when a problem needs it (`sandboxes.SandboxLease`: one given open is
+borrowed, a `SandboxChoice` is opened and closed here); the CLI wires this step with
+`--validate-tests --sandbox`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import polars as pl
 
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, StepContext
 from ringdata.records import TestCase
+from sandboxes import Limits, Sandbox, SandboxChoice, SandboxLease, Submission
 
 MALFORMED = "malformed_tests"
 TRUNCATED = "truncated_tests"
@@ -103,7 +105,7 @@ def usable_solutions(solutions: list[str] | None, tests: list[dict], language: s
 class ValidateTests:
     """Drop code problems with malformed or truncated tests, or tests no reference solution passes."""
 
-    sandbox: Any = None  # a sandboxes.SandboxChoice (None = its default, auto) or an open sandboxes.Sandbox
+    sandbox: SandboxChoice | Sandbox = SandboxChoice()  # where references run; an open Sandbox is borrowed, not closed
     time_s: float = 5.0  # CPU seconds per test: references are often slower than needed, be generous
     memory_mb: int = 1024  # address space per test program, MiB
     max_solutions: int = 3  # reference solutions tried per problem before its tests are blamed
@@ -151,11 +153,9 @@ class ValidateTests:
 
     def _run_references(self, pending, tests, reasons, matches, validated, ctx: StepContext) -> None:
         """Round k runs the k-th usable solution of every problem not yet validated."""
-        from sandboxes import Limits, Sandbox, SandboxChoice, Submission, open_sandbox
-
         limits = Limits(time_s=self.time_s, memory_mb=self.memory_mb)
-        owned = not isinstance(self.sandbox, Sandbox)
-        sandbox = open_sandbox(self.sandbox or SandboxChoice()) if owned else self.sandbox
+        lease = SandboxLease(self.sandbox)
+        sandbox = lease.sandbox
         self.notes["sandbox"] = sandbox.name
         advance = ctx.task(f"{self.name} ({sandbox.name} sandbox)", sum(len(s) for s in pending.values()))
         last_failure: dict[int, str] = {}
@@ -188,8 +188,7 @@ class ValidateTests:
                             f"{case.status.value}{': ' + case.detail if case.detail else ''}"
                         )[:200]
         finally:
-            if owned:
-                sandbox.close()
+            lease.close()
         for i, why in last_failure.items():
             if not validated[i] and i not in errored:
                 reasons[i], matches[i] = FAILS_REFERENCE, why

@@ -9,17 +9,29 @@ written. On the cases not marked `debatable` the grader must agree with the peer
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from ringdata.records import Problem
+from tests.conftest import skip_or_fail
 
 CHECKOUT = Path(__file__).resolve().parents[2]
-# `../shared` beside the checkout; a git worktree may sit deeper, so the nearest ancestor's `shared`
-PEER = next((d / "shared" / "data" / "peer_math" / "cases.jsonl" for d in CHECKOUT.parents
-             if (d / "shared" / "data" / "peer_math" / "cases.jsonl").is_file()),
-            CHECKOUT.parent / "shared" / "data" / "peer_math" / "cases.jsonl")
+
+
+def _main_checkout(checkout: Path) -> Path:
+    """The checkout a git worktree belongs to (`.git` is then a file naming `<main>/.git/worktrees/<name>`)."""
+    dot_git = checkout / ".git"
+    if dot_git.is_file() and (line := dot_git.read_text().strip()).startswith("gitdir:"):
+        gitdir = Path(line.removeprefix("gitdir:").strip())
+        if gitdir.parent.name == "worktrees":
+            return gitdir.parent.parent.parent
+    return checkout
+
+
+# `../shared` beside the checkout (for a git worktree, beside the checkout it belongs to); nowhere else
+PEER = _main_checkout(CHECKOUT).parent / "shared" / "data" / "peer_math" / "cases.jsonl"
 
 NO_ANCHOR = "prose with no \\boxed{}, 'final answer', '####' or 'answer is/Answer:': no answer (rewarding the last number of a derivation teaches guessing)"
 # Each debatable case: (what our grader decides, the rule that decides it).
@@ -57,8 +69,9 @@ def peer_items(path: Path = PEER) -> tuple[list[dict], list[tuple[Problem, str]]
 
 @pytest.fixture(scope="module")
 def peer_verdicts(patient_grader):
-    if not PEER.exists():
-        pytest.skip(f"peer cases not found at {PEER}")
+    if not PEER.exists():  # CI (.ci/run) sets RINGDATA_REQUIRE_SHARED: a missing suite fails there
+        require = "CI" if os.environ.get("CI") else "RINGDATA_REQUIRE_SHARED"
+        skip_or_fail("the peer graders' suite", require, f"not found at {PEER} (../shared beside the checkout)")
     rows, items = peer_items()
     return rows, patient_grader.grade_many(items)
 

@@ -38,7 +38,7 @@ def local_verdicts(demo_graded_items):
 
 
 def _docker_or_skip():
-    from sandboxes.docker_backend import client, image_recipe
+    from sandboxes.image import client, image_recipe
 
     try:
         engine = client()

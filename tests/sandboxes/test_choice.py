@@ -13,12 +13,13 @@ MESSAGE = "unknown sandbox 'vm'; choose auto, docker, local"
 
 def test_auto_is_the_one_default_and_settings_travel_with_the_kind():
     from rewards.grade import GradeConfig
+    from ringdata.curate.pipeline import CurateConfig
     from ringdata.curate.validate import ValidateTests
     from train.config import TrainConfig
 
     assert SandboxChoice().kind == "auto"
     assert GradeConfig().sandbox == TrainConfig().sandbox == SandboxChoice()
-    assert ValidateTests().sandbox is None  # None: the default choice, opened only when needed
+    assert ValidateTests().sandbox == CurateConfig().sandbox == SandboxChoice()  # spelled one way; opened only when needed
     tuned = SandboxChoice("docker", docker=DockerConfig(pool_size=1))
     assert GradeConfig(sandbox=tuned).sandbox.docker.pool_size == 1
 

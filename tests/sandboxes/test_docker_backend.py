@@ -7,7 +7,8 @@ import pytest
 from ringdata.errors import RingdataError
 from ringdata.records import TestCase
 from sandboxes import CaseStatus, Limits, Submission
-from sandboxes.docker_backend import LABEL, UID, client
+from sandboxes.docker_backend import LABEL, UID
+from sandboxes.image import client
 
 DOUBLE = tuple(TestCase(input=f"{i}\n", output=f"{2 * i}\n") for i in range(5))
 QUICK = Limits(time_s=1.0, wall_factor=2.0)

@@ -72,7 +72,9 @@ def test_detail_can_be_left_out_of_the_written_verdicts(monkeypatch, capsys, tmp
     [
         (["--responses", "{tmp}/missing.jsonl"], "no such responses file", 1),
         (["--sandbox", "vm"], "--sandbox", 2),  # a usage error: click's exit code
-        (["--workers", "0"], "--workers", 1),
+        (["--workers", "0"], "--workers", 2),  # a range typer checks (min=1): a usage error too
+        (["--k", "0"], "--k", 2),
+        (["--timeout", "0"], "--timeout must be positive", 1),  # an open interval typer cannot say
         (["--resume", "--overwrite"], "pass one", 1),
     ],
 )

@@ -1,10 +1,10 @@
-"""`ringdata sandbox build`'s progress (sandboxes/docker_backend.py `BuildPhases`): debootstrap's
+"""`ringdata sandbox build`'s progress (sandboxes/image.py `BuildPhases`): debootstrap's
 hundreds of per-package lines become a few phases with a running count, the build script's own
 steps pass through, and everything else (a tar warning, a blank line) says nothing."""
 
 from __future__ import annotations
 
-from sandboxes.docker_backend import BuildPhases
+from sandboxes.image import BuildPhases
 
 # what build.sh prints, as debootstrap writes it (abridged)
 LOG = """[sandbox build] debootstrap bookworm from http://deb.debian.org/debian

@@ -1,0 +1,88 @@
+"""sandboxes/base.py: what every backend shares. A result's status is the first failing case's
+(a short run is the sandbox's fault, never a pass); the runner's reports count only when framed
+with this run's nonce; a report the runner did not finish, or one disturbed by a neighbour, is
+run again; and the wall bounds grow with what a submission asks for."""
+
+from __future__ import annotations
+
+import json
+import marshal
+
+from ringdata.records import TestCase
+from sandboxes.base import (CaseResult, CaseStatus, ExecResult, Limits, Sandbox, Submission, case_wall_bound,
+                            parse_reports, payload, result_from_report, submission_wall_bound)
+from sandboxes.runner import FRAME
+
+TESTS = (TestCase(input="1\n", output="1\n"), TestCase(input="2\n", output="2\n"))
+PASS, WRONG = CaseResult(CaseStatus.PASSED), CaseResult(CaseStatus.WRONG_ANSWER, detail="expected 2")
+
+
+def test_status_is_the_first_failing_case():
+    assert ExecResult((PASS, PASS), 2).passed
+    result = ExecResult((PASS, WRONG), 2)
+    assert result.status is CaseStatus.WRONG_ANSWER and result.n_passed == 1 and result.first_failure == (1, WRONG)
+
+
+def test_a_run_that_stopped_short_is_a_sandbox_error_not_a_pass():
+    """Fewer cases than submitted, all passed: the sandbox lost some, the program earned nothing."""
+    assert ExecResult((PASS,), 2).status is CaseStatus.SANDBOX_ERROR
+    assert ExecResult.failed(2, "engine gone").status is CaseStatus.SANDBOX_ERROR
+
+
+def frame(nonce: str, report: object) -> bytes:
+    mark = FRAME + b" " + nonce.encode() + b"\n"
+    return mark + json.dumps(report).encode() + mark
+
+
+def test_only_reports_framed_with_this_runs_nonce_count():
+    """A program that prints a report of its own does not know the nonce: it is ignored."""
+    raw = (b"noise" + frame("other", {"index": 0, "cases": []}) + frame("n1", {"index": 0, "cases": ["ours"]})
+           + frame("n1", "not a dict") + frame("n1", {"index": "0"}) + b"\xff tail")
+    assert parse_reports(raw, "n1") == {0: {"index": 0, "cases": ["ours"]}}
+    assert parse_reports(frame("n1", {"index": 1, "cases": []})[:-5], "n1") == {}  # a cut-off frame is dropped
+
+
+def test_a_report_is_rerun_when_not_run_or_suspect_beside_others():
+    sub = Submission("print(1)", TESTS)
+    cases = [{"status": "passed", "time_s": 0.01}, {"status": "wrong_answer", "detail": "x"}]
+    assert result_from_report({"index": 0}, sub, 0.1) is None  # not run
+    assert result_from_report({"cases": cases, "suspect": True}, sub, 0.1, alone=False) is None
+    alone = result_from_report({"cases": cases, "suspect": True}, sub, 0.1, alone=True)
+    assert alone.status is CaseStatus.WRONG_ANSWER and alone.cases[0].time_s == 0.01
+    failed = result_from_report({"cases": [], "error": "runner crashed"}, sub, 0.1)
+    assert failed.status is CaseStatus.SANDBOX_ERROR and failed.error == "runner crashed"
+
+
+def test_the_payload_is_what_the_runner_reads():
+    data = marshal.loads(payload([Submission("print(1)", TESTS)], "n1", workdir_mode=0o700))
+    assert data["nonce"] == "n1" and data["workdir_mode"] == 0o700
+    assert [t["input"] for t in data["submissions"][0]["tests"]] == ["1\n", "2\n"]
+
+
+def test_wall_bounds_grow_with_limits_tests_and_compiling():
+    assert case_wall_bound(Limits(time_s=4)) > case_wall_bound(Limits(time_s=2))
+    one, two = Submission("p", TESTS[:1]), Submission("p", TESTS)
+    assert submission_wall_bound(two) > submission_wall_bound(one)
+    assert submission_wall_bound(Submission("p", TESTS, language="cpp")) > submission_wall_bound(two)
+
+
+class _Echo(Sandbox):
+    """A sandbox whose 'program' is the status it reports: base-class behaviour only."""
+
+    name, parallelism = "echo", 3
+
+    def run(self, submission: Submission) -> ExecResult:
+        return ExecResult((CaseResult(CaseStatus(submission.program)),), 1)
+
+
+def test_run_many_keeps_input_order_and_counts_progress():
+    subs = [Submission(s, TESTS[:1]) for s in ("passed", "wrong_answer", "time_limit", "passed")]
+    done: list[int] = []
+    results = _Echo().run_many(subs, on_done=done.append)
+    assert [r.status.value for r in results] == [s.program for s in subs] and sum(done) == 4
+
+
+def test_a_language_the_sandbox_lacks_is_a_sandbox_error_naming_the_fix():
+    result = _Echo().unavailable(Submission("x", TESTS, language="java"))
+    assert result.status is CaseStatus.SANDBOX_ERROR and "no java" in result.error
+    assert _Echo().unavailable(Submission("x", TESTS)) is None
