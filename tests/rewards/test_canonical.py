@@ -1,4 +1,4 @@
-"""rewards/canonical.py and the rules that read the canonical form (rewards/math.py's completeness
+"""rewards/math/canonical.py and the rules that read the canonical form (rewards/math/hedges.py's completeness
 rule and equivalences, rewards/science.py's names and units): each with a hack and an honest form.
 Direct calls (no pool): every case here is short and parses in milliseconds."""
 
@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from rewards.canonical import canonical, canonical_latex
-from rewards.math import check, leftovers
+from rewards.math import check
+from rewards.math.canonical import canonical, canonical_latex
+from rewards.math.hedges import leftovers
 from rewards.science import check as science_check
 
 
@@ -113,7 +114,7 @@ def test_leftovers(answer, gold, question, left):
     ],
 )
 def test_new_spellings(gold, response, reason):
-    assert check(gold, response)[0] == reason
+    assert check(gold, response).reason == reason
 
 
 @pytest.mark.parametrize(
@@ -134,7 +135,7 @@ def test_new_spellings(gold, response, reason):
     ],
 )
 def test_with_the_question(question, gold, response, reason):
-    assert check(gold, response, question=question)[0] == reason
+    assert check(gold, response, question=question).reason == reason
 
 
 @pytest.mark.parametrize(
@@ -147,7 +148,7 @@ def test_with_the_question(question, gold, response, reason):
     ],
 )
 def test_science_names_and_units(gold, unit, response, reason):
-    assert science_check(gold, None, unit, response)[0] == reason
+    assert science_check(gold, None, unit, response).reason == reason
 
 
 @pytest.mark.parametrize(
@@ -162,4 +163,4 @@ def test_science_names_and_units(gold, unit, response, reason):
 )
 def test_multiple_choice_forms(response, reason):
     choices = ("alpha decay", "beta decay", "gamma rays", "delta waves")
-    assert science_check("D", choices, None, response)[0] == reason
+    assert science_check("D", choices, None, response).reason == reason
