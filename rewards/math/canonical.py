@@ -72,8 +72,8 @@ def _scripts(m: re.Match[str]) -> str:
 
 @lru_cache(maxsize=1)
 def _confusable_table() -> dict[str, str]:
-    """Non-Latin, non-Greek letters and digits -> the ASCII letter or digit they are confusable
-    with, from Unicode's confusables data as the `confusable_homoglyphs` package ships it."""
+    """Non-Latin, non-Greek letters -> the ASCII letter, and digits -> the ASCII digit, they are
+    confusable with, from Unicode's confusables data as the `confusable_homoglyphs` package ships it."""
     import confusable_homoglyphs
 
     data = json.loads((Path(confusable_homoglyphs.__file__).parent / "confusables.json").read_text(encoding="utf-8"))
@@ -84,7 +84,12 @@ def _confusable_table() -> dict[str, str]:
         name = unicodedata.name(char, "")
         if name.startswith(("LATIN", "GREEK")):
             continue
-        targets = {e["c"] for e in entries if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalnum()}
+        # a letter folds to a letter and a digit to a digit: Cyrillic `б` looks like 6, but inside a
+        # word ("або", Ukrainian "or") it is a letter, and a digit there would split the word into values
+        # (and only to its own value: Bengali `৪` is 4, though it looks like 8)
+        letter = unicodedata.category(char)[0] == "L"
+        targets = {e["c"] for e in entries if len(e["c"]) == 1 and e["c"].isascii()
+                   and (e["c"].isalpha() if letter else e["c"].isdigit() and unicodedata.digit(char, None) == int(e["c"]))}
         if len(targets) == 1:
             table[char] = targets.pop()
     return table
@@ -297,7 +302,9 @@ def _repeating_fraction(m: re.Match[str]) -> str:
 
 def normalize(answer: str, *, response_side: bool = False) -> str:
     """A LaTeX answer in the spelling math-verify parses best (see the module docstring)."""
-    s = canonical_latex(answer).strip().strip("$").strip().rstrip("\\").strip()
+    s = canonical_latex(answer).strip().strip("$").strip()
+    s = re.sub(r"^\\\[(.*)\\\]$|^\\\((.*)\\\)$", lambda m: m.group(1) or m.group(2) or "", s, flags=re.S).strip()  # `\\[...\\]`, `\\(...\\)` as `$...$`
+    s = s.rstrip("\\").strip()
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\displaystyle", "")
     s = s.replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom")
     s = s.replace("\\left", "").replace("\\right", "")

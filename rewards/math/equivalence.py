@@ -46,12 +46,20 @@ from rewards.math.reading import _is_text, _items, _systems, _text_key, _top_lev
 _CONFIG_CACHE: list = []
 
 
-def _extraction_config() -> list:
+def _extraction_config(units: bool = True) -> list:
+    """math-verify's extraction settings; `units=False` keeps a trailing letter that its unit
+    table would drop (`m` is metres to it)."""
     if not _CONFIG_CACHE:
+        from latex2sympy2_extended.math_normalization import NormalizationConfig
         from math_verify import ExprExtractionConfig, LatexExtractionConfig
 
         _CONFIG_CACHE.append([LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()])
-    return _CONFIG_CACHE[0]
+        _CONFIG_CACHE.append([LatexExtractionConfig(boxed_match_priority=0, normalization_config=NormalizationConfig(
+            basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="all", equations=False)), ExprExtractionConfig()])
+    return _CONFIG_CACHE[0 if units else 1]
+
+
+_LAST_LETTER = re.compile(r"(?<![A-Za-z\\])([A-Za-z])\s*$")
 
 
 def _parse(latex: str) -> list:
@@ -66,7 +74,15 @@ def _parse_cached(latex: str) -> tuple:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return tuple(parse(f"${latex}$", extraction_config=_extraction_config(), parsing_timeout=None))
+        parsed = parse(f"${latex}$", extraction_config=_extraction_config(), parsing_timeout=None)
+        # math-verify drops a trailing unit (`m`, `s`, `g`); in an expression with variables a
+        # trailing single letter is a variable too (`\\frac{3}{2}n + \\frac{1}{2}m`), so it is kept
+        last = _LAST_LETTER.search(latex)
+        symbols = getattr(parsed[0], "free_symbols", set()) if parsed else set()
+        if last and symbols and last.group(1) not in {str(x) for x in symbols}:
+            kept = parse(f"${latex}$", extraction_config=_extraction_config(units=False), parsing_timeout=None)
+            parsed = kept or parsed
+        return tuple(parsed)
 
 
 def _exactly_different(gold: list, pred: list) -> bool:

@@ -24,6 +24,10 @@ Before equivalence (`judge`), gold first:
   is among them, else wrong. For a list gold, "x = 1 or x = 2" is the list {1, 2}: no gain, the
   whole list must match. An equation gold is read at the answer's last side (`x = 5+5+1 = 11`,
   as math-verify and the peer suites do): a chain there cannot name two candidates to one reading.
+  For an equation gold (`x = 5`), a chain whose middle side ends in the name again is two
+  equations joined by a word (`x = 12 \\text{ або } x = 5`): each is a candidate, as above. Hack:
+  math-verify reads the last side only, so the first equation hid a second candidate behind any
+  joiner the completeness rule could not see (`𝛔r` is `\\sigma r`, a Greek letter and a variable).
 - restatement: when the answer equals the gold but is an expression copied from the question and
   the gold is written otherwise ("Simplify $\\sqrt{242}$" answered `\\sqrt{242}`, "Compute
   $\\dbinom{31}{28}$" answered `\\dbinom{31}{28}`): `unevaluated`. A plain integer or decimal is
@@ -86,6 +90,14 @@ def judge(g: str, extracted: str, config: MathConfig, question: str | None = Non
         values = sides[1:] if sides and (not re.search(r"\d", sides[0]) or _NAME.fullmatch(sides[0])) else sides  # `x = 5`, `a_5 = 1`, `f(3) = 1`: a name
         if len(values) > 1:  # `9 = 8`, `610 = p - q`: math-verify would read the right side only
             return _several(g, values, "sides of an equation", config, question)
+    if len(sides) > 2 and len(_top_level(g, _EQUALS)) == 2 and _is_scalar(g) and _NAME.fullmatch(sides[0]):
+        # an equation gold and a chain whose middle side ends in the name again: two equations
+        # joined by some word (`x = 12 \\text{ або } x = 5`), each a candidate. A chain that does not
+        # restate the name is read at its last side (`x = 5+5+1 = 7 = 11`, the peers' reading)
+        name = re.escape(sides[0].strip())
+        restated = [re.sub(rf"(?<![A-Za-z\\]){name}\s*$", "", s) for s in sides[1:-1]]
+        if any(r != s and re.search(r"\d", r) for r, s in zip(restated, sides[1:-1])):
+            return _several(g, [f"{sides[0]} = {r}" for r in restated + sides[-1:]], "equations for the gold's name", config, question)
     ok, detail = _equal(g, p, config, question)
     return (Reason.CORRECT if ok else Reason.WRONG_ANSWER), detail
 
@@ -140,9 +152,10 @@ def _uncommitted(gold: str, pred: str) -> str | None:
         return "a question mark: the answer is not committed"
     if _CASES.search(pred) and not _CASES.search(gold):
         return "a case split: one answer per case where the gold is one"
-    if _LEADING_RELATION.match(pred) and not _LEADING_RELATION.match(gold):
+    pred_rel = re.sub(r"[_^]\s*\{[^{}]*\}", " ", pred)  # `\\mathbb{Q}_{>0}`: a relation in an index names a set, it relates no values
+    if _LEADING_RELATION.match(pred_rel) and not _LEADING_RELATION.match(gold):
         return "a relation with no left side names a range of values, not one"
-    if _is_value(gold) and not _ANY_RELATION.search(gold) and _ANY_RELATION.search(pred):
+    if _is_value(gold) and not _ANY_RELATION.search(gold) and _ANY_RELATION.search(pred_rel):
         return "a relation where the answer is a value"
     if re.search(r"(?:(?<![+\-])[+\-]|\^\s*\{?\s*[+\-]\s*\}?)\s*$", pred) and not re.search(r"[+\-]\s*\}?\s*$", gold):
         return "a one-sided value (8+, 8^{+}): a range, not one value"
@@ -169,8 +182,16 @@ def restates(question: str, pred: str, gold: str) -> bool:
     if key in keys:
         return True
     # the question's expression inside the answer, up to value-preserving wrappers: `1\\cdot(...)`,
-    # `(...)+0`, `(...)^{1}`, `\\frac{...}{1}` (an expression of the question, more than a number)
-    return any(len(k) >= 4 and re.search(r"[\\^+\-*/(]", k[1:]) and not re.fullmatch(r"-?[\d.]+", k) and k in key for k in keys)
+    # `(...)+0`, `(...)^{1}`, `\\frac{...}{1}` (an expression of the question, more than a number).
+    # What is around it must be such a wrapper: identities (0, 1) and grouping only, so an answer
+    # that merely uses a constant of the question (`\\frac{1}{6}x^2 - \\frac{1}{2}x + \\frac{1}{3}`
+    # where the question shows `\\frac{1}{3}`) is not a restatement
+    return any(len(k) >= 4 and re.search(r"[\\^+\-*/(]", k[1:]) and not re.fullmatch(r"-?[\d.]+", k) and k in key
+               and _WRAPPER_RESIDUE.fullmatch(re.sub(r"[(){}\[\]]", "", key.replace(k, "", 1))) for k in keys)
+
+
+# what the value-preserving wrappers leave around an expression, grouping removed: `1\\cdot`, `+0`, `^1`, `\\frac..1`
+_WRAPPER_RESIDUE = re.compile(r"(?:1\\cdot|\\cdot1|1\\times|\\times1|1\*|\*1|[+-]0|0\+|\^1|\\frac1?)*")
 
 
 _WRAPPERS = (re.compile(r"^1(?:\\cdot|\\times|\*)"), re.compile(r"(?:\\cdot|\\times|\*)1$"), re.compile(r"[+-]0$"),
