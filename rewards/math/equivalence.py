@@ -50,12 +50,14 @@ def _extraction_config(units: bool = True) -> list:
     """math-verify's extraction settings; `units=False` keeps a trailing letter that its unit
     table would drop (`m` is metres to it)."""
     if not _CONFIG_CACHE:
-        from latex2sympy2_extended.math_normalization import NormalizationConfig
+        from dataclasses import replace
+
         from math_verify import ExprExtractionConfig, LatexExtractionConfig
 
-        _CONFIG_CACHE.append([LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()])
-        _CONFIG_CACHE.append([LatexExtractionConfig(boxed_match_priority=0, normalization_config=NormalizationConfig(
-            basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="all", equations=False)), ExprExtractionConfig()])
+        latex = LatexExtractionConfig(boxed_match_priority=0)
+        _CONFIG_CACHE.append([latex, ExprExtractionConfig()])
+        no_units = replace(latex.normalization_config, units=False)  # math-verify's defaults otherwise
+        _CONFIG_CACHE.append([LatexExtractionConfig(boxed_match_priority=0, normalization_config=no_units), ExprExtractionConfig()])
     return _CONFIG_CACHE[0 if units else 1]
 
 
