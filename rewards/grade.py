@@ -42,8 +42,8 @@ class GradeConfig:
 
 def check_in_worker(domain: str, answer: str | None, choices: tuple[str, ...] | None, unit: str | None,
                     response: str, math_config: MathConfig, science_config: ScienceConfig,
-                    question: str | None = None) -> tuple[str, str | None, str]:
-    """The worker side: (reason, extracted, detail) for a math or science response; the question
+                    question: str | None = None) -> Verdict:
+    """The worker side: the verdict on a math or science response; the question
     lets the math grader see an expression restated instead of evaluated."""
     from rewards import math as math_rewards
     from rewards import science
@@ -52,7 +52,7 @@ def check_in_worker(domain: str, answer: str | None, choices: tuple[str, ...] | 
         if science.is_multiple_choice(answer, choices) or science.parse_quantity(answer or "")[0] is not None:
             return science.check(answer, choices, unit, response, science_config)
     if answer is None or not answer.strip():
-        return Reason.UNPARSABLE_GOLD.value, None, "the problem has no gold answer"
+        return Verdict.wrong(Reason.UNPARSABLE_GOLD, None, "the problem has no gold answer")
     return math_rewards.check(answer, response, math_config, question=question)
 
 
@@ -201,10 +201,7 @@ def _verdict(outcome) -> Verdict:
         return Verdict.wrong(Reason.TIMEOUT, detail=f"{outcome.value} (likely out of memory)")
     if outcome.status == "error":
         return Verdict.wrong(Reason.VERIFIER_ERROR, detail=f"verifier error: {outcome.value}"[:300])
-    reason, extracted, detail = outcome.value
-    if reason == Reason.CORRECT.value:
-        return Verdict.right(extracted, detail)
-    return Verdict.wrong(Reason(reason), extracted, detail)
+    return outcome.value  # the worker's own frozen `Verdict`
 
 
 def _has_text(response: Any) -> bool:

@@ -1,6 +1,6 @@
 """Science rewards: multiple-choice letters and numeric answers with units.
 
-As in `rewards.math`, each rule says what it accepts and (Hack:) how a policy could try to earn
+As in `rewards.math.hedges`, each rule says what it accepts and (Hack:) how a policy could try to earn
 reward through it; hedges score 0 as `multiple_answers`. Cases: `tests/rewards/cases/hedges.py`.
 
 Multiple choice (the problem has `choices` and its answer is a letter A-J), from the answer
@@ -52,9 +52,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rewards.canonical import canonical, canonical_latex, unit_registry as _ureg
-from rewards.math import UNCLOSED_THINK, _alternatives, answer_section, boxed_answer, extract_answer
-from rewards.verdict import Reason
+from rewards.math.canonical import canonical, canonical_latex, unit_registry as _ureg
+from rewards.math.reading import UNCLOSED_THINK, _alternatives, answer_section, boxed_answer, extract_answer
+from rewards.verdict import Reason, Verdict
 
 __all__ = ["ScienceConfig", "check", "extract_letter", "is_multiple_choice", "parse_quantity"]
 
@@ -232,20 +232,20 @@ def _by_text(answer: str, choices: tuple[str, ...] | list[str]) -> str | None:
     return None
 
 
-def check_choice(gold: str, choices: tuple[str, ...] | list[str], response: str, config: ScienceConfig) -> tuple[str, str | None, str]:
+def check_choice(gold: str, choices: tuple[str, ...] | list[str], response: str, config: ScienceConfig) -> Verdict:
     gold_letter = gold.strip().strip("()").upper()
     if gold_letter not in LETTERS[: len(choices)]:
-        return Reason.UNPARSABLE_GOLD.value, None, f"gold letter {gold!r} is not one of {len(choices)} options"
+        return Verdict.of(Reason.UNPARSABLE_GOLD, None, f"gold letter {gold!r} is not one of {len(choices)} options")
     letter, how = extract_letter(response, choices, config)
     if letter is None:
-        return Reason.NO_ANSWER.value, None, how
+        return Verdict.of(Reason.NO_ANSWER, None, how)
     if "," in letter or letter.endswith("?"):
-        return Reason.MULTIPLE_ANSWERS.value, letter, f"{how}; {'more than one option' if ',' in letter else 'a question, not a choice'} ({letter})"
+        return Verdict.of(Reason.MULTIPLE_ANSWERS, letter, f"{how}; {'more than one option' if ',' in letter else 'a question, not a choice'} ({letter})")
     if letter not in LETTERS[: len(choices)]:
-        return Reason.NO_ANSWER.value, letter, f"{how}; option {letter} does not exist ({len(choices)} options)"
+        return Verdict.of(Reason.NO_ANSWER, letter, f"{how}; option {letter} does not exist ({len(choices)} options)")
     if letter == gold_letter:
-        return Reason.CORRECT.value, letter, how
-    return Reason.WRONG_ANSWER.value, letter, f"{how}; {letter} != {gold_letter}"
+        return Verdict.of(Reason.CORRECT, letter, how)
+    return Verdict.of(Reason.WRONG_ANSWER, letter, f"{how}; {letter} != {gold_letter}")
 
 
 # ---- numbers with units -----------------------------------------------------------------------
@@ -388,24 +388,24 @@ def _unit_of(text: str) -> Any:
     return q
 
 
-def check_numeric(gold: str, unit: str | None, response: str, config: ScienceConfig) -> tuple[str, str | None, str]:
+def check_numeric(gold: str, unit: str | None, response: str, config: ScienceConfig) -> Verdict:
     gold_r = _reading(gold)
     if gold_r.value is None:
-        return Reason.UNPARSABLE_GOLD.value, None, f"gold {gold!r} is not a number"
+        return Verdict.of(Reason.UNPARSABLE_GOLD, None, f"gold {gold!r} is not a number")
     answer, how = extract_answer(response)
     if answer is None:
-        return Reason.NO_ANSWER.value, None, how
+        return Verdict.of(Reason.NO_ANSWER, None, how)
     alternatives = _alternatives(answer)
     if len(alternatives) > 1:
         hits = [_numeric_match(gold_r, unit, a, config)[0] for a in alternatives]
         if all(hits):
-            return Reason.CORRECT.value, answer, f"{how}; every alternative is the gold"
+            return Verdict.of(Reason.CORRECT, answer, f"{how}; every alternative is the gold")
         reason = Reason.MULTIPLE_ANSWERS if any(hits) else Reason.WRONG_ANSWER
-        return reason.value, answer, f"{how}; {len(alternatives)} alternatives offered"
+        return Verdict.of(reason, answer, f"{how}; {len(alternatives)} alternatives offered")
     ok, detail = _numeric_match(gold_r, unit, answer, config)
     if ok is None:
-        return Reason.MULTIPLE_ANSWERS.value, answer, f"{how}; {detail}"
-    return (Reason.CORRECT.value if ok else Reason.WRONG_ANSWER.value), answer, f"{how}; {detail}"
+        return Verdict.of(Reason.MULTIPLE_ANSWERS, answer, f"{how}; {detail}")
+    return Verdict.of(Reason.CORRECT if ok else Reason.WRONG_ANSWER, answer, f"{how}; {detail}")
 
 
 def _numeric_match(gold: _Reading, unit: str | None, answer: str, config: ScienceConfig) -> tuple[bool | None, str]:
@@ -443,10 +443,10 @@ def _numeric_match(gold: _Reading, unit: str | None, answer: str, config: Scienc
 
 def check(gold: str | None, choices: tuple[str, ...] | None, unit: str | None, response: str,
           config: ScienceConfig = ScienceConfig()) -> tuple[str, str | None, str]:
-    """(reason, extracted, detail): multiple choice when `choices` is given and the gold is a
+    """The verdict on one response: multiple choice when `choices` is given and the gold is a
     letter, numeric otherwise. Pure; run it through a `VerifierPool`."""
     if gold is None or not str(gold).strip():
-        return Reason.UNPARSABLE_GOLD.value, None, "the problem has no gold answer"
+        return Verdict.of(Reason.UNPARSABLE_GOLD, None, "the problem has no gold answer")
     if is_multiple_choice(gold, choices):
         return check_choice(gold, tuple(choices or ()), response, config)
     return check_numeric(gold, unit, response, config)

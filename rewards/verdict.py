@@ -43,6 +43,11 @@ class Verdict:
     pass_fraction: float | None = None  # code: fraction of tests passed (reward needs all)
 
     @classmethod
+    def of(cls, reason: Reason, extracted: str | None = None, detail: str = "", **kw) -> "Verdict":
+        """The verdict a binary-reward grader gives for `reason`: reward 1 only when it is `correct`."""
+        return cls.right(extracted, detail, **kw) if reason == Reason.CORRECT else cls.wrong(Reason(reason), extracted, detail, **kw)
+
+    @classmethod
     def right(cls, extracted: str | None, detail: str = "", **kw) -> "Verdict":
         return cls(1.0, True, Reason.CORRECT, extracted, detail, **kw)
 

@@ -2,8 +2,8 @@
 graders otherwise build on their first call, so no call pays seconds of set-up inside its timeout
 (pint's unit registry ~1-4 s, the CLDR currency names, the Unicode confusables and LaTeX tables)."""
 
-from rewards.canonical import _confusable_table, _math_table, unit_registry
-from rewards.math import _currency_words
+from rewards.math.canonical import _confusable_table, _math_table, unit_registry
+from rewards.math.hedges import _currency_words
 
 _confusable_table()
 _math_table()

@@ -1,6 +1,6 @@
 r"""The one reader of a `\boxed{...}` answer, shared by everything that looks for one: the MATH
 adapter (the gold answer of a worked solution, ringdata/io/formats.py), the math and science
-graders (rewards/math.py, rewards/science.py) and the tiny model's probe (train/tiny.py).
+graders (rewards/math/reading.py, rewards/science.py) and the tiny model's probe (train/tiny.py).
 
 It lives here, beside the records, because `ringdata` imports none of `rewards`, `sandboxes` or
 `train`, while all of them may import `ringdata`. One definition, so that a gold answer read from
@@ -11,7 +11,7 @@ escaped `\{` `\}` not counted), or the token after `\boxed ` in the brace-less f
 gives "5": trailing punctuation is the sentence's, not the answer's); a box directly inside the
 last box is unwrapped. A regular expression cannot match nested braces, and MATH answers nest
 them (`\frac{1}{2}`). How several boxes combine into one answer is grading, not reading: that is
-`rewards.math.boxed_answer`.
+`rewards.math.reading.boxed_answer`.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ answers) that was 21 of the 24 seconds of `ringdata curate`. Two things make it 
   not recognise goes to the parser. So it has to be right only when it says yes, and a test holds
   it to the parser's verdict on every bundled gold and on generated ones.
 - `GoldCache` keeps the parser's verdicts on disk (SQLite), keyed by the answer text and by the
-  verifier's identity (a hash of `rewards/math.py` and `rewards/canonical.py` plus the versions of math-verify,
+  verifier's identity (a hash of the `rewards/math/` package's modules plus the versions of math-verify,
   latex2sympy2_extended, sympy, confusable-homoglyphs and pylatexenc): a re-run parses nothing, and a changed grader starts afresh.
 
 What is left is parsed on all cores (`rewards.pool.VerifierPool`, killed and replaced on timeout:
@@ -262,11 +262,11 @@ def verifier_identity() -> str:
     """What a cached verdict depends on: the grader's source and the parser's versions."""
     from importlib.metadata import PackageNotFoundError, version
 
-    import rewards.canonical
     import rewards.math
 
-    h = hashlib.sha256(Path(rewards.math.__file__).read_bytes())
-    h.update(Path(rewards.canonical.__file__).read_bytes())  # the canonical form every gold is read in
+    h = hashlib.sha256()
+    for module in sorted(Path(rewards.math.__file__).parent.glob("*.py")):  # every stage, the canonical form included
+        h.update(module.name.encode() + b"\0" + module.read_bytes())
     for pkg in ("math-verify", "latex2sympy2_extended", "sympy", "confusable-homoglyphs", "pylatexenc"):
         try:
             h.update(f"{pkg}={version(pkg)}".encode())
@@ -330,11 +330,11 @@ class GoldCache:
 
 
 def parse_golds(answers: Sequence[str]) -> list[bool]:
-    """The full parser's verdict on each answer (`rewards.math.gold_check`), in worker processes
+    """The full parser's verdict on each answer (`rewards.math.equivalence.gold_check`), in worker processes
     started for this call: one per `PER_WORKER` answers, up to one per core."""
     if not answers:
         return []
-    from rewards.math import gold_check
+    from rewards.math.equivalence import gold_check
     from rewards.pool import PoolConfig, VerifierPool
 
     # only what parsing needs is preloaded (the grading pool's pint and rewards.grade are not)

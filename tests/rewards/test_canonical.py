@@ -1,4 +1,4 @@
-"""rewards/canonical.py and the rules that read the canonical form (rewards/math.py's completeness
+"""rewards/math/canonical.py and the rules that read the canonical form (rewards/math/hedges.py's completeness
 rule and equivalences, rewards/science.py's names and units): each with a hack and an honest form.
 Direct calls (no pool): every case here is short and parses in milliseconds."""
 
@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from rewards.canonical import canonical, canonical_latex
-from rewards.math import check, leftovers
+from rewards.math import check
+from rewards.math.canonical import canonical, canonical_latex
+from rewards.math.hedges import leftovers
 from rewards.science import check as science_check
 
 
@@ -21,6 +22,8 @@ from rewards.science import check as science_check
         ("(1 + \u221a2)/2", "(1 + \\sqrt{2})/2"),  # Unicode mathematics as LaTeX
         ("\u03c0", "\\pi "),
         ("6 \u2250 1", "6 \\doteq  1"),
+        ("x=12 \u0430\u0431\u043e x=5", "x=12 a\u0431o x=5"),  # Cyrillic б looks like 6 but is a letter: never a digit
+        ("\u09ea", "\u09ea"),  # Bengali ৪ looks like 8 but is 4: a digit folds only to its own value
     ],
 )
 def test_canonical_unicode(raw, canon):
@@ -110,10 +113,17 @@ def test_leftovers(answer, gold, question, left):
         ("(3, 4)", "$\\boxed{x=3, y=4}$", "correct"),
         ("(3, 4)", "$\\boxed{x=4, y=3}$", "wrong_answer"),
         ("5", "$\\boxed{x=5, y=6}$", "multiple_answers"),
+        # an equation gold and a chain: every side after the name must be the gold (held-out gaps of session 1)
+        ("x=5", "$\\boxed{x=12 \\text{ \u0430\u0431\u043e } x=5}$", "multiple_answers"),
+        ("x=5", "$\\boxed{x=12 \\text{ \U0001d6d4r } x=5}$", "multiple_answers"),
+        ("x=5", "$\\boxed{x = 12 \\text{ or } x = 5}$", "multiple_answers"),
+        ("x=11", "$\\boxed{x = 5+5+1 = 11}$", "correct"),
+        ("x=11", "$\\boxed{x = 5+5+1 = 7 = 11}$", "correct"),  # no second equation: the last side (peer c0094)
+        ("x=5", "$\\boxed{x = \\frac{10}{2} = 5}$", "correct"),
     ],
 )
 def test_new_spellings(gold, response, reason):
-    assert check(gold, response)[0] == reason
+    assert check(gold, response).reason == reason
 
 
 @pytest.mark.parametrize(
@@ -131,10 +141,26 @@ def test_new_spellings(gold, response, reason):
         ("Compute $(1+2i)6-3i$.", "6+9i", "$\\boxed{(1+2i)6-3i+0}$", "unevaluated"),
         ("Compute $(1+2i)6-3i$.", "6+9i", "$\\boxed{((1+2i)6-3i)^{1}}$", "unevaluated"),
         ("Compute $(1+2i)6-3i$.", "6+9i", "$\\boxed{6+9i}$", "correct"),
+        # real model answers (HardVerify-Math, data/graders/): a constant of the question used in an
+        # answer is no restatement; a relation in an index (`\\mathbb{Q}_{>0}`) relates no values
+        ("Find $p(x)$ with $\\lfloor p(m)\\rfloor=\\left\\lfloor\\frac{1}{3}m\\right\\rfloor$.", "p(x)=\\frac{(x-1)(x-2)}{6}",
+         "$\\boxed{p(x) = \\dfrac{1}{6}x^{2} - \\dfrac{1}{2}x + \\dfrac{1}{3}}$", "correct"),
+        ("Find $p(x)$ with $\\lfloor p(m)\\rfloor=\\left\\lfloor\\frac{1}{3}m\\right\\rfloor$.", "p(x)=\\frac{(x-1)(x-2)}{6}",
+         "$\\boxed{p(x) = \\dfrac{1}{6}x^{2} - \\dfrac{1}{2}x + \\dfrac{1}{2}}$", "wrong_answer"),
+        ("Find all $f: \\mathbb{Q}_{>0} \\rightarrow \\mathbb{Q}_{>0}$ with $f(x^2)=f(x)^2$ for all $x \\in \\mathbb{Q}_{>0}$.", "$f(x)=1$",
+         "$\\boxed{f(x) = 1 \\text{ for all } x \\in \\mathbb{Q}_{>0}}$", "correct"),
+        ("Find all $f: \\mathbb{Q}_{>0} \\rightarrow \\mathbb{Q}_{>0}$ with $f(x^2)=f(x)^2$ for all $x \\in \\mathbb{Q}_{>0}$.", "$f(x)=1$",
+         "$\\boxed{f(x) = 1 \\text{ for } x > 0}$", "multiple_answers"),
+        # a gold in display delimiters; a trailing letter of an algebraic gold is a variable, not metres
+        ("Find $f$.", "\\[ f(x) = x + 1 \\]", "$\\boxed{x + 1}$", "correct"),
+        ("Find $f$.", "\\[ f(x) = x + 1 \\]", "$\\boxed{x + 2}$", "wrong_answer"),
+        ("Find the mean.", "\\frac{3}{2}n + \\frac{1}{2}m", "$\\boxed{\\dfrac{3n + m}{2}}$", "correct"),
+        ("Find the mean.", "\\frac{3}{2}n + \\frac{1}{2}m", "$\\boxed{\\dfrac{3n + 2m}{2}}$", "wrong_answer"),
+        ("How far is it?", "5", "$\\boxed{5 m}$", "correct"),
     ],
 )
 def test_with_the_question(question, gold, response, reason):
-    assert check(gold, response, question=question)[0] == reason
+    assert check(gold, response, question=question).reason == reason
 
 
 @pytest.mark.parametrize(
@@ -147,7 +173,7 @@ def test_with_the_question(question, gold, response, reason):
     ],
 )
 def test_science_names_and_units(gold, unit, response, reason):
-    assert science_check(gold, None, unit, response)[0] == reason
+    assert science_check(gold, None, unit, response).reason == reason
 
 
 @pytest.mark.parametrize(
@@ -162,4 +188,4 @@ def test_science_names_and_units(gold, unit, response, reason):
 )
 def test_multiple_choice_forms(response, reason):
     choices = ("alpha decay", "beta decay", "gamma rays", "delta waves")
-    assert science_check("D", choices, None, response)[0] == reason
+    assert science_check("D", choices, None, response).reason == reason

@@ -1,10 +1,12 @@
-"""rewards/math.py: extraction, normalisation, equivalence (case tables) and gold parsing."""
+"""rewards/math/ (the package): extraction, normalisation, equivalence (case tables) and gold parsing."""
 
 from __future__ import annotations
 
 import pytest
 
-from rewards.math import MathConfig, check, extract_answer, gold_is_parsable, normalize
+from rewards.math import MathConfig, check, gold_is_parsable
+from rewards.math.canonical import normalize
+from rewards.math.reading import extract_answer
 from tests.rewards.conftest import agreement, load_cases
 
 
@@ -70,13 +72,13 @@ def test_gold_is_parsable(gold, parsable):
 
 
 def test_unparsable_gold_is_the_datas_fault():
-    reason, _, detail = check("\\frac{", "\\boxed{1}")
-    assert reason == "unparsable_gold" and "gold" in detail
+    verdict = check("\\frac{", "\\boxed{1}")
+    assert verdict.reason == "unparsable_gold" and "gold" in verdict.detail and verdict.reward == 0.0
 
 
 def test_overlong_answer_is_wrong_not_parsed():
-    reason, _, detail = check("1", "\\boxed{" + "1+" * 2000 + "1}", MathConfig(max_answer_chars=100))
-    assert reason == "wrong_answer" and "longer" in detail
+    verdict = check("1", "\\boxed{" + "1+" * 2000 + "1}", MathConfig(max_answer_chars=100))
+    assert verdict.reason == "wrong_answer" and "longer" in verdict.detail
 
 
 def test_golds_are_parsable_matches_the_one_at_a_time_check():
@@ -116,7 +118,7 @@ def test_golds_are_parsable_matches_the_one_at_a_time_check():
     ],
 )
 def test_hedges_score_zero(gold, response, reason):
-    assert check(gold, response)[0] == reason
+    assert check(gold, response).reason == reason
 
 
 @pytest.mark.parametrize(
@@ -138,7 +140,7 @@ def test_hedges_score_zero(gold, response, reason):
     ],
 )
 def test_honest_forms_score_one(gold, response):
-    assert check(gold, response)[0] == "correct"
+    assert check(gold, response).reason == "correct"
 
 
 @pytest.mark.parametrize(
@@ -147,15 +149,15 @@ def test_honest_forms_score_one(gold, response):
      ("Express $0.\\overline{3}$ as a common fraction.", "\\frac{1}{3}", "0.\\overline{3}")],
 )
 def test_the_questions_own_expression_is_unevaluated_and_its_value_is_correct(question, gold, answer):
-    assert check(gold, f"$\\boxed{{{answer}}}$", question=question)[0] == "unevaluated"
-    assert check(gold, f"$\\boxed{{{gold}}}$", question=question)[0] == "correct"
-    assert check(gold, f"$\\boxed{{{answer}}}$")[0] == "correct"  # without the question the rule cannot run
+    assert check(gold, f"$\\boxed{{{answer}}}$", question=question).reason == "unevaluated"
+    assert check(gold, f"$\\boxed{{{gold}}}$", question=question).reason == "correct"
+    assert check(gold, f"$\\boxed{{{answer}}}$").reason == "correct"  # without the question the rule cannot run
 
 
 def test_a_list_gold_accepts_its_solutions_joined_by_or():
     """'x = 1 or x = 2' is how a solution set is written: no gain, the whole list must match."""
-    assert check("1, 2", "$\\boxed{x = 1 \\text{ or } x = 2}$")[0] == "correct"
-    assert check("1, 2", "$\\boxed{x = 1 \\text{ or } x = 3}$")[0] == "wrong_answer"
+    assert check("1, 2", "$\\boxed{x = 1 \\text{ or } x = 2}$").reason == "correct"
+    assert check("1, 2", "$\\boxed{x = 1 \\text{ or } x = 3}$").reason == "wrong_answer"
 
 
 def test_the_grader_passes_the_question(grader):
@@ -170,5 +172,5 @@ def test_an_alternative_after_the_final_answer_sentence_is_a_hedge():
     """Found by playing the policy through `ringdata grade`: this scored 1 before."""
     from rewards.math import check
 
-    assert check("5", r"Final Answer: $5$. (Alternatively $7$.)")[0] == "multiple_answers"
-    assert check("5", r"Final Answer: $5$.")[0] == "correct"  # the honest form keeps its reward
+    assert check("5", r"Final Answer: $5$. (Alternatively $7$.)").reason == "multiple_answers"
+    assert check("5", r"Final Answer: $5$.").reason == "correct"  # the honest form keeps its reward

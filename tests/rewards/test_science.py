@@ -45,7 +45,7 @@ def test_is_multiple_choice(answer, choices, mc):
 
 
 def test_gold_letter_beyond_options_is_unparsable_gold():
-    assert check("F", CHOICES, None, "Answer: F")[0] == "unparsable_gold"
+    assert check("F", CHOICES, None, "Answer: F").reason == "unparsable_gold"
 
 
 @pytest.mark.parametrize(
@@ -67,8 +67,8 @@ def test_parse_quantity_number(text, value):
 
 
 def test_tolerance_is_configurable():
-    assert check("100", None, None, "\\boxed{104}", ScienceConfig(rel_tol=0.05))[0] == "correct"
-    assert check("100", None, None, "\\boxed{104}", ScienceConfig(rel_tol=0.01))[0] == "wrong_answer"
+    assert check("100", None, None, "\\boxed{104}", ScienceConfig(rel_tol=0.05)).reason == "correct"
+    assert check("100", None, None, "\\boxed{104}", ScienceConfig(rel_tol=0.01)).reason == "wrong_answer"
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,7 @@ def test_tolerance_is_configurable():
     ],
 )
 def test_letters_hedged_and_honest(response, reason):
-    assert check("C", CHOICES, None, response)[0] == reason
+    assert check("C", CHOICES, None, response).reason == reason
 
 
 @pytest.mark.parametrize(
@@ -106,4 +106,4 @@ def test_letters_hedged_and_honest(response, reason):
     ],
 )
 def test_numbers_hedged_and_honest(gold, unit, response, reason):
-    assert check(gold, None, unit, response)[0] == reason
+    assert check(gold, None, unit, response).reason == reason

@@ -27,8 +27,8 @@ def test_last_boxed(text, boxed):
 
 def test_the_graders_and_the_adapters_share_it():
     """The copies that disagreed are gone: every user reads the same function."""
-    from rewards import math as math_rewards
+    from rewards.math import reading
     from ringdata.io import formats
     from train import tiny  # noqa: F401 - imports it inside the probe
 
-    assert math_rewards.last_boxed is last_boxed and formats.last_boxed is last_boxed
+    assert reading.last_boxed is last_boxed and formats.last_boxed is last_boxed

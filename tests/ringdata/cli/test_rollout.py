@@ -28,7 +28,7 @@ def test_cli_rollout_writes_gradeable_rows(tmp_path, tiny_dir):
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["problem_id"], r["sample"]) for r in rows] == [(p.id, s) for p in problems for s in range(3)]
     gold = {p.id: p.answer for p in problems}
-    reasons = {check(gold[r["problem_id"]], r["response"])[0] for r in rows}
+    reasons = {check(gold[r["problem_id"]], r["response"]).reason for r in rows}
     assert reasons <= {"correct", "wrong_answer", "no_answer"} and "correct" in reasons | {"wrong_answer"}
 
 

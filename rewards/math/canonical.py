@@ -22,6 +22,22 @@ Every rule after this one sees one spelling per meaning, so no rule needs a list
 Hack: each step removes a way to hide a second candidate from the rules (an invisible character
 inside a number, a look-alike letter in "or", a relation spelled in Unicode, a size command around
 a value); none of them adds or removes a value, so no honest answer changes meaning.
+
+The spelling math-verify reads (`normalize`, both sides unless said), after the steps above:
+  `0.1\\overline{6}` is the exact fraction it names.
+- markup: `\\left`/`\\right`, `\\displaystyle`, markdown bold, a trailing `\\`; `\\color{red}{8}` is 8,
+  `\\mathbf{8}`, `\\underline{8}` are 8.
+  Invisible or struck text (`\\phantom`, `\\cancel`, `\\sout`) is dropped. Hack: colour hides a
+  second candidate (`\\color{white}{9} 8`); coloured text beside other text is `multiple_answers`.
+- units (response side, only when the gold has no letters): a trailing `\\text{cm}`, `\\mbox{...}`
+  or plain word after a number is dropped, `\\text{8 dollars}` is 8, a leading `\\$` too; degrees
+  are optional. Hack: a "unit" that is another candidate (`8 \\text{ or 9}`); unit text may hold
+  no digits and no "or/either/maybe".
+- `\\approx 8` is 8 (one value); `\\frac{\\sqrt3}{3} \\approx 0.577` is the value before `\\approx` (a number
+  for its size follows: the peer suites read it so, even `1/3 \\approx 11`); two plain numbers said
+  to be roughly equal (`8 \\approx 9`) must be roundings of one another, and two expressions
+  (`\\frac{14}{3} \\approx \\frac{14}{5}`) must both be the gold, else they are two candidates. Known
+  gap: `p - q \\approx 610` is read as p - q (one reading, so it cannot raise expected reward).
 """
 
 from __future__ import annotations
@@ -32,9 +48,11 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from fractions import Fraction
+
 from ringdata.answers import close_brace
 
-__all__ = ["PRESENTATION", "canonical", "canonical_latex", "fold_confusables"]
+__all__ = ["PRESENTATION", "canonical", "canonical_latex", "fold_confusables", "normalize"]
 
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", "0123456789+-=()ni"))
 _SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎", "0123456789+-=()"))
@@ -54,8 +72,8 @@ def _scripts(m: re.Match[str]) -> str:
 
 @lru_cache(maxsize=1)
 def _confusable_table() -> dict[str, str]:
-    """Non-Latin, non-Greek letters and digits -> the ASCII letter or digit they are confusable
-    with, from Unicode's confusables data as the `confusable_homoglyphs` package ships it."""
+    """Non-Latin, non-Greek letters -> the ASCII letter, and digits -> the ASCII digit, they are
+    confusable with, from Unicode's confusables data as the `confusable_homoglyphs` package ships it."""
     import confusable_homoglyphs
 
     data = json.loads((Path(confusable_homoglyphs.__file__).parent / "confusables.json").read_text(encoding="utf-8"))
@@ -66,7 +84,12 @@ def _confusable_table() -> dict[str, str]:
         name = unicodedata.name(char, "")
         if name.startswith(("LATIN", "GREEK")):
             continue
-        targets = {e["c"] for e in entries if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalnum()}
+        # a letter folds to a letter and a digit to a digit: Cyrillic `б` looks like 6, but inside a
+        # word ("або", Ukrainian "or") it is a letter, and a digit there would split the word into values
+        # (and only to its own value: Bengali `৪` is 4, though it looks like 8)
+        letter = unicodedata.category(char)[0] == "L"
+        targets = {e["c"] for e in entries if len(e["c"]) == 1 and e["c"].isascii()
+                   and (e["c"].isalpha() if letter else e["c"].isdigit() and unicodedata.digit(char, None) == int(e["c"]))}
         if len(targets) == 1:
             table[char] = targets.pop()
     return table
@@ -232,3 +255,87 @@ def unit_registry():
     import pint
 
     return pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+
+
+# ---- normalisation ---------------------------------------------------------------------------
+
+_GROUPED = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_THIN_GROUP = re.compile(r"(?<=\d)(?:\{,\}|\\,|\\ |\\;|\\:|~)(?=\d{3}(?!\d))")
+_SCI_E = re.compile(r"^(-?\d+(?:\.\d+)?)\s*[eE]\s*([+-]?\d+)$")
+_SCI_TIMES = re.compile(r"(\d)\s*(?:\\cdot|\\times|\*|x|×)\s*10\s*\^\s*(\{[^{}]*\}|[+-]?\d+)")
+_UNIT_WORDS = r"[a-zA-Z][a-zA-Z ]*"
+_TRAIL_TEXT = re.compile(rf"^(.*?\d[^a-zA-Z\\]*?)\s*(?:\\(?:text|mbox|mathrm|textbf)\s*\{{\s*{_UNIT_WORDS}\}}|{_UNIT_WORDS})\s*\.?$")
+_TEXT = re.compile(r"\\(?:text|textbf|mathrm|mbox)\s*\{([^{}]*)\}")
+_HIDDEN = re.compile(r"\\(?:[hv]?phantom|cancel|bcancel|xcancel|sout)\s*\{")
+_FORMAT = re.compile(r"\\(?:underline|mathbf|boldsymbol|bm|mathit|mathsf|mathtt|emph|textit|substack)\s*\{")
+_COLOUR = re.compile(r"\\(?:textcolor\s*\{[^{}]*\}|color\s*\{[^{}]*\})")
+_REPEATING = re.compile(r"(?<![\d.])(-?)(\d*)\.(\d*)\\overline\s*\{(\d+)\}")
+_HEDGE_WORDS = re.compile(r"\b(?:or|either|and/or|maybe|possibly|perhaps)\b", re.I)
+
+
+def _unwrap_groups(s: str, pattern: re.Pattern[str]) -> str:
+    """`s` with every `\\cmd{...}` that `pattern` matches up to its `{` replaced by its content."""
+    while m := pattern.search(s):
+        close = close_brace(s, m.end() - 1)
+        if close is None:
+            return s
+        s = s[: m.start()] + " " + s[m.end() : close] + " " + s[close + 1 :]
+    return s
+
+
+def _drop_group(s: str, pattern: re.Pattern[str]) -> str:
+    """`s` without every `\\cmd{...}` that `pattern` matches up to its `{` (the group included)."""
+    while m := pattern.search(s):
+        close = close_brace(s, m.end() - 1)
+        if close is None:
+            return s[: m.start()]
+        s = s[: m.start()] + s[close + 1 :]
+    return s
+
+
+def _repeating_fraction(m: re.Match[str]) -> str:
+    """`0.1\\overline{6}` as the exact fraction it names (1/6)."""
+    sign, whole, fixed, period = m.group(1), m.group(2) or "0", m.group(3), m.group(4)
+    value = Fraction(int(whole + fixed + period) - int(whole + fixed), (10 ** len(period) - 1) * 10 ** len(fixed))
+    return f"{sign}\\frac{{{value.numerator}}}{{{value.denominator}}}"
+
+
+def normalize(answer: str, *, response_side: bool = False) -> str:
+    """A LaTeX answer in the spelling math-verify parses best (see the module docstring)."""
+    s = canonical_latex(answer).strip().strip("$").strip()
+    s = re.sub(r"^\\\[(.*)\\\]$|^\\\((.*)\\\)$", lambda m: m.group(1) or m.group(2) or "", s, flags=re.S).strip()  # `\\[...\\]`, `\\(...\\)` as `$...$`
+    s = s.rstrip("\\").strip()
+    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\displaystyle", "")
+    s = s.replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom")
+    s = s.replace("\\left", "").replace("\\right", "")
+    s = re.sub(r"(?<=\d),\\!\s*(?=\d)", "", s)  # `,\!` only ever groups thousands
+    s = _THIN_GROUP.sub("", s).replace("\\!", "")
+    s = _drop_group(s, _HIDDEN)  # invisible or struck-out text is not part of the answer
+    s = _unwrap_groups(s, _FORMAT)  # \\mathbf{8}, \\underline{8}, \\substack{...}: the content
+    while m := _COLOUR.search(s):  # `\\color{red}{8}` is 8 (the group unwrapped), `\\color{red} 8` too
+        close = close_brace(s, m.end()) if s[m.end() : m.end() + 1] == "{" else None
+        s = s[: m.start()] + (s[m.end() + 1 : close] + s[close + 1 :] if close is not None else s[m.end() :])
+    s = re.sub(r"\\(?:text|mbox)\s*\{\s*\}", "", s)
+    s = re.sub(r"\\(?:mathrm|text|operatorname)\s*\{\s*e\s*\}", "e", s)  # Euler's e: math-verify stops at \mathrm{e}
+    s = re.sub(r"\*\*|__", "", s)  # markdown bold around the answer
+    s = re.sub(r"^(?:\\approx|\\sim|≈)\s*", "", s)
+    if response_side:
+        s = re.sub(r"^\\\$\s*|^\$\s*", "", s)
+    s = re.sub(r"^(-?)0,(\d{3,})$", r"\g<1>0.\2", s)  # 0,111: no thousands group starts with 0
+    if _GROUPED.match(s) or re.fullmatch(r"-?\d{1,3}(?: \d{3})+(?:\.\d+)?", s):
+        s = s.replace(",", "").replace(" ", "")
+    s = _REPEATING.sub(_repeating_fraction, s)
+    sci = _SCI_E.match(s)
+    if sci:
+        s = f"{sci.group(1)}\\times10^{{{sci.group(2)}}}"
+    s = _SCI_TIMES.sub(lambda m: f"{m.group(1)}\\times10^{{{m.group(2).strip('{}')}}}", s)
+    if response_side:
+        worded = re.fullmatch(r"\\(?:text|mbox|textbf)\s*\{\s*(\\?\$?\s*-?[\d.,]+\s+[a-zA-Z][a-zA-Z ]*)\}", s)
+        if worded:
+            s = worded.group(1)  # \text{8 dollars}
+        s = re.sub(r"\s*(?:percent(?:age)?|pct)\.?$", "\\%", s)
+        s = re.sub(r"^\\\$\s*|^\$\s*", "", s)
+        trail = _TRAIL_TEXT.match(s)
+        if trail and not re.search(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", "", trail.group(1))) and not _HEDGE_WORDS.search(s[trail.end(1):]):
+            s = trail.group(1).strip()
+    return s.strip()
