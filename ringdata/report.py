@@ -86,12 +86,28 @@ def _examples(dropped: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
     sample = (
         dropped.with_columns(pl.int_range(pl.len()).over("drop_reason").alias("_n"))
         .filter(pl.col("_n") < EXAMPLES_PER_REASON)
-        .select("drop_reason", "id", "step", "drop_match", pl.col("question").str.slice(0, 300))
+        .select("drop_reason", "id", "step", "drop_match", "question")
     )
     out: dict[str, list[dict[str, Any]]] = {}
     for row in sample.iter_rows(named=True):
+        row["context"] = match_context(row["question"], row["drop_match"])
+        row["question"] = row["question"][:300]
         out.setdefault(row.pop("drop_reason"), []).append(row)
     return out
+
+
+CONTEXT_CHARS = 80  # question characters shown either side of what a drop matched
+
+
+def match_context(question: str, match: str | None) -> str | None:
+    """The question around the text a drop matched ("... the figure below shows ..."), the
+    evidence for a drop whose match lies past the question's start; None when the match is not
+    the question's own text (a survivor id, an evaluation item, a gold answer)."""
+    at = question.find(match) if match else -1
+    if at < 0:
+        return None
+    lo, hi = max(at - CONTEXT_CHARS, 0), min(at + len(match) + CONTEXT_CHARS, len(question))
+    return ("…" if lo else "") + question[lo:hi] + ("…" if hi < len(question) else "")
 
 
 # ---- per source, matched items, question lengths (issue 12) ----------------------------------
@@ -265,8 +281,9 @@ def render_html(report: dict[str, Any], png: bytes, lengths: bytes | None = None
     ]
     examples = "".join(
         f"<h3>{html.escape(reason)}</h3>"
-        + _table(["id", "step", "matched", "question (start)", "matched item (start)"],
-                 [[e["id"], e["step"], e["drop_match"] or "", e["question"], e.get("matched_text") or ""] for e in rows])
+        + _table(["id", "step", "matched", "where it matched", "question (start)", "matched item (start)"],
+                 [[e["id"], e["step"], e["drop_match"] or "", e.get("context") or "", e["question"],
+                   e.get("matched_text") or ""] for e in rows])
         for reason, rows in report["examples"].items()
     )
     skipped = "".join(

@@ -85,3 +85,32 @@ def test_a_steps_notes_on_its_own_work_stay_off_the_terminal():
 
     step = {"name": "unparsable_gold", "rows_in": 3, "notes": {WORK_NOTES: {"from cache": 33}, "kept apart": 2}}
     assert _note_lines(step) == ["[yellow]unparsable_gold[/] kept apart: 2"]
+
+
+def test_figure_and_choice_drops_show_what_matched_in_its_context(curated):
+    """A reader judges a heuristic by its evidence: each needs_figure and multiple_choice example
+    names the text it matched and shows the question around it (an `<image>` marker sits past
+    the question's first 300 characters in most code statements)."""
+    import html
+
+    report = json.loads((curated / "report.json").read_text())
+    page = (curated / "report.html").read_text()
+    for reason in ("needs_figure", "multiple_choice"):
+        examples = report["examples"][reason]
+        assert examples
+        for e in examples:
+            assert e["drop_match"], e
+            assert e["drop_match"] in e["context"] or e["drop_match"].startswith(("choices: ", "answer: ")), e
+            assert html.escape(e["drop_match"]) in page
+    assert any("(A)" in e["drop_match"] for e in report["examples"]["multiple_choice"])
+    assert "where it matched" in page
+
+
+def test_match_context_cuts_around_the_match():
+    from ringdata.report import CONTEXT_CHARS, match_context
+
+    question = "x" * 500 + " see the figure below " + "y" * 500
+    got = match_context(question, "figure below")
+    assert got.startswith("…") and got.endswith("…") and "figure below" in got
+    assert len(got) == len("figure below") + 2 * CONTEXT_CHARS + 2
+    assert match_context("short", "math_train/12") is None and match_context("short", None) is None
