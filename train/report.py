@@ -125,7 +125,7 @@ def render_run(run_dir: Path) -> Path:
     if reason_pts:
         by_reason.legend(fontsize=8, ncol=4)
     if notes:  # a flat 0 reads as a bug without the reason beside it
-        axes[-1].text(0.5, 0.5, "flat at 0: nothing can be clipped here\n(see the note on the page)",
+        axes[-1].text(0.5, 0.5, "flat at 0: one update per rollout batch\n(the note on the page says why)",
                       transform=axes[-1].transAxes, ha="center", va="center", fontsize=9, color="grey")
     for ax in [*axes, by_reason]:
         ax.set_xlabel("step")
