@@ -82,7 +82,10 @@ def _worker_main(conn: Connection, preload: tuple[str, ...], memory_mb: int | No
             pass
     for name in preload:
         importlib.import_module(name)
-    conn.send(("ready", os.getpid()))
+    try:
+        conn.send(("ready", os.getpid()))
+    except (OSError, ValueError):  # the parent went while this worker imported (a Ctrl-C at start-up)
+        return
     while True:
         try:
             msg = conn.recv()

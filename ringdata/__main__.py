@@ -1,5 +1,5 @@
 """`python -m ringdata ...`: the same command as `ringdata ...`, with the same error boundary."""
 
-from ringdata.cli.main import main
+from ringdata.cli.start import main
 
 main()

@@ -86,12 +86,28 @@ def _examples(dropped: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
     sample = (
         dropped.with_columns(pl.int_range(pl.len()).over("drop_reason").alias("_n"))
         .filter(pl.col("_n") < EXAMPLES_PER_REASON)
-        .select("drop_reason", "id", "step", "drop_match", pl.col("question").str.slice(0, 300))
+        .select("drop_reason", "id", "step", "drop_match", "question")
     )
     out: dict[str, list[dict[str, Any]]] = {}
     for row in sample.iter_rows(named=True):
+        row["context"] = match_context(row["question"], row["drop_match"])
+        row["question"] = row["question"][:300]
         out.setdefault(row.pop("drop_reason"), []).append(row)
     return out
+
+
+CONTEXT_CHARS = 80  # question characters shown either side of what a drop matched
+
+
+def match_context(question: str, match: str | None) -> str | None:
+    """The question around the text a drop matched ("... the figure below shows ..."), the
+    evidence for a drop whose match lies past the question's start; None when the match is not
+    the question's own text (a survivor id, an evaluation item, a gold answer)."""
+    at = question.find(match) if match else -1
+    if at < 0:
+        return None
+    lo, hi = max(at - CONTEXT_CHARS, 0), min(at + len(match) + CONTEXT_CHARS, len(question))
+    return ("…" if lo else "") + question[lo:hi] + ("…" if hi < len(question) else "")
 
 
 # ---- per source, matched items, question lengths (issue 12) ----------------------------------
@@ -265,8 +281,9 @@ def render_html(report: dict[str, Any], png: bytes, lengths: bytes | None = None
     ]
     examples = "".join(
         f"<h3>{html.escape(reason)}</h3>"
-        + _table(["id", "step", "matched", "question (start)", "matched item (start)"],
-                 [[e["id"], e["step"], e["drop_match"] or "", e["question"], e.get("matched_text") or ""] for e in rows])
+        + _table(["id", "step", "matched", "where it matched", "question (start)", "matched item (start)"],
+                 [[e["id"], e["step"], e["drop_match"] or "", e.get("context") or "", e["question"],
+                   e.get("matched_text") or ""] for e in rows])
         for reason, rows in report["examples"].items()
     )
     skipped = "".join(
@@ -385,11 +402,14 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
 
 
 def _note_lines(step: dict[str, Any]) -> list[str]:
-    """A step's notes as terminal lines; the difficulty step's unrated count as a sentence, in
-    yellow when most problems had no pass rate (a table from another run keeps everything)."""
+    """A step's notes as terminal sentences a user reads without the source: what the step
+    checked, what it dropped and why, what it kept and why, how much came from a cache. The
+    difficulty step's unrated count is yellow when most problems had no pass rate (a table from
+    another run keeps everything). A note no sentence below knows is printed as "step key: value"."""
     notes = dict(step["notes"])
+    name, gone = step["name"], step["rows_in"] - step["rows_out"]
     lines = []
-    if step["name"] == "difficulty" and "not_in_table" in notes:
+    if name == "difficulty" and "not_in_table" in notes:
         unrated = notes.pop("unrated", notes["not_in_table"])
         notes.pop("not_in_table")
         notes.pop("not_in_table_by_domain", None)
@@ -398,6 +418,35 @@ def _note_lines(step: dict[str, Any]) -> list[str]:
         style = "bold yellow" if share > 0.5 else "yellow"
         lines.append(f"[{style}]difficulty: {unrated:,} of {step['rows_in']:,} problems ({100 * share:.0f}%) "
                      f"had no pass rate; {what}[/]")
-    notes.pop(WORK_NOTES, None)  # how the step did its work: in report.json and the HTML only
-    lines += [f"[yellow]{step['name']}[/] {key}: {note_text(value)}" for key, value in notes.items()]
+    work = notes.pop(WORK_NOTES, None) or {}
+    if name == "unparsable_gold" and "distinct answers" in work:
+        lines.append(f"unparsable_gold: {work['distinct answers']:,} distinct math gold answers checked for a form "
+                     f"the math grader can read: {work.get('simple (no parser)', 0):,} in simple forms read without the parser, "
+                     f"{work.get('from cache', 0):,} known from earlier runs (the cache), {work.get('parsed', 0):,} "
+                     f"parsed now; {gone:,} problems dropped (no response could earn their reward)")
+    elif work:
+        lines.append(f"{name}: " + ", ".join(f"{k} {note_text(v)}" for k, v in work.items()))
+    if name == "near_dedup" and "rows kept by them" in notes:
+        answers, figures = notes.pop("pairs kept apart: different gold answers"), notes.pop("pairs kept apart: different figures", 0)
+        kept = notes.pop("rows kept by them")
+        lines.append(f"near_dedup: {gone:,} dropped as near copies of a problem kept; {kept:,} near copies kept "
+                     f"because they ask something else: {answers:,} pairs differ in gold answer, {figures:,} in figure")
+    if name == "decontaminate" and "dropped by evalset" in notes:
+        by_set = notes.pop("dropped by evalset")
+        template = notes.pop("kept: template-only overlap", 0)
+        hit = ", ".join(f"{k} {v:,}" for k, v in by_set.items() if v)
+        clean = [k for k, v in by_set.items() if not v]
+        lines.append(f"decontaminate: checked against {len(by_set)} evaluation sets; {gone:,} dropped for overlapping "
+                     f"one{f' ({hit})' if hit else ''}{'; none overlap ' + ', '.join(clean) if clean else ''}; "
+                     f"{template:,} kept whose only overlap is template wording")
+    if name == "validate_tests" and "validated" in notes:
+        run, errors = notes.pop("solutions_run", 0), notes.pop("sandbox_errors", 0)
+        sandbox = notes.pop("sandbox", None)
+        unvalidated = notes.pop("unvalidated", 0)
+        notes.pop("unvalidated_by_domain", None)
+        notes.pop("solutions_passed_by_language", None)
+        lines.append(f"validate_tests: {run:,} reference solutions run{f' in the {sandbox} sandbox' if sandbox else ''}: "
+                     f"{notes.pop('validated'):,} problems' tests validated, {gone:,} dropped (no reference passes "
+                     f"them), {unvalidated:,} kept unvalidated (no runnable reference, or a sandbox error: {errors:,})")
+    lines += [f"[yellow]{name}[/] {key}: {note_text(value)}" for key, value in notes.items()]
     return lines

@@ -54,6 +54,11 @@ class RoundTally:
     gap_max: float = 0.0
     gap_tokens: int = 0
     uniform: set[Group] = field(default_factory=set)  # groups whose rewards are all equal (when skipped)
+    examples: list[dict] = field(default_factory=list)  # a few responses with their verdicts (samples.jsonl)
+
+
+SAMPLES_PER_STEP = 2  # responses kept per step for the report: the first response to each of the first prompts
+SAMPLE_CHARS = 2000  # of a question and of a response kept in samples.jsonl: enough to read a solution
 
 
 def rollout_round(ctx: Context, step: int, round_: int) -> tuple[list[Sample], RoundTally]:
@@ -79,6 +84,7 @@ def rollout_round(ctx: Context, step: int, round_: int) -> tuple[list[Sample], R
     tally.truncated = len(rollouts) - len(graded)
     if tally.truncated:
         tally.reasons["truncated"] = tally.truncated
+    tally.examples = examples(mine, rollouts, verdicts, rewards)
     groups = [(step, round_, index[r.prompt_index]) for r in rollouts]
     advantages = group_advantages(rewards, groups, ctx.cfg.loss.adv_eps)
     samples = []
@@ -92,6 +98,23 @@ def rollout_round(ctx: Context, step: int, round_: int) -> tuple[list[Sample], R
     if ctx.skip_uniform:
         tally.uniform = uniform_groups(rewards, groups)
     return samples, tally
+
+
+def examples(problems: list[Problem], rollouts: list[Rollout], verdicts: dict[int, Verdict],
+             rewards: list[float]) -> list[dict]:
+    """The first response to each of the first SAMPLES_PER_STEP prompts, with its reward and the
+    verdict's reason ("truncated" when cut at max_response_tokens): what the report shows as
+    sample generations."""
+    out, seen = [], set()
+    for i, r in enumerate(rollouts):
+        if r.prompt_index in seen or len(seen) == SAMPLES_PER_STEP:
+            continue
+        seen.add(r.prompt_index)
+        p = problems[r.prompt_index]
+        out.append({"problem": p.id, "domain": p.domain, "question": p.question[:SAMPLE_CHARS],
+                    "response": r.text[:SAMPLE_CHARS], "reward": rewards[i],
+                    "reason": verdicts[i].reason.value if i in verdicts else "truncated"})
+    return out
 
 
 def sample_and_grade(ctx: Context, problems: list[Problem], sampling) -> tuple[list[Rollout], dict[int, Verdict]]:
@@ -185,7 +208,7 @@ def collect(ctx: Context, step: int) -> tuple[Selection, dict]:
         last = i == len(selections) - 1
         phi = {"phi_selected_tokens": sel.selected_tokens, "phi_carried_tokens": carried_out if last else 0,
                "phi_dropped_tokens": dropped if last else 0, "shortfall": max(sel.shortfall, 0), "update": i + 1}
-        rollout = info if i == 0 else {**info, "generated_tokens": 0, "rounds": 0}
+        rollout = info if i == 0 else {**info, "generated_tokens": 0, "rounds": 0, "samples": []}
         items.append((sel, {**rollout, **phi}))
     ctx.state.queue = items[1:]
     return items[0]
@@ -234,6 +257,7 @@ def rollout_info(tallies: list[RoundTally], rounds: int, dropped_groups: int, ga
         "generated_tokens": generated,
         "rounds": rounds,
         "dropped_groups": dropped_groups,
+        "samples": tallies[0].examples if tallies else [],  # rank 0's first round; popped into samples.jsonl
     }
     gap_tokens = sum(t.gap_tokens for t in tallies)
     if gap and gap_tokens:

@@ -250,7 +250,7 @@ def trainer_recomputes(cfg: TrainConfig, stage: StageConfig, device: torch.devic
 def run_stage(cfg: TrainConfig, stage: StageConfig, start_dir: Path, stage_dir: Path, backend, rewarder: Rewarder,
               *, resume: bool = False, on_step: Callable[[dict], None] | None = None) -> StageResult:
     """Train one stage from the model in `start_dir`; writes RUN_DIR/<stage>/{metrics.jsonl,
-    checkpoints/, final/} (rank 0 writes; every rank trains)."""
+    samples.jsonl, config.json, stage.json, checkpoints/, final/} (rank 0 writes; every rank trains)."""
     world = current_world()
     device = resolve_device(cfg.device)
     if device.type == "cuda" and world.size > 1:
@@ -290,6 +290,7 @@ def run_stage(cfg: TrainConfig, stage: StageConfig, start_dir: Path, stage_dir: 
             "skipped_long_prompts": {"train": len(long_train), "held_out": len(long_held), "max_prompt_tokens": room,
                                      "ids": [p.id for p in long_train + long_held]},
         }))
+    samples = MetricsLog(stage_dir / "samples.jsonl", resume_step=first if ckpt is not None else None) if world.main else None
     write = log.write if log else (lambda record: None)
     if ckpt is None:
         ctx.state.eval_before = evaluate(ctx, held_out)
@@ -297,6 +298,9 @@ def run_stage(cfg: TrainConfig, stage: StageConfig, start_dir: Path, stage_dir: 
     for step in range(first, stage.steps):
         record = train_step(ctx, step)
         done = ctx.state.step = step + 1
+        for sample in record.pop("samples", []):  # a few responses with their verdicts, for the report
+            if samples:
+                samples.write({"step": done, **sample})
         if stage.eval_every and done % stage.eval_every == 0 and done < stage.steps:
             record["eval_reward"] = evaluate(ctx, held_out)
         write(record)

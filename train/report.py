@@ -3,11 +3,15 @@
 
 Panels (x = optimizer step, stages one after another, a dashed line where a stage starts):
 reward (training mean and held-out), mean response length, tokens in the loss per step (Phi),
-grad norm, entropy, tokens/s, KL to the reference, clip fraction. Per stage, a table: rewards, the
-token budget's accounting (selected, dropped, carried tokens), mean KL, clip fraction, entropy,
-truncation rate, and the verdicts by reason (a flat 0 reward with every verdict `no_answer` says
-the model never boxes an answer). Reads RUN_DIR/<stage>/metrics.jsonl (or RUN_DIR/metrics.jsonl);
-figures a run's records lack are shown as "-".
+grad norm, entropy, tokens/s, KL to the reference, clip fraction, and the verdicts' reasons as
+shares of each step's responses. Per stage, a table: rewards, the token budget's accounting
+(selected, dropped, carried tokens), mean KL, clip fraction, entropy, truncation rate, and the
+verdicts by reason (a flat 0 reward with every verdict `no_answer` says the model never boxes an
+answer). The page adds what ran (model, seed, loss, backend; each stage's data, start model and
+skipped prompts, from config.json and stage.json), a note saying why when the clip fraction is
+0 at every step, reward by reason per step, sample generations (samples.jsonl: questions,
+responses, reward and reason, from the first and last step) and the config. Reads
+RUN_DIR/<stage>/metrics.jsonl (or RUN_DIR/metrics.jsonl); figures a run's records lack are "-".
 """
 
 from __future__ import annotations
@@ -87,12 +91,15 @@ def render_run(run_dir: Path) -> Path:
 
     run_dir = Path(run_dir)
     stages = stage_metrics(run_dir)
-    fig, axes = plt.subplots(4, 2, figsize=(12, 13), constrained_layout=True)
-    offset, rows = 0, []
+    fig = plt.figure(figsize=(12, 16), layout="constrained")
+    grid = fig.add_gridspec(5, 2)
+    axes = [fig.add_subplot(grid[i // 2, i % 2]) for i in range(len(PANELS))]
+    by_reason = fig.add_subplot(grid[4, :])  # the verdicts' reasons over steps: why the reward moves
+    offset, rows, reason_pts, notes, dirs = 0, [], {}, [], dict(stage_dirs(run_dir, stages))
     for (name, records), color in zip(stages, ("tab:blue", "tab:orange", "tab:green", "tab:red")):
         steps = [r for r in records if r.get("kind") == "step"]
         evals = [r for r in records if r.get("kind") == "eval" or "eval_reward" in r]
-        for ax, (keys, title) in zip(axes.flat, PANELS):
+        for ax, (keys, title) in zip(axes, PANELS):
             pts = [(offset + r["step"], _first(r, *keys)) for r in steps if _first(r, *keys) is not None]
             ax.plot([x for x, _ in pts], [y for _, y in pts], color=color, label=name)
             ax.set_title(title)
@@ -100,18 +107,166 @@ def render_run(run_dir: Path) -> Path:
                 ax.axvline(offset, color="grey", linestyle="--", linewidth=0.8)
         pts = [(offset + r["step"], r["eval_reward"]) for r in evals if r.get("eval_reward") is not None]
         if pts:
-            axes.flat[0].plot(*zip(*pts), "o--", color=color, label=f"{name} held-out")
+            axes[0].plot(*zip(*pts), "o--", color=color, label=f"{name} held-out")
+        for r in steps:
+            counts = _first(r, *BY_REASON) or {}
+            for reason, n in counts.items():
+                reason_pts.setdefault(reason, []).append((offset + r["step"], n / max(sum(counts.values()), 1)))
+        if offset:
+            by_reason.axvline(offset, color="grey", linestyle="--", linewidth=0.8)
         rows.append(_summary(name, steps, pts))
+        note = flat_clip_note(dirs[name], steps)
+        if note:
+            notes.append(f"{name}: {note}")
         offset += max((r["step"] for r in steps), default=0)
-    for ax in axes.flat:
+    for reason, pts in sorted(reason_pts.items()):
+        by_reason.plot(*zip(*pts), marker=".", label=reason)
+    by_reason.set_title("verdicts by reason (share of the step's responses)")
+    if reason_pts:
+        by_reason.legend(fontsize=8, ncol=4)
+    if notes:  # a flat 0 reads as a bug without the reason beside it
+        axes[-1].text(0.5, 0.5, "flat at 0: one update per rollout batch\n(the note on the page says why)",
+                      transform=axes[-1].transAxes, ha="center", va="center", fontsize=9, color="grey")
+    for ax in [*axes, by_reason]:
         ax.set_xlabel("step")
-    axes.flat[0].legend(fontsize=8)
+    axes[0].legend(fontsize=8)
     png = run_dir / "report.png"
     fig.savefig(png, dpi=90)
     plt.close(fig)
     page = run_dir / "report.html"
-    page.write_text(_html(run_dir, png, rows))
+    page.write_text(_html(run_dir, png, rows, _run_html(run_dir, stages, notes)))
     return page
+
+
+def stage_dirs(run_dir: Path, stages: list[tuple[str, list[dict]]]) -> list[tuple[str, Path]]:
+    """(stage, its directory): RUN_DIR/<stage>, or RUN_DIR itself for a one-stage metrics.jsonl."""
+    run_dir = Path(run_dir)
+    if (run_dir / "metrics.jsonl").is_file():
+        return [(name, run_dir) for name, _ in stages]
+    return [(name, run_dir / name) for name, _ in stages]
+
+
+def _read_json(path: Path) -> dict:
+    import json
+
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def flat_clip_note(stage_dir: Path, steps: list[dict]) -> str | None:
+    """Why a stage's clip fraction is 0 at every step, or None when it is not flat at 0. With one
+    optimizer update per rollout batch the policy that sampled is the policy being trained: with
+    the trainer's own old log-probs the ratio pi/pi_old is exactly 1, with the sampler's it is 1
+    up to the engines' arithmetic gap, inside the clip range either way."""
+    clips = [_first(r, *CLIP) for r in steps]
+    if not clips or any(c is None or c > 0 for c in clips):
+        return None
+    config, stage = _read_json(stage_dir / "config.json"), _read_json(stage_dir / "stage.json")
+    spec = next((s for s in config.get("stages", ()) if s.get("name") == stage.get("stage", stage_dir.name)), {})
+    updates, source = spec.get("updates_per_rollout"), stage.get("old_logprobs")
+    ratios = [r["ratio"] for r in steps if r.get("ratio") is not None]
+    mean_ratio = f" (mean ratio {sum(ratios) / len(ratios):.4f})" if ratios else ""
+    eps = config.get("loss", {}).get("clip_eps")
+    band = f" clip range 1 ± {eps}" if eps is not None else " the clip range"
+    if updates == 1 and source == "trainer":
+        why = ("one optimizer update per rollout batch (updates_per_rollout = 1) with the trainer's own old "
+               f"log-probs: the ratio pi/pi_old is exactly 1{mean_ratio}, so no token can leave the{band}")
+    elif updates == 1:
+        why = ("one optimizer update per rollout batch (updates_per_rollout = 1): the ratio pi/pi_old is 1 up "
+               f"to the sampler-trainer log-prob gap{mean_ratio}, which stays inside the{band}")
+    else:
+        why = f"no token's ratio pi/pi_old left the{band}{mean_ratio}"
+    return f"the clip fraction is 0 at every step: {why}. The clip acts once a batch trains more than once " \
+           "(stages.NAME.updates_per_rollout > 1)."
+
+
+def read_samples(stage_dir: Path) -> list[dict]:
+    """The stage's sample generations (samples.jsonl: a few responses per step with reward and reason)."""
+    path = Path(stage_dir) / "samples.jsonl"
+    return read_metrics(path) if path.is_file() else []
+
+
+def _run_html(run_dir: Path, stages: list[tuple[str, list[dict]]], notes: list[str]) -> str:
+    """The page's facts beside the curves: what ran (model, seed, loss, backend; per stage its data,
+    start model, problems and skips), the notes, reward by reason, sample generations, the config."""
+    import json
+
+    dirs = stage_dirs(run_dir, stages)
+    configs = {name: _read_json(d / "config.json") for name, d in dirs}
+    infos = {name: _read_json(d / "stage.json") for name, d in dirs}
+    first = next((c for c in configs.values() if c), {})
+    e = lambda v: html.escape(_cell(v))  # noqa: E731
+    parts = ["<h2>Run</h2>"]
+    if first:
+        loss = first.get("loss", {})
+        facts = [("model", first.get("model")), ("seed", first.get("seed")), ("loss", loss.get("kind")),
+                 ("rollout backend", first.get("backend")), ("device", first.get("device")),
+                 ("max_model_len", first.get("max_model_len"))]
+        parts.append("<table>" + "".join(f"<tr><th>{k}</th><td>{e(v)}</td></tr>" for k, v in facts) + "</table>")
+        heads = ("stage", "data", "domains", "steps", "start model", "train problems", "held-out problems",
+                 "skipped (prompt too long)", "device")
+        body = []
+        for name, _ in dirs:
+            spec = next((s for s in configs[name].get("stages", ()) if s.get("name") == name), {})
+            info, skipped = infos[name], infos[name].get("skipped_long_prompts", {})
+            cells = (name, spec.get("data"), ", ".join(spec.get("domains", ())), spec.get("steps"),
+                     info.get("start_model"), info.get("train_problems"), info.get("held_out_problems"),
+                     f"{skipped.get('train', 0)} training, {skipped.get('held_out', 0)} held-out" if skipped else None,
+                     info.get("device"))
+            body.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
+        parts.append("<table><tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr>" + "".join(body) + "</table>")
+    else:
+        parts.append("<p>no config.json beside the metrics: the run's settings are unknown</p>")
+    parts += [f"<p class=note>{html.escape(n)}</p>" for n in notes]
+    parts.append("<h2>Reward by reason over steps</h2>" + _reasons_html(stages))
+    parts.append("<h2>Sample generations</h2>" + _samples_html(dirs))
+    if first:
+        parts.append("<h2>Config</h2>" + "".join(
+            f"<details><summary>{html.escape(name)} (config.json)</summary><pre>"
+            f"{html.escape(json.dumps(c, indent=1))}</pre></details>" for name, c in configs.items() if c))
+    return "".join(parts)
+
+
+def _reasons_html(stages: list[tuple[str, list[dict]]]) -> str:
+    """Per step, the responses by verdict reason and their mean reward: a flat reward with every
+    verdict `no_answer` says the model never boxes an answer."""
+    rows = []
+    for name, records in stages:
+        for r in records:
+            if r.get("kind") == "step":
+                counts = _first(r, *BY_REASON) or {}
+                rows.append((name, r["step"], r.get("reward"), ", ".join(f"{k} {n}" for k, n in sorted(
+                    counts.items(), key=lambda kv: -kv[1])) or "-"))
+    if not rows:
+        return "<p>no training steps recorded</p>"
+    return ("<table><tr><th>stage</th><th>step</th><th>reward</th><th>responses by reason</th></tr>"
+            + "".join("<tr>" + "".join(f"<td>{html.escape(_cell(c))}</td>" for c in row) + "</tr>" for row in rows)
+            + "</table>")
+
+
+SAMPLES_SHOWN = 4  # sample generations per stage on the page: the first step's and the last step's
+
+
+def _samples_html(dirs: list[tuple[str, Path]]) -> str:
+    """A stage's first and last step's sample responses, each with its question, reward and reason."""
+    blocks = []
+    for name, d in dirs:
+        samples = read_samples(d)
+        if not samples:
+            continue
+        first, last = samples[0]["step"], samples[-1]["step"]
+        shown = [s for s in samples if s["step"] == first][: SAMPLES_SHOWN // 2]
+        shown += [s for s in samples if s["step"] == last and last != first][: SAMPLES_SHOWN - len(shown)]
+        for s in shown:
+            blocks.append(
+                f"<div class=sample><p><b>{html.escape(name)}, step {s['step']}</b>: problem "
+                f"{html.escape(str(s.get('problem')))} ({html.escape(str(s.get('domain')))}); reward "
+                f"<b>{html.escape(_cell(s.get('reward')))}</b>, reason <b>{html.escape(str(s.get('reason')))}</b></p>"
+                f"<pre>{html.escape(s.get('question', ''))}</pre><p>response:</p>"
+                f"<pre>{html.escape(s.get('response', ''))}</pre></div>")
+    return "".join(blocks) or "<p>no samples.jsonl in the stage directories (a run from before they were written)</p>"
 
 
 def _summary(name: str, steps: list[dict], evals: list[tuple[int, float]]) -> dict:
@@ -197,17 +352,24 @@ def print_run_summary(run_dir: Path, console) -> None:
     for r in rows:
         reasons.add_row(r["stage"], _cell(r["verdicts by reason"]))
     console.print(reasons)
+    stages = stage_metrics(Path(run_dir))
+    for (name, records), (_, d) in zip(stages, stage_dirs(run_dir, stages)):
+        note = flat_clip_note(d, [r for r in records if r.get("kind") == "step"])
+        if note:
+            console.print(f"{name}: {note}", highlight=False)
 
 
-def _html(run_dir: Path, png: Path, rows: list[dict]) -> str:
+def _html(run_dir: Path, png: Path, rows: list[dict], extra: str = "") -> str:
     img = base64.b64encode(png.read_bytes()).decode()
     head = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0])
     body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r.values()) + "</tr>" for r in rows)
     return (
         f"<!doctype html><meta charset=utf-8><title>ringdata run {html.escape(run_dir.name)}</title>"
-        "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd}</style>"
+        "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd;"
+        "text-align:left}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em;max-height:20em;overflow:auto}"
+        ".note{color:#8a5a00}.sample{border-left:3px solid #ccc;padding-left:1em;margin:1em 0}</style>"
         f"<h1>Training run {html.escape(str(run_dir))}</h1><table><tr>{head}</tr>{body}</table>"
-        f"<p><img alt='training curves' src='data:image/png;base64,{img}'></p>"
+        f"<p><img alt='training curves' src='data:image/png;base64,{img}'></p>{extra}"
     )
 
 

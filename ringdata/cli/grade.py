@@ -15,6 +15,7 @@ from ringdata.console import make_console
 from ringdata.cli.interrupt import Kept, on_interrupt, this_command
 from ringdata.cli.options import ProblemsFile, Sandbox, Workers
 from ringdata.errors import RingdataError
+from ringdata.logs import native_lines_dropped
 from ringdata.outputs import check_outputs, remove_stale
 from ringdata.progress import make_progress
 from sandboxes.choice import SandboxChoice
@@ -81,7 +82,8 @@ def grade(
             from rewards.ray_executor import RayConfig
             from rewards.ray_stream import grade_file_on_ray
 
-            run = grade_file_on_ray(by_id, responses, out, config, RayConfig(address=ray), **hooks)
+            with native_lines_dropped():  # Ray's C++ log lines on this process's stderr (shown with -v)
+                run = grade_file_on_ray(by_id, responses, out, config, RayConfig(address=ray), **hooks)
         else:
             with Grader(config) as grader:
                 run = grade_file(by_id, responses, out, grader, **hooks)

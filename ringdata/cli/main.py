@@ -65,7 +65,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def options(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show vLLM's and transformers' own log lines and warnings.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show vLLM's, transformers' and Ray's own log lines and warnings.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
     """Clean RL training data, trustworthy rewards and a C3PO trainer for reasoning models."""

@@ -249,6 +249,7 @@ class MalformedTests:
 CHOICE_TEXT = r"(?s:(?:^|[\s{$])\(A\).*(?:^|[\s{$])\(B\))|(?m:^\s*A[.)]\s.*\n\s*B[.)]\s)"
 ASY_BLOCK = r"(?s)\[asy\].*?\[/asy\]"  # drawing code: its "(A)" are point labels, not options
 CHOICE_ANSWER = r"^(?:\\text\{)?\s*\(?[A-E]\)?\s*\}?$"
+CHOICE_EVIDENCE = 80  # characters of the options' text kept as drop_match: "(A) 4 (B) 6" and a little more
 _TRUE_FALSE = ("true", "false")
 _YES_NO = ("yes", "no")
 
@@ -278,11 +279,23 @@ class ChoiceQuestion:
             .then(pl.lit("yes_no"))
         )
 
+        # what matched, as evidence a reader can check: the options given, the options' text in
+        # the statement (from "(A)" on, cut at CHOICE_EVIDENCE characters), or the letter answer
+        options = pl.concat_str(pl.lit("choices: "), pl.col("choices").list.join(" | "))
+        in_text = text.str.extract(f"({CHOICE_TEXT})", 1).str.strip_chars(" \t\n{$").str.slice(0, CHOICE_EVIDENCE)
+        match = (
+            pl.when(pl.col("choices").is_not_null()).then(options)
+            .when(in_text.is_not_null()).then(in_text)
+            .otherwise(pl.concat_str(pl.lit("answer: "), _A))
+        )  # fmt: skip
+
         def work() -> pl.DataFrame:
             out = frame.with_columns(reason.otherwise(None).cast(pl.Utf8).alias(DROP_REASON))
             return out.with_columns(
-                pl.when(pl.col(DROP_REASON).is_in(["true_false", "yes_no"])).then(_A).otherwise(None).alias(DROP_MATCH)
-            )
+                pl.when(pl.col(DROP_REASON) == "multiple_choice").then(match)
+                .when(pl.col(DROP_REASON).is_in(["true_false", "yes_no"])).then(_A)
+                .otherwise(None).cast(pl.Utf8).alias(DROP_MATCH)
+            )  # fmt: skip
 
         return with_progress(self.name, ctx, frame, work)
 

@@ -204,3 +204,37 @@ def test_a_run_stopped_on_the_local_path_resumes_on_ray(ray_cluster, tmp_path):
     assert (run.resumed, run.graded) == (14, 40 - 14), "a row was graded twice, or lost"
     assert _keys(tmp_path / "g.parquet") == _keys(tmp_path / "full.parquet")
     assert run.tally.pass_rates() == full.tally.pass_rates() and run.rejected == full.rejected
+
+
+def test_ray_keeps_its_own_lines_to_itself_unless_verbose(ray_cluster, tmp_path):
+    """`ringdata grade --ray` as a user runs it (a subprocess, stderr piped): Ray's token-auth
+    warning and its C++ core worker's lines ("core_worker.cc:2465: Actor with class name:
+    'MapWorker(MapBatches(_GradeBatches))' ...", printed below Python's logging) are not shown;
+    with -v they are. The progress and the summary still are."""
+    import subprocess
+    import sys
+
+    from ringdata.logs import RAY_NATIVE_LINE
+    from ringdata.records import Problem, problems_to_table
+
+    problems = [Problem(id=f"m{i}", domain="math", source="t", question="q", answer=str(i)) for i in range(3)]
+    pq.write_table(problems_to_table(problems), tmp_path / "p.parquet")
+    (tmp_path / "r.jsonl").write_text("".join(json.dumps({"problem_id": f"m{i % 3}", "response": f"\\boxed{{{i}}}"}) + "\n"
+                                              for i in range(6)))
+
+    def grade(*flags: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "ringdata", *flags, "grade", "-p", "p.parquet", "-r", "r.jsonl",
+                               "-o", "g.parquet", "--overwrite", "--ray", ray_cluster.address],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=240)
+
+    def ray_lines(text: str) -> list[str]:
+        return [line for line in text.splitlines()
+                if RAY_NATIVE_LINE.match(line.encode()) or "Token authentication" in line or "core_worker" in line]
+
+    quiet = grade()
+    assert quiet.returncode == 0, quiet.stderr
+    assert ray_lines(quiet.stderr + quiet.stdout) == [], quiet.stderr
+    assert "grade: 6/6 responses" in quiet.stderr and "wrote g.parquet" in quiet.stdout
+    loud = grade("-v")
+    assert loud.returncode == 0, loud.stderr
+    assert ray_lines(loud.stderr), loud.stderr  # the filter, not Ray, kept them away

@@ -78,10 +78,54 @@ def test_training_run_directory_dispatches_to_train_report(tmp_path, monkeypatch
     assert calls == [tmp_path] and "report.html" in out and "stage summary" in out
 
 
-def test_a_steps_notes_on_its_own_work_stay_off_the_terminal():
-    """curate printed "unparsable_gold from cache: 33": how the step ran, not what the data is."""
-    from ringdata.curate.base import WORK_NOTES
+def test_the_steps_findings_are_sentences_not_counters(curated, monkeypatch, capsys):
+    """curate printed "unparsable_gold from cache: 33" and "near_dedup rows kept by them: 3": the
+    terminal now says what was checked, dropped and kept, and why, in words (the counters stay in
+    report.json)."""
+    code, out, err = run_cli(monkeypatch, capsys, "report", curated)
+    assert code == 0, err
+    text = " ".join(out.split())
+    report = json.loads((curated / "report.json").read_text())
+    gold = next(s for s in report["steps"] if s["name"] == "unparsable_gold")["notes"]["how it ran"]
+    assert (f"unparsable_gold: {gold['distinct answers']:,} distinct math gold answers checked" in text
+            and f"{gold['from cache']:,} known from earlier runs (the cache)" in text)
+    assert "decontaminate: checked against" in text and "dropped for overlapping" in text
+    assert "near_dedup: " in text and "because they ask something else" in text
+    for counter in ("from cache:", "rows kept by them", "kept: template-only overlap", "dropped by evalset"):
+        assert counter not in text, counter
+
+
+def test_a_note_no_sentence_knows_is_still_printed():
     from ringdata.report import _note_lines
 
-    step = {"name": "unparsable_gold", "rows_in": 3, "notes": {WORK_NOTES: {"from cache": 33}, "kept apart": 2}}
-    assert _note_lines(step) == ["[yellow]unparsable_gold[/] kept apart: 2"]
+    step = {"name": "new_step", "rows_in": 3, "rows_out": 3, "notes": {"kept apart": 2}}
+    assert _note_lines(step) == ["[yellow]new_step[/] kept apart: 2"]
+
+
+def test_figure_and_choice_drops_show_what_matched_in_its_context(curated):
+    """A reader judges a heuristic by its evidence: each needs_figure and multiple_choice example
+    names the text it matched and shows the question around it (an `<image>` marker sits past
+    the question's first 300 characters in most code statements)."""
+    import html
+
+    report = json.loads((curated / "report.json").read_text())
+    page = (curated / "report.html").read_text()
+    for reason in ("needs_figure", "multiple_choice"):
+        examples = report["examples"][reason]
+        assert examples
+        for e in examples:
+            assert e["drop_match"], e
+            assert e["drop_match"] in e["context"] or e["drop_match"].startswith(("choices: ", "answer: ")), e
+            assert html.escape(e["drop_match"]) in page
+    assert any("(A)" in e["drop_match"] for e in report["examples"]["multiple_choice"])
+    assert "where it matched" in page
+
+
+def test_match_context_cuts_around_the_match():
+    from ringdata.report import CONTEXT_CHARS, match_context
+
+    question = "x" * 500 + " see the figure below " + "y" * 500
+    got = match_context(question, "figure below")
+    assert got.startswith("…") and got.endswith("…") and "figure below" in got
+    assert len(got) == len("figure below") + 2 * CONTEXT_CHARS + 2
+    assert match_context("short", "math_train/12") is None and match_context("short", None) is None

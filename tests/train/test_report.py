@@ -92,3 +92,59 @@ def test_runs_side_by_side_are_tabled_and_drawn_per_method(tmp_path):
     buf = io.StringIO()
     print_comparison(root, Console(file=buf, width=200))
     assert "Means over seeds" in buf.getvalue() and "grpo-0" in buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def chain_run(tmp_path_factory):
+    """A real two-step run of the chain model (seconds on a CPU): its page is what a user reads."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from train.built import built_model_dir
+    from train.config import load_config
+    from train.loop import run
+
+    cfg = load_config(Path(__file__).resolve().parents[2] / "configs/chain.toml")
+    stage = replace(cfg.stages[0], steps=2, prompts_per_step=4, samples_per_prompt=2, token_budget=96,
+                    eval_problems=4, eval_samples=1, eval_every=0, checkpoint_every=0)
+    cfg = replace(cfg, model=str(built_model_dir("tiny-chain")), seed=7, stages=(stage,))
+    out = tmp_path_factory.mktemp("run")
+    run(cfg, cfg.stages, out)
+    return out
+
+
+def test_the_page_says_what_ran_and_shows_samples_and_reasons(chain_run):
+    """The report page of a real run: the model, seed and data; sample generations with their
+    reward and reason (samples.jsonl, written by the loop); reward by reason per step; the clip
+    fraction's flat 0 explained (one update per rollout batch)."""
+    import html as html_lib
+
+    from train.metrics import read_metrics
+    from train.report import read_samples, render_run
+
+    samples = read_samples(chain_run / "chain")
+    assert [s["step"] for s in samples] == [1, 1, 2, 2]
+    assert all(s["question"] and "response" in s and s["reason"] and s["reward"] in (0.0, 1.0) for s in samples)
+    page = render_run(chain_run).read_text()
+    config = json.loads((chain_run / "chain" / "config.json").read_text())
+    for fact in (html_lib.escape(config["model"]), "<th>seed</th><td>7</td>", "<td>chain</td>", "c3po"):
+        assert fact in page, fact
+    for s in samples:  # the first and the last step's, each with its question, response and verdict
+        assert html_lib.escape(s["question"]) in page and f"reason <b>{s['reason']}</b>" in page
+    assert "Reward by reason over steps" in page and "Sample generations" in page
+    steps = [r for r in read_metrics(chain_run / "chain" / "metrics.jsonl") if r["kind"] == "step"]
+    for r in steps:
+        assert ", ".join(f"{k} {n}" for k, n in sorted(r["reward_by_reason"].items(), key=lambda kv: -kv[1])) in page
+    assert all(r["clip_fraction"] == 0 for r in steps)  # one update per rollout: the ratio is (near) 1
+    assert "the clip fraction is 0 at every step: one optimizer update per rollout batch" in page
+    buf = io.StringIO()
+    print_run_summary(chain_run, Console(file=buf, width=80))
+    assert "the clip fraction is 0 at every step" in buf.getvalue()
+
+
+def test_a_clip_fraction_that_moves_gets_no_note(tmp_path):
+    from train.report import flat_clip_note
+
+    assert flat_clip_note(tmp_path, [{"clip_fraction": 0.0}, {"clip_fraction": 0.01}]) is None
+    assert flat_clip_note(tmp_path, []) is None
+    assert "no token's ratio" in flat_clip_note(tmp_path, [{"clip_fraction": 0.0}])  # no config beside it

@@ -174,3 +174,37 @@ def test_train_resume_says_when_there_is_nothing_to_resume_from(tmp_path, untrai
                     "--set", f"model={untrained_tiny_dir}", *SMALL_STAGE, "--out", out, "--resume", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "resume: math has no checkpoint in" in proc.stdout and "it starts at step 1" in proc.stdout
+
+
+def test_ctrl_c_while_the_command_is_still_loading_is_one_line():
+    """A real SIGINT that lands while the CLI's libraries import (before `ringdata.cli.main`
+    exists, the first seconds of every command): one line and exit 130, no import traceback. The
+    signal is sent from inside the import of typer, so it lands there every time."""
+    script = (
+        "import builtins, os, signal, sys\n"
+        "real = builtins.__import__\n"
+        "def hook(name, *args, **kwargs):\n"
+        "    if name == 'typer':\n"
+        "        builtins.__import__ = real\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return real(name, *args, **kwargs)\n"
+        "builtins.__import__ = hook\n"
+        "sys.argv = ['ringdata', 'curate', '--help']\n"
+        "from ringdata.cli.start import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], env=_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr == "interrupted: kept nothing (the command was still starting)\n", proc.stderr
+
+
+def test_the_installed_command_and_python_m_start_in_the_guard():
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["ringdata"] == "ringdata.cli.start:main"
+    assert "from ringdata.cli.start import main" in (ROOT / "ringdata" / "__main__.py").read_text()
+    light = subprocess.run([sys.executable, "-c", "import sys, ringdata.cli.start; print(sorted(m for m in sys.modules "
+                            "if m.split('.')[0] in ('pyarrow', 'polars', 'typer', 'rich')))"],
+                           env=_env(), capture_output=True, text=True, timeout=60)
+    assert light.stdout.strip() == "[]", light.stdout  # the guard is in place before any of them loads
