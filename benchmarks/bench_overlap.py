@@ -9,7 +9,8 @@
 2. Steps (`--steps`): whole training steps (`ringdata train`'s `run`, one engine shared by the
    runs) synchronous, with `grade_while_sampling = 2`, and with `sample_ahead = 1` (step t+1 sampled
    and graded on a thread while step t trains). Medians over the steps after the first (which
-   starts the verifier pool and the sandbox): step, rollout, train and wait (the trainer idle) time.
+   starts the verifier pool and the sandbox) and before the last (which has nothing to sample ahead):
+   step, rollout, train and wait (the trainer idle) time.
 
 Real parts only: the tiny model in a vLLM (or transformers) engine, toy *code* problems graded in
 the real sandbox (docker when available, else bubblewrap). Prints CPU seconds of this process and
@@ -49,6 +50,7 @@ def main() -> None:
     ap.add_argument("--prompts", type=int, default=8, help="L")
     ap.add_argument("--samples", type=int, default=8, help="K")
     ap.add_argument("--steps", type=int, default=0, help="training steps per setting (0 = skip the step comparison)")
+    ap.add_argument("--repeats", type=int, default=2, help="runs per setting in the step comparison, order alternated")
     ap.add_argument("--out", default="/tmp/bench_overlap", help="run directories of the step comparison")
     args = ap.parse_args()
     model = built_model_dir("tiny")
@@ -93,25 +95,28 @@ SETTINGS = {"synchronous": {}, "grade_while_sampling=2": {"grade_while_sampling"
 
 
 def compare_steps(args, model: Path, backend, stage: StageConfig) -> dict[str, dict[str, float]]:
-    """Each setting's median step, rollout, train and wait time over its steps after the first."""
+    """Each setting's median step, rollout, train and wait time over its steps but the first and last."""
     from train.config import LossConfig, OptimConfig
     from train.loop import run
     from train.metrics import read_metrics
 
     stage = replace(stage, steps=args.steps, eval_problems=0, checkpoint_every=0, max_refill_rounds=0,
                     token_budget=args.prompts * args.samples * 8)
-    out: dict[str, dict[str, float]] = {}
-    for name, change in SETTINGS.items():
-        s = replace(stage, **change)
-        cfg = TrainConfig(model=str(model), backend=args.backend, max_model_len=256, sandbox=SandboxChoice.of(args.sandbox),
-                          loss=LossConfig(kind="c3po"), optim=OptimConfig(lr=1e-4), stages=(s,))
-        run_dir = Path(args.out) / name
-        shutil.rmtree(run_dir, ignore_errors=True)
-        run(cfg, cfg.stages, run_dir, backend=backend)
-        records = [r for r in read_metrics(run_dir / s.name / "metrics.jsonl") if r["kind"] == "step"][1:]
-        out[name] = {k: st.median(r[k] for r in records) for k in ("step_time", "rollout_time", "train_time", "wait_time")}
-        print(f"{name}: step times {[round(r['step_time'], 2) for r in records]}", flush=True)
-    return out
+    records: dict[str, list[dict]] = {name: [] for name in SETTINGS}
+    for rep in range(args.repeats):  # A B C, then C B A, ...: a trend in the machine's load hits all alike
+        for name in (list(SETTINGS) if rep % 2 == 0 else list(SETTINGS)[::-1]):
+            s = replace(stage, **SETTINGS[name])
+            cfg = TrainConfig(model=str(model), backend=args.backend, max_model_len=256, sandbox=SandboxChoice.of(args.sandbox),
+                              loss=LossConfig(kind="c3po"), optim=OptimConfig(lr=1e-4), stages=(s,))
+            run_dir = Path(args.out) / f"{name}-{rep}"
+            shutil.rmtree(run_dir, ignore_errors=True)
+            run(cfg, cfg.stages, run_dir, backend=backend)
+            steps = [r for r in read_metrics(run_dir / s.name / "metrics.jsonl") if r["kind"] == "step"][1:-1]
+            records[name] += steps
+            print(f"{name} (repeat {rep}): step times {[round(r['step_time'], 2) for r in steps]}, "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
+    keys = ("step_time", "rollout_time", "train_time", "wait_time")
+    return {name: {k: st.median(r[k] for r in rs) for k in keys} for name, rs in records.items()}
 
 
 if __name__ == "__main__":

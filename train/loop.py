@@ -220,10 +220,11 @@ def train_step(ctx: Context, step: int, ahead: ThreadPoolExecutor | None = None)
 
 
 def collect_timed(ctx: Context, step: int) -> tuple[Selection, dict]:
-    """`collect`, with its wall time as the info's `rollout_time`."""
+    """`collect`, with its wall time as the info's `rollout_time` (a step sampled ahead keeps the
+    time its collection took on the thread, not the time of taking it off the queue)."""
     started = time.perf_counter()
     selection, info = collect(ctx, step)
-    return selection, {**info, "rollout_time": time.perf_counter() - started}
+    return selection, {"rollout_time": time.perf_counter() - started, **info}
 
 
 def clip_gradients(policy, clip: float) -> float:

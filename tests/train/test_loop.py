@@ -213,3 +213,4 @@ def test_sample_ahead_samples_step_t_plus_1_on_step_ts_weights_while_step_t_trai
     # the old log-probs are the trainer's at training time: one update past the sampler's from step 2
     assert steps[0]["logprob_gap_mean"] < 1e-4 < steps[1]["logprob_gap_mean"]
     assert all(r["wait_time"] <= r["step_time"] for r in steps)
+    assert all(r["rollout_time"] > 0.01 for r in steps)  # the thread's collection, not the queue's pop
