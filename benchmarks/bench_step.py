@@ -1,13 +1,15 @@
 """The C3PO training step beside a plain causal-LM step on the same model and tokens.
 
-    python benchmarks/bench_step.py --preset tiny --device cpu          # CI-sized, a minute on a CPU
-    python benchmarks/bench_step.py --preset 0.5b --device cuda         # a Qwen2.5-0.5B-shaped model
+    python benchmarks/bench_step.py --device cpu      # the tiny preset: CI-sized, a minute on a CPU
+    python benchmarks/bench_step.py --device cuda     # the 0.5b preset: a Qwen2.5-0.5B-shaped model, to 64k tokens
 
 - plain: `model(input_ids, labels=input_ids).loss.backward()` (transformers' causal-LM loss), the
   baseline every trainer pays; 6N FLOPs per token (N parameters).
 - c3po: what `ringdata train` runs per micro-batch: the frozen reference's forward (no grad), the
   policy's forward + backward through `train.policy.Scorer` (hidden states at response positions,
-  the output layer in `--chunk`-token chunks recomputed in backward) and `train.loss.policy_loss`;
+  the output layer in `--chunk`-token chunks, each chunk's log-probs and entropy from one
+  log-softmax, kept for the backward up to `--keep-mb` or recomputed there, compiled or not: the
+  trainer's defaults for the device unless the options say otherwise) and `train.loss.policy_loss`;
   8N FLOPs per token (the reference's forward adds 2N). Every position but the first is scored,
   as in the plain step's loss.
 - speed c3po/plain: the tokens/s ratio (wall clock); per CPU-s: the same ratio per CPU second of
@@ -26,15 +28,16 @@ import argparse
 import copy
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from train.config import LossConfig  # noqa: E402
+from train.config import LossConfig, OptimConfig, TrainConfig  # noqa: E402
 from train.loss import policy_loss  # noqa: E402
-from train.policy import Scorer, autocast, enable_gradient_checkpointing  # noqa: E402
+from train.policy import Scorer, autocast, chunk_options, enable_gradient_checkpointing  # noqa: E402
 
 PRESETS = {
     # CI-sized: under a minute for the whole sweep on one idle CPU core
@@ -42,7 +45,7 @@ PRESETS = {
                  num_key_value_heads=2, vocab_size=8192, row=128, max_tokens=2048),
     # Qwen2.5-0.5B's shape: 494M parameters, 151,936-token vocabulary, tied embeddings
     "0.5b": dict(hidden_size=896, intermediate_size=4864, num_hidden_layers=24, num_attention_heads=14,
-                 num_key_value_heads=2, vocab_size=151936, row=2048, max_tokens=262144),
+                 num_key_value_heads=2, vocab_size=151936, row=2048, max_tokens=65536),
 }
 
 
@@ -110,17 +113,22 @@ def run_one(kind, fn, model, iters, device):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
+    ap.add_argument("--preset", choices=sorted(PRESETS), default=None, help="tiny on the CPU, 0.5b on cuda")
     ap.add_argument("--device", default="auto", help="auto | cpu | cuda")
     ap.add_argument("--iters", type=int, default=3, help="timed steps per size (after one warm-up)")
     ap.add_argument("--row", type=int, default=None, help="tokens per row (preset's default)")
     ap.add_argument("--max-tokens", type=int, default=None, help="stop the sweep past this many micro-batch tokens")
     ap.add_argument("--chunk", type=int, default=4096, help="response tokens per output-layer chunk")
-    ap.add_argument("--compile", action="store_true", help="torch.compile the chunk function")
+    ap.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
+                    help="torch.compile the chunk's vocabulary passes (default: the trainer's, on for cuda)")
+    ap.add_argument("--keep-mb", type=int, default=None,
+                    help="MiB of log-softmax kept for the backward (default: the trainer's, 4096 on cuda, 0 on the CPU)")
     ap.add_argument("--gradient-checkpointing", action="store_true")
     args = ap.parse_args()
 
     device = torch.device(args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
+    args.preset = args.preset or ("0.5b" if device.type == "cuda" else "tiny")
+    chunks = chunk_options(replace(TrainConfig(), optim=OptimConfig(compile_chunks=args.compile, logit_keep_mb=args.keep_mb)), device)
     dtype = torch.bfloat16 if device.type == "cuda" else None
     preset = PRESETS[args.preset]
     row = args.row or preset["row"]
@@ -133,12 +141,13 @@ def main() -> None:
     n_params = sum(p.numel() for p in model.parameters())
     ref_lm = copy.deepcopy(model).requires_grad_(False).eval()
     ref_lm = ref_lm.to(dtype) if dtype is not None else ref_lm
-    policy = Scorer(model, chunk_tokens=args.chunk, compile_chunks=args.compile)
-    reference = Scorer(ref_lm, chunk_tokens=args.chunk)
+    policy = Scorer(model, chunk_tokens=args.chunk, **chunks)
+    reference = Scorer(ref_lm, chunk_tokens=args.chunk, **chunks)  # as the trainer's
     cfg = LossConfig()
     print(f"preset {args.preset}: {n_params / 1e6:.1f}M parameters, vocabulary {model.config.vocab_size}, "
           f"rows of {row} tokens, device {device}, {'bf16 autocast' if dtype else 'float32'}"
-          f"{', gradient checkpointing' if args.gradient_checkpointing else ''}{', compiled chunks' if args.compile else ''}")
+          f"{', gradient checkpointing' if args.gradient_checkpointing else ''}; c3po chunks: "
+          f"{'compiled' if chunks['compile_chunks'] else 'eager'}, log-softmax kept up to {chunks['keep_bytes'] / 2**20:.0f} MiB")
     print(f"{'tokens':>8} | {'plain tok/s':>11} {'TFLOP/s':>7} {'peak GiB':>8} | {'c3po tok/s':>10} {'TFLOP/s':>7} "
           f"{'peak GiB':>8} | {'speed c3po/plain':>16} {'per CPU-s':>9} {'peak c3po/plain':>15}")
     fmt = lambda x, f: "-" if x is None else format(x, f)  # noqa: E731

@@ -93,7 +93,8 @@ def rollout_round(ctx: Context, step: int, round_: int) -> tuple[list[Sample], R
         tally.rewards_by_domain.setdefault(domain, []).append(rew)
         if r.response_ids:
             samples.append(Sample(r.prompt_ids, r.response_ids, r.logprobs, adv, rew, domain, g, step))
-    if ctx.trainer_old_logprobs:
+    # sampling ahead, this round runs while the trainer updates the weights: `rescore` at training time instead
+    if ctx.trainer_old_logprobs and not st.sample_ahead:
         samples = recompute_old_logprobs(ctx, samples, tally)
     if ctx.skip_uniform:
         tally.uniform = uniform_groups(rewards, groups)
@@ -156,20 +157,44 @@ def _grade(ctx: Context, problems: list[Problem], rollouts: list[Rollout], offse
 def recompute_old_logprobs(ctx: Context, samples: list[Sample], tally: RoundTally) -> list[Sample]:
     """The samples with `old_logprobs` from the trainer's own forward of the current (pre-update)
     policy and the engine's kept as `sampler_logprobs`; the gap |trainer - sampler| goes into
-    `tally`. With a temperature != 1 the engine's log-probs are the raw model's (see
-    train/rollout.py) while the trainer's are the tempered ones: no gap is measured then."""
+    `tally` (`_tally_gap`)."""
     pieces = [Piece(s, 0, len(s.response_ids)) for s in samples]
     scored = score_pieces(ctx, ctx.policy, pieces)
     out = []
-    compare = ctx.stage.temperature == 1.0
     for s, lp in zip(samples, scored):
-        if compare:
-            diff = (torch.tensor(lp, dtype=torch.float64) - torch.tensor(s.old_logprobs, dtype=torch.float64)).abs()
-            tally.gap_sum += float(diff.sum())
-            tally.gap_max = max(tally.gap_max, float(diff.max()))
-            tally.gap_tokens += len(lp)
+        _tally_gap(ctx, tally, lp, s.old_logprobs)
         out.append(replace(s, old_logprobs=tuple(lp), sampler_logprobs=s.old_logprobs))
     return out
+
+
+def rescore(ctx: Context, selection: Selection) -> tuple[Selection, dict]:
+    """A step sampled ahead (`sample_ahead = 1`), its old log-probs made the trainer's forward of
+    the weights it trains now, one update past those that sampled it: the clipped ratio is taken
+    to these (decoupled PPO's proximal policy, AReaL arXiv 2505.24298), and the engine's stay
+    `sampler_logprobs`, so `loss.tis_cap` weighs each token by min(pi_old / pi_sampler, cap).
+    Returns the selection and its log-prob gap metrics (|trainer now - sampler|: the staleness and
+    the engine's arithmetic together)."""
+    tally = RoundTally()
+    pieces = []
+    for p, lp in zip(selection.pieces, score_pieces(ctx, ctx.policy, selection.pieces)):
+        s = p.sample
+        sampler = s.sampler_logprobs if s.sampler_logprobs is not None else s.old_logprobs
+        _tally_gap(ctx, tally, lp, sampler[p.start : p.end])
+        old = s.old_logprobs[: p.start] + tuple(lp) + s.old_logprobs[p.end :]
+        pieces.append(replace(p, sample=replace(s, old_logprobs=old, sampler_logprobs=sampler)))
+    gap = rollout_info([tally], 0, 0, True)
+    return replace(selection, pieces=tuple(pieces)), {k: v for k, v in gap.items() if k.startswith("logprob_gap")}
+
+
+def _tally_gap(ctx: Context, tally: RoundTally, trainer: Sequence[float], sampler: Sequence[float]) -> None:
+    """With a temperature != 1 the engine's log-probs are the raw model's (see train/rollout.py)
+    while the trainer's are the tempered ones: no gap is measured then."""
+    if ctx.stage.temperature != 1.0 or not trainer:
+        return
+    diff = (torch.tensor(trainer, dtype=torch.float64) - torch.tensor(sampler, dtype=torch.float64)).abs()
+    tally.gap_sum += float(diff.sum())
+    tally.gap_max = max(tally.gap_max, float(diff.max()))
+    tally.gap_tokens += len(trainer)
 
 
 def collect(ctx: Context, step: int) -> tuple[Selection, dict]:

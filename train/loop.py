@@ -13,6 +13,8 @@ One stage = `steps` optimizer steps. Each step:
    to the rollout backend;
 6. one metrics line (train/metrics.py), a checkpoint every `checkpoint_every` steps.
 
+With `sample_ahead = 1` steps 1-4 of step t+1 run on a thread while step t trains (one step off-policy).
+
 Steps 1-4 are the collection loop (train/collect.py); what the steps share is a typed `Context`
 (train/context.py) whose `TrainState` is exactly what a checkpoint saves (train/checkpoint.py);
 the padded batches are train/tensors.py.
@@ -37,6 +39,7 @@ import math
 import random
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -49,7 +52,7 @@ from ringdata.records import Problem
 from train.backends.base import RolloutBackend
 from train.budget import Selection, micro_batches
 from train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-from train.collect import collect
+from train.collect import collect, rescore
 from train.config import GENERATED, StageConfig, TrainConfig, to_dict
 from train.context import Context, rank_parts, seed_of
 from train.distributed import World, current_world, deal
@@ -175,12 +178,21 @@ def accumulate_gradients(ctx: Context, selection: Selection) -> tuple[float, Los
     return total, stats
 
 
-def train_step(ctx: Context, step: int) -> dict:
-    """One optimizer step: collect, backward, clip, AdamW, push weights. Returns its metrics."""
+def train_step(ctx: Context, step: int, ahead: ThreadPoolExecutor | None = None) -> dict:
+    """One optimizer step: collect, backward, clip, AdamW, push weights. Returns its metrics.
+
+    With `ahead` (`sample_ahead = 1`) the next step's rollouts are collected on that thread while
+    this step trains, by the engine still holding the weights this step's rollouts came from;
+    they wait in the queue (so a checkpoint holds them) and are rescored when their step trains."""
     t0 = time.perf_counter()
-    selection, info = collect(ctx, step)
+    selection, info = collect_timed(ctx, step)  # a step sampled ahead comes off the queue
     t1 = time.perf_counter()
-    ctx.backend.sleep()  # vLLM on cuda: weights offloaded, KV cache freed while the step trains
+    if ctx.stage.sample_ahead and ctx.trainer_old_logprobs and selection.pieces:
+        selection, gap = rescore(ctx, selection)
+        info = {**info, **gap}
+    nxt = ahead.submit(collect_timed, ctx, step + 1) if ahead and step + 1 < ctx.stage.steps else None
+    if nxt is None:
+        ctx.backend.sleep()  # vLLM on cuda: weights offloaded, KV cache freed while the step trains
     ctx.optimizer.zero_grad(set_to_none=True)
     loss, stats = accumulate_gradients(ctx, selection) if selection.pieces else (0.0, LossStats())
     assert not selection.pieces or stats.tokens == selection.selected_tokens, (
@@ -189,16 +201,30 @@ def train_step(ctx: Context, step: int) -> dict:
     lr = ctx.scheduler.get_last_lr()[0]
     ctx.optimizer.step()
     ctx.scheduler.step()
-    push_weights(ctx)
     t2 = time.perf_counter()
-    step_time = t2 - t0
+    if nxt is not None:  # the engine is idle again: its weights can change
+        ahead_item = nxt.result()  # first: the thread's `collect` replaces the queue list
+        ctx.state.queue.insert(0, ahead_item)
+    t3 = time.perf_counter()
+    push_weights(ctx)
+    step_time = time.perf_counter() - t0
+    rollout_time = info.pop("rollout_time")
     return {
         "kind": "step", "step": step + 1, "stage": ctx.stage.name, "loss_kind": ctx.cfg.loss.kind,
         **info, **stats.means(), "loss": loss, "grad_norm": grad_norm, "lr": lr,
-        "step_time": step_time, "rollout_time": t1 - t0, "train_time": t2 - t1,
+        "step_time": step_time, "rollout_time": rollout_time, "train_time": t2 - t1,
+        "wait_time": (t1 - t0) + (t3 - t2),  # the trainer idle, waiting for rollouts
         "tokens_per_s": info["phi_selected_tokens"] / step_time,
-        "rollout_tokens_per_s": info["generated_tokens"] / max(t1 - t0, 1e-9),
+        "rollout_tokens_per_s": info["generated_tokens"] / max(rollout_time, 1e-9),
     }
+
+
+def collect_timed(ctx: Context, step: int) -> tuple[Selection, dict]:
+    """`collect`, with its wall time as the info's `rollout_time` (a step sampled ahead keeps the
+    time its collection took on the thread, not the time of taking it off the queue)."""
+    started = time.perf_counter()
+    selection, info = collect(ctx, step)
+    return selection, {"rollout_time": time.perf_counter() - started, **info}
 
 
 def clip_gradients(policy, clip: float) -> float:
@@ -238,13 +264,14 @@ def evaluate(ctx: Context, held_out: Sequence[Problem]) -> float | None:
 
 def trainer_recomputes(cfg: TrainConfig, stage: StageConfig, device: torch.device, backend: RolloutBackend) -> bool:
     """loss.old_logprobs = auto: the trainer's own forward when the engine computes differently
-    (another dtype or device than the trainer) or sampled from a tempered distribution."""
+    (another dtype or device than the trainer), sampled from a tempered distribution, or sampled
+    one update ago (sample_ahead)."""
     if cfg.loss.old_logprobs != "auto":
         return cfg.loss.old_logprobs == "trainer"
     engine = (backend.dtype, backend.device)
     # bf16 autocast over float32 weights is neither a float32 nor a bf16 engine's arithmetic
     trainer = ("bf16-autocast" if compute_dtype(cfg, device) is not None else "float32", device.type)
-    return engine != trainer or stage.temperature != 1.0
+    return engine != trainer or stage.temperature != 1.0 or bool(stage.sample_ahead)
 
 
 def run_stage(cfg: TrainConfig, stage: StageConfig, start_dir: Path, stage_dir: Path, backend, rewarder: Rewarder,
@@ -258,6 +285,8 @@ def run_stage(cfg: TrainConfig, stage: StageConfig, start_dir: Path, stage_dir: 
     dtype = compute_dtype(cfg, device)
     torch.manual_seed(cfg.seed)
     policy, reference, tokenizer = load_policy(start_dir, cfg, device)
+    if world.size > 1 and stage.sample_ahead:  # the thread's gathers would interleave with FSDP's collectives
+        raise RingdataError(f"stages.{stage.name}.sample_ahead is single-process for now; set it to 0 under torchrun")
     if world.size > 1:
         if resume:  # step checkpoints are single-process for now: under torchrun only final/ is written
             raise RingdataError("--resume is single-process for now; start the run again without --resume")
@@ -295,19 +324,24 @@ def run_stage(cfg: TrainConfig, stage: StageConfig, start_dir: Path, stage_dir: 
     if ckpt is None:
         ctx.state.eval_before = evaluate(ctx, held_out)
         write({"kind": "eval", "step": 0, "stage": stage.name, "eval_reward": ctx.state.eval_before})
-    for step in range(first, stage.steps):
-        record = train_step(ctx, step)
-        done = ctx.state.step = step + 1
-        for sample in record.pop("samples", []):  # a few responses with their verdicts, for the report
-            if samples:
-                samples.write({"step": done, **sample})
-        if stage.eval_every and done % stage.eval_every == 0 and done < stage.steps:
-            record["eval_reward"] = evaluate(ctx, held_out)
-        write(record)
-        if on_step and world.main:
-            on_step(record)
-        if stage.checkpoint_every and world.size == 1 and done % stage.checkpoint_every == 0:
-            save_checkpoint(stage_dir, policy.lm, optimizer, scheduler, ctx.state, stage.keep_checkpoints)
+    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sample-ahead") if stage.sample_ahead else None
+    try:
+        for step in range(first, stage.steps):
+            record = train_step(ctx, step, ahead)
+            done = ctx.state.step = step + 1
+            for sample in record.pop("samples", []):  # a few responses with their verdicts, for the report
+                if samples:
+                    samples.write({"step": done, **sample})
+            if stage.eval_every and done % stage.eval_every == 0 and done < stage.steps:
+                record["eval_reward"] = evaluate(ctx, held_out)
+            write(record)
+            if on_step and world.main:
+                on_step(record)
+            if stage.checkpoint_every and world.size == 1 and done % stage.checkpoint_every == 0:
+                save_checkpoint(stage_dir, policy.lm, optimizer, scheduler, ctx.state, stage.keep_checkpoints)
+    finally:
+        if ahead:
+            ahead.shutdown(cancel_futures=True)
     after = evaluate(ctx, held_out)
     write({"kind": "eval", "step": stage.steps, "stage": stage.name, "eval_reward": after})
     final = save_final(policy, tokenizer, stage_dir, world)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import torch
-import torch.utils.checkpoint
 
 from train.config import LossConfig
 
@@ -119,51 +118,116 @@ class LossStats:
 
 
 def token_logprobs_and_entropy(logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """log p(target) and the distribution's entropy at each position, from logits [..., V]."""
+    """log p(target) and the distribution's entropy at each position, from logits [..., V]: one
+    log-softmax over the vocabulary serves both."""
     if logits.dtype in (torch.float16, torch.bfloat16):  # softmax sums need more than 8 mantissa bits
         logits = logits.float()
-    logz = torch.logsumexp(logits, dim=-1)
-    logp = logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - logz
-    probs = torch.softmax(logits, dim=-1)
-    entropy = logz - (probs * logits).sum(-1)
+    logp_all = torch.log_softmax(logits, dim=-1)
+    logp = logp_all.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    entropy = -(logp_all.exp() * logp_all).sum(-1)
     return logp, entropy
 
 
-def _chunk_scores(hidden, weight, bias, targets, temperature: float):
-    logits = torch.nn.functional.linear(hidden, weight, bias)
-    if logits.dtype in (torch.float16, torch.bfloat16):  # the vocabulary sums need float32
-        logits = logits.float()
-    return token_logprobs_and_entropy(logits / temperature if temperature != 1.0 else logits, targets)
+def _vocab_forward(logits: torch.Tensor, targets: torch.Tensor, temperature: float):
+    """(log-softmax [n, V], log p(target) [n], entropy [n]) of one chunk's logits, at least float32."""
+    z = logits.float() if logits.dtype in (torch.float16, torch.bfloat16) else logits  # the vocabulary sums need
+    if temperature != 1.0:  # float32 (a float64 model stays float64)
+        z = z / temperature
+    logp_all = torch.log_softmax(z, dim=-1)
+    logp = logp_all.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    return logp_all, logp, -(logp_all.exp() * logp_all).sum(-1)
 
 
-_compiled_chunk_scores = None
+def _vocab_backward(logp_all, entropy, targets, g_logp, g_entropy, temperature: float) -> torch.Tensor:
+    """d(g_logp . log p(target) + g_entropy . H) / d logits, [n, V] in the log-softmax's dtype:
+    d log p_t / d z_k = [k = t] - p_k,   d H / d z_k = -p_k (log p_k + H),   z = logits / temperature."""
+    grad = (logp_all + entropy.unsqueeze(-1)).mul_(g_entropy.unsqueeze(-1)).add_(g_logp.unsqueeze(-1))
+    grad = grad.mul_(logp_all.exp()).neg_()
+    grad.scatter_add_(-1, targets.unsqueeze(-1), g_logp.unsqueeze(-1))
+    return grad / temperature if temperature != 1.0 else grad
+
+
+class _OutputLayerChunk(torch.autograd.Function):
+    """One chunk through the output layer: log p(target) and entropy from one log-softmax, and a
+    backward written out (`_vocab_backward`) so that autograd keeps none of the [n, V] softmax,
+    product and entropy intermediates. With `keep` the forward's log-softmax is saved (memory:
+    4 bytes x n x V) and the backward runs no output-layer forward; without, it is recomputed."""
+
+    @staticmethod
+    def forward(ctx, hidden, weight, bias, targets, temperature: float, keep: bool, fns):
+        logits = torch.nn.functional.linear(hidden, weight, bias)  # bf16 under autocast, as the plain step
+        logp_all, logp, entropy = fns[0](logits, targets, temperature)
+        ctx.compute_dtype, ctx.temperature, ctx.fns = logits.dtype, temperature, fns
+        ctx.save_for_backward(hidden, weight, bias, targets, entropy, logp_all if keep else None)
+        return logp, entropy
+
+    @staticmethod
+    def backward(ctx, g_logp, g_entropy):
+        hidden, weight, bias, targets, entropy, logp_all = ctx.saved_tensors
+        cd = ctx.compute_dtype  # autocast's dtype in the forward; the matmuls below run in it too
+        with torch.autocast(hidden.device.type, enabled=False):
+            if logp_all is None:
+                logits = torch.nn.functional.linear(hidden.to(cd), weight.to(cd), None if bias is None else bias.to(cd))
+                logp_all = ctx.fns[0](logits, targets, ctx.temperature)[0]
+            grad = ctx.fns[1](logp_all, entropy, targets, g_logp.to(logp_all.dtype), g_entropy.to(logp_all.dtype), ctx.temperature)
+            g = grad.to(cd)
+            need = ctx.needs_input_grad
+            g_hidden = (g @ weight.to(cd)).to(hidden.dtype) if need[0] else None
+            g_weight = (g.t() @ hidden.to(cd)).to(weight.dtype) if need[1] else None
+            g_bias = grad.sum(0).to(bias.dtype) if bias is not None and need[2] else None
+        return g_hidden, g_weight, g_bias, None, None, None, None
+
+
+EAGER = (_vocab_forward, _vocab_backward)
+_compiled: tuple | None = None
+
+
+def compiled_vocab_fns() -> tuple:
+    """The chunk's vocabulary passes under torch.compile (fused elementwise and reductions); the
+    eager ones when compiling fails (no compiler here), with one warning."""
+    global _compiled
+    if _compiled is None:
+        try:
+            fns = tuple(torch.compile(f, dynamic=True) for f in EAGER)
+            z = torch.randn(2, 8, device="cuda" if torch.cuda.is_available() else "cpu")
+            t = torch.zeros(2, dtype=torch.long, device=z.device)
+            lp_all, _, ent = fns[0](z, t, 1.0)
+            fns[1](lp_all, ent, t, ent, ent, 1.0)
+            _compiled = fns
+        except Exception as exc:  # noqa: BLE001 - any compiler failure means: run eager
+            import warnings
+
+            warnings.warn(f"torch.compile of the output-layer chunks failed ({type(exc).__name__}: {exc}); running eager")
+            _compiled = EAGER
+    return _compiled
 
 
 def chunked_logprobs_and_entropy(
     hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, targets: torch.Tensor, *,
-    chunk_tokens: int = 4096, temperature: float = 1.0, compile: bool = False,
+    chunk_tokens: int = 4096, temperature: float = 1.0, compile: bool = False, keep_bytes: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """log p(target) and entropy for N positions from their final hidden states [N, H], through the
     output layer `weight` [V, H] (+ `bias`) `chunk_tokens` positions at a time.
 
-    Only one chunk's [chunk, V] float32 logits exist at once: under autograd each chunk is
-    checkpointed, so its logits, softmax and products are recomputed in backward instead of kept
-    (the full-vocabulary float32 tensors were 2.6 GiB per 1k tokens of a 152k-vocabulary model).
+    Only one chunk's [chunk, V] float32 logits exist at once in the forward, and each chunk's
+    log-probs and entropy come from one log-softmax (`_OutputLayerChunk`). The backward needs the
+    log-softmax again: it is kept from the forward when all N positions' take at most `keep_bytes`
+    (4 N V bytes; no output-layer forward recomputed), else recomputed chunk by chunk (the
+    full-vocabulary float32 tensors were 2.6 GiB per 1k tokens of a 152k-vocabulary model).
     Values and gradients equal the unchunked computation (tests/train/test_loss.py). `temperature`
     divides the logits, as the sampler did: the ratio compares the distribution that was sampled.
     """
     assert hidden.dim() == 2 and targets.shape == hidden.shape[:1], f"{hidden.shape} {targets.shape}"
-    global _compiled_chunk_scores
-    fn = _chunk_scores
-    if compile:
-        if _compiled_chunk_scores is None:
-            _compiled_chunk_scores = torch.compile(_chunk_scores, dynamic=True)
-        fn = _compiled_chunk_scores
+    fns = compiled_vocab_fns() if compile else EAGER
     track = torch.is_grad_enabled() and (hidden.requires_grad or weight.requires_grad)
+    keep = 4 * hidden.shape[0] * weight.shape[0] <= keep_bytes
     logps, ents = [], []
     for s in range(0, hidden.shape[0], chunk_tokens):
-        args = (hidden[s : s + chunk_tokens], weight, bias, targets[s : s + chunk_tokens], temperature)
-        lp, ent = torch.utils.checkpoint.checkpoint(fn, *args, use_reentrant=False) if track else fn(*args)
+        h, t = hidden[s : s + chunk_tokens], targets[s : s + chunk_tokens]
+        if track:
+            lp, ent = _OutputLayerChunk.apply(h, weight, bias, t, temperature, keep, fns)
+        else:
+            lp, ent = fns[0](torch.nn.functional.linear(h, weight, bias), t, temperature)[1:]
         logps.append(lp)
         ents.append(ent)
     if not logps:  # nothing scored; still part of the graph, so a backward reaches every parameter

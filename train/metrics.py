@@ -8,8 +8,9 @@ phi_dropped_tokens, phi_carried_tokens, shortfall (Phi minus selected, c3po only
 rounds drawn), dropped_groups (all-equal groups left out), update (which of `updates_per_rollout`),
 grad_norm (before clipping), entropy, kl, clip_fraction, ratio, loss, lr, logprob_gap_mean and
 logprob_gap_max (|trainer - sampler| old log-prob, when the trainer recomputes them), tokens_per_s
-(selected tokens per second of the whole step), rollout_tokens_per_s, step_time, rollout_time,
-train_time (seconds).
+(selected tokens per second of the whole step), rollout_tokens_per_s, step_time, rollout_time
+(the step's collection, on the sample-ahead thread when `sample_ahead = 1`), train_time, wait_time
+(the trainer idle, waiting for rollouts) (seconds).
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ class Scorer(torch.nn.Module):
     and the chunked output layer must both run inside it.
     """
 
-    def __init__(self, lm, *, chunk_tokens: int = 4096, compile_chunks: bool = False) -> None:
+    def __init__(self, lm, *, chunk_tokens: int = 4096, compile_chunks: bool = False, keep_bytes: int = 0) -> None:
         super().__init__()
         cfg = lm.config
         for unsupported in ("final_logit_softcapping", "logit_scale", "logits_scaling"):
@@ -63,6 +63,7 @@ class Scorer(torch.nn.Module):
         self.lm = lm
         self.chunk_tokens = chunk_tokens
         self.compile_chunks = compile_chunks
+        self.keep_bytes = keep_bytes  # the chunks' log-softmax kept for the backward up to this size
 
     def forward(self, ids: torch.Tensor, attn: torch.Tensor, pos: torch.Tensor, mask: torch.Tensor,
                 temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -77,6 +78,7 @@ class Scorer(torch.nn.Module):
         logp, entropy = chunked_logprobs_and_entropy(
             hidden[rows, pos][valid], head.weight, head.bias, targets[valid],
             chunk_tokens=self.chunk_tokens, temperature=temperature, compile=self.compile_chunks,
+            keep_bytes=self.keep_bytes,
         )
         zeros = torch.zeros(mask.shape, dtype=logp.dtype, device=mask.device)  # float32 (float64 for a double model)
         return zeros.masked_scatter(valid, logp), zeros.masked_scatter(valid, entropy)
@@ -94,10 +96,19 @@ def load_policy(model_dir: Path, cfg: TrainConfig, device: torch.device):
         enable_gradient_checkpointing(lm)
     if compute_dtype(cfg, device) is not None:
         ref_lm = ref_lm.to(compute_dtype(cfg, device))
-    opts = dict(chunk_tokens=cfg.optim.logit_chunk_tokens, compile_chunks=cfg.optim.compile_chunks)
+    opts = dict(chunk_tokens=cfg.optim.logit_chunk_tokens, **chunk_options(cfg, device))
     policy = Scorer(lm.to(device), **opts)
     reference = Scorer(ref_lm.to("cpu" if cfg.offload_reference else device), **opts)
     return policy, reference, load_tokenizer(model_dir)
+
+
+def chunk_options(cfg: TrainConfig, device: torch.device) -> dict:
+    """The output-layer chunks' settings: compiled and their log-softmax kept (up to 4 GiB) on cuda
+    unless the config says otherwise; on the CPU eager and recomputed, as before they existed."""
+    cuda = device.type == "cuda"
+    compile_chunks = cfg.optim.compile_chunks if cfg.optim.compile_chunks is not None else cuda
+    keep_mb = cfg.optim.logit_keep_mb if cfg.optim.logit_keep_mb is not None else (4096 if cuda else 0)
+    return {"compile_chunks": compile_chunks, "keep_bytes": keep_mb * 2**20}
 
 
 def enable_gradient_checkpointing(lm) -> None:

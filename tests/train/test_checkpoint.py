@@ -14,16 +14,16 @@ from train.config import LossConfig, OptimConfig, StageConfig, TrainConfig
 from train.loop import run
 from train.metrics import read_metrics
 
-TIMINGS = {"step_time", "rollout_time", "train_time", "tokens_per_s", "rollout_tokens_per_s"}
+TIMINGS = {"step_time", "rollout_time", "train_time", "wait_time", "tokens_per_s", "rollout_tokens_per_s"}
 
 
 class Interrupt(Exception):
     pass
 
 
-def _cfg(carry: bool, model) -> TrainConfig:
+def _cfg(carry: bool, model, ahead: int = 0) -> TrainConfig:
     stage = StageConfig(name="math", data="toy", steps=3, prompts_per_step=4, samples_per_prompt=4,
-                        max_response_tokens=16, token_budget=96, carry_over=carry, toy_problems=200,
+                        max_response_tokens=16, token_budget=96, carry_over=carry, sample_ahead=ahead, toy_problems=200,
                         eval_problems=4, eval_samples=2, checkpoint_every=1, keep_checkpoints=5)
     return TrainConfig(model=str(model), seed=3, backend="hf", max_model_len=128,
                        loss=LossConfig(kind="c3po"), optim=OptimConfig(lr=1e-3, warmup_steps=2), stages=(stage,))
@@ -33,9 +33,10 @@ def _steps(path):
     return {r["step"]: {k: v for k, v in r.items() if k not in TIMINGS} for r in read_metrics(path) if r["kind"] == "step"}
 
 
-@pytest.mark.parametrize("carry", [False, True])
-def test_resume_replays_the_uninterrupted_run(tmp_path, carry, tiny_dir):
-    cfg = _cfg(carry, tiny_dir)
+# ahead: the checkpoint after step 1 holds step 2's rollouts, sampled while step 1 trained
+@pytest.mark.parametrize("carry,ahead", [(False, 0), (True, 0), (False, 1)], ids=["drop", "carry", "ahead"])
+def test_resume_replays_the_uninterrupted_run(tmp_path, carry, ahead, tiny_dir):
+    cfg = _cfg(carry, tiny_dir, ahead)
     run(cfg, cfg.stages, tmp_path / "whole")
 
     def stop_at_2(m):

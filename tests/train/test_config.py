@@ -71,6 +71,8 @@ def test_overrides(tmp_path):
         (('domains = ["code"]', 'domains = ["poetry"]'), "stages.code.domains"),
         (('["math", "code"]', '["math", "coding"]'), "schedules.math-then-code"),
         (("[stages.code]", "[stages.code]\nsamples_per_prompt = 1"), "stages.code.samples_per_prompt"),
+        (("steps = 3", "steps = 3\nsample_ahead = 2"), "stages.math.sample_ahead"),  # staleness at most 1
+        (('model = "tiny"', 'model = "tiny"\n[optim]\nlogit_keep_mb = -1'), "optim.logit_keep_mb"),
         # a value where a table goes (was an AttributeError)
         (('model = "tiny"', 'model = "tiny"\noptim = 3'), "optim"),
     ],

@@ -169,3 +169,48 @@ def test_bf16_autocast_step_keeps_float32_master_weights_and_tracks_the_float32_
     assert stats16.tokens == 100 and loss16 == pytest.approx(loss32, rel=0.05, abs=1e-3)
     cos = torch.nn.functional.cosine_similarity(torch.cat([g.flatten() for g in g16]), torch.cat([g.flatten() for g in g32]), dim=0)
     assert cos > 0.99, f"bf16 gradient direction off: cosine {float(cos):.4f}"
+
+
+def test_sample_ahead_samples_step_t_plus_1_on_step_ts_weights_while_step_t_trains(tmp_path, tiny_dir):
+    """One step off-policy: the engine samples step t+1 (on the sample-ahead thread) before step
+    t's weights reach it, so every step trains rollouts exactly one update old (the first is
+    on-policy); the trainer rescores them (the gap is logged) and the truncated weight applies."""
+    import threading
+
+    from train.backends.hf import HFBackend
+    from train.loop import run
+    from train.metrics import read_metrics
+
+    class Recording(HFBackend):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.pushes, self.sampled = 0, []  # (weights version, thread) per generate call
+
+        def push_weights(self, state_dict):
+            self.pushes += 1
+            super().push_weights(state_dict)
+
+        def generate(self, prompts, config):
+            self.sampled.append((self.pushes, threading.current_thread().name.split("_")[0]))
+            return super().generate(prompts, config)
+
+    stage = StageConfig(name="math", data="toy", steps=3, prompts_per_step=4, samples_per_prompt=4,
+                        max_response_tokens=16, token_budget=64, toy_problems=100, eval_problems=0,
+                        max_refill_rounds=0, checkpoint_every=0)
+    cfg = TrainConfig(model=str(tiny_dir), seed=1, backend="hf", max_model_len=128,
+                      loss=LossConfig(kind="c3po", tis_cap=2.0), optim=OptimConfig(lr=1e-3), stages=(stage,))
+    sampled = {}
+    for ahead in (0, 1):
+        backend = Recording(tiny_dir, max_model_len=128, seed=1)
+        c = replace(cfg, stages=(replace(stage, sample_ahead=ahead),))
+        run(c, c.stages, tmp_path / str(ahead), backend=backend)
+        sampled[ahead] = backend.sampled
+        steps = [r for r in read_metrics(tmp_path / str(ahead) / "math/metrics.jsonl") if r["kind"] == "step"]
+        assert [r["phi_selected_tokens"] for r in steps] == [64] * 3
+    # version = weight pushes so far: 1 is the stage's starting weights, n + 1 those after step n
+    assert sampled[0] == [(1, "MainThread"), (2, "MainThread"), (3, "MainThread")]
+    assert sampled[1] == [(1, "MainThread"), (1, "sample-ahead"), (2, "sample-ahead")]
+    # the old log-probs are the trainer's at training time: one update past the sampler's from step 2
+    assert steps[0]["logprob_gap_mean"] < 1e-4 < steps[1]["logprob_gap_mean"]
+    assert all(r["wait_time"] <= r["step_time"] for r in steps)
+    assert all(r["rollout_time"] > 0.01 for r in steps)  # the thread's collection, not the queue's pop

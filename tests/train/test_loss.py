@@ -165,11 +165,13 @@ def test_truncated_importance_weight_scales_the_surrogate_only():
     assert float(surrogate) == pytest.approx(float(per_token[0] + per_token[1]), rel=1e-12)
 
 
+@pytest.mark.parametrize("keep", [0, 2**30], ids=["recompute", "keep"])
 @pytest.mark.parametrize("chunk", [1, 7, 64, 4096])
 @pytest.mark.parametrize("temperature", [1.0, 0.7])
-def test_chunked_logprobs_equal_the_naive_ones_values_and_gradients(chunk, temperature):
-    """rtol 1e-5 in float32: the chunked path (checkpointed chunks, logits recomputed in backward)
-    gives the naive full-logits values and gradients for the hidden states, weight and bias. The
+def test_chunked_logprobs_equal_the_naive_ones_values_and_gradients(chunk, temperature, keep):
+    """rtol 1e-5 in float32: the chunked path (the log-softmax recomputed in backward, or kept from
+    the forward) gives the naive full-logits values and gradients (autograd's, through
+    log_softmax) for the hidden states, weight and bias. The
     weight's gradient is a sum over chunks in another order, so entries near 0 also get an
     absolute 1e-5 of the tensor's largest entry (float32 rounding of the sum, not a difference)."""
     torch.manual_seed(0)
@@ -184,11 +186,51 @@ def test_chunked_logprobs_equal_the_naive_ones_values_and_gradients(chunk, tempe
         for t in (hidden, weight, bias):
             t.grad = None
         if chunked:
-            lp, ent = chunked_logprobs_and_entropy(hidden, weight, bias, targets, chunk_tokens=chunk, temperature=temperature)
+            lp, ent = chunked_logprobs_and_entropy(hidden, weight, bias, targets, chunk_tokens=chunk,
+                                                   temperature=temperature, keep_bytes=keep)
         else:
-            lp, ent = token_logprobs_and_entropy((hidden @ weight.T + bias) / temperature, targets)
+            z = (hidden @ weight.T + bias) / temperature  # the textbook formula, autograd's gradient
+            lp = torch.log_softmax(z, -1).gather(-1, targets[:, None])[:, 0]
+            ent = -(torch.softmax(z, -1) * torch.log_softmax(z, -1)).sum(-1)
         ((lp * g_lp).sum() + (ent * g_ent).sum()).backward()
         return [lp.detach(), ent.detach(), hidden.grad.clone(), weight.grad.clone(), bias.grad.clone()]
 
     for got, want in zip(run(True), run(False)):
         torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5 * float(want.abs().max()))
+
+
+@pytest.mark.parametrize("keep", [0, 2**30], ids=["recompute", "keep"])
+def test_output_layer_chunk_backward_passes_gradcheck_in_float64(keep):
+    """The hand-written backward (d log p_t / dz = onehot - p, dH/dz = -p (log p + H)) against
+    finite differences, with a temperature, for hidden states, weight and bias."""
+    torch.manual_seed(1)
+    n, h, v = 5, 3, 7
+    hidden = torch.randn(n, h, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(v, h, dtype=torch.float64, requires_grad=True)
+    bias = torch.randn(v, dtype=torch.float64, requires_grad=True)
+    targets = torch.randint(0, v, (n,))
+
+    def f(hid, w, b):
+        return chunked_logprobs_and_entropy(hid, w, b, targets, chunk_tokens=2, temperature=0.8, keep_bytes=keep)
+
+    assert torch.autograd.gradcheck(f, (hidden, weight, bias))
+
+
+def test_kept_log_softmax_spares_the_output_layer_forward_in_backward():
+    """With the log-softmax kept, the backward runs the two gradient matmuls only; recomputed, a
+    third (the output layer's forward again): 2/3 of the backward's matmul FLOPs."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    torch.manual_seed(0)
+    n, h, v = 64, 32, 500
+    hidden = torch.randn(n, h, requires_grad=True)
+    weight = torch.randn(v, h, requires_grad=True)
+    targets = torch.randint(0, v, (n,))
+    flops = {}
+    for keep in (0, 2**30):
+        lp, ent = chunked_logprobs_and_entropy(hidden, weight, None, targets, chunk_tokens=16, keep_bytes=keep)
+        with FlopCounterMode(display=False) as counter:
+            (lp.sum() + ent.sum()).backward()
+        flops[keep] = counter.get_total_flops()
+    matmul = 2 * n * v * h
+    assert (flops[2**30], flops[0]) == (2 * matmul, 3 * matmul)
