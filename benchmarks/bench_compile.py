@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 import sandboxes.languages as languages
-from ringdata.records import TestCase
+from ringdata.core.records import TestCase
 from sandboxes import Limits, SandboxChoice, Submission, open_sandbox
 from sandboxes.docker_backend import DockerConfig
 from sandboxes.image import IMAGE

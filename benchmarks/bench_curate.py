@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 
 from ringdata.curate.decontam import DEFAULT_EVALSETS, DecontamConfig, _label  # noqa: E402
 from ringdata.curate.dedup import DedupConfig  # noqa: E402
-from ringdata.records import PROBLEM_SCHEMA  # noqa: E402
+from ringdata.core.records import PROBLEM_SCHEMA  # noqa: E402
 
 console = Console()
 
@@ -98,7 +98,7 @@ def make_texts(rng: np.random.Generator, vocab: np.ndarray, n: int, lo: int, hi:
 
 def eval_items() -> list[tuple[str, str, bool]]:
     """(label, question, is_code) of every bundled evaluation item."""
-    from ringdata.io.problems import ReadConfig, read_problems
+    from ringdata.core.io.problems import ReadConfig, read_problems
 
     out = []
     for path in DEFAULT_EVALSETS:
@@ -300,7 +300,7 @@ SHARED = ROOT.parent / "shared" / "data"
 
 def gold_mix(n: int, seed: int) -> list[str]:
     """`n` gold answers drawn from the rows of the bundled math sets (repeats as in real data)."""
-    from ringdata.io.problems import ReadConfig, read_problems
+    from ringdata.core.io.problems import ReadConfig, read_problems
 
     files = [ROOT / "data/problems/math_train.jsonl", ROOT / "data/problems/gsm8k_train.jsonl"]
     files += [ROOT / f"data/evalsets/{n}.jsonl" for n in ("math_test", "math500", "gsm8k_test", "aime2024", "aime2025", "amc2023")]
@@ -340,7 +340,7 @@ def measure(mode: str, arg: str, cache: Path, out: Path) -> None:
     else:
         from ringdata.curate.base import run_pipeline
         from ringdata.curate.pipeline import CurateConfig, default_steps
-        from ringdata.io.problems import read_problems
+        from ringdata.core.io.problems import read_problems
 
         started = time.perf_counter()
         steps = default_steps(CurateConfig(clean=CleanConfig(gold_cache=cache)))
@@ -411,7 +411,7 @@ def bench_quality(real_dir: Path) -> list[tuple[str, str]]:
     from ringdata.curate.clean import CleanConfig
     from ringdata.curate.decontam import EVALSET_DIR, DecontamConfig, decontam_steps
     from ringdata.curate.pipeline import CurateConfig, default_steps
-    from ringdata.io.problems import read_problems
+    from ringdata.core.io.problems import read_problems
 
     def flagged(questions: list[str], evalsets: tuple[Path, ...] = DecontamConfig().evalsets) -> dict[int, str]:
         f = pl.DataFrame({"id": [f"t{i:05d}" for i in range(len(questions))], "domain": ["math"] * len(questions), "question": questions})

@@ -87,7 +87,7 @@ def baseline(pairs: list[tuple[str, str]], timeout: int) -> tuple[list[bool], li
 def ours(pairs: list[tuple[str, str]], workers: int, timeout: float) -> tuple[list[bool], list[float], int, list[int], float, int, float]:
     from rewards import GradeConfig, Grader
     from rewards.pool import wait_gone
-    from ringdata.records import Problem
+    from ringdata.core.records import Problem
 
     items = [(Problem(id=str(i), domain="math", source="bench", question="q", answer=g), r) for i, (g, r) in enumerate(pairs)]
     grader = Grader(GradeConfig(workers=workers, timeout_s=timeout))
@@ -123,7 +123,7 @@ def stream_files(n: int, tmp: Path) -> tuple[Path, Path]:
     """A problems table and a JSONL of `n` short answers, half right."""
     import pyarrow.parquet as pq
 
-    from ringdata.records import Problem, problems_to_table
+    from ringdata.core.records import Problem, problems_to_table
 
     problems = tmp / "problems.parquet"
     pq.write_table(problems_to_table([Problem(id=f"p{i}", domain="math", source="bench", question="q", answer=str(i))
@@ -157,7 +157,7 @@ def stream_child(problems: Path, responses: Path, workers: int, verify: bool, ra
     Ray instance started here); print rows, seconds and this process's peak RSS as JSON."""
     from rewards import GradeConfig, Grader
     from rewards.stream import grade_file
-    from ringdata.io.problems import read_problem_records
+    from ringdata.core.io.problems import read_problem_records
 
     by_id = {p.id: p for p in read_problem_records(problems)}
     out = responses.with_suffix(".grades.parquet")

@@ -46,7 +46,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from ringdata.records import TestCase
+from ringdata.core.records import TestCase
 from sandboxes import Limits, Submission
 from sandboxes.docker_backend import UID, DockerConfig, DockerSandbox
 from sandboxes.image import IMAGE

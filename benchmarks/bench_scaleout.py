@@ -44,7 +44,7 @@ from bench_sandbox import KINDS, LIMITS  # noqa: E402
 
 from rewards import GradeConfig, Grader  # noqa: E402
 from rewards.code import CodeConfig  # noqa: E402
-from ringdata.records import Problem, TestCase  # noqa: E402
+from ringdata.core.records import Problem, TestCase  # noqa: E402
 from sandboxes import SandboxChoice  # noqa: E402
 from sandboxes.docker_backend import DockerConfig  # noqa: E402
 

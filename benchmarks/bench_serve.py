@@ -141,7 +141,7 @@ def in_process(problems, items, args) -> list[bool]:
     from dataclasses import replace
 
     from rewards.code import CodeGrader
-    from ringdata.records import Problem
+    from ringdata.core.records import Problem
     from sandboxes import SandboxChoice
 
     by_index = [Problem.from_row({**p, "metadata": None}) for p in problems]

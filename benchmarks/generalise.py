@@ -34,7 +34,7 @@ def grade(cases, root: Path | None) -> list[tuple[bool, bool | None, str]]:
         sys.path.insert(0, str(root))
         os.environ["PYTHONPATH"] = f"{root}:{os.environ.get('PYTHONPATH', '')}"
     from rewards import GradeConfig, Grader
-    from ringdata.records import Problem
+    from ringdata.core.records import Problem
 
     def problem(c, gold):
         return Problem(id="g", domain="math", source="generalise", question=c.question, answer=gold)

@@ -46,7 +46,7 @@ def main() -> None:
     from math_verify import parse, verify
 
     from rewards import GradeConfig, Grader
-    from ringdata.records import Problem
+    from ringdata.core.records import Problem
 
     items = cases()
     problems = [(Problem(id=f"hv{r['id']}", domain="math", source="hardverify", question=r["question"], answer=r["ground_truth"]), resp)

@@ -18,7 +18,7 @@ import json, sys
 from pathlib import Path
 import pyarrow.parquet as pq
 sys.path.insert(0, ".")
-from ringdata.records import Problem, problems_to_table
+from ringdata.core.records import Problem, problems_to_table
 tmp, n = Path(sys.argv[1]), int(sys.argv[2])
 pq.write_table(problems_to_table([Problem(id=f"p{i}", domain="math", source="bench", question="q", answer=str(i))
                                   for i in range(1000)]), tmp / "problems.parquet")

@@ -35,7 +35,7 @@ from typing import Any, Sequence
 
 from rewards.grade import GradeConfig, Grader
 from rewards.verdict import Reason, Verdict
-from ringdata.records import Problem, TestCase
+from ringdata.core.records import Problem, TestCase
 
 __all__ = ["AsyncRewardFunction", "RewardFunction", "ServerGrader", "compute_score", "problem_from_columns",
            "problem_from_verl"]

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from rewards.verdict import Reason, Verdict
-from ringdata.records import LANGUAGES, Problem, TestCase
+from ringdata.core.records import LANGUAGES, Problem, TestCase
 from sandboxes import CaseStatus, ExecResult, Limits, Sandbox, SandboxChoice, SandboxLease, Submission
 from sandboxes.languages import guess_language, language_of_fence
 

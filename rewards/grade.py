@@ -22,7 +22,7 @@ from typing import Any, Callable, Protocol
 from rewards.math import MathConfig
 from rewards.science import ScienceConfig
 from rewards.verdict import Reason, Verdict
-from ringdata.records import Problem
+from ringdata.core.records import Problem
 from sandboxes.choice import SandboxChoice
 
 __all__ = ["GradeConfig", "Grader", "grade"]

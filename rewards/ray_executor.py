@@ -38,8 +38,8 @@ from typing import Any, Callable
 
 from rewards.grade import BatchGrader, GradeConfig, Grader, _has_text
 from rewards.verdict import Verdict
-from ringdata.errors import RingdataError
-from ringdata.records import Problem
+from ringdata.core.errors import RingdataError
+from ringdata.core.records import Problem
 
 __all__ = ["RayConfig", "RayGrader", "connect"]
 

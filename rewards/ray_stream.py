@@ -54,10 +54,10 @@ from rewards.grade import GradeConfig, Grader
 from rewards.ray_executor import RayConfig, connect
 from rewards.results import Graded, Tally, verdict_rows
 from rewards.stream import FileGrade, Parts
-from ringdata.errors import DataError, RingdataError
-from ringdata.io.runs import (VERDICT_SCHEMA, Rejected, ResponseChunk, Response, SampleNumbers, iter_verdicts,
+from ringdata.core.errors import DataError, RingdataError
+from ringdata.core.io.runs import (VERDICT_SCHEMA, Rejected, ResponseChunk, Response, SampleNumbers, iter_verdicts,
                               plan_response_chunks, read_response_chunk, row_problem, sample_problem)
-from ringdata.records import Problem
+from ringdata.core.records import Problem
 
 __all__ = ["grade_file_on_ray"]
 

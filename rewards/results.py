@@ -2,8 +2,8 @@
 difficulty filter, `curate --pass-rates`) and pass@k by domain.
 
     graded = [Graded(response, problem, verdict, seconds), ...]
-    rows = verdict_rows(graded)          # ringdata.io.runs.write_verdicts
-    rates = pass_rates(graded)           # ringdata.io.runs.write_pass_rates
+    rows = verdict_rows(graded)          # ringdata.core.io.runs.write_verdicts
+    rates = pass_rates(graded)           # ringdata.core.io.runs.write_pass_rates
     table = accuracy_by_domain(graded, ks=default_ks(graded))
     tally = Tally(); tally.add_rows(verdict_table)   # the same, summed from written verdicts
 
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from rewards.verdict import Verdict
-from ringdata.io.runs import PassRate, Response
-from ringdata.records import Problem
+from ringdata.core.io.runs import PassRate, Response
+from ringdata.core.records import Problem
 
 __all__ = ["DomainAccuracy", "Graded", "Tally", "accuracy_by_domain", "default_ks", "pass_at_k", "pass_rates",
            "reason_counts", "verdict_rows"]
@@ -57,7 +57,7 @@ def pass_at_k(n: int, c: int, k: int) -> float:
 
 
 def verdict_rows(graded: Sequence[Graded], *, detail: bool = True) -> list[dict]:
-    """The rows of `ringdata.io.runs.VERDICT_SCHEMA`, in input order; `detail=False` leaves the
+    """The rows of `ringdata.core.io.runs.VERDICT_SCHEMA`, in input order; `detail=False` leaves the
     detail column empty (for code it can hold test inputs and expected outputs)."""
     return [
         {"problem_id": g.response.problem_id, "sample": g.response.sample, "domain": g.problem.domain,

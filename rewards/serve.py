@@ -76,7 +76,7 @@ class ServeConfig:
     ray: str | None = None  # grade on a Ray cluster (auto or its address): /ringdata/grade's graders
 
     def check(self) -> None:
-        from ringdata.errors import RingdataError
+        from ringdata.core.errors import RingdataError
 
         if self.host not in LOOPBACK and not self.token:
             raise RingdataError(f"binding {self.host} exposes the sandbox: pass --token (or RINGDATA_SERVE_TOKEN), "

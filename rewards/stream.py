@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any, Callable
 import pyarrow.parquet as pq
 
 from rewards.results import Graded, Tally, verdict_rows
-from ringdata.errors import RingdataError
-from ringdata.io.runs import (GradeOutputs, check_responses_file, count_response_rows, iter_responses, iter_verdicts,
+from ringdata.core.errors import RingdataError
+from ringdata.core.io.runs import (GradeOutputs, check_responses_file, count_response_rows, iter_responses, iter_verdicts,
                               join_verdicts, verdicts_metadata, write_pass_rates, write_rejected, write_verdicts)
-from ringdata.records import Problem
+from ringdata.core.records import Problem
 
 if TYPE_CHECKING:  # grade_file takes a Grader or a RayGrader; it builds neither
     from rewards.grade import BatchGrader

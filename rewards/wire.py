@@ -47,7 +47,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from rewards.verdict import Verdict
-from ringdata.records import LANGUAGES, Problem, TestCase
+from ringdata.core.records import LANGUAGES, Problem, TestCase
 from sandboxes import CaseResult, CaseStatus, ExecResult, Limits, Submission
 from sandboxes.base import check_files
 
@@ -274,9 +274,9 @@ def grade_request(body: Any, wire: WireLimits) -> tuple[Problem, list[str]]:
 
 
 def verdict_row(problem: Problem, sample: int, verdict: Verdict, seconds: float) -> dict:
-    """One row of `ringdata grade`'s verdict table (ringdata.io.runs.VERDICT_SCHEMA)."""
+    """One row of `ringdata grade`'s verdict table (ringdata.core.io.runs.VERDICT_SCHEMA)."""
     from rewards.results import Graded, verdict_rows
-    from ringdata.io.runs import Response
+    from ringdata.core.io.runs import Response
 
     return verdict_rows([Graded(Response(problem.id, sample, ""), problem, verdict, seconds)])[0]
 

@@ -6,8 +6,8 @@ __version__ = "0.1.0"
 # The names load on first use (PEP 562): importing `ringdata` loads nothing else, so the command's
 # entry point (ringdata/cli/start.py) is running before pyarrow and the CLI's libraries load, and
 # a Ctrl-C while they do is its to answer.
-_HOMES = {"DataError": "ringdata.errors", "RingdataError": "ringdata.errors", "PROBLEM_SCHEMA": "ringdata.records",
-          "Problem": "ringdata.records", "TestCase": "ringdata.records", "make_id": "ringdata.records"}
+_HOMES = {"DataError": "ringdata.core.errors", "RingdataError": "ringdata.core.errors", "PROBLEM_SCHEMA": "ringdata.core.records",
+          "Problem": "ringdata.core.records", "TestCase": "ringdata.core.records", "make_id": "ringdata.core.records"}
 
 
 def __getattr__(name: str):

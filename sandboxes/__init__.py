@@ -38,7 +38,7 @@ def open_sandbox(choice: SandboxChoice | str = SandboxChoice()) -> Sandbox:
     "auto" takes Docker when the engine runs and the image exists, else the local bubblewrap
     backend with a `SandboxFallbackWarning` naming why: its isolation is weaker (local.py).
     """
-    from ringdata.errors import RingdataError
+    from ringdata.core.errors import RingdataError
 
     choice = SandboxChoice.of(choice)
     if choice.kind == "docker":

@@ -115,7 +115,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from ringdata.records import TestCase
+from ringdata.core.records import TestCase
 
 
 class CaseStatus(str, enum.Enum):

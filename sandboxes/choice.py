@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 from sandboxes.docker_backend import DockerConfig
 from sandboxes.local import LocalConfig
 

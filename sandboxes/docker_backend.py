@@ -60,7 +60,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 from sandboxes.image import IMAGE, client, image_languages, image_recipe, short_error
 from sandboxes.languages import tool_paths
 from sandboxes.runner import FRAME, PERSISTENT_FLAG, SANDBOXED_FLAG

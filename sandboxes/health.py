@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass
 from enum import Enum
 
-from ringdata.errors import RingdataError
-from ringdata.records import TestCase
+from ringdata.core.errors import RingdataError
+from ringdata.core.records import TestCase
 from sandboxes import SandboxChoice, Submission, open_sandbox
 from sandboxes.docker_backend import DockerConfig
 from sandboxes.image import current_recipe, image_languages, image_recipe

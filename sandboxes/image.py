@@ -14,8 +14,8 @@ import subprocess
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ringdata.errors import RingdataError
-from ringdata.records import LANGUAGES
+from ringdata.core.errors import RingdataError
+from ringdata.core.records import LANGUAGES
 from sandboxes.languages import CPP_FLAGS, JAVAC_SERVER_DIR, JAVAC_SERVER_FLAGS, PCH_DIR
 
 IMAGE = "ringdata-sandbox"

@@ -35,7 +35,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from ringdata.records import LANGUAGES
+from ringdata.core.records import LANGUAGES
 
 COMPILE_TIME_S = 10.0  # CPU seconds for one compilation: g++ -O2 with <bits/stdc++.h> takes ~1.5 s
 COMPILE_MEMORY_MB = 1024  # address space of each compiler process (cc1plus: ~200 MiB resident)
@@ -100,7 +100,7 @@ TOOLS = {"python": (), "cpp": ("g++",), "java": ("javac", "java")}  # what each 
 
 @dataclass(frozen=True)
 class Language:
-    name: str  # a value of ringdata.records.LANGUAGES
+    name: str  # a value of ringdata.core.records.LANGUAGES
     fences: tuple[str, ...]  # code-fence tags that name it (lower case)
     memory_markers: tuple[str, ...]  # stderr text that means the program ran out of memory
 
@@ -110,7 +110,7 @@ TABLE: dict[str, Language] = {
     "cpp": Language("cpp", ("cpp", "c++", "cc", "cxx", "c++17", "c++20", "c++14", "c++11"), ("std::bad_alloc",)),
     "java": Language("java", ("java",), ("java.lang.OutOfMemoryError",)),
 }
-assert tuple(TABLE) == LANGUAGES, "the table covers exactly ringdata.records.LANGUAGES"
+assert tuple(TABLE) == LANGUAGES, "the table covers exactly ringdata.core.records.LANGUAGES"
 FENCES: dict[str, str] = {tag: lang.name for lang in TABLE.values() for tag in lang.fences}
 
 

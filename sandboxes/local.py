@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 from sandboxes.languages import CPP_FLAGS, JAVAC_SERVER_DIR, PCH_DIR, available, host_tool, javac_server_argv, tool_paths
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (

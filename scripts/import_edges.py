@@ -25,11 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # (`ringdata`) places only its __init__ by its bare name: a new module in it must be named here.
 # Lazy imports count too.
 LAYERS: tuple[dict[str, tuple[str, ...]], ...] = (
-    {"core": ("ringdata", "ringdata.records", "ringdata.io", "ringdata.errors", "ringdata.answers",
-              "ringdata.outputs", "ringdata.progress", "ringdata.logs", "ringdata.cache", "ringdata.console")},
+    {"core": ("ringdata.core", "ringdata")},  # records, io, errors, ...; `ringdata` is its __init__ alone
     {"sandboxes": ("sandboxes",)},
     {"rewards": ("rewards",)},
-    {"curation": ("ringdata.curate", "ringdata.report"), "train": ("train",)},
+    {"curation": ("ringdata.curate",), "train": ("train",)},
     {"cli": ("ringdata.cli", "ringdata.__main__")},
 )
 

@@ -4,13 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The models the tests sample from are built on first use (train/built.py, into ringdata.cache:
+# The models the tests sample from are built on first use (train/built.py, into ringdata.core.cache:
 # a few minutes of one idle core); built here, before the tests, a fit is not charged to the first
 # test's time limit, and the log says what the wait is.
 python3 - <<'PY'
-from ringdata.cache import cache_root
-from ringdata.console import make_console
-from ringdata.progress import make_progress
+from ringdata.core.cache import cache_root
+from ringdata.core.console import make_console
+from ringdata.core.progress import make_progress
 from train.built import BUILT, built_model_dir
 print(f"[test] the models the tests use, built on first use into {cache_root()}", flush=True)
 for name in BUILT:

@@ -128,8 +128,8 @@ def demo_graded_items(tmp_path_factory):
     cleaned as `ringdata curate` does (dedup and decontamination skipped: they drop none of the
     demo's problems and take most of the time): [(problem, response), ...] in file order."""
     from ringdata.curate.pipeline import CurateConfig, curate
-    from ringdata.io.problems import read_problem_records
-    from ringdata.io.runs import read_responses
+    from ringdata.core.io.problems import read_problem_records
+    from ringdata.core.io.runs import read_responses
 
     out = tmp_path_factory.mktemp("curated")
     curate([DATA / "problems"], out, CurateConfig(dedup=False, decontam=False))

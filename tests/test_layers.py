@@ -20,8 +20,8 @@ def test_no_import_edge_points_up_the_layers():
 
 def test_the_check_catches_an_upward_or_sideways_edge():
     upward = runpy.run_path(str(SCRIPT))["upward"]
-    assert upward({"ringdata.records": {"rewards.math": "lazy"}}) == [
-        "ringdata.records (core) -> rewards.math (rewards) (lazy)"]
+    assert upward({"ringdata.core.records": {"rewards.math": "lazy"}}) == [
+        "ringdata.core.records (core) -> rewards.math (rewards) (lazy)"]
     assert upward({"train.loop": {"ringdata.curate.clean": ""}})  # neighbours in one layer
     assert upward({"sandboxes.local": {"ringdata.cli.main": ""}})
     assert not upward({"ringdata.curate.gold": {"rewards.math": "lazy"}, "ringdata.cli.main": {"train.loop": ""}})

@@ -1,5 +1,5 @@
 """The models the project builds itself (no download anywhere), by name: fitted on CPU on first use
-into the user cache (ringdata.cache), reused after. Above train.models and the rollout backends
+into the user cache (ringdata.core.cache), reused after. Above train.models and the rollout backends
 (a build measures its fit by sampling), so nothing below imports this module.
 
     built_model_dir("tiny")        # train/tiny.py: the toy-arithmetic demo model
@@ -25,7 +25,7 @@ def is_built(name: str | Path) -> bool:
 
 def built_model_dir(name: str, cache_root: Path | None = None, *, progress=None) -> Path:
     """The directory of the built model `name`, fitted into `cache_root` on first use (None:
-    `ringdata.cache.cache_root()`); `progress` (ringdata.progress.make_progress) shows the fit."""
+    `ringdata.core.cache.cache_root()`); `progress` (ringdata.core.progress.make_progress) shows the fit."""
     if name == "tiny":
         from train.tiny import tiny_model_dir
 

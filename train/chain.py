@@ -32,7 +32,7 @@ from pathlib import Path
 
 import torch
 
-from ringdata.records import Problem, make_id
+from ringdata.core.records import Problem, make_id
 
 __all__ = ["ChainConfig", "ChainModelConfig", "chain_model_dir", "chain_problems", "worked_response"]
 
@@ -119,7 +119,7 @@ def fit_chain(model, tokenizer, config: ChainModelConfig, task: ChainConfig, see
 def probe_chain(model_dir: Path, problems, *, samples: int = 2, seed: int = 0, max_tokens: int = 192) -> dict:
     """Sampled at temperature 1.0: `accuracy` (the boxed result is right), `boxed_rate`, the mean
     response length in tokens, and the accuracy by number of steps (a dict)."""
-    from ringdata.answers import last_boxed
+    from ringdata.core.answers import last_boxed
     from train.backends.hf import HFBackend
     from train.prompting import format_prompt
     from train.rollout import SamplingConfig
@@ -179,7 +179,7 @@ def build_chain_model(out_dir: Path, *, seed: int = 0, config: ChainModelConfig 
 def chain_model_dir(cache_root: Path | None = None, *, seed: int = 0,
                     config: ChainModelConfig = ChainModelConfig(), task: ChainConfig = ChainConfig()) -> Path:
     """The chain model's directory, built on first use into `cache_root` (None:
-    `ringdata.cache.cache_root()`) and reused after."""
+    `ringdata.core.cache.cache_root()`) and reused after."""
     from train.tiny import cached_build
 
     key = {"v": BUILD_VERSION, "seed": seed, "config": asdict(config), "task": asdict(task)}

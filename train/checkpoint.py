@@ -100,7 +100,7 @@ def claim_run_dir(run_dir: Path, stages: list[str], *, resume: bool = False, ove
     """Make `run_dir` ready for a run of `stages`, before any model is loaded: a run already there
     is continued (`resume`), replaced (`overwrite`: its stage dirs and reports are deleted), or
     left alone with an error saying which flag to pass. Never silently trained over."""
-    from ringdata.errors import RingdataError
+    from ringdata.core.errors import RingdataError
 
     run_dir = Path(run_dir)
     if resume and overwrite:

@@ -21,7 +21,7 @@ from typing import Sequence
 import torch
 
 from rewards import Verdict
-from ringdata.records import Problem
+from ringdata.core.records import Problem
 from train.backends.base import Rollout
 from train.advantages import group_advantages, uniform_groups
 from train.budget import Piece, Sample, Selection, available_tokens, select_all, select_budget

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from ringdata.errors import DataError, RingdataError
-from ringdata.records import DOMAINS
+from ringdata.core.errors import DataError, RingdataError
+from ringdata.core.records import DOMAINS
 from sandboxes.choice import SandboxChoice
 from train.backends import BACKENDS
 from train.budget import ORDERS

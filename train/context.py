@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ringdata.records import Problem
+from ringdata.core.records import Problem
 from train.backends.base import RolloutBackend
 from train.checkpoint import TrainState
 from train.config import StageConfig, TrainConfig

@@ -46,9 +46,9 @@ from typing import Callable, Sequence
 
 import torch
 
-from ringdata.errors import DataError, RingdataError
-from ringdata.io.problems import read_curated
-from ringdata.records import Problem
+from ringdata.core.errors import DataError, RingdataError
+from ringdata.core.io.problems import read_curated
+from ringdata.core.records import Problem
 from train.backends.base import RolloutBackend
 from train.budget import Selection, micro_batches
 from train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint

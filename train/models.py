@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 
 __all__ = ["check_model_dir", "is_model_dir", "load_tokenizer", "models_below", "resolve_model"]
 MODEL_FILE = "config.json"  # what makes a directory a transformers model directory

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 from train.config import TrainConfig
 from train.loss import chunked_logprobs_and_entropy
 from train.models import load_tokenizer

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ringdata.records import Problem
+from ringdata.core.records import Problem
 
 __all__ = ["INSTRUCTIONS", "fitting", "format_prompt", "plain_prompt"]
 

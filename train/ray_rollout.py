@@ -30,7 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 from train.backends.base import Rollout, SamplingConfig
 
 __all__ = ["RayRollout"]

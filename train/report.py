@@ -20,7 +20,7 @@ import base64
 import html
 from pathlib import Path
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 from train.metrics import read_metrics
 
 PANELS = (  # (metric names, oldest last: the first present is plotted; title)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rewards import BatchGrader, GradeConfig, Grader, Verdict
-from ringdata.records import Problem
+from ringdata.core.records import Problem
 from sandboxes import SandboxChoice
 
 __all__ = ["Rewarder"]

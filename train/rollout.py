@@ -29,9 +29,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Collection, Sequence
 
-from ringdata.errors import DataError
-from ringdata.io.runs import Response
-from ringdata.records import Problem
+from ringdata.core.errors import DataError
+from ringdata.core.io.runs import Response
+from ringdata.core.records import Problem
 from train.backends import BACKENDS
 from train.backends.base import Rollout, RolloutBackend, SamplingConfig
 from train.models import check_model_dir, load_tokenizer
@@ -89,7 +89,7 @@ def make_backend(
     CPU, the vllm wheel on CUDA). gpu_memory_utilization, sleep: vLLM on CUDA only (its share of
     GPU memory; sleep mode, so the trainer's step can use the KV cache's memory).
     """
-    from ringdata.errors import RingdataError
+    from ringdata.core.errors import RingdataError
 
     if kind not in BACKENDS:
         raise RingdataError(f"unknown rollout backend {kind!r}; use {', '.join(BACKENDS)}")

@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from ringdata.records import Problem
+from ringdata.core.records import Problem
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def probe_problems(probe: str, domains: Sequence[str], n: int, seed: int = 0) ->
     `domains` problems."""
     import random
 
-    from ringdata.io.problems import read_curated
+    from ringdata.core.io.problems import read_curated
 
     if probe == "toy":
         from train import toy

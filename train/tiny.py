@@ -39,7 +39,7 @@ from pathlib import Path
 
 import torch
 
-from ringdata.cache import cache_root as cache_root_default
+from ringdata.core.cache import cache_root as cache_root_default
 from train.prompting import format_prompt
 from train.toy import ToyConfig, code_problems, math_problems, reference_response
 
@@ -209,7 +209,7 @@ def probe_accuracy(model_dir: Path, problems, *, samples: int = 1, seed: int = 0
 
 
 def _accuracy(backend, problems, samples: int, seed: int) -> dict[str, float]:
-    from ringdata.answers import last_boxed
+    from ringdata.core.answers import last_boxed
     from train.rollout import SamplingConfig
 
     rollouts = backend.generate(
@@ -285,15 +285,15 @@ def tiny_model_dir(
     cache_root: Path | None = None, *, size: str = "tiny", seed: int = 0, steps: int | None = None, progress=None
 ) -> Path:
     """The tiny model's directory, built on first use into `cache_root/tiny-<size>-<hash of build
-    config>` (default: `ringdata.cache.cache_root()`) and reused after (`cached_build`).
-    `progress` (ringdata.progress.make_progress) shows the fit's steps."""
+    config>` (default: `ringdata.core.cache.cache_root()`) and reused after (`cached_build`).
+    `progress` (ringdata.core.progress.make_progress) shows the fit's steps."""
     return cached_build(cache_root, size, build_key(size, seed, steps),
                         lambda out: build_tiny_model(out, seed=seed, steps=steps, size=size, progress=progress))
 
 
 def cached_build(cache_root: Path | None, name: str, key, build) -> Path:
     """`cache_root/tiny-<name>-<hash>` (the hash of `key`, a string or JSON-able build config),
-    built by `build(dir)` on first use (`cache_root` None: `ringdata.cache.cache_root()`). Built in
+    built by `build(dir)` on first use (`cache_root` None: `ringdata.core.cache.cache_root()`). Built in
     a temporary sibling and renamed, so a crash or a concurrent builder never leaves a
     half-written model behind."""
     if not isinstance(key, str):
@@ -322,7 +322,7 @@ def main() -> None:
 
     from rich.progress import Progress
 
-    from ringdata.console import make_console
+    from ringdata.core.console import make_console
 
     parser = argparse.ArgumentParser(description="Build the ringdata tiny model.")
     parser.add_argument("--out", type=Path, required=True, help="model directory to write")

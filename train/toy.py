@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from ringdata.records import Problem, TestCase, make_id, problems_to_table
+from ringdata.core.records import Problem, TestCase, make_id, problems_to_table
 
 __all__ = ["ToyConfig", "code_problems", "math_problems", "reference_response", "write_toy"]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 
 TRACKERS = ("none", "tensorboard", "wandb")
 SKIP_KEYS = ("kind", "step", "stage", "loss_kind")  # labels, not scalars

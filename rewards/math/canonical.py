@@ -50,7 +50,7 @@ from pathlib import Path
 
 from fractions import Fraction
 
-from ringdata.answers import close_brace
+from ringdata.core.answers import close_brace
 
 __all__ = ["PRESENTATION", "canonical", "canonical_latex", "fold_confusables", "normalize"]
 

@@ -37,7 +37,7 @@ import re
 
 from rewards.math.canonical import _TEXT, canonical
 from rewards.math.config import MathConfig
-from ringdata.answers import BOX as _BOX, Box as _Box, boxed_spans, last_boxed  # the one \\boxed{} reader
+from ringdata.core.answers import BOX as _BOX, Box as _Box, boxed_spans, last_boxed  # the one \\boxed{} reader
 
 __all__ = ["OR", "UNCLOSED_THINK", "answer_section", "boxed_answer", "extract_answer", "last_boxed"]
 

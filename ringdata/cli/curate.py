@@ -7,16 +7,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from ringdata.console import make_console
+from ringdata.core.console import make_console
 from ringdata.cli.options import Sandbox
 from ringdata.curate.clean import CleanConfig
 from ringdata.curate.decontam import BUNDLED_EVALSETS
 from ringdata.curate.pipeline import CurateConfig, curate as run_curate, output_files
-from ringdata.io.formats import ADAPTERS
-from ringdata.io.problems import ReadConfig, parse_field_map
-from ringdata.outputs import check_outputs
-from ringdata.progress import make_progress
-from ringdata.report import print_summary
+from ringdata.core.io.formats import ADAPTERS
+from ringdata.core.io.problems import ReadConfig, parse_field_map
+from ringdata.core.outputs import check_outputs
+from ringdata.core.progress import make_progress
+from ringdata.curate.report import print_summary
 from sandboxes.choice import SandboxChoice
 
 EXAMPLES = """Examples:

@@ -11,13 +11,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ringdata.console import make_console
+from ringdata.core.console import make_console
 from ringdata.cli.interrupt import Kept, on_interrupt, this_command
 from ringdata.cli.options import ProblemsFile, Sandbox, Workers
-from ringdata.errors import RingdataError
-from ringdata.logs import native_lines_dropped
-from ringdata.outputs import check_outputs, remove_stale
-from ringdata.progress import make_progress
+from ringdata.core.errors import RingdataError
+from ringdata.core.logs import native_lines_dropped
+from ringdata.core.outputs import check_outputs, remove_stale
+from ringdata.core.progress import make_progress
 from sandboxes.choice import SandboxChoice
 
 EXAMPLES = """Examples:
@@ -49,8 +49,8 @@ def grade(
     from rewards.grade import GradeConfig, Grader
     from rewards.science import ScienceConfig
     from rewards.stream import grade_file, has_run, stopped_run
-    from ringdata.io.problems import read_problem_records
-    from ringdata.io.runs import GradeOutputs
+    from ringdata.core.io.problems import read_problem_records
+    from ringdata.core.io.runs import GradeOutputs
 
     if timeout <= 0:
         raise RingdataError("--timeout must be positive")

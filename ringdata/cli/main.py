@@ -17,10 +17,10 @@ from rich.markup import escape
 
 import ringdata
 from ringdata.cli import curate, grade, report, rollout, sandbox, select_checkpoint, serve, train
-from ringdata.console import make_console
+from ringdata.core.console import make_console
 from ringdata.cli.interrupt import interrupted_message
-from ringdata.errors import RingdataError
-from ringdata.logs import quiet_libraries
+from ringdata.core.errors import RingdataError
+from ringdata.core.logs import quiet_libraries
 
 EXAMPLES = """The tour (README.md), in order:
 

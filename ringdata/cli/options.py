@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 from sandboxes.choice import HELP as SANDBOX_HELP, SandboxChoice
 from train.backends import BACKENDS
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from ringdata.console import make_console
-from ringdata.errors import RingdataError
-from ringdata.report import load_report, print_summary, write_html
+from ringdata.core.console import make_console
+from ringdata.core.errors import RingdataError
+from ringdata.curate.report import load_report, print_summary, write_html
 
 EXAMPLES = """Examples:
 

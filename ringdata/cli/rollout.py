@@ -9,10 +9,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from ringdata.console import make_console
+from ringdata.core.console import make_console
 from ringdata.cli.interrupt import Kept, on_interrupt, this_command
 from ringdata.cli.options import Backend, MaxTokens, ProblemsFile, Seed, check_backend
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 
 SHOWN_IDS = 5  # skipped problem ids named on the terminal; the file beside --out has them all
 
@@ -43,10 +43,10 @@ def rollout(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace --out if it exists.")] = False,
 ) -> None:
     """Sample K responses per problem with vLLM or transformers, for `ringdata grade`."""
-    from ringdata.io.problems import read_problem_records
-    from ringdata.io.runs import PartialResponses, skipped_path, write_responses, write_skipped
-    from ringdata.outputs import check_outputs
-    from ringdata.progress import make_progress
+    from ringdata.core.io.problems import read_problem_records
+    from ringdata.core.io.runs import PartialResponses, skipped_path, write_responses, write_skipped
+    from ringdata.core.outputs import check_outputs
+    from ringdata.core.progress import make_progress
     from train.models import resolve_model
     from train.rollout import SamplingConfig, sample_problems
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ringdata.console import make_console
+from ringdata.core.console import make_console
 
 app = typer.Typer(help="Build and check the code sandbox.", no_args_is_help=True, rich_markup_mode=None,
                   epilog="Examples:\n\n\b\nringdata sandbox build\nringdata sandbox status")
@@ -59,7 +59,7 @@ def pch(force: Annotated[bool, typer.Option("--force", help="Rebuild even if the
     host's JDK, both into /usr/local (needs root), for the local (bubblewrap) backend: C++ sources
     that include it first compile in a fifth of the CPU, and a batch's Java sources share one warm
     javac. The Docker image has its own (`ringdata sandbox build`). A missing JDK skips the second."""
-    from ringdata.errors import RingdataError
+    from ringdata.core.errors import RingdataError
     from sandboxes.languages import JAVAC_SERVER_DIR, PCH_DIR
     from sandboxes.local import build_host_javac_server, build_host_pch
 
@@ -82,7 +82,7 @@ def status(
     check: Annotated[bool, typer.Option("--check/--no-check", help="Also grade a tiny program in each backend.")] = True,
 ) -> None:
     """Say whether the Docker engine runs, the image exists and each backend grades a program."""
-    from ringdata.errors import RingdataError
+    from ringdata.core.errors import RingdataError
     from sandboxes.docker_backend import DockerConfig
     from sandboxes.health import ImageState, image_health, smoke_test
     from sandboxes.image import client

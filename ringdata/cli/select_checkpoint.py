@@ -7,9 +7,9 @@ from typing import Annotated, List
 import typer
 from rich.table import Table
 
-from ringdata.console import make_console
+from ringdata.core.console import make_console
 from ringdata.cli.options import Backend, MaxTokens, Sandbox, Seed, check_backend
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 from sandboxes.choice import SandboxChoice
 
 EXAMPLES = """Examples:

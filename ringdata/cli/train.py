@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ringdata.console import make_console
+from ringdata.core.console import make_console
 from ringdata.cli.interrupt import Kept, on_interrupt, this_command
 from ringdata.cli.options import BackendOverride
 
@@ -67,10 +67,10 @@ def train(
     if resume and main_rank:
         for line in _resume_lines(out, plan):
             make_console().print(line, highlight=False, soft_wrap=True)
-    if is_built(cfg.model):  # built on first use into ringdata.cache.cache_root()
+    if is_built(cfg.model):  # built on first use into ringdata.core.cache.cache_root()
         from dataclasses import replace
 
-        from ringdata.progress import make_progress
+        from ringdata.core.progress import make_progress
         from train.built import built_model_dir
 
         with make_progress(make_console(stderr=True)) as progress:  # a line every 10 s in a log
@@ -102,7 +102,7 @@ def train(
 
 def _run_with_progress(console: Console, cfg, plan, out: Path, resume: bool, tracker):
     """The stages under a live bar per stage (terminal) or one plain line per step (a log)."""
-    from ringdata.progress import make_progress
+    from ringdata.core.progress import make_progress
     from train.loop import run
     from train.report import step_line
 
@@ -171,7 +171,7 @@ def _check_wandb_login() -> None:
     import os
     from urllib.parse import urlparse
 
-    from ringdata.errors import RingdataError
+    from ringdata.core.errors import RingdataError
 
     if os.environ.get("WANDB_MODE", "").lower() in ("offline", "disabled", "dryrun") or os.environ.get("WANDB_API_KEY"):
         return

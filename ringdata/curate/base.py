@@ -25,7 +25,7 @@ import polars as pl
 from rich.progress import Progress
 
 if TYPE_CHECKING:
-    from ringdata.io.problems import InputStats
+    from ringdata.core.io.problems import InputStats
 
 DROP_REASON = "drop_reason"
 DROP_MATCH = "drop_match"
@@ -130,7 +130,7 @@ def run_pipeline(
 @dataclass
 class CurateRun:
     """What `ringdata.curate.pipeline.curate` ran: the result, the inputs, counts and timings; the
-    report (ringdata/report.py) is built from it."""
+    report (ringdata/curate/report.py) is built from it."""
 
     result: PipelineResult
     inputs: list[InputStats]

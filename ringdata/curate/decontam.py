@@ -34,7 +34,7 @@ The dropped row's `drop_match` names the evaluation item it overlaps most: `<set
 e.g. `aime2024:60` or `math500:test/algebra/1234.json`, or `<set>:<row>` when the file has no
 ids (ties go to the set listed first, then the smaller label); the step's notes count drops per
 set. `resolve_evalsets` turns `--evalsets` (bundled names, files, `bundled`, `none`) into files.
-Evaluation sets are read with `ringdata.io.read_problems`, so any problem file it reads works; a
+Evaluation sets are read with `ringdata.core.io.read_problems`, so any problem file it reads works; a
 file it cannot place falls back to the first of the `question` / `problem` / `prompt` / `text`
 columns.
 
@@ -56,8 +56,8 @@ import polars as pl
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, Step, StepContext
 from ringdata.curate.parallel import map_slices
 from ringdata.curate.textnorm import ASY, MATCH_TEXT, HashedTokens, match_text_expr, with_match_text
-from ringdata.errors import DataError, RingdataError
-from ringdata.records import make_id
+from ringdata.core.errors import DataError, RingdataError
+from ringdata.core.records import make_id
 
 CONTAMINATED = "contaminated"
 EVALSET_DIR = Path(__file__).resolve().parents[2] / "data" / "evalsets"
@@ -128,8 +128,8 @@ def _label(source: str, pid: str) -> str:
 
 def read_evalset(path: Path) -> pl.DataFrame:
     """One evaluation file as (label, question)."""
-    from ringdata.io.problems import ReadConfig, read_problems
-    from ringdata.io.readers import read_raw
+    from ringdata.core.io.problems import ReadConfig, read_problems
+    from ringdata.core.io.readers import read_raw
 
     try:
         frame = read_problems([path], ReadConfig(domain="math")).frame  # domain is unused here

@@ -3,7 +3,7 @@
 Ring-lite (arXiv 2506.14731) filters its RL data by the pass rate of a reference model: problems
 every sample solves give no gradient signal (all advantages are zero under group-relative
 baselines), and problems no sample solves give none either. The table comes from
-`ringdata grade` (ringdata/io/runs.py: `read_pass_rates`, `PASS_RATE_SCHEMA`).
+`ringdata grade` (ringdata/core/io/runs.py: `read_pass_rates`, `PASS_RATE_SCHEMA`).
 
 Bounds are exclusive: a problem is kept when `min_pass_rate < pass_rate < max_pass_rate`, so the
 defaults (0.0, 1.0) drop exactly the never-solved (`too_hard`) and the always-solved (`too_easy`).

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ringdata.cache import cache_root
+from ringdata.core.cache import cache_root
 from ringdata.curate.parallel import cores
 
-DEFAULT_CACHE = cache_root() / "gold_check.sqlite"  # read at import: ringdata.cache says where
+DEFAULT_CACHE = cache_root() / "gold_check.sqlite"  # read at import: ringdata.core.cache says where
 PER_WORKER = 256  # answers per extra parse worker: starting one costs ~1.3 s of CPU (sympy and
 #                   math-verify imports), about what it takes to parse 250 golds
 

@@ -6,10 +6,10 @@ optionally validate code tests, and write what was kept, what was dropped and wh
 
 - problems.parquet: the kept problems, exactly `PROBLEM_SCHEMA`;
 - dropped.parquet: every dropped problem plus `step`, `drop_reason`, `drop_match`;
-- report.json / report.html / funnel.png: see `ringdata.report`.
+- report.json / report.html / funnel.png: see `ringdata.curate.report`.
 
 They are written into a temporary sibling and moved in when all are written
-(`ringdata.outputs.staged_dir`): a run stopped by Ctrl-C leaves `out_dir` as it was.
+(`ringdata.core.outputs.staged_dir`): a run stopped by Ctrl-C leaves `out_dir` as it was.
 
 Kept plus dropped always equals the rows read (`run_pipeline` asserts it, and so does a test on
 the bundled data).
@@ -33,12 +33,12 @@ from ringdata.curate.decontam import BUNDLED_EVALSETS, DecontamConfig, decontam_
 from ringdata.curate.dedup import DedupConfig, dedup_steps
 from ringdata.curate.difficulty import Difficulty
 from ringdata.curate.normalise import Normalise
-from ringdata.errors import RingdataError
-from ringdata.io.problems import ReadConfig, read_problems, to_table, write_problems
-from ringdata.io.runs import read_pass_rates
-from ringdata.outputs import staged_dir
-from ringdata.records import DOMAINS
-from ringdata.report import build_report, write_report
+from ringdata.core.errors import RingdataError
+from ringdata.core.io.problems import ReadConfig, read_problems, to_table, write_problems
+from ringdata.core.io.runs import read_pass_rates
+from ringdata.core.outputs import staged_dir
+from ringdata.core.records import DOMAINS
+from ringdata.curate.report import build_report, write_report
 from sandboxes.choice import SandboxChoice
 OUTPUT_FILES = ("problems.parquet", "dropped.parquet", "report.json", "report.html", "funnel.png")
 

@@ -36,7 +36,7 @@ from typing import Any
 import polars as pl
 
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, StepContext
-from ringdata.records import TestCase
+from ringdata.core.records import TestCase
 from sandboxes import Limits, Sandbox, SandboxChoice, SandboxLease, Submission
 
 MALFORMED = "malformed_tests"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rewards import GradeConfig, Grader
-from ringdata.records import Problem
+from ringdata.core.records import Problem
 
 CASES = Path(__file__).parent / "cases"
 

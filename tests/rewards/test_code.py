@@ -11,7 +11,7 @@ import pytest
 
 from rewards.code import CodeConfig, CodeGrader, extract_program
 from rewards.verdict import Reason
-from ringdata.records import Problem, TestCase
+from ringdata.core.records import Problem, TestCase
 from sandboxes import Limits
 from tests.sandboxes.conftest import docker_pool  # noqa: F401 - the session pool fixture
 
@@ -244,7 +244,7 @@ def test_function_call_tests_are_python_only(grader):
 def test_bundled_solutions_in_every_language_pass_and_wrong_ones_fail(grader):
     """data/code_multilang: 23 Codeforces problems, accepted Python, C++ and Java solutions
     (written here) and a known-wrong one each, graded as responses."""
-    from ringdata.io.problems import read_problems
+    from ringdata.core.io.problems import read_problems
 
     frame = read_problems([Path(__file__).resolve().parents[2] / "data" / "code_multilang" / "problems.jsonl"]).frame
     problems = [Problem.from_row(r) for r in frame.to_dicts()]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ringdata.records import Problem
+from ringdata.core.records import Problem
 from tests.rewards.cases.generalise import build, split, vocabularies
 
 MAX_SPELLINGS = 30  # per vocabulary: ~450 responses, ~30 s on 2 loaded cores (the benchmark takes them all)

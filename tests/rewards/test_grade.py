@@ -8,7 +8,7 @@ import time
 import pytest
 
 from rewards import GradeConfig, Grader, Reason, grade
-from ringdata.records import Problem, TestCase
+from ringdata.core.records import Problem, TestCase
 
 MATH = Problem(id="m", domain="math", source="t", question="q", answer="5")
 
@@ -97,7 +97,7 @@ def test_a_sandbox_that_cannot_open_gives_sandbox_error_not_a_crash():
 
 
 def test_an_unknown_sandbox_kind_is_refused_where_it_is_chosen():
-    from ringdata.errors import RingdataError
+    from ringdata.core.errors import RingdataError
     from sandboxes import SandboxChoice
 
     with pytest.raises(RingdataError, match="unknown sandbox 'no-such-sandbox'; choose auto, docker, local"):

@@ -161,7 +161,7 @@ def test_a_list_gold_accepts_its_solutions_joined_by_or():
 
 
 def test_the_grader_passes_the_question(grader):
-    from ringdata.records import Problem
+    from ringdata.core.records import Problem
 
     problem = Problem(id="p", domain="math", source="t", question="Simplify $\\sqrt{242}$.", answer="11\\sqrt2")
     assert grader.grade(problem, "$\\boxed{\\sqrt{242}}$").reason.value == "unevaluated"

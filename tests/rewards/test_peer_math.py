@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ringdata.records import Problem
+from ringdata.core.records import Problem
 from tests.conftest import skip_or_fail
 
 CHECKOUT = Path(__file__).resolve().parents[2]

@@ -115,7 +115,7 @@ def test_grade_ray_at_an_address_where_nothing_listens_is_one_line(tmp_path):
 
     import pyarrow.parquet as pq
 
-    from ringdata.records import Problem, problems_to_table
+    from ringdata.core.records import Problem, problems_to_table
     from tests.conftest import assert_one_line_error, ringdata
 
     pq.write_table(problems_to_table([Problem(id="m", domain="math", source="t", question="q", answer="1")]),

@@ -172,7 +172,7 @@ def test_a_node_leaving_mid_run_costs_only_time(ray_cluster, demo, local_outputs
 def test_grade_ray_through_the_cli_with_relative_paths(ray_cluster, monkeypatch, capsys, tmp_path):
     """`ringdata grade --ray ADDRESS` wires Ray Data in; a relative responses path is read by the
     read tasks wherever they run (their working directory is not the user's)."""
-    from ringdata.records import Problem, problems_to_table
+    from ringdata.core.records import Problem, problems_to_table
     from tests.conftest import run_cli
 
     problems = [Problem(id=f"m{i}", domain="math", source="t", question="q", answer=str(i)) for i in range(5)]
@@ -214,8 +214,8 @@ def test_ray_keeps_its_own_lines_to_itself_unless_verbose(ray_cluster, tmp_path)
     import subprocess
     import sys
 
-    from ringdata.logs import RAY_NATIVE_LINE
-    from ringdata.records import Problem, problems_to_table
+    from ringdata.core.logs import RAY_NATIVE_LINE
+    from ringdata.core.records import Problem, problems_to_table
 
     problems = [Problem(id=f"m{i}", domain="math", source="t", question="q", answer=str(i)) for i in range(3)]
     pq.write_table(problems_to_table(problems), tmp_path / "p.parquet")

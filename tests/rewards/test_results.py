@@ -6,8 +6,8 @@ import pytest
 
 from rewards.results import Graded, accuracy_by_domain, default_ks, pass_at_k, pass_rates, reason_counts, verdict_rows
 from rewards.verdict import Reason, Verdict
-from ringdata.io.runs import VERDICT_SCHEMA, PassRate, Response
-from ringdata.records import Problem
+from ringdata.core.io.runs import VERDICT_SCHEMA, PassRate, Response
+from ringdata.core.records import Problem
 
 M = Problem(id="m", domain="math", source="t", question="q", answer="1")
 S = Problem(id="s", domain="science", source="t", question="q", answer="B", choices=("a", "b"))

@@ -11,8 +11,8 @@ import pytest
 
 from rewards import GradeConfig, Grader
 from rewards.stream import grade_file
-from ringdata.errors import RingdataError
-from ringdata.records import Problem
+from ringdata.core.errors import RingdataError
+from ringdata.core.records import Problem
 from tests.conftest import run_cli
 
 PROBLEMS = {f"m{i}": Problem(id=f"m{i}", domain="math", source="t", question="q", answer=str(i)) for i in range(6)}
@@ -98,7 +98,7 @@ def test_parquet_responses_stream_in_batches(tmp_path, grader):
 def test_cli_resume_finishes_the_run(monkeypatch, capsys, tmp_path):
     import pyarrow.parquet as pq
 
-    from ringdata.records import problems_to_table
+    from ringdata.core.records import problems_to_table
 
     pq.write_table(problems_to_table(list(PROBLEMS.values())), tmp_path / "problems.parquet")
     responses = _responses(tmp_path / "r.jsonl")
@@ -130,7 +130,7 @@ def test_resuming_a_finished_run_grades_nothing(tmp_path, grader):
 
 
 def test_cli_resume_with_nothing_to_resume_says_so_and_grades_every_row(monkeypatch, capsys, tmp_path):
-    from ringdata.records import problems_to_table
+    from ringdata.core.records import problems_to_table
 
     pq.write_table(problems_to_table(list(PROBLEMS.values())), tmp_path / "problems.parquet")
     responses = _responses(tmp_path / "r.jsonl")

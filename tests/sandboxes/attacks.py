@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from ringdata.records import TestCase
+from ringdata.core.records import TestCase
 from sandboxes import CaseStatus, Limits, Submission
 from sandboxes.base import case_wall_bound
 

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from ringdata.records import TestCase
+from ringdata.core.records import TestCase
 from sandboxes import CaseStatus, Limits, Submission
 from tests.conftest import skip_or_fail
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from ringdata.records import TestCase
+from ringdata.core.records import TestCase
 from sandboxes import CaseStatus, Limits, Submission
 from sandboxes.base import MAX_FILES, MAX_FILES_BYTES
 

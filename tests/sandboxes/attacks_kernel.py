@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from ringdata.records import TestCase
+from ringdata.core.records import TestCase
 from sandboxes import CaseStatus, Limits, Submission
 from tests.conftest import skip_or_fail
 

@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from ringdata.records import TestCase
+from ringdata.core.records import TestCase
 from sandboxes import CaseStatus, Limits, Submission
 
 QUICK = Limits(time_s=1.0, wall_factor=3.0)

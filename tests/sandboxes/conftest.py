@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 from tests.conftest import SANDBOX_IMAGE, skip_or_fail
 
 

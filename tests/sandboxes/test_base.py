@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import marshal
 
-from ringdata.records import TestCase
+from ringdata.core.records import TestCase
 from sandboxes.base import (CaseResult, CaseStatus, ExecResult, Limits, Sandbox, Submission, case_wall_bound,
                             parse_reports, payload, result_from_report, submission_wall_bound)
 from sandboxes.runner import FRAME

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ringdata.errors import DataError, RingdataError
+from ringdata.core.errors import DataError, RingdataError
 from sandboxes import SandboxChoice
 from sandboxes.docker_backend import DockerConfig
 

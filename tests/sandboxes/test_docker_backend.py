@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ringdata.errors import RingdataError
-from ringdata.records import TestCase
+from ringdata.core.errors import RingdataError
+from ringdata.core.records import TestCase
 from sandboxes import CaseStatus, Limits, Submission
 from sandboxes.docker_backend import LABEL, UID
 from sandboxes.image import client

@@ -12,7 +12,7 @@ from tests.conftest import SANDBOX_IMAGE, skip_or_fail
 
 @pytest.fixture(scope="module")
 def engine():
-    from ringdata.errors import RingdataError
+    from ringdata.core.errors import RingdataError
     from sandboxes.image import client
 
     try:

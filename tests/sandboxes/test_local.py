@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-from ringdata.records import TestCase
+from ringdata.core.records import TestCase
 from sandboxes import CaseStatus, Limits, Submission, SandboxFallbackWarning, open_sandbox
 from sandboxes.local import LocalSandbox, bwrap_problem
 
@@ -39,7 +39,7 @@ def test_auto_falls_back_to_local_with_a_warning(monkeypatch):
 
 
 def test_unknown_kind_is_a_clear_error():
-    from ringdata.errors import RingdataError
+    from ringdata.core.errors import RingdataError
 
     with pytest.raises(RingdataError, match="choose auto, docker, local"):
         open_sandbox("firecracker")

@@ -74,7 +74,7 @@ def test_runner_outside_a_sandbox_kills_and_deletes_nothing(tmp_path):
     import sys
     import uuid
 
-    from ringdata.records import TestCase
+    from ringdata.core.records import TestCase
     from sandboxes.base import Submission, payload, result_from_report, runner_source
     keep = tmp_path / "keep.txt"
     keep.write_text("precious")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ringdata.errors import DataError
+from ringdata.core.errors import DataError
 from tests.conftest import ROOT
 from train.config import load_config, with_overrides
 

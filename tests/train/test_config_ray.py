@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ringdata.errors import DataError
+from ringdata.core.errors import DataError
 from train.config import config_from_dict
 
 STAGES = {"stages": {"math": {"steps": 1}}}

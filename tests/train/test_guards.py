@@ -188,7 +188,7 @@ def test_temperature_is_applied_to_the_trainers_logits(parts):
 
 
 def test_top_p_below_one_is_rejected_for_training():
-    from ringdata.errors import DataError
+    from ringdata.core.errors import DataError
     from train.config import validate
 
     with pytest.raises(DataError, match="top_p is 0.9: nucleus sampling"):

@@ -121,7 +121,7 @@ def test_draw_is_an_endless_seeded_stream():
 
 
 def test_parquet_data_is_read_by_domain_and_held_out_disjointly(tmp_path):
-    from ringdata.errors import DataError
+    from ringdata.core.errors import DataError
     from train.loop import load_problems
     from train.toy import code_problems, math_problems, write_toy
 
@@ -142,7 +142,7 @@ def test_prompts_too_long_for_the_engine_are_skipped_and_named(tmp_path, tiny_di
     counts and names it (it used to stop the run with a ValueError from the backend)."""
     from transformers import AutoTokenizer
 
-    from ringdata.records import Problem
+    from ringdata.core.records import Problem
     from train.prompting import fitting
 
     tok = AutoTokenizer.from_pretrained(str(tiny_dir))

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 from train.models import resolve_model
 
 REVISION = "0123456789abcdef0123456789abcdef01234567"

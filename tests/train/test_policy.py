@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 from train.config import TrainConfig
 from train.policy import compute_dtype, load_policy, on_device, resolve_device
 

@@ -66,7 +66,7 @@ def test_training_with_ray_rollouts_and_ray_rewards(ray_cluster, tiny_dir, tmp_p
 def test_engines_on_cuda_need_a_gpu_each_and_say_so_at_once(ray_cluster, tiny_dir):
     """A trainer on cuda gives its engines its engine options: each asks Ray for a GPU, and a
     cluster without enough is an error before any actor waits for one (Ray would wait for ever)."""
-    from ringdata.errors import RingdataError
+    from ringdata.core.errors import RingdataError
     from train.ray_rollout import RayRollout
 
     with pytest.raises(RingdataError, match="2 rollout engines on cuda need 2 GPUs; the Ray cluster has 0"):

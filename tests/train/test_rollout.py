@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 from train.prompting import format_prompt
 from train.rollout import SamplingConfig, make_backend
 from train.toy import math_problems

@@ -3,7 +3,7 @@
 import pytest
 
 from rewards import Reason, grade
-from ringdata.io import read_problems
+from ringdata.core.io import read_problems
 from train.toy import code_problems, math_problems, reference_response, write_toy
 
 

@@ -143,7 +143,7 @@ class VLLMBackend:
         failures = _Failures()
         logger = logging.getLogger(RELOAD_LOGGER)
         logger.addHandler(failures)
-        # The records must be created even when vLLM's logging is quieted (ringdata.logs sets its
+        # The records must be created even when vLLM's logging is quieted (ringdata.core.logs sets its
         # level to ERROR); vLLM's own handler still drops them from the screen.
         level = logger.level
         logger.setLevel(logging.WARNING)

@@ -27,8 +27,8 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from ringdata.io.formats import get_adapter
-from ringdata.records import Problem
+from ringdata.core.io.formats import get_adapter
+from ringdata.core.records import Problem
 
 DATA = Path(__file__).parents[3] / "data"
 SEED = 20261129

@@ -9,7 +9,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from ringdata.records import Problem, problems_to_table
+from ringdata.core.records import Problem, problems_to_table
 from tests.conftest import DATA, ROOT
 from tests.conftest import run_cli
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from ringdata.records import Problem, TestCase, problems_to_table
+from ringdata.core.records import Problem, TestCase, problems_to_table
 from tests.conftest import DATA, ROOT, assert_one_line_error, ringdata
 
 

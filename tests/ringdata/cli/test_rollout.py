@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 from tests.conftest import assert_one_line_error, ringdata
 from train.toy import math_problems
 
@@ -48,7 +48,7 @@ def test_cli_rollout_names_a_bad_problem_file(tmp_path, tiny_dir):
 def test_cli_rollout_skips_and_names_prompts_too_long_for_the_engine(tmp_path, tiny_dir):
     """Like `ringdata train`: a prompt that leaves no room for --max-tokens is skipped, counted and
     listed beside the output, never a ValueError from the backend; when none fits, one line."""
-    from ringdata.records import Problem
+    from ringdata.core.records import Problem
     from train.toy import write_toy
 
     short = math_problems(2, seed=3)
@@ -102,7 +102,7 @@ def test_model_path_errors_name_the_actual_problem(tmp_path, untrained_tiny_dir)
 
 def test_limit_counts_problems_that_fit(tmp_path, untrained_tiny_dir):
     """`--limit 2` samples 2 problems even when a too-long one comes first; the skipped one is named."""
-    from ringdata.records import Problem
+    from ringdata.core.records import Problem
     from train.toy import write_toy
 
     long = Problem("toy/long", "math", "toy", "What is " + "1+" * 60 + "1?", answer="61")

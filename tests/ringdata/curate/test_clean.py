@@ -18,7 +18,7 @@ from ringdata.curate.clean import (
     UnparsableGold,
     clean_steps,
 )
-from ringdata.records import PROBLEM_SCHEMA
+from ringdata.core.records import PROBLEM_SCHEMA
 
 STDIO = [{"input": "1\n", "output": "2\n", "assert": None}]
 

@@ -11,7 +11,7 @@ import pytest
 
 from ringdata.curate.base import run_pipeline
 from ringdata.curate.decontam import CONTAMINATED, DEFAULT_EVALSETS, DecontamConfig, decontam_steps, read_evalset
-from ringdata.errors import DataError
+from ringdata.core.errors import DataError
 from tests.conftest import DATA
 
 EVAL = DATA / "evalsets"

@@ -12,7 +12,7 @@ import pytest
 from ringdata.curate.base import run_pipeline
 from ringdata.curate.dedup import EXACT, NEAR, DedupConfig, dedup_steps, lsh_params
 from ringdata.curate.textnorm import match_text
-from ringdata.io.problems import read_problems
+from ringdata.core.io.problems import read_problems
 from tests.conftest import DATA
 
 WORDS = [f"w{i}" for i in range(400)]

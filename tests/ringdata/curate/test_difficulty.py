@@ -8,9 +8,9 @@ import pytest
 
 from ringdata.curate.base import StepContext
 from ringdata.curate.difficulty import Difficulty
-from ringdata.io.runs import read_pass_rates
-from ringdata.errors import DataError
-from ringdata.records import PROBLEM_SCHEMA
+from ringdata.core.io.runs import read_pass_rates
+from ringdata.core.errors import DataError
+from ringdata.core.records import PROBLEM_SCHEMA
 
 RATES = pl.DataFrame(
     {"problem_id": ["easy", "hard", "mid", "edge"], "pass_rate": [1.0, 0.0, 0.5, 0.25], "n_samples": [8, 8, 8, 8]}

@@ -13,7 +13,7 @@ from ringdata.curate import gold
 from ringdata.curate.base import WORK_NOTES, StepContext
 from ringdata.curate.clean import UnparsableGold
 from ringdata.curate.gold import GoldChecker, parse_golds, simple_gold
-from ringdata.io.problems import ReadConfig, read_problems
+from ringdata.core.io.problems import ReadConfig, read_problems
 from tests.conftest import DATA
 
 

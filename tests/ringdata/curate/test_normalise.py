@@ -6,7 +6,7 @@ import pytest
 
 from ringdata.curate.base import StepContext
 from ringdata.curate.normalise import Normalise
-from ringdata.records import PROBLEM_SCHEMA
+from ringdata.core.records import PROBLEM_SCHEMA
 
 
 def frame(rows):

@@ -9,9 +9,9 @@ import pytest
 
 from ringdata.curate.clean import CleanConfig
 from ringdata.curate.pipeline import CurateConfig, check_config, curate, default_steps
-from ringdata.errors import DataError, RingdataError
-from ringdata.io.problems import ReadConfig
-from ringdata.records import PROBLEM_SCHEMA
+from ringdata.core.errors import DataError, RingdataError
+from ringdata.core.io.problems import ReadConfig
+from ringdata.core.records import PROBLEM_SCHEMA
 from sandboxes import SandboxChoice
 from tests.conftest import DATA
 

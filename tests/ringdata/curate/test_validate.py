@@ -8,7 +8,7 @@ import pytest
 
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, StepContext
 from ringdata.curate.validate import FAILS_REFERENCE, MALFORMED, TRUNCATED, VALIDATED, ValidateTests, static_problem
-from ringdata.records import Problem, TestCase, problems_to_table
+from ringdata.core.records import Problem, TestCase, problems_to_table
 from tests.conftest import DATA, ROOT
 from tests.sandboxes.conftest import docker_pool  # noqa: F401 - the session pool fixture
 
@@ -90,7 +90,7 @@ def test_reference_solutions_decide_what_is_kept(docker_pool):  # noqa: F811
 
 def test_bundled_mbpp_and_humaneval_references_pass(docker_pool):  # noqa: F811
     """Real problems through the io adapters: their reference solutions pass their own tests."""
-    from ringdata.io.problems import read_problems
+    from ringdata.core.io.problems import read_problems
 
     humaneval = ROOT / "tests" / "sandboxes" / "data" / "humaneval.jsonl"  # with canonical solutions
     frame = read_problems([DATA / "problems" / "mbpp_train.jsonl", humaneval]).frame
@@ -116,7 +116,7 @@ def test_bundled_cpp_and_java_references_validate_and_wrong_ones_are_caught(dock
     each problem; the known-wrong solutions (one in each language among these four) are caught."""
     from dataclasses import replace
 
-    from ringdata.io.problems import read_problems
+    from ringdata.core.io.problems import read_problems
 
     frame = read_problems([DATA / "code_multilang" / "problems.jsonl"]).frame.head(4)
     problems = [Problem.from_row(r) for r in frame.to_dicts()]

@@ -9,10 +9,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ringdata.errors import DataError
-from ringdata.io.problems import read_problems, to_table
-from ringdata.io.readers import expand_inputs, read_raw
-from ringdata.records import COLUMNS, PROBLEM_SCHEMA
+from ringdata.core.errors import DataError
+from ringdata.core.io.problems import read_problems, to_table
+from ringdata.core.io.readers import expand_inputs, read_raw
+from ringdata.core.records import COLUMNS, PROBLEM_SCHEMA
 
 ROWS = [
     {"question": "What is 2 + 3? Give the number.", "answer": "5", "domain": "math", "pass_rate": 0.5, "n_samples": 8},

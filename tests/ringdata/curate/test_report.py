@@ -96,7 +96,7 @@ def test_the_steps_findings_are_sentences_not_counters(curated, monkeypatch, cap
 
 
 def test_a_note_no_sentence_knows_is_still_printed():
-    from ringdata.report import _note_lines
+    from ringdata.curate.report import _note_lines
 
     step = {"name": "new_step", "rows_in": 3, "rows_out": 3, "notes": {"kept apart": 2}}
     assert _note_lines(step) == ["[yellow]new_step[/] kept apart: 2"]
@@ -122,7 +122,7 @@ def test_figure_and_choice_drops_show_what_matched_in_its_context(curated):
 
 
 def test_match_context_cuts_around_the_match():
-    from ringdata.report import CONTEXT_CHARS, match_context
+    from ringdata.curate.report import CONTEXT_CHARS, match_context
 
     question = "x" * 500 + " see the figure below " + "y" * 500
     got = match_context(question, "figure below")

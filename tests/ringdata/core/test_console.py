@@ -1,5 +1,5 @@
 """Messages are the lines they are when the output is not a terminal, whatever `COLUMNS` says
-(ringdata/console.py), and no module makes a rich Console any other way."""
+(ringdata/core/console.py), and no module makes a rich Console any other way."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from ringdata.console import make_console
-from ringdata.records import Problem, problems_to_table
+from ringdata.core.console import make_console
+from ringdata.core.records import Problem, problems_to_table
 from tests.conftest import ROOT, run_cli
 
 WIDTHS = [None, "80", "200"]  # unset (rich's 80 off a terminal), a narrow and a wide terminal's
@@ -64,9 +64,9 @@ def test_no_module_makes_its_own_console():
     offenders = []
     for package in ("ringdata", "rewards", "sandboxes", "train"):
         for path in (ROOT / package).rglob("*.py"):
-            if path == ROOT / "ringdata" / "console.py":
+            if path == ROOT / "ringdata" / "core" / "console.py":
                 continue
             for node in ast.walk(ast.parse(path.read_text(), str(path))):
                 if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "Console":
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert not offenders, f"use ringdata.console.make_console: {offenders}"
+    assert not offenders, f"use ringdata.core.console.make_console: {offenders}"

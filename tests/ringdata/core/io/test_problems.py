@@ -1,4 +1,4 @@
-"""ringdata/io/problems.py: `read_problems` (what `ringdata curate` reads with), `--field`,
+"""ringdata/core/io/problems.py: `read_problems` (what `ringdata curate` reads with), `--field`,
 stable ids, `write_problems` (exactly PROBLEM_SCHEMA) and `read_curated` (a curated file or
 folder, by domain), on real files written to a temporary folder."""
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from ringdata.errors import DataError, RingdataError
-from ringdata.io.problems import ReadConfig, parse_field_map, read_curated, read_problems, write_problems
-from ringdata.records import PROBLEM_SCHEMA
+from ringdata.core.errors import DataError, RingdataError
+from ringdata.core.io.problems import ReadConfig, parse_field_map, read_curated, read_problems, write_problems
+from ringdata.core.records import PROBLEM_SCHEMA
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -1,5 +1,5 @@
 r"""The one reader of a `\boxed{...}` answer, shared by everything that looks for one: the MATH
-adapter (the gold answer of a worked solution, ringdata/io/formats.py), the math and science
+adapter (the gold answer of a worked solution, ringdata/core/io/formats.py), the math and science
 graders (rewards/math/reading.py, rewards/science.py) and the tiny model's probe (train/tiny.py).
 
 It lives here, beside the records, because `ringdata` imports none of `rewards`, `sandboxes` or

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ringdata.curate.base import WORK_NOTES
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 
 if TYPE_CHECKING:
     from ringdata.curate.base import CurateRun

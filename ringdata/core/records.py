@@ -32,7 +32,7 @@ from typing import Any, Iterable, Literal
 
 import pyarrow as pa
 
-from ringdata.errors import DataError
+from ringdata.core.errors import DataError
 
 Domain = Literal["math", "code", "science"]
 DOMAINS: tuple[str, ...] = ("math", "code", "science")

@@ -1,4 +1,4 @@
-"""ringdata/io/runs.py: every file that crosses a command is written and read back by one pair."""
+"""ringdata/core/io/runs.py: every file that crosses a command is written and read back by one pair."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from ringdata.errors import DataError
-from ringdata.io.runs import (
+from ringdata.core.errors import DataError
+from ringdata.core.io.runs import (
     PASS_RATE_SCHEMA, RESPONSE_SCHEMA, VERDICT_SCHEMA, GradeOutputs, PassRate, Rejected, Response, read_pass_rates,
     read_responses, read_verdicts, skipped_path, write_pass_rates, write_rejected, write_responses, write_verdicts,
 )  # fmt: skip
@@ -81,7 +81,7 @@ def test_planned_chunks_read_back_what_the_streaming_reader_reads(tmp_path, chun
     lines, CRLF, a broken line, no final newline) and Parquet (chunks across row groups)."""
     import pyarrow as pa
 
-    from ringdata.io.runs import iter_responses, plan_response_chunks, read_response_chunk
+    from ringdata.core.io.runs import iter_responses, plan_response_chunks, read_response_chunk
 
     rows = [{"problem_id": f"p{i % 4}", "response": f"r{i}"} for i in range(17)]
     lines = [json.dumps(r) for r in rows]

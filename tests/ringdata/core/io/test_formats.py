@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ringdata.errors import DataError, RingdataError
-from ringdata.io.problems import ReadConfig, parse_field_map, read_problems
-from ringdata.records import make_id
+from ringdata.core.errors import DataError, RingdataError
+from ringdata.core.io.problems import ReadConfig, parse_field_map, read_problems
+from ringdata.core.records import make_id
 from tests.conftest import DATA
 
 PROBLEMS = DATA / "problems"

@@ -1,7 +1,7 @@
 """Raw readers: a file (or a `datasets` folder) in, a list of plain dict rows out.
 
 Readers know file formats, not data sets: turning a raw row into a `Problem` is the adapters' job
-(`ringdata.io.formats`). Every failure is a `DataError` naming the file and, where there is one,
+(`ringdata.core.io.formats`). Every failure is a `DataError` naming the file and, where there is one,
 the row (counted from 1: a JSONL row is its line; see `DataError`) and what to do, so a broken input is one line on the
 terminal rather than a traceback.
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ringdata.errors import DataError
+from ringdata.core.errors import DataError
 
 # File name endings a directory scan picks up; anything else in a directory is ignored.
 SUFFIXES: tuple[str, ...] = (".jsonl", ".jsonl.gz", ".ndjson", ".json", ".parquet", ".csv")

@@ -5,7 +5,7 @@ Off a terminal (`| tee`, a batch job's log, a test's captured stream) rich lays 
 long path arrived as two lines, and what greps a log missed it. Here a console that is not a
 terminal soft-wraps: text is written as it is and the reader's viewer wraps it. Tables keep their
 layout (they still use the width). In a terminal rich's own wrapping stays: it is what a person
-sees. `tests/ringdata/test_console.py` keeps every other module from making its own `Console`.
+sees. `tests/ringdata/core/test_console.py` keeps every other module from making its own `Console`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""ringdata/answers.py: the one \\boxed{} reader (data adapters, graders and the tiny probe use it)."""
+"""ringdata/core/answers.py: the one \\boxed{} reader (data adapters, graders and the tiny probe use it)."""
 
 import pytest
 
-from ringdata.answers import last_boxed
+from ringdata.core.answers import last_boxed
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,7 @@ def test_last_boxed(text, boxed):
 def test_the_graders_and_the_adapters_share_it():
     """The copies that disagreed are gone: every user reads the same function."""
     from rewards.math import reading
-    from ringdata.io import formats
+    from ringdata.core.io import formats
     from train import tiny  # noqa: F401 - imports it inside the probe
 
     assert reading.last_boxed is last_boxed and formats.last_boxed is last_boxed

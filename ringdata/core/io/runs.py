@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ringdata.errors import DataError, RingdataError
-from ringdata.io.readers import read_parquet
-from ringdata.records import Problem
+from ringdata.core.errors import DataError, RingdataError
+from ringdata.core.io.readers import read_parquet
+from ringdata.core.records import Problem
 
 if TYPE_CHECKING:
     import polars as pl

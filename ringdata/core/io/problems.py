@@ -18,10 +18,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.progress import Progress
 
-from ringdata.errors import DataError, RingdataError
-from ringdata.io.formats import ADAPTERS, Adapter, FieldError, detect, get_adapter
-from ringdata.io.readers import RawFile, expand_inputs, read_parquet, read_raw
-from ringdata.records import DOMAINS, PROBLEM_SCHEMA, Problem, conform, make_id, table_to_problems
+from ringdata.core.errors import DataError, RingdataError
+from ringdata.core.io.formats import ADAPTERS, Adapter, FieldError, detect, get_adapter
+from ringdata.core.io.readers import RawFile, expand_inputs, read_parquet, read_raw
+from ringdata.core.records import DOMAINS, PROBLEM_SCHEMA, Problem, conform, make_id, table_to_problems
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ringdata.errors import RingdataError
+from ringdata.core.errors import RingdataError
 
 
 def check_outputs(files: Iterable[Path] = (), *, dirs: Iterable[Path] = (), overwrite: bool = False,

@@ -7,7 +7,7 @@ import time
 from rich.console import Console
 from rich.progress import Progress
 
-from ringdata.progress import PlainProgress, make_progress
+from ringdata.core.progress import PlainProgress, make_progress
 from tests.conftest import run_cli
 
 
@@ -72,7 +72,7 @@ def test_a_task_that_does_not_move_still_gets_a_line(tmp_path):
 def test_the_live_training_line_keeps_counts_and_times_at_80_columns():
     import re
 
-    from ringdata.progress import columns
+    from ringdata.core.progress import columns
 
     buf = io.StringIO()
     console = Console(file=buf, width=80, force_terminal=True, color_system=None)

@@ -1,8 +1,8 @@
 import pyarrow as pa
 import pytest
 
-from ringdata.errors import DataError
-from ringdata.records import PROBLEM_SCHEMA, Problem, TestCase, conform, make_id, problems_to_table, table_to_problems
+from ringdata.core.errors import DataError
+from ringdata.core.records import PROBLEM_SCHEMA, Problem, TestCase, conform, make_id, problems_to_table, table_to_problems
 
 
 def test_make_id_is_stable_and_ignores_whitespace():

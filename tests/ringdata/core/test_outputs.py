@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from ringdata.errors import RingdataError
-from ringdata.outputs import check_outputs
+from ringdata.core.errors import RingdataError
+from ringdata.core.outputs import check_outputs
 from tests.conftest import run_cli
 
 GOOD = {"question": "What is two plus three? Answer with a number.", "answer": "5", "domain": "math"}

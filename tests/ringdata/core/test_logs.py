@@ -17,7 +17,7 @@ QUIET_ENV = ("VLLM_LOGGING_LEVEL", "TRANSFORMERS_VERBOSITY", "TORCH_CPP_LOG_LEVE
 # it is only asked to count, and a Python warning raised from inside a library module.
 NOISE = """
 import sys, warnings
-from ringdata.logs import quiet_libraries
+from ringdata.core.logs import quiet_libraries
 quiet_libraries(verbose=sys.argv[1] == "-v")
 from transformers import AutoTokenizer
 tok = AutoTokenizer.from_pretrained(sys.argv[2])

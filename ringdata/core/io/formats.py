@@ -21,9 +21,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ringdata.answers import last_boxed
-from ringdata.errors import RingdataError
-from ringdata.records import DOMAINS, LANGUAGES
+from ringdata.core.answers import last_boxed
+from ringdata.core.errors import RingdataError
+from ringdata.core.records import DOMAINS, LANGUAGES
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
