@@ -5,9 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # The models the tests sample from are built on first use (train/built.py, into ringdata.core.cache:
-# a few minutes of one idle core); built here, before the tests, a fit is not charged to the first
+# 5-8 minutes on 2 idle cores); built here, before the tests, a fit is not charged to the first
 # test's time limit, and the log says what the wait is.
 python3 - <<'PY'
+from ringdata.core.logs import quiet_libraries
+
+quiet_libraries()  # no "Writing model shards" bars from the libraries in the log: the fit says its steps
 from ringdata.core.cache import cache_root
 from ringdata.core.console import make_console
 from ringdata.core.progress import make_progress
