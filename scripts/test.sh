@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The models the tests sample from are built on first use (train/built.py, into ringdata.core.cache:
-# 5-8 minutes on 2 idle cores); built here, before the tests, a fit is not charged to the first
-# test's time limit, and the log says what the wait is.
+# The models the tests sample from are built on first use (train/built.py, into ringdata.core.cache):
+# copied from data/models/ when the project ships the current recipe's fit, else fitted (5-8 minutes
+# on 2 idle cores); built here, before the tests, a fit is not charged to the first test's time
+# limit, and the log says what the wait is.
 python3 - <<'PY'
 from ringdata.core.logs import quiet_libraries
 

@@ -30,3 +30,26 @@ def test_accuracy_leaves_room_for_rl(tiny_dir):
         assert 0.05 <= stats["accuracy"] <= 0.8, stats
         assert 0.3 <= stats["boxed_rate"] <= 0.7, stats
         assert stats["accuracy"] < stats["answer_accuracy"] <= 0.9, stats
+
+
+def test_a_shipped_fit_is_copied_not_refitted_and_a_changed_recipe_is_fitted(tmp_path):
+    """data/models/ holds the fits of the current recipes: a fresh cache gets a copy, byte for
+    byte, without calling the fit; a recipe the project does not ship is fitted."""
+    from train.chain import chain_model_dir
+    from train.tiny import SHIPPED, build_key, cached_build
+
+    def refuse(out):
+        raise AssertionError("a shipped model was refitted")
+
+    got = cached_build(tmp_path, "tiny", build_key("tiny", 0, None), refuse)
+    assert (got / "model.safetensors").read_bytes() == (SHIPPED / got.name / "model.safetensors").read_bytes()
+    chain = chain_model_dir(tmp_path)  # the chain model's current recipe is shipped too: no fit here
+    assert (chain / "model.safetensors").read_bytes() == (SHIPPED / chain.name / "model.safetensors").read_bytes()
+    fitted = []
+
+    def fit(out):
+        fitted.append(out)
+        (out / "ringdata_tiny.json").write_text("{}")
+
+    other = cached_build(tmp_path, "tiny", build_key("tiny", 1, 3), fit)
+    assert fitted and (other / "ringdata_tiny.json").is_file() and not (SHIPPED / other.name).exists()
