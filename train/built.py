@@ -1,7 +1,8 @@
 """The models the project builds itself (no download anywhere), by name: on first use copied into
 the user cache (ringdata.core.cache) from data/models/, where the project ships the current
-recipe's fit, or else fitted there on CPU (`train.tiny.cached_build`); reused after. Above train.models and the rollout backends
-(a build measures its fit by sampling), so nothing below imports this module.
+recipe's fit, or else fitted there on CPU (`train.tiny.cached_build`); reused after. Above
+train.models and the rollout backends (a build measures its fit by sampling), so nothing below
+imports this module.
 
     built_model_dir("tiny")        # train/tiny.py: the toy-arithmetic demo model
     built_model_dir("tiny-chain")  # train/chain.py: chained arithmetic that shows its work
