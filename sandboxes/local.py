@@ -50,6 +50,7 @@ import fcntl
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -250,6 +251,12 @@ class LocalSandbox(Sandbox):
         return prefix + inner + [cfg.python, "-I", "-S", "-c", self._runner, SANDBOXED_FLAG]
 
     def _limit(self, cgroup: "SandboxCgroup | None" = None) -> None:  # runs in the child between fork and exec
+        # Forked with SIGINT blocked (`_run_in`), now in a session of its own: a Ctrl-C that reached
+        # the grader's process group meanwhile is the grader's to answer, so it is dropped here
+        # (ignoring discards a pending one) and the sandbox starts with the default disposition.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         if cgroup is not None:
             cgroup.join()
         resource.setrlimit(resource.RLIMIT_NPROC, (self.config.nproc, self.config.nproc))
@@ -310,16 +317,25 @@ class LocalSandbox(Sandbox):
 
     def _run_in(self, slot: int, group: list[Submission], deadline: float, nonce: str, started: float,
                 cgroup: "SandboxCgroup | None") -> list[ExecResult | None]:  # fmt: skip
-        proc = subprocess.Popen(
-            self._command(slot, group[0].language, cgroup.path if cgroup else None),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            preexec_fn=lambda: self._limit(cgroup),
-            start_new_session=True,
-            close_fds=True,  # no descriptor of the grader reaches the sandbox
-            env={},  # nor its environment: bwrap itself gets none, the runner only --setenv's
-        )
+        # Ctrl-C goes to the whole foreground process group. A child is in it from its fork until
+        # its setsid, and Python runs its after-fork hooks there (a preexec_fn needs them): a SIGINT
+        # in that window printed "Exception ignored in: <function _after_fork>" and a traceback
+        # under the grader's own "interrupted" message. This thread forks with SIGINT blocked;
+        # the child drops it once in its own session (`_limit`); the grader gets its own copy.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            proc = subprocess.Popen(
+                self._command(slot, group[0].language, cgroup.path if cgroup else None),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                preexec_fn=lambda: self._limit(cgroup),
+                start_new_session=True,
+                close_fds=True,  # no descriptor of the grader reaches the sandbox
+                env={},  # nor its environment: bwrap itself gets none, the runner only --setenv's
+            )
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         try:
             views = CGROUP_VIEWS[:1] if cgroup else ()
             out, err = proc.communicate(payload(group, nonce, tools=self._tools, cgroup=views), timeout=deadline)
