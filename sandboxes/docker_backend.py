@@ -114,7 +114,8 @@ class DockerConfig:
     recycle_every: int = 0  # replace a container after this many execs; 0 = only when unhealthy
     exec_grace_s: float = 10.0  # host-side slack on top of the runner's own deadlines
     max_report_bytes: int = 8 << 20  # the host reads no more than this from one exec
-    persistent: bool = True  # keep one runner per container across batches (runner.py `--persistent`):
+    persistent: bool = False  # keep one runner per container across batches (runner.py `--persistent`;
+    #                            off by default until a flaky attack test under it is explained, see README):
     #                           no `docker exec` and no interpreter start per batch (~0.1-0.2 s each
     #                           on a busy host); every batch still starts from the runner's scrub and checks
 
