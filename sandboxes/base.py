@@ -35,12 +35,19 @@ Enforced by the kernel
   submission is still listed after the kill, the submissions that may have been affected are
   graded again alone, and the container (Docker) is discarded.
 - Unprivileged: a non-root uid, no capabilities, no-new-privileges.
+- The harness out of reach: the runner, its zygote and the sandbox's init share the program's uid,
+  and the kernel lets a process change the resource limits, priority and scheduling of any
+  process of its uid. A seccomp filter in every program's process (and all it starts) refuses
+  those calls (prlimit, setpriority, ioprio_set, sched_setaffinity/setscheduler/setparam/setattr)
+  with EPERM unless they target the program's own process or only read, so
+  `prlimit(runner, RLIMIT_CPU, 0)` cannot kill the runner before any check runs.
 
 Enforced by the runner (inside the sandbox, before the next case or submission)
 - Files and IPC: it deletes every file of the work dir (and /dev/shm, /dev/mqueue) whatever its
   permissions, restores the work dir's mode, times and attributes, and removes every SysV IPC
   object (by creator, whoever owns it now). Between submissions it also checks that the processes
-  it keeps (itself, the zygote) still have their resource limits, priority and affinity; when a
+  it keeps (itself, the zygote) and init still have their resource limits, priority and affinity
+  (refused by the filter above; the check stays for whatever a kernel lets through); when a
   check fails the submissions that may have been affected are graded again alone in a fresh
   container (Docker) or sandbox.
 - Fair under load: the limit is CPU time, so a busy host only stretches wall time; the sandbox

@@ -37,8 +37,9 @@ Guaranteed, on top of sandboxes/base.py's list
   process the container's cgroup lists (the zygote is spared inside a batch and holds nothing),
   deletes everything in /work and /dev/mqueue whatever its permissions, restores
   /work's mode, times and attributes (the tmpfs also caps its inode count), and removes SysV IPC
-  objects by creator. After each submission it checks that nothing is left and that its own and
-  the zygote's limits, priority and affinity are unchanged. A submission that kills or stops the
+  objects by creator. After each submission it checks that nothing is left and that its own,
+  the zygote's and the container init's limits, priority and affinity are unchanged (programs
+  cannot change them: base.py, "The harness out of reach"). A submission that kills or stops the
   runner or its zygote fails on its own; when a check fails, that submission and the ones after
   it in the batch are graded again alone in fresh containers, so a neighbour's attack never
   decides another submission's verdict. A container whose runner did not finish cleanly, or
@@ -114,10 +115,9 @@ class DockerConfig:
     recycle_every: int = 0  # replace a container after this many execs; 0 = only when unhealthy
     exec_grace_s: float = 10.0  # host-side slack on top of the runner's own deadlines
     max_report_bytes: int = 8 << 20  # the host reads no more than this from one exec
-    persistent: bool = False  # keep one runner per container across batches (runner.py `--persistent`;
-    #                            off by default: test_lowered_limits_of_the_harness... failed once under it, unexplained):
-    #                           no `docker exec` and no interpreter start per batch (~0.1-0.2 s each
-    #                           on a busy host); every batch still starts from the runner's scrub and checks
+    persistent: bool = True  # keep one runner per container across batches (runner.py `--persistent`):
+    #                          no `docker exec` and no interpreter start per batch (~0.1-0.2 s each
+    #                          on a busy host); every batch still starts from the runner's scrub and checks
 
 
 class _Slot:

@@ -48,7 +48,9 @@ root) the zygote is a child subreaper, every orphan is re-parented to it and rea
 case's CPU is the zygote's `RUSAGE_CHILDREN` growth plus a poll of every live descendant, and a
 process counts as alive while any of its threads is: that fallback does not see workers the
 kernel reaps (SIGCHLD ignored). The zygote installs a seccomp filter of our own for every program:
-sockets of the AF_UNIX family only (`_restrict_sockets`).
+sockets of the AF_UNIX family only (`_restrict_sockets`); each child adds one that keeps the calls
+changing limits, priority and scheduling to its own process (`_own_process_only`), since the kernel
+allows them on any process of the same uid, the runner's, the zygote's and init's included.
 A case that reaches its wall cap well inside its CPU limit while runnable (it was starved of CPU
 by the host, not sleeping) keeps running and gets the wall cap again, up to `STARVED_WAITS` times,
 and is reported `sandbox_error` if still starved: never `time_limit`.
@@ -485,14 +487,20 @@ def kill_everything_else(spare: tuple[int, ...] = (), rounds: int = 50) -> int:
     return len(_live_pids(spare))
 
 
+PF_EXITING = 0x4  # /proc/<pid>/stat's flags: the process is in exit(), from its first step
+
+
 def _alive(pid: int) -> bool:
-    """Whether `pid` exists and is not a zombie (after a SIGCONT in case it was stopped)."""
+    """Whether `pid` exists and is neither exiting nor a zombie (after a SIGCONT in case it was
+    stopped). A zygote killed by its program is seen by the runner first as its socket's end of
+    file, which exit() closes after setting PF_EXITING but before the process is a zombie: the
+    state alone would still say alive there, and a persistent runner would keep a dead zygote."""
     try:
         os.kill(pid, signal.SIGCONT)
     except OSError:
         return False
     fields = _stat_fields(pid)
-    return bool(fields) and fields[0] not in (b"Z", b"X")
+    return bool(fields) and fields[0] not in (b"Z", b"X") and not int(fields[6]) & PF_EXITING
 
 
 def _reap() -> None:
@@ -738,58 +746,164 @@ def _zygote(sock, sandboxed: bool) -> None:
                 break
 
 
-# seccomp, our own filter on top of the backend's (filters stack; the strictest answer wins):
-# `socket` and `socketpair` only for AF_UNIX, so no program can leave an entry in the network
-# namespace's tables (a TCP TIME_WAIT in /proc/net/tcp outlives its process by a minute, and a warm
-# container keeps its namespace) or talk netlink; no syscall of another ABI (x32, i386), through
-# which the same calls would pass unchecked. arch -> (AUDIT_ARCH, socket, socketpair, x32 bit).
-_SECCOMP_ARCH = {"x86_64": (0xC000003E, 41, 53, 0x40000000), "aarch64": (0xC00000B7, 198, 199, 0)}
+# seccomp, our own filters on top of the backend's (filters stack; the strictest answer wins).
+# The zygote's, which every program inherits: `socket` and `socketpair` only for AF_UNIX, so no
+# program can leave an entry in the network namespace's tables (a TCP TIME_WAIT in /proc/net/tcp
+# outlives its process by a minute, and a warm container keeps its namespace) or talk netlink; no
+# syscall of another ABI (x32, i386), through which the same calls would pass unchecked.
+# Each child's (`_own_process_only`): the calls that change another process's limits, priority or
+# scheduling act on the program's own process only. The kernel lets a process change these for any
+# process of its uid (it checks the uid, not dumpability), and the runner, the zygote and the
+# container's init share the programs' uid: `prlimit(runner, RLIMIT_CPU, 0)` killed the runner with
+# SIGKILL at its next tick, `prlimit(1, RLIMIT_AS, ...)` left a container whose init could die under
+# a later submission. A check after the fact cannot undo that, so the kernel refuses it.
+_SECCOMP_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+_X32_BIT = {"x86_64": 0x40000000}
+_SYSCALLS = {  # the numbers of the calls the filters look at, per architecture
+    "x86_64": {"socket": 41, "socketpair": 53, "prlimit64": 302, "setpriority": 141, "ioprio_set": 251,
+               "sched_setaffinity": 203, "sched_setscheduler": 144, "sched_setparam": 142, "sched_setattr": 314},
+    "aarch64": {"socket": 198, "socketpair": 199, "prlimit64": 261, "setpriority": 140, "ioprio_set": 30,
+                "sched_setaffinity": 122, "sched_setscheduler": 119, "sched_setparam": 118, "sched_setattr": 274},
+}  # fmt: skip
+# call -> (the argument holding the target pid, the value of the argument before it that names a
+# whole uid (setpriority's PRIO_USER, ioprio_set's IOPRIO_WHO_USER) or None, the argument whose
+# NULL makes the call a read, or None)
+_OWN_PROCESS_CALLS = {
+    "prlimit64": (0, None, 2),
+    "sched_setaffinity": (0, None, None),
+    "sched_setscheduler": (0, None, None),
+    "sched_setparam": (0, None, None),
+    "sched_setattr": (0, None, None),
+    "setpriority": (1, 2, None),
+    "ioprio_set": (1, 3, None),
+}
+_BPF_LD, _BPF_JEQ, _BPF_JGE, _BPF_RET = 0x20, 0x15, 0x35, 0x06
+_SECCOMP_ALLOW, _SECCOMP_ERRNO = 0x7FFF0000, 0x00050000
 
 
-def _socket_filter(arch: tuple[int, int, int, int]) -> bytes:
-    """The classic-BPF program: seccomp_data is nr (offset 0), arch (4), ip (8), args (16...)."""
-    audit, nr_socket, nr_pair, x32 = arch
-    LD, JEQ, JGE, RET = 0x20, 0x15, 0x35, 0x06
-    ALLOW, ERRNO = 0x7FFF0000, 0x00050000
+def _assemble(prog: list) -> bytes:
+    """Classic BPF from a list of instructions (code, jt, jf, k) and labels (str); jt and jf may
+    name a label (jumps go forward only) or be 0 (the next instruction)."""
+    at, n = {}, 0
+    for ins in prog:
+        if isinstance(ins, str):
+            at[ins] = n
+        else:
+            n += 1
+    out, n = [], 0
+    for ins in prog:
+        if isinstance(ins, str):
+            continue
+        code, jt, jf, k = ins
+        jt, jf = (at[j] - n - 1 if isinstance(j, str) else j for j in (jt, jf))
+        if not (0 <= jt < 256 and 0 <= jf < 256):
+            raise ValueError(f"a jump of {jt} or {jf} instructions")
+        out.append(struct.pack("HBBI", code, jt, jf, k & 0xFFFFFFFF))
+        n += 1
+    return b"".join(out)
+
+
+def _arg(i: int, high: bool = False) -> int:
+    """seccomp_data's offset of argument `i`'s low (or high) 32 bits: nr 0, arch 4, ip 8, args 16.
+    A pid argument is a C int: the kernel reads the low word alone, so that is what is checked."""
+    return 16 + 8 * i + (4 if high else 0)
+
+
+def _prologue(machine: str) -> list:
+    """Another ABI or an x32 call -> ENOSYS; else the syscall number is loaded."""
+    x32 = _X32_BIT.get(machine, 0)
+    return [
+        (_BPF_LD, 0, 0, 4), (_BPF_JEQ, 0, "enosys", _SECCOMP_ARCH[machine]),
+        (_BPF_LD, 0, 0, 0), (_BPF_JGE, "enosys", 0, x32 or 0xFFFFFFFF),
+    ]  # fmt: skip
+
+
+def _socket_filter(machine: str) -> bytes:
+    """The zygote's filter (see above)."""
     EAFNOSUPPORT, ENOSYS, AF_UNIX = 97, 38, 1
-    prog = [
-        (LD, 0, 0, 4),  # 0: arch
-        (JEQ, 0, 8, audit),  # 1: another ABI -> 10
-        (LD, 0, 0, 0),  # 2: syscall number
-        (JGE, 6, 0, x32 or 0xFFFFFFFF),  # 3: an x32 call -> 10
-        (JEQ, 1, 0, nr_socket),  # 4: -> 6
-        (JEQ, 0, 2, nr_pair),  # 5: -> 6, else -> 8
-        (LD, 0, 0, 16),  # 6: the family (args[0], low word)
-        (JEQ, 0, 1, AF_UNIX),  # 7: -> 8, else -> 9
-        (RET, 0, 0, ALLOW),  # 8
-        (RET, 0, 0, ERRNO | EAFNOSUPPORT),  # 9
-        (RET, 0, 0, ERRNO | ENOSYS),  # 10
+    nr = _SYSCALLS[machine]
+    return _assemble([
+        *_prologue(machine),
+        (_BPF_JEQ, "family", 0, nr["socket"]), (_BPF_JEQ, "family", "allow", nr["socketpair"]),
+        "family", (_BPF_LD, 0, 0, _arg(0)), (_BPF_JEQ, "allow", "refuse", AF_UNIX),
+        "allow", (_BPF_RET, 0, 0, _SECCOMP_ALLOW),
+        "refuse", (_BPF_RET, 0, 0, _SECCOMP_ERRNO | EAFNOSUPPORT),
+        "enosys", (_BPF_RET, 0, 0, _SECCOMP_ERRNO | ENOSYS),
+    ])  # fmt: skip
+
+
+def _own_process_filter(machine: str, pid: int) -> bytes:
+    """A child's filter: each call of `_OWN_PROCESS_CALLS` is allowed when its target is 0 (the
+    caller) or `pid` (the program's own process, which `setsid` also made its process group), or
+    when it only reads; otherwise it fails with EPERM, as it would for another user's process."""
+    EPERM, ENOSYS = 1, 38
+    nr = _SYSCALLS[machine]
+    prog = [*_prologue(machine)]
+    prog += [(_BPF_JEQ, name, 0, nr[name]) for name in _OWN_PROCESS_CALLS]
+    prog.append((_BPF_RET, 0, 0, _SECCOMP_ALLOW))
+    for name, (target, whole_uid, read_when_null) in _OWN_PROCESS_CALLS.items():
+        prog.append(name)
+        if whole_uid is not None:
+            prog += [(_BPF_LD, 0, 0, _arg(target - 1)), (_BPF_JEQ, "refuse", 0, whole_uid)]
+        prog += [(_BPF_LD, 0, 0, _arg(target)), (_BPF_JEQ, "allow", 0, 0), (_BPF_JEQ, "allow", 0, pid)]
+        if read_when_null is None:
+            prog.append((_BPF_RET, 0, 0, _SECCOMP_ERRNO | EPERM))
+        else:
+            prog += [(_BPF_LD, 0, 0, _arg(read_when_null)), (_BPF_JEQ, 0, "refuse", 0),
+                     (_BPF_LD, 0, 0, _arg(read_when_null, high=True)), (_BPF_JEQ, "allow", "refuse", 0)]  # fmt: skip
+    prog += [
+        "allow", (_BPF_RET, 0, 0, _SECCOMP_ALLOW),
+        "refuse", (_BPF_RET, 0, 0, _SECCOMP_ERRNO | EPERM),
+        "enosys", (_BPF_RET, 0, 0, _SECCOMP_ERRNO | ENOSYS),
     ]
-    return b"".join(struct.pack("HBBI", *ins) for ins in prog)
+    return _assemble(prog)
+
+
+def _install_filter(code: bytes) -> bool:
+    """Install a seccomp filter on this process (no_new_privs first, so no privilege is needed)."""
+    import ctypes  # imported once, by the zygote; its children find it loaded
+
+    buf = ctypes.create_string_buffer(code, len(code))
+
+    class Prog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    prog = Prog(len(code) // 8, ctypes.addressof(buf))
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+    return (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+            and libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) == 0)  # fmt: skip
+
+
+_FILTERED = False  # the zygote installed its filter: every child installs its own too
 
 
 def _restrict_sockets() -> bool:
     """Install the socket filter on this process (the zygote: every program inherits it).
     False where it cannot be (another architecture): the sandbox then rests on its backend."""
-    arch = _SECCOMP_ARCH.get(os.uname().machine)
-    if arch is None:
+    global _FILTERED
+    machine = os.uname().machine
+    if machine not in _SECCOMP_ARCH:
         return False
     try:
-        import ctypes  # the zygote only, once per runner start
-
-        code = _socket_filter(arch)
-        buf = ctypes.create_string_buffer(code, len(code))
-
-        class Prog(ctypes.Structure):
-            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-        prog = Prog(len(code) // 8, ctypes.addressof(buf))
-        libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
-        return (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
-                and libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) == 0)  # fmt: skip
+        _FILTERED = _install_filter(_socket_filter(machine))
     except (ImportError, OSError, AttributeError):
-        return False
+        _FILTERED = False
+    return _FILTERED
+
+
+def _own_process_only() -> None:
+    """In a child, before the program: install `_own_process_filter` for this process. Where the
+    zygote's filter went in, this one must too; if it does not, the program does not run."""
+    if not _FILTERED:
+        return
+    try:
+        if _install_filter(_own_process_filter(os.uname().machine, os.getpid())):
+            return
+    except (ImportError, OSError, AttributeError):
+        pass
+    os.write(2, b"cannot start the program: the sandbox could not restrict it to its own process\n")
+    os._exit(EXIT_NO_EXEC)
 
 
 def _reap_all(patient: bool) -> bool:
@@ -829,6 +943,7 @@ def _child(req: dict, fds: list[int]) -> None:
             if fd != target:
                 os.dup2(fd, target)
         os.closerange(len(fds), 1 << 16)
+        _own_process_only()
         if req.get("argv"):
             _exec(req, len(fds) - 1 if req.get("exe") else -1)  # never returns
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # python's default: EPIPE, not death
@@ -2112,7 +2227,11 @@ class _Harness:
 
     def __init__(self, zpid: int, workdir: str, sandboxed: bool, mode: int | None) -> None:
         self.zpid, self.workdir, self.sandboxed, self.mode = zpid, workdir, sandboxed, mode
-        self.settings = (process_settings(os.getpid()), process_settings(zpid))
+        self.pids = tuple(dict.fromkeys((os.getpid(), zpid, 1)))  # and the namespace's init (the container's)
+        self.settings = self._settings()
+
+    def _settings(self) -> tuple:
+        return tuple(process_settings(pid) for pid in self.pids)
 
     def problems(self) -> list[str]:
         """Scrub, then say what is wrong: every item would reach the next submission."""
@@ -2127,8 +2246,8 @@ class _Harness:
             found.append("processes left")
         if not _alive(self.zpid):
             found.append("the zygote died")
-        if (process_settings(os.getpid()), process_settings(self.zpid)) != self.settings:
-            found.append("limits, priority or affinity of the runner or zygote changed")
+        if self._settings() != self.settings:
+            found.append("limits, priority or affinity of the runner, the zygote or init changed")
         if self.sandboxed:
             found += residue(self.workdir, self.mode)
         return found

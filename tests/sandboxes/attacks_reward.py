@@ -233,6 +233,62 @@ def test_lowered_limits_of_the_harness_do_not_reach_later_submissions(sandbox):
     assert sandbox.run(Submission(RIGHT, DOUBLE, QUICK)).passed  # and in the next exec
 
 
+REACH_THE_HARNESS = """
+import ctypes, os, platform, resource
+zygote = os.getppid()
+with open(f"/proc/{zygote}/stat") as f:
+    fields = f.read().rsplit(")", 1)[1].split()
+runner, group = int(fields[1]), int(fields[2])
+libc = ctypes.CDLL(None, use_errno=True)
+numbers = {"x86_64": (302, 141, 251, 314), "aarch64": (261, 140, 30, 274)}.get(platform.machine())
+reached = []
+
+def attempt(name, call):  # a raw call answers -1 when refused, a library call raises
+    try:
+        if call() != -1:
+            reached.append(name)
+    except OSError:
+        pass
+
+class Limit(ctypes.Structure):
+    _fields_ = [("cur", ctypes.c_ulong), ("max", ctypes.c_ulong)]
+
+for pid in (runner, zygote, 1):
+    attempt(f"prlimit {pid}", lambda: resource.prlimit(pid, resource.RLIMIT_NOFILE, (64, 64)))
+    attempt(f"nice {pid}", lambda: os.setpriority(os.PRIO_PROCESS, pid, 19))
+    attempt(f"affinity {pid}", lambda: os.sched_setaffinity(pid, {0}))
+    attempt(f"scheduler {pid}", lambda: os.sched_setscheduler(pid, os.SCHED_BATCH, os.sched_param(0)))
+    attempt(f"param {pid}", lambda: os.sched_setparam(pid, os.sched_param(0)))
+    if numbers:  # the raw calls, with the pid's upper 32 bits set (the kernel reads an int)
+        prlimit64, setpriority, ioprio_set, sched_setattr = numbers
+        wide = ctypes.c_long(pid | (1 << 32))
+        attempt(f"raw prlimit {pid}", lambda: libc.syscall(prlimit64, wide, 7, ctypes.byref(Limit(64, 64)), None))
+        attempt(f"raw nice {pid}", lambda: libc.syscall(setpriority, 0, wide, 19))
+        attempt(f"ioprio {pid}", lambda: libc.syscall(ioprio_set, 1, wide, (3 << 13) | 7))
+        attempt(f"sched_setattr {pid}", lambda: libc.syscall(sched_setattr, wide, (ctypes.c_uint32 * 14)(56, 3), 0))
+attempt("group nice", lambda: os.setpriority(os.PRIO_PGRP, group, 19))
+attempt("user nice", lambda: os.setpriority(os.PRIO_USER, 0, 19))
+attempt("user nice by uid", lambda: os.setpriority(os.PRIO_USER, os.getuid(), 19))
+if numbers:
+    attempt("user ioprio", lambda: libc.syscall(numbers[2], 3, 0, (3 << 13) | 7))
+# its own process stays its own to tune, however it names itself
+resource.prlimit(0, resource.RLIMIT_NOFILE, (128, 128))
+resource.prlimit(os.getpid(), resource.RLIMIT_NOFILE, (100, 100))
+resource.setrlimit(resource.RLIMIT_STACK, resource.getrlimit(resource.RLIMIT_STACK))
+os.sched_setaffinity(os.getpid(), os.sched_getaffinity(0))
+os.nice(1)
+print(int(input()) * 2 if not reached else "REACHED " + ", ".join(reached))
+"""
+
+
+def test_the_harness_limits_priority_and_scheduling_are_out_of_reach(sandbox):
+    """The kernel lets a process change the limits, priority and scheduling of any process of its
+    uid; the runner, the zygote and init share the program's. Every spelling of those calls on
+    them is refused (not merely noticed afterwards), while the program keeps tuning its own."""
+    result = sandbox.run(Submission(REACH_THE_HARNESS, DOUBLE, QUICK))
+    assert result.status is CaseStatus.PASSED, why(result)
+
+
 LEAVE_EVERYTHING = """
 import os, sys
 os.makedirs("/work/cache/deep", exist_ok=True)
