@@ -48,9 +48,10 @@ root) the zygote is a child subreaper, every orphan is re-parented to it and rea
 case's CPU is the zygote's `RUSAGE_CHILDREN` growth plus a poll of every live descendant, and a
 process counts as alive while any of its threads is: that fallback does not see workers the
 kernel reaps (SIGCHLD ignored). The zygote installs a seccomp filter of our own for every program:
-sockets of the AF_UNIX family only (`_restrict_sockets`); each child adds one that keeps the calls
-changing limits, priority and scheduling to its own process (`_own_process_only`), since the kernel
-allows them on any process of the same uid, the runner's, the zygote's and init's included.
+sockets of the AF_UNIX family only and no kernel keyrings (`_restrict_programs`); each child adds
+one that keeps the calls changing limits, priority and scheduling to its own process
+(`_own_process_only`), since the kernel allows them on any process of the same uid, the runner's,
+the zygote's and init's included.
 A case that reaches its wall cap well inside its CPU limit while runnable (it was starved of CPU
 by the host, not sleeping) keeps running and gets the wall cap again, up to `STARVED_WAITS` times,
 and is reported `sandbox_error` if still starved: never `time_limit`.
@@ -716,7 +717,7 @@ def _zygote(sock, sandboxed: bool) -> None:
     except (ImportError, OSError, AttributeError):
         pass
     if sandboxed:
-        _restrict_sockets()
+        _restrict_programs()
     import gc
 
     gc.freeze()  # the children's collections skip everything the zygote holds: no copy-on-write faults
@@ -750,7 +751,10 @@ def _zygote(sock, sandboxed: bool) -> None:
 # The zygote's, which every program inherits: `socket` and `socketpair` only for AF_UNIX, so no
 # program can leave an entry in the network namespace's tables (a TCP TIME_WAIT in /proc/net/tcp
 # outlives its process by a minute, and a warm container keeps its namespace) or talk netlink; no
-# syscall of another ABI (x32, i386), through which the same calls would pass unchecked.
+# kernel keyrings (`add_key`, `request_key`, `keyctl`: the uid's user keyring outlives every
+# process of it, so a key left by one case would reach the next; Docker's default profile refuses
+# them too, bubblewrap does not); no syscall of another ABI (x32, i386), through which the same
+# calls would pass unchecked.
 # Each child's (`_own_process_only`): the calls that change another process's limits, priority or
 # scheduling act on the program's own process only. The kernel lets a process change these for any
 # process of its uid (it checks the uid, not dumpability), and the runner, the zygote and the
@@ -760,9 +764,9 @@ def _zygote(sock, sandboxed: bool) -> None:
 _SECCOMP_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 _X32_BIT = {"x86_64": 0x40000000}
 _SYSCALLS = {  # the numbers of the calls the filters look at, per architecture
-    "x86_64": {"socket": 41, "socketpair": 53, "prlimit64": 302, "setpriority": 141, "ioprio_set": 251,
+    "x86_64": {"socket": 41, "socketpair": 53, "add_key": 248, "request_key": 249, "keyctl": 250, "prlimit64": 302, "setpriority": 141, "ioprio_set": 251,
                "sched_setaffinity": 203, "sched_setscheduler": 144, "sched_setparam": 142, "sched_setattr": 314},
-    "aarch64": {"socket": 198, "socketpair": 199, "prlimit64": 261, "setpriority": 140, "ioprio_set": 30,
+    "aarch64": {"socket": 198, "socketpair": 199, "add_key": 217, "request_key": 218, "keyctl": 219, "prlimit64": 261, "setpriority": 140, "ioprio_set": 30,
                 "sched_setaffinity": 122, "sched_setscheduler": 119, "sched_setparam": 118, "sched_setattr": 274},
 }  # fmt: skip
 # call -> (the argument holding the target pid, the value of the argument before it that names a
@@ -818,16 +822,19 @@ def _prologue(machine: str) -> list:
     ]  # fmt: skip
 
 
-def _socket_filter(machine: str) -> bytes:
+def _zygote_filter(machine: str) -> bytes:
     """The zygote's filter (see above)."""
-    EAFNOSUPPORT, ENOSYS, AF_UNIX = 97, 38, 1
+    EPERM, EAFNOSUPPORT, ENOSYS, AF_UNIX = 1, 97, 38, 1
     nr = _SYSCALLS[machine]
     return _assemble([
         *_prologue(machine),
-        (_BPF_JEQ, "family", 0, nr["socket"]), (_BPF_JEQ, "family", "allow", nr["socketpair"]),
+        (_BPF_JEQ, "family", 0, nr["socket"]), (_BPF_JEQ, "family", 0, nr["socketpair"]),
+        (_BPF_JEQ, "eperm", 0, nr["add_key"]), (_BPF_JEQ, "eperm", 0, nr["request_key"]),
+        (_BPF_JEQ, "eperm", "allow", nr["keyctl"]),
         "family", (_BPF_LD, 0, 0, _arg(0)), (_BPF_JEQ, "allow", "refuse", AF_UNIX),
         "allow", (_BPF_RET, 0, 0, _SECCOMP_ALLOW),
         "refuse", (_BPF_RET, 0, 0, _SECCOMP_ERRNO | EAFNOSUPPORT),
+        "eperm", (_BPF_RET, 0, 0, _SECCOMP_ERRNO | EPERM),
         "enosys", (_BPF_RET, 0, 0, _SECCOMP_ERRNO | ENOSYS),
     ])  # fmt: skip
 
@@ -878,15 +885,15 @@ def _install_filter(code: bytes) -> bool:
 _FILTERED = False  # the zygote installed its filter: every child installs its own too
 
 
-def _restrict_sockets() -> bool:
-    """Install the socket filter on this process (the zygote: every program inherits it).
+def _restrict_programs() -> bool:
+    """Install `_zygote_filter` on this process (the zygote: every program inherits it).
     False where it cannot be (another architecture): the sandbox then rests on its backend."""
     global _FILTERED
     machine = os.uname().machine
     if machine not in _SECCOMP_ARCH:
         return False
     try:
-        _FILTERED = _install_filter(_socket_filter(machine))
+        _FILTERED = _install_filter(_zygote_filter(machine))
     except (ImportError, OSError, AttributeError):
         _FILTERED = False
     return _FILTERED
