@@ -4,7 +4,8 @@ batch after batch of submissions (`persistent`; or one `docker exec` per batch).
 Each container of the pool (image `ringdata-sandbox`, built locally by `ringdata sandbox build`,
 with g++ and a headless JDK unless built with fewer `--languages`; its label lists them)
 is created once and idles as a tiny zombie-reaping PID 1. `run_many` sends up to `batch`
-submissions to one `docker exec` of the runner (sandboxes/runner.py, sent in as `python3 -c`),
+submissions to one `docker exec` of the runner (sandboxes/runner.py, sent in compiled, as argv:
+base.py `runner_command`),
 which runs them one after another and reports each on its own stdout as it finishes. A batch
 costs one exec (~80 ms of engine work) instead of one container per test (~0.3 s each), and the
 runner's forked zygote makes each test case cost ~2 ms. Identical programs of a `run_many` call go
