@@ -27,8 +27,8 @@ trivial programs on 2 cores.
 
 Also tests per CPU-second for the pool modes: the CPU the grading cost whatever else the machine
 was doing, which is steadier than tests/s on shared cores: the pool containers' cgroups, the
-engine (dockerd, containerd and its shims, runc: shared with anyone else using the engine) and
-this process; and per CPU-second inside the containers alone (the runner and the programs: one
+engine (dockerd and containerd, shared with anyone else using the engine; the shims of this pool's
+containers and the runc processes they started: `EngineCPU`) and this process; and per CPU-second inside the containers alone (the runner and the programs: one
 cgroup per run holds the pool's containers, so those replaced mid-run still count, `PoolCgroup`). `--quick` runs the warm
 pool modes only, for every language asked for (before/after comparisons of the runner).
 """
@@ -41,6 +41,7 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Callable
 
 from rich.console import Console
 from rich.progress import Progress
@@ -96,22 +97,67 @@ def workload(n_programs: int, n_tests: int, kinds: tuple[str, ...] = tuple(KINDS
 ENGINE = ("dockerd", "containerd", "containerd-shim", "containerd-shim-runc-v2", "runc")
 
 
-def engine_cpu() -> float:
-    """CPU seconds of the Docker engine's processes (with the children they reaped: runc) and ours."""
-    ticks = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                text = f.read()
-        except OSError:
-            continue
-        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
-        if name in ENGINE or name.startswith("containerd-shim"):
-            ticks += sum(int(x) for x in rest[11:15])
-    me = os.times()
-    return ticks / os.sysconf("SC_CLK_TCK") + me.user + me.system + me.children_user + me.children_system
+class EngineCPU:
+    """CPU seconds since this was made of the Docker engine (dockerd, containerd), the
+    containerd-shims of this pool's containers (`ours()`: their ids, asked at the start and at the
+    end) with the runc processes they reaped (one per `docker exec`), and this process. Other
+    pools' shims (other users of the engine) are left out; dockerd and containerd serve everyone,
+    so the figure still holds what they did for others meanwhile.
+
+    A shim is also the parent of every process it started in its container: it reaps each exec'd
+    runner, and with it the runner's whole tree (the zygote, the programs), so its children's CPU
+    holds the container's CPU, which the box column already counts; `cpu_s(box)` takes that off.
+    Per process (pid and start time): a live process counts what it spent since the start (all of
+    it if it is new); one that exited meanwhile drops out with what it had. Summing the live
+    processes at the end minus at the start instead subtracted every process that exited in
+    between: the shims of the previous run's containers, removed in the background, took their
+    whole CPU off the sum (-2945 tests per CPU-second for the trivial row, issue 24). What a
+    process that exited mid-run spent in the run is lost: the figure errs low, never below zero."""
+
+    def __init__(self, ours: Callable[[], set[str]]) -> None:
+        self.ours = ours
+        self.ids, self.start, self.me = ours(), self._ticks(), self._mine()
+
+    @staticmethod
+    def _mine() -> float:
+        me = os.times()
+        return me.user + me.system + me.children_user + me.children_system
+
+    @staticmethod
+    def _ticks() -> dict[tuple[int, int], tuple[int, int, str | None]]:
+        """{(pid, start time): (own CPU ticks, reaped children's ticks, the container id of a shim)}"""
+        found = {}
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    text = f.read()
+                name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+                shim = name.startswith("containerd-shim")
+                if not (shim or name in ENGINE):
+                    continue
+                container = None
+                if shim:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        argv = f.read().decode(errors="replace").split("\0")
+                    container = argv[argv.index("-id") + 1] if "-id" in argv[:-1] else ""
+            except (OSError, ValueError):
+                continue
+            found[(int(pid), int(rest[19]))] = (int(rest[11]) + int(rest[12]), int(rest[13]) + int(rest[14]), container)
+        return found
+
+    def cpu_s(self, box: float) -> float:
+        """The CPU since the start, `box` (the containers' own CPU meanwhile) not counted twice."""
+        ids, hz = self.ids | self.ours(), os.sysconf("SC_CLK_TCK")
+        own = reaped = 0
+        for key, (mine, children, container) in self._ticks().items():
+            if container is None or container in ids:
+                was = self.start.get(key, (0, 0, None))
+                own += mine - was[0]
+                reaped += children - was[1] if container else 0
+                own += children - was[1] if not container else 0
+        return own / hz + max(0.0, reaped / hz - box) + self._mine() - self.me
 
 
 class PoolCgroup:
@@ -187,12 +233,12 @@ def run_pool(name: str, config: DockerConfig, work, progress: Progress, note: st
         with DockerSandbox(config) as sandbox:
             sandbox.run(work[0][1])  # warm-up: the first exec pays for page-cache misses
             task = progress.add_task(name, total=len(work))
-            box0, engine0 = group.cpu_s(), engine_cpu()
+            box0, engine = group.cpu_s(), EngineCPU(lambda: set(sandbox._all))
             started = time.perf_counter()
             results = sandbox.run_many([s for _, s in work], on_done=lambda n: progress.advance(task, n))
             seconds = time.perf_counter() - started
             box = group.cpu_s() - box0
-            cpu = engine_cpu() - engine0 + box if box else 0.0
+            cpu = engine.cpu_s(box) + box if box else 0.0
             if sandbox.recycled:  # each was replaced: its CPU counts all the same (PoolCgroup)
                 note = f"{note}; {sandbox.recycled} containers replaced".lstrip("; ")
     finally:

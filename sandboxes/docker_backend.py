@@ -4,7 +4,8 @@ batch after batch of submissions (`persistent`; or one `docker exec` per batch).
 Each container of the pool (image `ringdata-sandbox`, built locally by `ringdata sandbox build`,
 with g++ and a headless JDK unless built with fewer `--languages`; its label lists them)
 is created once and idles as a tiny zombie-reaping PID 1. `run_many` sends up to `batch`
-submissions to one `docker exec` of the runner (sandboxes/runner.py, sent in as `python3 -c`),
+submissions to one `docker exec` of the runner (sandboxes/runner.py, sent in compiled, as argv:
+base.py `runner_command`),
 which runs them one after another and reports each on its own stdout as it finishes. A batch
 costs one exec (~80 ms of engine work) instead of one container per test (~0.3 s each), and the
 runner's forked zygote makes each test case cost ~2 ms. Identical programs of a `run_many` call go
@@ -74,7 +75,7 @@ from sandboxes.base import (
     parse_reports,
     payload,
     result_from_report,
-    runner_source,
+    runner_command,
 )
 
 LABEL = "ringdata.sandbox"  # every container we create carries it, so strays can be found
@@ -150,7 +151,7 @@ class DockerSandbox(Sandbox):
             raise RingdataError(
                 f"the sandbox image {self.config.image!r} does not exist: run `ringdata sandbox build`"
             )
-        self._runner = runner_source()
+        self._runner = runner_command("python3")
         self.languages = image_languages(self._client, self.config.image)
         self._tools = tool_paths(lambda name: f"/usr/bin/{name}")  # the image's Debian layout
         self._cgroup_parent = self.config.cgroup_parent
@@ -301,7 +302,7 @@ class DockerSandbox(Sandbox):
         reused = slot.runner is not None  # a warm runner, which may have died while idle (its container killed)
         try:
             if slot.runner is None:
-                argv = ["python3", "-I", "-S", "-c", self._runner, SANDBOXED_FLAG, *([PERSISTENT_FLAG] if persistent else [])]
+                argv = [*self._runner, SANDBOXED_FLAG, *([PERSISTENT_FLAG] if persistent else [])]
                 ex = api.exec_create(slot.container.id, argv, stdin=True, user=UID, workdir="/work")
                 sock = api.exec_start(ex["Id"], socket=True)
                 slot.runner = (ex["Id"], sock, getattr(sock, "_sock", sock))

@@ -71,7 +71,7 @@ from sandboxes.base import (
     parse_reports,
     payload,
     result_from_report,
-    runner_source,
+    runner_command,
 )
 
 # Sandbox uids are leased from BASE_UID up when we run as root. Apart from the Docker image's uid
@@ -201,7 +201,7 @@ class LocalSandbox(Sandbox):
         if problem:
             raise RingdataError(f"the local sandbox cannot run: {problem}")
         self.parallelism = self.config.workers
-        self._runner = runner_source()
+        self._runner = runner_command(self.config.python)
         self._tools = tool_paths(host_tool)  # real paths under /usr (the /usr/bin links go through /etc)
         self._jdk_etc = _jdk_config_dirs(self._tools.get("java"))
         self.languages = available(self._tools)
@@ -248,7 +248,7 @@ class LocalSandbox(Sandbox):
             prefix = [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
         else:
             prefix = []
-        return prefix + inner + [cfg.python, "-I", "-S", "-c", self._runner, SANDBOXED_FLAG]
+        return prefix + inner + [*self._runner, SANDBOXED_FLAG]
 
     def _limit(self, cgroup: "SandboxCgroup | None" = None) -> None:  # runs in the child between fork and exec
         # Forked with SIGINT blocked (`_run_in`), now in a session of its own: a Ctrl-C that reached

@@ -86,3 +86,36 @@ def test_a_language_the_sandbox_lacks_is_a_sandbox_error_naming_the_fix():
     result = _Echo().unavailable(Submission("x", TESTS, language="java"))
     assert result.status is CaseStatus.SANDBOX_ERROR and "no java" in result.error
     assert _Echo().unavailable(Submission("x", TESTS)) is None
+
+
+def _run_runner(argv: list[str], cwd) -> bool:
+    import subprocess
+    import uuid
+
+    nonce = uuid.uuid4().hex
+    sub = Submission("import sys\nprint(int(input()) * 2)", (TestCase(input="2\n", output="4\n"),))
+    proc = subprocess.run(argv, input=payload([sub], nonce), capture_output=True, timeout=60, cwd=cwd)
+    reports = parse_reports(proc.stdout, nonce)
+    return 0 in reports and result_from_report(reports[0], sub, 0.0).passed
+
+
+def test_the_runner_starts_from_the_graders_bytecode_else_from_its_source(tmp_path):
+    """`runner_command`: an interpreter with this one's magic number runs the bytecode (the source
+    argument is not even read: replaced by one that fails, the runner still grades); any other
+    compiles the source (the bytecode argument, replaced by garbage, is never loaded)."""
+    import binascii
+    import sys
+    import zlib
+
+    from sandboxes.base import runner_command
+
+    def b64(data: bytes) -> str:
+        return binascii.b2a_base64(data, newline=False).decode()
+
+    argv = runner_command(sys.executable)
+    boot, (magic, code, source) = argv[:5], argv[5:8]
+    assert len(argv) == 8 and boot[1:4] == ["-I", "-S", "-c"]
+    assert _run_runner(argv, tmp_path)
+    assert _run_runner([*boot, magic, code, b64(zlib.compress(b"raise SystemExit(3)"))], tmp_path)
+    assert _run_runner([*boot, b64(b"\x00\x00\r\n"), b64(b"not bytecode"), source], tmp_path)
+    assert not _run_runner([*boot, b64(b"\x00\x00\r\n"), code, b64(zlib.compress(b"raise SystemExit(3)"))], tmp_path)
