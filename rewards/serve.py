@@ -101,9 +101,15 @@ class Admission:
         self.free, self.max_queue = slots, max_queue
         self.waiting: deque[asyncio.Future] = deque()
 
-    async def enter(self) -> None:
+    def try_enter(self) -> bool:
+        """A slot now if one is free and nobody waits (no task, no wait: the common case)."""
         if self.free > 0 and not self.waiting:
             self.free -= 1
+            return True
+        return False
+
+    async def enter(self) -> None:
+        if self.try_enter():
             return
         if len(self.waiting) >= self.max_queue:
             raise _Full
@@ -192,8 +198,9 @@ class Batcher:
     share nothing (sandboxes/base.py), so this changes no result. A future cancelled before its
     group starts is dropped."""
 
-    def __init__(self, sandbox: Sandbox, group: int, threads: int = 2) -> None:
+    def __init__(self, sandbox: Sandbox, group: int, threads: int = 2, counter: Any = None) -> None:
         self.sandbox, self.group = sandbox, group
+        self.counter = counter  # a Prometheus counter labelled "taken" / "sent": submissions in, and after merging
         # queue.Queue, not SimpleQueue: on CPython 3.11.7 a SimpleQueue.get(timeout=...) beside other
         # threads blocked in get() was seen never to return, holding the submissions it had taken
         # (their requests hung to the 504; a bare producer/consumer loop shows it within a minute).
@@ -236,6 +243,9 @@ class Batcher:
             groups = list(merged.values())
             subs = [batch[g[0]][0] if len(g) == 1 else replace(
                 batch[g[0]][0], tests=tuple(batch[k][0].tests[0] for k in g), stop_on_first_failure=False) for g in groups]
+            if self.counter is not None:
+                self.counter.labels("taken").inc(len(batch))
+                self.counter.labels("sent").inc(len(subs))
             try:
                 results = self.sandbox.run_many(subs)
             except Exception as exc:  # noqa: BLE001 - the sandbox broke: every request hears it
@@ -322,6 +332,9 @@ class Metrics:
         self.abandoned = Counter("ringdata_serve_abandoned_submissions", "sandbox submissions of requests whose "
                                  "client left: dropped before they ran, or discarded while running", ["how"],
                                  registry=self.registry)  # fmt: skip
+        self.merged = Counter("ringdata_serve_sandbox_submissions", "submissions the batcher took, and those it "
+                              "sent to the sandbox after merging one program's single tests", ["what"],
+                              registry=self.registry)  # fmt: skip
 
 
 class Service:
@@ -350,7 +363,8 @@ class Service:
         docker = replace(choice.docker, spread=False, persistent=True,
                          max_report_bytes=max(choice.docker.max_report_bytes, 64 << 20))  # fmt: skip
         self.sandbox = open_sandbox(replace(choice, docker=docker))
-        self.batcher = Batcher(self.sandbox, self.config.group, threads=self.sandbox.parallelism)  # one per container
+        self.batcher = Batcher(self.sandbox, self.config.group, threads=self.sandbox.parallelism,
+                               counter=self.metrics.merged)  # one per container
         grade = replace(self.config.grade, sandbox=Grouped(self.sandbox, self.batcher))  # one warm pool, one queue
         if self.config.ray is not None:
             from rewards.ray_executor import RayConfig, RayGrader
@@ -430,18 +444,19 @@ async def _held(service: Service, request, start: Callable[[], Future]) -> Any:
     gone = asyncio.ensure_future(_until_disconnect(request))
     metrics = service.metrics
     try:
-        entering = asyncio.ensure_future(service.admission.enter())
-        metrics.queued.inc()
-        try:
-            await asyncio.wait({entering, gone}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            metrics.queued.dec()
-        if not entering.done():
-            entering.cancel()
-            await asyncio.gather(entering, return_exceptions=True)
-            if entering.cancelled():
-                raise _ClientGone
-        entering.result()  # raises _Full
+        if not service.admission.try_enter():
+            entering = asyncio.ensure_future(service.admission.enter())
+            metrics.queued.inc()
+            try:
+                await asyncio.wait({entering, gone}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                metrics.queued.dec()
+            if not entering.done():
+                entering.cancel()
+                await asyncio.gather(entering, return_exceptions=True)
+                if entering.cancelled():
+                    raise _ClientGone
+            entering.result()  # raises _Full
         metrics.running.inc()
         held = True
 
