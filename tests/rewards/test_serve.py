@@ -378,8 +378,9 @@ def _until(predicate, bound: float) -> float:
 def test_a_client_leaving_mid_batch_frees_its_slot_and_drops_its_queued_work():
     """Two /ringdata/grade clients (http.client) close their connections: one whose submissions
     are queued behind the other's running batch (dropped: they never run), then the one whose
-    program is running in the sandbox (its result discarded). Each frees its slot within a bound,
-    long before its work would have ended, and the server goes on answering."""
+    program is running in the sandbox (its result discarded); then a /run_code client whose
+    program runs. Each frees its slot within a bound, long before its work would have ended, and
+    the server goes on answering."""
     import http.client
 
     s = Server("--slots", "2", "--max-queue", "2", "--pool-size", "1")
@@ -414,7 +415,16 @@ def test_a_client_leaving_mid_batch_frees_its_slot_and_drops_its_queued_work():
         waited = time.monotonic() - left
         assert status == 200 and json.loads(text)["run_result"]["stdout"] == "7\n", text
         assert waited < 10, waited
-        assert s.log.read_text().count(" 499 ") == 2
+        # /run_code's own submission (no grader thread between), left while its program runs
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        conn.request("POST", "/run_code", json.dumps({"code": "import time\ntime.sleep(3)", "language": "python"}),
+                     {"Content-Type": "application/json"})  # fmt: skip
+        _until(lambda: s.metric("ringdata_serve_slots_in_use") == 1, 10)
+        time.sleep(1)
+        conn.close()
+        _until(lambda: s.metric("ringdata_serve_slots_in_use") == 0, 3)
+        assert s.metric('ringdata_serve_abandoned_submissions_total{how="discarded"}') == 2
+        assert s.log.read_text().count(" 499 ") == 3
         print(f"\nslot freed {freed:.2f} s (queued) and {freed_running:.2f} s (running) after the client left; "
               f"next answer {waited:.1f} s after")
     finally:
