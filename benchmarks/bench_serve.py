@@ -132,7 +132,7 @@ def submissions(url: str) -> dict[str, float]:
     import re
 
     text = urllib.request.urlopen(url + "/metrics", timeout=30).read().decode()
-    return {m.group(1): float(m.group(2)) for m in re.finditer(r'^ringdata_serve_sandbox_submissions_total\{what="(\w+)"\} (\S+)', text, re.M)}
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r'^ringdata_serve_sandbox_submissions_total\{what="(\w+)"\} (\S+)', text, re.MULTILINE)}
 
 
 def post(url: str, body: dict) -> dict:
