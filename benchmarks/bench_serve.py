@@ -5,7 +5,9 @@
     python benchmarks/bench_serve.py --load 20000          # the load run only: 64 clients, mixed requests
 
 Three ways to grade the same responses (Python and C++ programs, half right, half wrong):
-- in-process: `rewards.code.CodeGrader.grade_many` on a warm Docker pool;
+- in-process: `rewards.code.CodeGrader.grade_many` on a warm Docker pool, with the backend's
+  default one `docker exec` per batch, and again with the warm runner that serve uses
+  (`DockerConfig.persistent`): both are baselines, the second the stricter;
 - batched: `POST /ringdata/grade`, one request per problem with all its responses, 16 clients;
 - one-test-per-request: SandboxFusion style, `POST /run_code` per (response, test) with the
   test's stdin, stdout compared by the client (as verl's sandbox_fusion reward does), 64 clients.
@@ -13,7 +15,8 @@ Three ways to grade the same responses (Python and C++ programs, half right, hal
 Each reports responses/s and tests/s (tests of the problems graded, whether or not a wrong
 program ran them all), with the same pass/fail required of all three. Targets: batched >= 0.9x
 in-process, one-test-per-request >= 0.5x. The server runs in its own process with the same pool
-size as the in-process grader; the load average is printed beside the figures.
+size as the in-process grader; every mode runs `--repeat` times, alternated, and the medians are
+compared; the load average is printed beside each run.
 
 `--load N`: 64 clients send N mixed /run_code requests (python, cpp, java; right programs
 echoing a token unique to the request, CPU bombs, memory bombs): responses lost, duplicated or
@@ -124,6 +127,14 @@ def start_server(args) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the server did not start")
 
 
+def submissions(url: str) -> dict[str, float]:
+    """The server's batcher counts: submissions taken, and sent to the sandbox after merging."""
+    import re
+
+    text = urllib.request.urlopen(url + "/metrics", timeout=30).read().decode()
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r'^ringdata_serve_sandbox_submissions_total\{what="(\w+)"\} (\S+)', text, re.MULTILINE)}
+
+
 def post(url: str, body: dict) -> dict:
     request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST")
     for _ in range(50):
@@ -137,25 +148,35 @@ def post(url: str, body: dict) -> dict:
     raise RuntimeError("still 429 after 50 tries")
 
 
-def in_process(problems, items, args) -> list[bool]:
-    from dataclasses import replace
+class InProcess:
+    """`CodeGrader.grade_many` on its own warm pool, kept open across rounds: with the Docker
+    backend's default one exec per batch, or (`persistent`) with serve's warm runner per container."""
 
-    from rewards.code import CodeGrader
-    from ringdata.core.records import Problem
-    from sandboxes import SandboxChoice
+    def __init__(self, problems, items, args, persistent: bool) -> None:
+        from dataclasses import replace
 
-    by_index = [Problem.from_row({**p, "metadata": None}) for p in problems]
-    choice = SandboxChoice("docker")
-    choice = replace(choice, docker=replace(choice.docker, pool_size=args.pool_size))
-    with CodeGrader(choice) as grader:
-        grader.grade_many([(by_index[0], items[0][1])])  # the pool is warm before the clock starts
-        owner = getattr(grader.sandbox, "owner", None)
-        cts, own = containers_cpu(owner), time.process_time()
+        from rewards.code import CodeGrader
+        from ringdata.core.records import Problem
+        from sandboxes import SandboxChoice
+
+        self.problems = [Problem.from_row({**p, "metadata": None}) for p in problems]
+        self.items = items
+        choice = SandboxChoice("docker")
+        choice = replace(choice, docker=replace(choice.docker, pool_size=args.pool_size, persistent=persistent))
+        self.grader = CodeGrader(choice)
+        self.grader.grade_many([(self.problems[0], items[0][1])])  # the pool is warm before the clock starts
+        self.owner = getattr(self.grader.sandbox, "owner", None)
+
+    def __call__(self):
+        cts, own = containers_cpu(self.owner), time.process_time()
         started = time.perf_counter()
-        verdicts = grader.grade_many([(by_index[i], r) for i, r, _ in items])
+        verdicts = self.grader.grade_many([(self.problems[i], r) for i, r, _ in self.items])
         wall = time.perf_counter() - started
-        in_process.cpu = {"grader process": time.process_time() - own, "containers": cpu_growth(cts, containers_cpu(owner))}
-        return [v.correct for v in verdicts], wall
+        cpu = {"grader process": time.process_time() - own, "containers": cpu_growth(cts, containers_cpu(self.owner))}
+        return [v.correct for v in verdicts], wall, cpu
+
+    def close(self) -> None:
+        self.grader.close()
 
 
 def batched(url, problems, items, args) -> list[bool]:
@@ -198,36 +219,58 @@ def one_test_per_request(url, problems, items, args) -> list[bool]:
 
 
 def compare(args) -> None:
+    """Every mode `--repeat` times, the order rotated each round (the host's load drifts: no mode
+    always runs first or last); per run and the median, with CPU seconds beside the wall."""
+    import statistics
+
     problems, items = workload(args.problems, args.responses, args.tests)
     n_tests = sum(len(problems[i]["tests"]) for i, _, _ in items)
     expected = [e for _, _, e in items]
     print(f"workload: {len(problems)} problems, {len(items)} responses, {n_tests} tests "
           f"(python and C++, half right); pool {args.pool_size} containers; load {os.getloadavg()[0]:.1f}")  # fmt: skip
-    figures, cpu = {}, {}
-    got, wall = in_process(problems, items, args)
-    assert got == expected, "in-process verdicts differ from the workload's"
-    figures["in-process"], cpu["in-process"] = wall, in_process.cpu
+    local = {"in-process": InProcess(problems, items, args, persistent=False),
+             "in-process persistent": InProcess(problems, items, args, persistent=True)}  # fmt: skip
     proc, url = start_server(args)
+    runs: dict[str, list[tuple[float, dict]]] = {}
     try:
         post(url + "/ringdata/grade", {"problem": problems[0], "responses": [items[0][1]]})  # warm
         owner = server_owner(int(url.rsplit(":", 1)[1]))
-        for name, fn in (("batched", batched), ("one-test-per-request", one_test_per_request)):
-            server, own, cts = cpu_of(proc.pid), time.process_time(), containers_cpu(owner)
-            got, wall = fn(url, problems, items, args)
-            assert got == expected, f"{name} verdicts differ"
-            figures[name] = wall
-            cpu[name] = {"server process": cpu_of(proc.pid) - server, "clients": time.process_time() - own,
-                         "containers": cpu_growth(cts, containers_cpu(owner))}  # fmt: skip
+
+        def served(fn):
+            def run():
+                server, own, cts = cpu_of(proc.pid), time.process_time(), containers_cpu(owner)
+                sent = submissions(url)
+                got, wall = fn(url, problems, items, args)
+                sent = {k: v - sent.get(k, 0) for k, v in submissions(url).items()}
+                print(f"    sandbox submissions: {sent.get('taken', 0):.0f} taken by the batcher, "
+                      f"{sent.get('sent', 0):.0f} sent after merging", flush=True)  # fmt: skip
+                return got, wall, {"server process": cpu_of(proc.pid) - server, "clients": time.process_time() - own,
+                                   "containers": cpu_growth(cts, containers_cpu(owner))}  # fmt: skip
+            return run
+
+        modes = {**local, "batched": served(batched), "one-test-per-request": served(one_test_per_request)}
+        names = list(modes)
+        for r in range(args.repeat):
+            for name in names[r % len(names):] + names[: r % len(names)]:
+                got, wall, cpu = modes[name]()
+                assert got == expected, f"{name} verdicts differ from the workload's"
+                runs.setdefault(name, []).append((wall, cpu))
+                spent = sum(cpu.values())
+                print(f"  round {r + 1} {name:>22}: {wall:6.2f} s {n_tests / wall:7.1f} tests/s | {spent:5.2f} CPU s "
+                      f"({', '.join(f'{k} {v:.2f}' for k, v in cpu.items())}); load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(120)
-    base = len(items) / figures["in-process"]
-    base_cpu = n_tests / sum(cpu["in-process"].values())
-    for name, wall in figures.items():
-        spent = sum(cpu[name].values())
-        print(f"{name:>22}: {wall:7.2f} s  {len(items) / wall:7.1f} responses/s  {n_tests / wall:8.1f} tests/s  "
-              f"{len(items) / wall / base:5.2f}x in-process | {spent:5.2f} CPU s, {n_tests / spent:6.1f} tests/CPU-s "
-              f"{n_tests / spent / base_cpu:5.2f}x  ({', '.join(f'{k} {v:.2f}' for k, v in cpu[name].items())})")
+        for grader in local.values():
+            grader.close()
+    wall = {name: statistics.median(w for w, _ in rs) for name, rs in runs.items()}
+    cpu = {name: statistics.median(sum(c.values()) for _, c in rs) for name, rs in runs.items()}
+    print(f"median of {args.repeat} (x: against in-process | in-process persistent):")
+    for name in runs:
+        print(f"{name:>22}: {wall[name]:6.2f} s {n_tests / wall[name]:7.1f} tests/s "
+              f"{wall['in-process'] / wall[name]:5.2f}x | {wall['in-process persistent'] / wall[name]:5.2f}x;  "
+              f"{cpu[name]:5.2f} CPU s {n_tests / cpu[name]:6.1f} tests/CPU-s "
+              f"{cpu['in-process'] / cpu[name]:5.2f}x | {cpu['in-process persistent'] / cpu[name]:5.2f}x")  # fmt: skip
     print("  (CPU: the processes named and the sandbox containers' cgroups; the Docker engine's own is not counted)")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
@@ -287,6 +330,7 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=8, help="per problem")
     parser.add_argument("--tests", type=int, default=10, help="per problem")
     parser.add_argument("--pool-size", type=int, default=4, help="warm containers, for both sides")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of every mode, alternated")
     parser.add_argument("--load", type=int, default=0, help="run the load test with this many requests instead")
     args = parser.parse_args()
     load(args) if args.load else compare(args)

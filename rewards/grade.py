@@ -14,6 +14,7 @@ answer is `unparsable_gold`.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from dataclasses import dataclass, field
@@ -122,7 +123,9 @@ class Grader(BatchGrader):
         done = on_done or (lambda n: None)
         code_thread = None
         if code_idx:
-            code_thread = threading.Thread(target=self._grade_code, args=(items, code_idx, results, done), daemon=True)
+            # In the caller's context: a service's request scope (rewards/serve.py `Work`) follows its submissions.
+            code_thread = threading.Thread(target=contextvars.copy_context().run,
+                                           args=(self._grade_code, items, code_idx, results, done), daemon=True)
             code_thread.start()
 
         pooled = []

@@ -25,8 +25,11 @@ Safe by default
   bad fields a 422, each with one line saying why (`{"detail": ...}`).
 - At most `slots` requests run at once and `max_queue` wait; beyond that a 429 with Retry-After,
   never an unbounded wait. A request waits and runs at most `request_timeout_s` (then 504).
-- A client that disconnects leaves the queue at once, and its work is dropped if it has not
-  started; work already in the sandbox ends within the sandbox's own limits and its slot then frees.
+- A client that disconnects (or a request past its time limit) frees its slot at once, queued or
+  mid-batch: its submissions that have not reached the sandbox are dropped, and those already
+  running there finish within the sandbox's limits, their results thrown away (a batch shares a
+  runner with other requests' submissions, so it is not cut short). What runs in the sandbox
+  stays bounded by the pool (one group per container at a time), not by `slots`.
 - SIGTERM: no new connections, in-flight requests finish (up to `drain_s`), then the pools close.
 
 Not guaranteed: fairness between clients (first come, first served), and a bound on the memory of
@@ -36,6 +39,7 @@ requests already admitted beyond `slots` x `max_body_bytes`.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hmac
 import json
 import logging
@@ -43,7 +47,7 @@ import queue
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Callable
 
@@ -97,9 +101,15 @@ class Admission:
         self.free, self.max_queue = slots, max_queue
         self.waiting: deque[asyncio.Future] = deque()
 
-    async def enter(self) -> None:
+    def try_enter(self) -> bool:
+        """A slot now if one is free and nobody waits (no task, no wait: the common case)."""
         if self.free > 0 and not self.waiting:
             self.free -= 1
+            return True
+        return False
+
+    async def enter(self) -> None:
+        if self.try_enter():
             return
         if len(self.waiting) >= self.max_queue:
             raise _Full
@@ -123,6 +133,60 @@ class Admission:
         self.free += 1
 
 
+class Abandoned(Exception):
+    """The request's client left (or its time ran out): its result is not wanted."""
+
+
+class Work:
+    """One request's sandbox submissions (the batcher's futures), abandoned together when its
+    client leaves: a submission not yet in a group is dropped before it reaches the sandbox, one
+    already running gets `Abandoned` now and its result is thrown away when it comes. Thread-safe:
+    graders submit from their threads, the event loop abandons."""
+
+    def __init__(self, counter: Any = None) -> None:
+        self._lock = threading.Lock()
+        self._futures: list[Future] = []
+        self.abandoned = False
+        self.counter = counter  # a Prometheus counter labelled "dropped" / "discarded", if any
+
+    def add(self, future: Future) -> None:
+        with self._lock:
+            if not self.abandoned:
+                self._futures.append(future)
+                return
+        self._drop(future)
+
+    def abandon(self) -> None:
+        with self._lock:
+            self.abandoned, futures, self._futures = True, self._futures, []
+        for future in futures:
+            self._drop(future)
+
+    def _drop(self, future: Future) -> None:
+        how = "dropped"
+        if not future.cancel():  # not taken by a group yet: it never runs
+            try:
+                future.set_exception(Abandoned())  # running: whoever waits on it stops now
+                how = "discarded"
+            except InvalidStateError:  # it has just finished
+                return
+        if self.counter is not None:
+            self.counter.labels(how).inc()
+
+
+# The request a batcher submission belongs to: set by `_held` in the request's task, copied into
+# the threads that grade for it (run_in_thread; Grader's code thread copies its caller's context).
+_request_work: contextvars.ContextVar[Work | None] = contextvars.ContextVar("ringdata_serve_work", default=None)
+
+
+def _settle(future: Future, result: ExecResult | None = None, error: BaseException | None = None) -> None:
+    """Set a batcher future's outcome unless its request abandoned it meanwhile."""
+    try:
+        future.set_exception(error) if error is not None else future.set_result(result)
+    except InvalidStateError:  # abandoned while it ran: the result is thrown away
+        pass
+
+
 LINGER_S = 0.005  # how long a group waits for the next submission: requests sent together arrive a few ms apart
 
 
@@ -134,15 +198,22 @@ class Batcher:
     share nothing (sandboxes/base.py), so this changes no result. A future cancelled before its
     group starts is dropped."""
 
-    def __init__(self, sandbox: Sandbox, group: int, threads: int = 2) -> None:
+    def __init__(self, sandbox: Sandbox, group: int, threads: int = 2, counter: Any = None) -> None:
         self.sandbox, self.group = sandbox, group
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.counter = counter  # a Prometheus counter labelled "taken" / "sent": submissions in, and after merging
+        # queue.Queue, not SimpleQueue: on CPython 3.11.7 a SimpleQueue.get(timeout=...) beside other
+        # threads blocked in get() was seen never to return, holding the submissions it had taken
+        # (their requests hung to the 504; a bare producer/consumer loop shows it within a minute).
+        self._queue: queue.Queue = queue.Queue()
         self._threads = [threading.Thread(target=self._loop, name=f"serve-batch-{i}", daemon=True) for i in range(threads)]
         for t in self._threads:
             t.start()
 
     def submit(self, submission: Submission) -> Future:
         future: Future = Future()
+        work = _request_work.get()
+        if work is not None:
+            work.add(future)
         self._queue.put((submission, future))
         return future
 
@@ -172,15 +243,18 @@ class Batcher:
             groups = list(merged.values())
             subs = [batch[g[0]][0] if len(g) == 1 else replace(
                 batch[g[0]][0], tests=tuple(batch[k][0].tests[0] for k in g), stop_on_first_failure=False) for g in groups]
+            if self.counter is not None:
+                self.counter.labels("taken").inc(len(batch))
+                self.counter.labels("sent").inc(len(subs))
             try:
                 results = self.sandbox.run_many(subs)
             except Exception as exc:  # noqa: BLE001 - the sandbox broke: every request hears it
                 for _, f in batch:
-                    f.set_exception(exc)
+                    _settle(f, error=exc)
                 continue
             for g, result in zip(groups, results):
                 for j, k in enumerate(g):
-                    batch[k][1].set_result(result if len(g) == 1 else _one_case(result, j))
+                    _settle(batch[k][1], result if len(g) == 1 else _one_case(result, j))
 
     def close(self) -> None:
         for _ in self._threads:
@@ -255,6 +329,12 @@ class Metrics:
                                registry=self.registry)  # fmt: skip
         self.outcomes = Counter("ringdata_serve_run_outcomes", "/run_code and /ringdata/run_tests outcomes",
                                 ["status"], registry=self.registry)  # fmt: skip
+        self.abandoned = Counter("ringdata_serve_abandoned_submissions", "sandbox submissions of requests whose "
+                                 "client left: dropped before they ran, or discarded while running", ["how"],
+                                 registry=self.registry)  # fmt: skip
+        self.merged = Counter("ringdata_serve_sandbox_submissions", "submissions the batcher took, and those it "
+                              "sent to the sandbox after merging one program's single tests", ["what"],
+                              registry=self.registry)  # fmt: skip
 
 
 class Service:
@@ -283,7 +363,8 @@ class Service:
         docker = replace(choice.docker, spread=False, persistent=True,
                          max_report_bytes=max(choice.docker.max_report_bytes, 64 << 20))  # fmt: skip
         self.sandbox = open_sandbox(replace(choice, docker=docker))
-        self.batcher = Batcher(self.sandbox, self.config.group, threads=self.sandbox.parallelism)  # one per container
+        self.batcher = Batcher(self.sandbox, self.config.group, threads=self.sandbox.parallelism,
+                               counter=self.metrics.merged)  # one per container
         grade = replace(self.config.grade, sandbox=Grouped(self.sandbox, self.batcher))  # one warm pool, one queue
         if self.config.ray is not None:
             from rewards.ray_executor import RayConfig, RayGrader
@@ -299,7 +380,8 @@ class Service:
         self._work.shutdown(wait=False, cancel_futures=True)
 
     def run_in_thread(self, fn: Callable, *args: Any) -> Future:
-        return self._work.submit(fn, *args)
+        """`fn(*args)` on the request threads, in the caller's context (its request's `Work`)."""
+        return self._work.submit(contextvars.copy_context().run, fn, *args)
 
 
 # ------------------------------------------------------------------------------------------ HTTP
@@ -354,43 +436,62 @@ async def _until_disconnect(request) -> None:
 
 
 async def _held(service: Service, request, start: Callable[[], Future]) -> Any:
-    """Wait for a slot, run `start()`'s work, and return its result; the slot is held until the
-    work ends (not when the client gives up): what runs in the sandbox stays bounded by `slots`."""
+    """Wait for a slot, run `start()`'s work, and return its result. The slot is held until the
+    work ends, or until the client leaves or the time limit strikes: then the request's `Work` is
+    abandoned (queued submissions dropped, running ones' results thrown away) and the slot frees
+    at once; the sandbox's own bound is the pool, which abandoned work never exceeds."""
     loop = asyncio.get_running_loop()
     gone = asyncio.ensure_future(_until_disconnect(request))
     metrics = service.metrics
     try:
-        entering = asyncio.ensure_future(service.admission.enter())
-        metrics.queued.inc()
-        try:
-            await asyncio.wait({entering, gone}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            metrics.queued.dec()
-        if not entering.done():
-            entering.cancel()
-            await asyncio.gather(entering, return_exceptions=True)
-            if entering.cancelled():
-                raise _ClientGone
-        entering.result()  # raises _Full
-        metrics.running.inc()
-        future = start()
-
-        def release(_: Future) -> None:
+        if not service.admission.try_enter():
+            entering = asyncio.ensure_future(service.admission.enter())
+            metrics.queued.inc()
             try:
-                loop.call_soon_threadsafe(lambda: (service.admission.leave(), metrics.running.dec()))
+                await asyncio.wait({entering, gone}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                metrics.queued.dec()
+            if not entering.done():
+                entering.cancel()
+                await asyncio.gather(entering, return_exceptions=True)
+                if entering.cancelled():
+                    raise _ClientGone
+            entering.result()  # raises _Full
+        metrics.running.inc()
+        held = True
+
+        def release() -> None:  # on the loop, once: when the work ends or is abandoned
+            nonlocal held
+            if held:
+                held = False
+                service.admission.leave()
+                metrics.running.dec()
+
+        def released(_: Future) -> None:
+            try:
+                loop.call_soon_threadsafe(release)
             except RuntimeError:  # the loop has closed: nobody waits for the slot any more
                 pass
 
-        future.add_done_callback(release)
+        work = Work(metrics.abandoned)
+        _request_work.set(work)  # this task's context: start() submits in it, or hands it to its thread
+        future = start()
+        future.add_done_callback(released)
         waiting = asyncio.wrap_future(future)
+
+        def abandon() -> None:
+            future.cancel()  # a grade not yet on a request thread never starts
+            work.abandon()
+            waiting.cancel()
+            release()
+
         try:
             await asyncio.wait({waiting, gone}, return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:  # the request's time limit
-            future.cancel()  # dropped if its group has not started
+            abandon()
             raise
         if not waiting.done():
-            future.cancel()
-            waiting.cancel()
+            abandon()
             raise _ClientGone
         return waiting.result()
     finally:

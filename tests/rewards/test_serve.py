@@ -366,6 +366,71 @@ def test_token_queue_429_disconnect_and_sigterm_drain():
         s.stop()
 
 
+def _until(predicate, bound: float) -> float:
+    """Seconds until `predicate()` held (polled), or fail after `bound` seconds."""
+    started = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - started < bound, f"not within {bound} s"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_a_client_leaving_mid_batch_frees_its_slot_and_drops_its_queued_work():
+    """Two /ringdata/grade clients (http.client) close their connections: one whose submissions
+    are queued behind the other's running batch (dropped: they never run), then the one whose
+    program is running in the sandbox (its result discarded); then a /run_code client whose
+    program runs. Each frees its slot within a bound, long before its work would have ended, and
+    the server goes on answering."""
+    import http.client
+
+    s = Server("--slots", "2", "--max-queue", "2", "--pool-size", "1")
+    problem = {"id": "slow", "domain": "code", "source": "t", "question": "q",
+               "tests": [{"input": f"{i}\n", "output": f"{i}\n"} for i in range(2)]}
+    slow = "```python\nimport time\nn = input()\ntime.sleep(3)  # {}\nprint(n)\n```"  # 3 s a test, no CPU
+
+    def grade(responses: list[str]) -> http.client.HTTPConnection:
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        conn.request("POST", "/ringdata/grade", json.dumps({"problem": problem, "responses": responses}),
+                     {"Content-Type": "application/json"})  # fmt: skip
+        return conn
+
+    try:
+        running = grade([slow.format("a")])  # 2 tests x 3 s in the only container
+        _until(lambda: s.metric("ringdata_serve_slots_in_use") == 1, 10)
+        time.sleep(1)  # its batch is in the sandbox
+        queued = grade([slow.format("b"), slow.format("c")])  # a slot, but its submissions wait for the container
+        _until(lambda: s.metric("ringdata_serve_slots_in_use") == 2, 10)
+        time.sleep(0.3)
+        queued.close()
+        freed = _until(lambda: s.metric("ringdata_serve_slots_in_use") == 1, 3)
+        assert s.metric('ringdata_serve_abandoned_submissions_total{how="dropped"}') == 2
+        left = time.monotonic()
+        running.close()  # mid-batch: its program has about 4 s to go
+        freed_running = _until(lambda: s.metric("ringdata_serve_slots_in_use") == 0, 3)
+        assert s.metric('ringdata_serve_abandoned_submissions_total{how="discarded"}') == 1
+        assert s.metric("ringdata_serve_queue_depth") == 0
+        # The container is free once the running program's batch ends (its 6 s); the dropped
+        # programs (12 s more) never ran, so the next request is answered well before they would end.
+        status, text, _ = s.post("/run_code", '{"code": "print(7)", "language": "python"}', timeout=60)
+        waited = time.monotonic() - left
+        assert status == 200 and json.loads(text)["run_result"]["stdout"] == "7\n", text
+        assert waited < 10, waited
+        # /run_code's own submission (no grader thread between), left while its program runs
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        conn.request("POST", "/run_code", json.dumps({"code": "import time\ntime.sleep(3)", "language": "python"}),
+                     {"Content-Type": "application/json"})  # fmt: skip
+        _until(lambda: s.metric("ringdata_serve_slots_in_use") == 1, 10)
+        time.sleep(1)
+        conn.close()
+        _until(lambda: s.metric("ringdata_serve_slots_in_use") == 0, 3)
+        assert s.metric('ringdata_serve_abandoned_submissions_total{how="discarded"}') == 2
+        assert s.log.read_text().count(" 499 ") == 3
+        print(f"\nslot freed {freed:.2f} s (queued) and {freed_running:.2f} s (running) after the client left; "
+              f"next answer {waited:.1f} s after")
+    finally:
+        s.stop()
+
+
 def test_sigterm_under_load_answers_everything_it_accepted():
     s = Server("--pool-size", "2")
     work = json.dumps({"code": "import time\nt = time.time()\nwhile time.time() - t < 0.3: pass\nprint('ok')",
