@@ -138,6 +138,8 @@ def compare(cases: list[tuple], verdicts: list[tuple]) -> dict:
             report["differ"].append({"case": case, "on": [on.reason.value, on.detail], "off": [off.reason.value, off.detail]})
         elif (on.extracted, on.detail) != (off.extracted, off.detail):
             report["extracted_or_detail_differ"] += 1
+            report.setdefault("detail_examples", []).append({"case": case[:3], "on": [on.extracted, on.detail],
+                                                             "off": [off.extracted, off.detail]})
     return report
 
 
@@ -166,6 +168,8 @@ def main() -> None:
           f"{time.perf_counter() - start:.0f} s, load {load:.1f} -> {os.getloadavg()[0]:.1f}")
     for d in report["differ"][:20]:
         print("DIFFER", d)
+    for d in report.get("detail_examples", [])[:5]:
+        print("detail only:", d)
     if args.out:
         args.out.write_text(json.dumps(report, default=str, indent=1))
     sys.exit(1 if report["differ"] else 0)

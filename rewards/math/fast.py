@@ -13,8 +13,12 @@ otherwise:
   exact rationals (`12`, `-\\frac{3}{4}`, `\\frac32`, `7/2`) compare as fractions, which is what
   the parse-and-verify path decides for them (math-verify's rounding is overruled by the exactness
   rule for exact numbers); or both sides are the same string of a recognised shape, which the
-  parser reads the same way twice and `verify` finds equal (a string is equal to itself).
-  Decimals stay with `_plain_numbers_equal` and the parser (their rounding rules).
+  parser reads the same way twice and `verify` finds equal (a string is equal to itself); or one
+  side is an exact rational and the other a numeric expression (`numeric`: `\\sqrt`, `\\pi`, `i`,
+  fractions, powers) whose value is far from it (`_APART`), which no test of `verify` calls equal.
+  It never says "equal" from a float. Decimals stay with `_plain_numbers_equal` and the parser
+  (their rounding rules); variables stay with the parser (math-verify may drop a trailing letter
+  as a unit: `2k` can read as 2).
 
 `MathConfig.fast_paths = False` turns both off; `tests/rewards/test_fast.py` grades a fixed sample
 both ways and requires identical verdicts (the full differential is in the issue's closing note).
