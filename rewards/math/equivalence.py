@@ -36,6 +36,7 @@ import re
 import warnings
 from functools import lru_cache
 
+from rewards.math.fast import equal as fast_equal, gold_parses
 from rewards.math.canonical import normalize
 from rewards.math.config import MathConfig
 from rewards.math.reading import _is_text, _items, _systems, _text_key, _top_level
@@ -160,6 +161,8 @@ def gold_check(gold: str, config: MathConfig = MathConfig()) -> bool:
         return False
     if _is_text(gold):
         return True
+    if config.fast_paths and gold_parses(gold):  # `rewards.math.fast`: a shape the parser always reads
+        return True
     return bool(_parse(normalize(gold)))
 
 
@@ -200,6 +203,8 @@ def _equal(g: str, extracted: str, config: MathConfig, question: str | None = No
     fast = _plain_numbers_equal(g, p, config)
     if fast is not None:  # both plain decimals: no LaTeX parser needed (most GSM8K/AIME answers)
         return fast, f"{p} {'=' if fast else '!='} {g}"
+    if config.fast_paths and (known := fast_equal(g, p)) is not None:  # `rewards.math.fast`: certain without the parser
+        return known, "" if known else f"{p:.60} != {g:.60}"
     gold_parsed, pred_parsed = _parse(g), _parse(p)
     if not pred_parsed:
         return False, "the answer does not parse"
