@@ -9,6 +9,7 @@ from tests.sandboxes.attacks_reward import *  # noqa: F401,F403 - attacks on the
 from tests.sandboxes.attacks_compiled import *  # noqa: F401,F403 - C++ attacks, the JVM's limits
 from tests.sandboxes.attacks_kernel import *  # noqa: F401,F403 - what the kernel enforces
 from tests.sandboxes.attacks_files import *  # noqa: F401,F403 - a submission's own files
+from tests.sandboxes.attacks_harness import *  # noqa: F401,F403 - signals to the harness, what outlives a case
 
 
 @pytest.fixture
