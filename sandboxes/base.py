@@ -41,15 +41,24 @@ Enforced by the kernel
   those calls (prlimit, setpriority, ioprio_set, sched_setaffinity/setscheduler/setparam/setattr)
   with EPERM unless they target the program's own process or only read, so
   `prlimit(runner, RLIMIT_CPU, 0)` cannot kill the runner before any check runs.
+- Signals: the same uid lets a program signal the harness. SIGKILL and SIGSTOP are answered (the
+  program killed or stopped the harness: its own failure); no other signal runs harness code: the
+  runner and the zygote leave SIGINT at its default (no KeyboardInterrupt), the container's init
+  ignores it (a pid 1 drops what it does not handle), and the runner's wall-cap alarm acts only
+  when its own clock says the cap is reached (a program's SIGALRM is ignored).
 
 Enforced by the runner (inside the sandbox, before the next case or submission)
-- Files and IPC: it deletes every file of the work dir (and /dev/shm, /dev/mqueue) whatever its
-  permissions, restores the work dir's mode, times and attributes, and removes every SysV IPC
-  object (by creator, whoever owns it now). Between submissions it also checks that the processes
-  it keeps (itself, the zygote) and init still have their resource limits, priority and affinity
-  (refused by the filter above; the check stays for whatever a kernel lets through); when a
-  check fails the submissions that may have been affected are graded again alone in a fresh
-  container (Docker) or sandbox.
+- Files and IPC, before every case as before every submission: it deletes every file of the work
+  dir (and /dev/shm, /dev/mqueue, which the bubblewrap sandbox mounts for the purpose) whatever
+  its permissions, restores the work dir's mode, times and attributes, removes every SysV IPC
+  object (by creator, whoever owns it now), and has the kernel collect unix sockets in flight
+  (a cycle of sockets carrying each other outlives its processes until the kernel's collector
+  runs, and holds whatever rides in it: memfds of the container's memory, abstract names): the
+  namespace's socket table must list none but the harness's, or the submission is suspect.
+  Between submissions it also checks that the processes it keeps (itself, the zygote) and init
+  still have their resource limits, priority and affinity (refused by the filter above; the check
+  stays for whatever a kernel lets through); when a check fails the submissions that may have
+  been affected are graded again alone in a fresh container (Docker) or sandbox.
 - Fair under load: the limit is CPU time, so a busy host only stretches wall time; the sandbox
   gets a CPU weight a co-located trainer cannot starve (a container's cpu_shares; bubblewrap's
   nice, when the grader runs as root); a case that hits the wall cap well inside its CPU limit

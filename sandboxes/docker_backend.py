@@ -91,6 +91,7 @@ null = os.open(os.devnull, os.O_RDWR)
 for fd in (0, 1, 2):  # nothing reaches the container log (a host-disk channel) through us
     os.dup2(null, fd)
 signal.signal(signal.SIGCHLD, lambda *_: None)
+signal.signal(signal.SIGINT, signal.SIG_DFL)  # a pid 1 drops what it does not handle: no KeyboardInterrupt from a program
 while True:
     try:
         os.wait()

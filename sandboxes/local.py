@@ -236,6 +236,7 @@ class LocalSandbox(Sandbox):
             "--ro-bind", "/usr", "/usr", *jdk,
             "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
             "--proc", "/proc", "--dev", "/dev",
+            "--mqueue", "/dev/mqueue",  # the IPC namespace's message queues as files: the runner's wipe reaches them
             *(["--ro-bind", str(cgroup), "/sys/fs/cgroup"] if cgroup else []),  # its own group, read-only
             "--size", str(cfg.work_mb << 20), "--perms", "1777", "--tmpfs", "/work",
             "--remount-ro", "/dev", "--remount-ro", "/",  # only /work stays writable

@@ -587,6 +587,43 @@ def _restore_dir(path: str, mode: int | None) -> None:
         pass
 
 
+OWN_SOCKETS: frozenset[int] = frozenset()  # inodes of the runner's and the zygote's socketpair (set by main)
+
+
+def _stray_sockets() -> list[int]:
+    """Inodes of the unix sockets in this sandbox's network namespace (/proc/net/unix, the
+    kernel's table) other than the harness's own."""
+    try:
+        with open("/proc/net/unix", "rb") as f:
+            rows = [row.split() for row in f.read().splitlines()[1:]]
+    except OSError:
+        return []
+    return [int(row[6]) for row in rows if len(row) > 6 and row[6].isdigit() and int(row[6]) not in OWN_SOCKETS]
+
+
+def collect_sockets(wait_s: float = 1.0) -> list[int]:
+    """Have the kernel free the unix sockets that no process holds; returns those still listed.
+
+    Sockets that carry each other (SCM_RIGHTS) outlive every process that made them: the kernel
+    frees such a cycle only when its garbage collector next runs, which the release of some unix
+    socket schedules, and until then everything riding in it stays open: memfds holding the
+    container's memory (an honest program after it was OOM-killed), a deleted file holding the work
+    dir's space, abstract names the next case or submission reads in /proc/net/unix. So the runner
+    releases a socket of its own, which schedules the collector (it sees every namespace, one a
+    program made included), and waits until the table lists none but the harness's."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            for end in _socket.socketpair():
+                end.close()
+        except OSError:
+            pass
+        left = _stray_sockets()
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.002)
+
+
 def scrub(workdir: str, sandboxed: bool, spare: tuple[int, ...] = (), mode: int | None = None) -> int:
     """Leave nothing of a previous submission: processes, files, IPC objects. Returns survivors.
 
@@ -596,6 +633,7 @@ def scrub(workdir: str, sandboxed: bool, spare: tuple[int, ...] = (), mode: int 
     if not sandboxed:
         return 0
     survivors = kill_everything_else(spare)
+    collect_sockets()  # before the wipe: a deleted file held in flight keeps its space until then
     for path in (workdir, "/dev/mqueue", "/dev/shm"):
         wipe(path)
     for path in ("/dev/mqueue", "/dev/shm"):
@@ -624,6 +662,8 @@ def residue(workdir: str, mode: int | None) -> list[str]:
                 found.append(f"{workdir} mode, times or attributes changed")
         except OSError as exc:
             found.append(f"{workdir}: {exc.strerror}")
+    if _stray_sockets():
+        found.append("unix sockets outlived their processes")
     if _sysv_rows():
         found.append("SysV IPC objects left")
     return found
@@ -954,6 +994,7 @@ def _child(req: dict, fds: list[int]) -> None:
         if req.get("argv"):
             _exec(req, len(fds) - 1 if req.get("exe") else -1)  # never returns
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # python's default: EPIPE, not death
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # and KeyboardInterrupt (the harness has none)
         sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
         sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="surrogateescape", closefd=False)
         sys.stderr = sys.__stderr__ = open(
@@ -1623,6 +1664,7 @@ class _Case(_Child):
             return Status.RUNTIME_ERROR, f"{where} {type(exc).__name__}: {exc}"[:200]
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+            CASE = None
         if self.refused:  # the test swallowed the refusal (`except:`); it still decides
             return self.refused
         if self.gone:
@@ -1704,9 +1746,14 @@ CASE: _Case | None = None  # the case whose test the runner is executing (for th
 
 
 def _alarm(*_):
-    """The wall cap, while the runner executes a test's own code (a loop that calls nothing)."""
+    """The wall cap, while the runner executes a test's own code (a loop that calls nothing). The
+    clock decides, not the signal: any process of our uid may send SIGALRM, and a program did, five
+    times while runnable, to have its wrong answer given up as starved (`sandbox_error`). One that
+    comes early re-arms the timer; one outside a test is ignored."""
     now = time.monotonic()
-    if CASE is not None and CASE.extend(now):
+    if CASE is None:
+        return
+    if now < CASE.deadline or CASE.extend(now):
         signal.setitimer(signal.ITIMER_REAL, max(0.001, CASE.deadline - now))
         return
     raise _Deadline()
@@ -2320,6 +2367,11 @@ def main() -> None:
     harness. Every batch still starts from a scrub and the checks; after a batch whose checks
     failed the runner ends (the host then discards the container), as it does at EOF."""
     os.closerange(3, 1 << 16)  # no descriptor of whoever started us reaches a program
+    # Any process of our uid may signal us. SIGKILL and SIGSTOP are answered (the program killed or
+    # stopped the harness); a signal our Python answers must not run our code when a program picks:
+    # SIGINT's KeyboardInterrupt crashed the runner with a traceback ("the runner failed",
+    # sandbox_error). With the default action it kills us like any other signal: the program's fault.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     report_fd = os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)  # nothing but the reports reaches the host
@@ -2329,6 +2381,8 @@ def main() -> None:
     persistent = PERSISTENT_FLAG in sys.argv
     survivors = scrub(workdir, sandboxed)
     parent_sock, zygote_sock = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    global OWN_SOCKETS
+    OWN_SOCKETS = frozenset(os.fstat(end.fileno()).st_ino for end in (parent_sock, zygote_sock))
     zpid = os.fork()
     if zpid == 0:  # the zygote holds nothing but its socket: no payload, no report channel
         parent_sock.close()
@@ -2368,7 +2422,11 @@ def main() -> None:
                 _write_frame(report_fd, nonce, {"index": index, "not_run": "; ".join(broken)})
                 continue
             started = time.monotonic()
-            ran = _run_submission(parent_sock, sub, sandboxed, lambda: sandboxed and wipe(workdir), built)
+            # Between two cases the same scrub as between submissions (the case's processes are
+            # dead already): a message queue, a SysV object or a socket in flight of case 1 reached
+            # case 2 when only the work dir was wiped.
+            clear = lambda: sandboxed and scrub(workdir, True, spare=(zpid,), mode=mode)  # noqa: E731
+            ran = _run_submission(parent_sock, sub, sandboxed, clear, built)
             broken = harness.problems()
             report = {"index": index, **ran, "wall_s": round(time.monotonic() - started, 4)}
             if broken:
