@@ -762,7 +762,7 @@ def _zygote(sock, sandboxed: bool) -> None:
 
     gc.freeze()  # the children's collections skip everything the zygote holds: no copy-on-write faults
     while True:
-        req, fds = _recv(sock, maxfds=5)
+        req, fds = _recv(sock, maxfds=6)
         if req is None:
             os._exit(0)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -993,6 +993,7 @@ def _child(req: dict, fds: list[int]) -> None:
         _own_process_only()
         if req.get("argv"):
             _exec(req, len(fds) - 1 if req.get("exe") else -1)  # never returns
+        source = _read_source(len(fds) - 1)
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # python's default: EPIPE, not death
         signal.signal(signal.SIGINT, signal.default_int_handler)  # and KeyboardInterrupt (the harness has none)
         sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
@@ -1001,7 +1002,7 @@ def _child(req: dict, fds: list[int]) -> None:
             2, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False
         )
         sys.argv = ["solution.py"]
-        code = _run_program(req)
+        code = _run_program(req, source)
     except BaseException:  # noqa: BLE001 - the wrapper itself must never raise
         code = 1
     os._exit(code)
@@ -1054,10 +1055,24 @@ def _exec(req: dict, exe_fd: int) -> None:
     os._exit(EXIT_NO_EXEC)
 
 
-def _run_program(req: dict) -> int:
+def _read_source(fd: int) -> str:
+    """The program's source from the sealed memfd the runner passed as the child's last descriptor,
+    which is then closed. The source never passes through the zygote's memory: freed, it stayed in
+    the zygote's heap, which every later child inherits, and a program found the one before it
+    there (a correct solution of the same problem, run under its own name)."""
+    data, size = bytearray(), os.fstat(fd).st_size
+    while len(data) < size:
+        chunk = os.pread(fd, size - len(data), len(data))
+        if not chunk:
+            break
+        data += chunk
+    os.close(fd)
+    return data.decode("utf-8", "surrogatepass")
+
+
+def _run_program(req: dict, source: str) -> int:
     import builtins
 
-    source = req["program"]
     scope = {"__name__": "__main__", "__builtins__": builtins, "__file__": "/work/solution.py"}
     code = 0
     try:
@@ -1319,6 +1334,8 @@ class _Child:
                **self.program.request()}  # fmt: skip
         if self.program.exe_fd >= 0:
             child_fds.append(os.dup(self.program.exe_fd))  # the child's last descriptor: it execs it
+        elif self.program.run is None:  # Python source: the child reads it there (`_read_source`)
+            child_fds.append(_sealed_memfd(self.program.source.encode("utf-8", "surrogatepass")))
         self.program.stage()
         used = CGROUP.cpu() if CGROUP is not None and self.sandboxed else None
         self.kbase = None if used is None else (used, _harness_cpu())
@@ -1839,7 +1856,7 @@ class _Program:
 
     def request(self) -> dict:
         if self.run is None:
-            return {"program": self.source}
+            return {}  # the source goes as a descriptor (`_Child.start`), never through the zygote
         return {"argv": self.run["argv"], "env": self.run["env"], "as_mb": self.run.get("as_mb"),
                 "stack_max": self.run.get("stack_max"), "exe": self.exe_fd >= 0}  # fmt: skip
 

@@ -1,5 +1,5 @@
 """Attacks through what the kernel grants any process of the harness's uid, or lets outlive a
-process: sockets in flight that hold whatever rides in them after every process of a case is
+process: an earlier program's source in the zygote's heap, sockets in flight that hold whatever rides in them after every process of a case is
 dead, message queues and keys left for the next case, and signals the runner, the zygote and init answer. Shared by both backends like
 attacks.py (test_attacks_docker.py and test_attacks_local.py bind `sandbox`); attacks_kernel.py's
 `assert_nothing_left` runs after each. One property per test; each failed before its mechanism.
@@ -19,6 +19,46 @@ DOUBLE = tuple(TestCase(input=f"{i}\n", output=f"{2 * i}\n") for i in (1, 5, 21,
 def why(result) -> str:
     case = result.cases[-1] if result.cases else None
     return f"{result.status.value}: {case.detail if case else result.error} | {case.stdout_tail[-300:] if case else ''}"
+
+
+# --------------------------------------------------------------------------- what the zygote held
+
+# The zygote received each program's source and freed it; the bytes stayed in its heap, which
+# every later child inherits. This program computes nothing: it reads its own memory for the
+# program before it (a correct solution, with its recognisable comment) and runs that.
+SOLVED = """
+# ringdata-rt solved it
+print(2 * int(input()))  # ringdata-rt end
+""" + "# " + "padding " * 300 + "\n"
+COPY_THE_EARLIER_PROGRAM = """
+start, end = "".join(["ringdata-rt ", "solved it"]).encode(), "".join(["# ringdata-rt ", "end"]).encode()
+with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", 0) as mem:
+    for line in maps:
+        lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+        if not line.split()[1].startswith("rw") or hi - lo > 64 << 20:
+            continue
+        try:
+            mem.seek(lo)
+            data = mem.read(hi - lo)
+        except (OSError, ValueError, OverflowError):
+            continue
+        at = data.find(start)
+        while at >= 0:
+            copy = data[at + len(start):data.find(end, at)]
+            if 0 < len(copy) < 200 and b"\\0" not in copy:
+                exec(copy.decode())
+                raise SystemExit
+            at = data.find(start, at + 1)
+print(-1)
+"""
+
+
+def test_a_program_does_not_find_an_earlier_program_in_its_memory(sandbox):
+    """In one batch, and (a persistent runner) in the next."""
+    solved, copied = sandbox.run_many([Submission(SOLVED, DOUBLE, QUICK), Submission(COPY_THE_EARLIER_PROGRAM, DOUBLE, QUICK)])
+    assert solved.status is CaseStatus.PASSED, why(solved)
+    assert copied.status is CaseStatus.WRONG_ANSWER, why(copied)
+    assert sandbox.run(Submission(COPY_THE_EARLIER_PROGRAM, DOUBLE, QUICK)).status is CaseStatus.WRONG_ANSWER
 
 
 # --------------------------------------------------------------------------- sockets in flight
