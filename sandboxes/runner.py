@@ -13,7 +13,9 @@ Why the report cannot be forged by the submission
   neither open `/proc/<runner>/fd/*` (its stdout, the report channel) nor read its memory.
 - Programs run in children of a *zygote* that the runner forks before it reads the payload, so no
   child ever holds expected outputs, test code or the report nonce, even in memory. Each child
-  gets its own pipes and no other descriptor of the runner.
+  gets its own pipes and no other descriptor of the runner, and its program's source as a sealed
+  memfd it reads itself: a source the zygote had received stayed in its freed heap, which every
+  later child inherits, and a program found the one before it there.
 - Reports are framed with a per-exec nonce from the payload; the host ignores anything else and
   reads them as JSON (written by `to_json`: no json import here).
 
