@@ -149,7 +149,7 @@ def test_message_queues_do_not_outlive_their_case(sandbox):
 
 # A key in the uid's user keyring (add_key), read back in the next case: keyrings belong to the
 # uid (in its user namespace), not to a process, and outlive every one. Docker's default seccomp
-# profile refuses the key calls; under bubblewrap nothing did.
+# profile refuses the key calls; under bubblewrap nothing did until the zygote's filter did.
 KEYRING = """
 import ctypes, platform
 libc = ctypes.CDLL(None, use_errno=True)
@@ -164,8 +164,6 @@ print(f"LEAK key {found} from an earlier case" if found > 0 else 2 * n)
 
 def test_a_keyring_does_not_outlive_its_case(sandbox):
     result = sandbox.run(Submission(KEYRING, DOUBLE, QUICK, stop_on_first_failure=False))
-    if sandbox.name == "local" and not result.passed:  # the mechanism is the lead's (rt-s3.md)
-        pytest.xfail("the zygote's seccomp filter does not refuse add_key/request_key/keyctl yet")
     assert result.status is CaseStatus.PASSED, why(result)
 
 
