@@ -136,7 +136,7 @@ def compare_steps(args, model: Path, backend, stage: StageConfig) -> dict[str, d
             steps: list[dict] = []
             clock = [time.process_time()]
 
-            def on_step(record: dict) -> None:
+            def on_step(record: dict, steps: list[dict] = steps, clock: list[float] = clock) -> None:
                 now = time.process_time()
                 steps.append({**record, "cpu_s": now - clock[0], "load": os.getloadavg()[0]})
                 clock[0] = now

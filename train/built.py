@@ -10,8 +10,8 @@ imports this module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 __all__ = ["BUILT", "built_model_dir", "is_built", "model_dir"]
 
