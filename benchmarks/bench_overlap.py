@@ -45,7 +45,8 @@ from dataclasses import replace
 from pathlib import Path
 
 # before torch loads libgomp, which reads it once (see the docstring)
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+if __name__ == "__main__":  # run as a script, not imported by a test
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sandboxes import SandboxChoice  # noqa: E402
@@ -108,7 +109,7 @@ def main() -> None:
               + f" (step time x{row['step_time'] / base['step_time']:.2f}, CPU-s per step x{row['cpu_s'] / base['cpu_s']:.2f}"
               f" of synchronous)")
     print(f"CPU seconds (this process) {time.process_time() - cpu_before:.0f}; load average before {load_before}, "
-          f"after {os.getloadavg()}; {os.cpu_count()} CPUs; OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")
+          f"after {os.getloadavg()}; {os.cpu_count()} CPUs; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset (libgomp default)')}")
 
 
 SETTINGS = {"synchronous": {}, "grade_while_sampling=2": {"grade_while_sampling": 2}, "sample_ahead=1": {"sample_ahead": 1}}
