@@ -29,8 +29,9 @@ the same vLLM generate on the main thread took 44 s (9.6 CPU-s) while the proces
 team and 1.1 s (1.1 CPU-s) once another thread had run a parallel region, and ~1 s either way
 under PASSIVE. `sample_ahead`'s thread is such a second team, so under the default its runs and
 the synchronous runs measure libgomp's two regimes, not the overlap (the 0.19x of an earlier
-version of this benchmark). `OMP_WAIT_POLICY=ACTIVE python benchmarks/bench_overlap.py ...`
-reproduces that.
+version of this benchmark). `OMP_WAIT_POLICY=ACTIVE GOMP_SPINCOUNT=300000 python
+benchmarks/bench_overlap.py ...` gives libgomp's default spinning back (the spin count is what the
+policy sets).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=8, help="K")
     ap.add_argument("--steps", type=int, default=0, help="training steps per setting (0 = skip the step comparison)")
     ap.add_argument("--repeats", type=int, default=2, help="runs per setting in the step comparison, order alternated")
+    ap.add_argument("--settings", default=",".join(SETTINGS), help="which settings the step comparison runs (the first is the baseline)")
     ap.add_argument("--out", default="/tmp/bench_overlap", help="run directories of the step comparison")
     args = ap.parse_args()
     model = built_model_dir("tiny")
@@ -103,11 +105,11 @@ def main() -> None:
         for c in chunks:
             print(f"grade_while_sampling={c}: median {st.median(times[c]):.2f} s over {len(times[c])} rounds "
                   f"(x{st.median(times[c]) / base:.2f} of {chunks[0]})")
-    base = steps.get("synchronous")
+    base = next(iter(steps.values()), None)
     for name, row in steps.items():
         print(f"{name}: " + ", ".join(f"{k} {v:.3f}" if k == "cpu_ms_per_token" else f"{k} {v:.2f}" for k, v in row.items())
               + f" (step time x{row['step_time'] / base['step_time']:.2f}, CPU-s per step x{row['cpu_s'] / base['cpu_s']:.2f}"
-              f" of synchronous)")
+              f" of {next(iter(steps))})")
     print(f"CPU seconds (this process) {time.process_time() - cpu_before:.0f}; load average before {load_before}, "
           f"after {os.getloadavg()}; {os.cpu_count()} CPUs; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset (libgomp default)')}")
 
@@ -125,8 +127,11 @@ def compare_steps(args, model: Path, backend, stage: StageConfig) -> dict[str, d
 
     stage = replace(stage, steps=args.steps, eval_problems=0, checkpoint_every=0, max_refill_rounds=0,
                     token_budget=args.prompts * args.samples * 8)
-    records: dict[str, list[dict]] = {name: [] for name in SETTINGS}
-    names = list(SETTINGS)
+    names = [n.strip() for n in args.settings.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SETTINGS]
+    if unknown:
+        raise SystemExit(f"--settings: unknown {unknown}; choose from {', '.join(SETTINGS)}")
+    records: dict[str, list[dict]] = {name: [] for name in names}
     for rep in range(args.repeats):  # A B C, then C B A, ...: a trend in the machine's load hits all alike
         for name in (names if rep % 2 == 0 else names[::-1]):
             s = replace(stage, **SETTINGS[name])
