@@ -32,6 +32,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+# before torch loads libgomp: on a machine loaded beyond its cores, libgomp's default spin-wait
+# makes every parallel region cost time slices (benchmarks/bench_overlap.py's docstring)
+if __name__ == "__main__":  # run as a script, not imported by a test
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from train.config import load_config, with_overrides  # noqa: E402
@@ -41,25 +45,27 @@ from train.report import comparison_table, print_comparison, render_comparison  
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def one_run(cfg, kind: str, seed: int, out: Path) -> float:
-    """Train `kind` (a loss, or "c3po-group") with `seed` into OUT/KIND-SEED; returns seconds."""
+def one_run(cfg, kind: str, seed: int, out: Path) -> tuple[float, float]:
+    """Train `kind` (a loss, or "c3po-group") with `seed` into OUT/KIND-SEED; returns (wall
+    seconds, CPU seconds of this process): on a shared machine the CPU seconds are the steadier."""
     loss, _, order = kind.partition("-")
     cfg = with_overrides(cfg, loss=loss, seed=seed)
     if order:
         cfg = replace(cfg, stages=tuple(replace(s, selection_order=order) for s in cfg.stages))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     run(cfg, cfg.stages, out / f"{kind}-{seed}")
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def compare(cfg, losses: list[str], seeds: list[int], out: Path, progress=None) -> dict:
-    """Every loss x seed into `out`, seeds rotating the order so load changes hit every loss alike."""
-    walls: dict[str, list[float]] = {k: [] for k in losses}
+    """Every loss x seed into `out`, seeds rotating the order so load changes hit every loss alike;
+    returns each loss's (wall, CPU) seconds per run, in seed order."""
+    walls: dict[str, list[tuple[float, float]]] = {k: [] for k in losses}
     for i, seed in enumerate(seeds):
         for kind in losses[i % len(losses):] + losses[: i % len(losses)]:
             walls[kind].append(one_run(cfg, kind, seed, out))
             if progress:
-                progress(kind, seed)
+                progress(kind, seed, *walls[kind][-1])
     return walls
 
 
@@ -95,7 +101,9 @@ def main() -> None:
     console = Console(width=170)
     load_before = os.getloadavg()
     cpu_before = time.process_time()
-    walls = compare(cfg, losses, seeds, out, lambda k, s: console.print(f"done {k} seed {s}"))
+    walls = compare(cfg, losses, seeds, out,
+                    lambda k, s, wall, cpu: console.print(f"done {k} seed {s}: {wall:.0f} s, {cpu:.0f} CPU-s, "
+                                                          f"load {os.getloadavg()[0]:.1f}"))
     load_after = os.getloadavg()
     st_ = cfg.stages[0]
     console.print(f"{st_.steps} steps x seeds {seeds}, L={st_.prompts_per_step} K={st_.samples_per_prompt} "
@@ -110,7 +118,8 @@ def main() -> None:
                "runs": {m: dict(items) for m, items in table.items()}}
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     console.print(f"load average (1/5/15 min) before {load_before}, after {load_after}; "
-                  f"CPU seconds {summary['cpu_seconds']:.0f}; runs in {out}; curves {page}")
+                  f"CPU seconds {summary['cpu_seconds']:.0f}; OMP_WAIT_POLICY {os.environ.get('OMP_WAIT_POLICY', 'unset')}; "
+                  f"runs in {out}; curves {page}")
 
 
 if __name__ == "__main__":
