@@ -50,10 +50,10 @@ root) the zygote is a child subreaper, every orphan is re-parented to it and rea
 case's CPU is the zygote's `RUSAGE_CHILDREN` growth plus a poll of every live descendant, and a
 process counts as alive while any of its threads is: that fallback does not see workers the
 kernel reaps (SIGCHLD ignored). The zygote installs a seccomp filter of our own for every program:
-sockets of the AF_UNIX family only and no kernel keyrings (`_restrict_programs`); each child adds
-one that keeps the calls changing limits, priority and scheduling to its own process
-(`_own_process_only`), since the kernel allows them on any process of the same uid, the runner's,
-the zygote's and init's included.
+sockets of the AF_UNIX family only, no kernel keyrings, no new namespaces (`_restrict_programs`);
+each child adds one that keeps the calls changing limits, priority and scheduling to its own
+process (`_own_process_only`), since the kernel allows them on any process of the same uid, the
+runner's, the zygote's and init's included.
 A case that reaches its wall cap well inside its CPU limit while runnable (it was starved of CPU
 by the host, not sleeping) keeps running and gets the wall cap again, up to `STARVED_WAITS` times,
 and is reported `sandbox_error` if still starved: never `time_limit`.
@@ -795,8 +795,12 @@ def _zygote(sock, sandboxed: bool) -> None:
 # outlives its process by a minute, and a warm container keeps its namespace) or talk netlink; no
 # kernel keyrings (`add_key`, `request_key`, `keyctl`: the uid's user keyring outlives every
 # process of it, so a key left by one case would reach the next; Docker's default profile refuses
-# them too, bubblewrap does not); no syscall of another ABI (x32, i386), through which the same
-# calls would pass unchecked.
+# them too, bubblewrap does not); no new namespaces (`unshare`, `setns`, `clone` with a CLONE_NEW*
+# flag; `clone3`, whose flags sit in memory a filter cannot read, answers ENOSYS and glibc falls
+# back to `clone`), so a program's sockets, mounts and processes stay where the harness checks
+# them (Docker's profile refuses these; under bubblewrap a program could make a user and network
+# namespace of its own); no syscall of another ABI (x32, i386), through which the same calls would
+# pass unchecked.
 # Each child's (`_own_process_only`): the calls that change another process's limits, priority or
 # scheduling act on the program's own process only. The kernel lets a process change these for any
 # process of its uid (it checks the uid, not dumpability), and the runner, the zygote and the
@@ -806,9 +810,11 @@ def _zygote(sock, sandboxed: bool) -> None:
 _SECCOMP_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 _X32_BIT = {"x86_64": 0x40000000}
 _SYSCALLS = {  # the numbers of the calls the filters look at, per architecture
-    "x86_64": {"socket": 41, "socketpair": 53, "add_key": 248, "request_key": 249, "keyctl": 250, "prlimit64": 302, "setpriority": 141, "ioprio_set": 251,
+    "x86_64": {"socket": 41, "socketpair": 53, "add_key": 248, "request_key": 249, "keyctl": 250, "unshare": 272, "setns": 308, "clone": 56,
+               "clone3": 435, "prlimit64": 302, "setpriority": 141, "ioprio_set": 251,
                "sched_setaffinity": 203, "sched_setscheduler": 144, "sched_setparam": 142, "sched_setattr": 314},
-    "aarch64": {"socket": 198, "socketpair": 199, "add_key": 217, "request_key": 218, "keyctl": 219, "prlimit64": 261, "setpriority": 140, "ioprio_set": 30,
+    "aarch64": {"socket": 198, "socketpair": 199, "add_key": 217, "request_key": 218, "keyctl": 219, "unshare": 97, "setns": 268, "clone": 220,
+                "clone3": 435, "prlimit64": 261, "setpriority": 140, "ioprio_set": 30,
                 "sched_setaffinity": 122, "sched_setscheduler": 119, "sched_setparam": 118, "sched_setattr": 274},
 }  # fmt: skip
 # call -> (the argument holding the target pid, the value of the argument before it that names a
@@ -823,7 +829,8 @@ _OWN_PROCESS_CALLS = {
     "setpriority": (1, 2, None),
     "ioprio_set": (1, 3, None),
 }
-_BPF_LD, _BPF_JEQ, _BPF_JGE, _BPF_RET = 0x20, 0x15, 0x35, 0x06
+_BPF_LD, _BPF_JEQ, _BPF_JGE, _BPF_JSET, _BPF_RET = 0x20, 0x15, 0x35, 0x45, 0x06
+CLONE_NEW = 0x7E020080  # CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET, NEWTIME
 _SECCOMP_ALLOW, _SECCOMP_ERRNO = 0x7FFF0000, 0x00050000
 
 
@@ -872,7 +879,10 @@ def _zygote_filter(machine: str) -> bytes:
         *_prologue(machine),
         (_BPF_JEQ, "family", 0, nr["socket"]), (_BPF_JEQ, "family", 0, nr["socketpair"]),
         (_BPF_JEQ, "eperm", 0, nr["add_key"]), (_BPF_JEQ, "eperm", 0, nr["request_key"]),
-        (_BPF_JEQ, "eperm", "allow", nr["keyctl"]),
+        (_BPF_JEQ, "eperm", 0, nr["keyctl"]), (_BPF_JEQ, "eperm", 0, nr["unshare"]),
+        (_BPF_JEQ, "eperm", 0, nr["setns"]), (_BPF_JEQ, "enosys", 0, nr["clone3"]),
+        (_BPF_JEQ, 0, "allow", nr["clone"]),
+        (_BPF_LD, 0, 0, _arg(0)), (_BPF_JSET, "eperm", "allow", CLONE_NEW),  # clone's flags
         "family", (_BPF_LD, 0, 0, _arg(0)), (_BPF_JEQ, "allow", "refuse", AF_UNIX),
         "allow", (_BPF_RET, 0, 0, _SECCOMP_ALLOW),
         "refuse", (_BPF_RET, 0, 0, _SECCOMP_ERRNO | EAFNOSUPPORT),

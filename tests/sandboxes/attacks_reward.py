@@ -289,6 +289,33 @@ def test_the_harness_limits_priority_and_scheduling_are_out_of_reach(sandbox):
     assert result.status is CaseStatus.PASSED, why(result)
 
 
+NAMESPACES_OF_ITS_OWN = """
+import ctypes, os, platform, threading
+libc = ctypes.CDLL(None, use_errno=True)
+made = []
+for name, flags in (("user+net", 0x10000000 | 0x40000000), ("net", 0x40000000), ("mount", 0x20000), ("ipc", 0x08000000)):
+    if libc.unshare(flags) == 0:
+        made.append(name)
+clone3 = {"x86_64": 435, "aarch64": 435}.get(platform.machine())
+if clone3 and libc.syscall(clone3, None, 0) != -1:
+    made.append("clone3 answered")
+if os.path.exists("/proc/self/ns/net") and libc.setns(os.open("/proc/self/ns/net", os.O_RDONLY), 0) == 0:
+    made.append("setns")
+threading.Thread(target=lambda: None).start()  # threads and forks still work (glibc falls back to clone)
+if os.fork() == 0:
+    os._exit(0)
+os.wait()
+print(int(input()) * 2 if not made else "MADE " + ", ".join(made))
+"""
+
+
+def test_a_program_makes_no_namespace_of_its_own(sandbox):
+    """A user or network namespace of its own would put the program's sockets, mounts and
+    processes outside what the harness checks between cases (red team: possible under bubblewrap)."""
+    result = sandbox.run(Submission(NAMESPACES_OF_ITS_OWN, DOUBLE, QUICK))
+    assert result.status is CaseStatus.PASSED, why(result)
+
+
 LEAVE_EVERYTHING = """
 import os, sys
 os.makedirs("/work/cache/deep", exist_ok=True)
