@@ -183,7 +183,7 @@ _REJECTED = re.compile(  # a clause that rejects the value before it: "$6$ is no
     r"^\s*(?:[^\W\d_]+\s+){0,3}?(?:is|are|was|were|be|would|could|might|may|must|should|can|will|shall|does|do|did)\s+(?:not|never)\b"
     r"|^\s*(?:[^\W\d_]+\s+){0,2}?(?:isn't|aren't|wasn't|doesn't|don't|can't|cannot|won't|wouldn't|couldn't|shouldn't)\b"
     r"|^\s*(?:is|are|was|were|would\s+be|seems)\s+(?:wrong|incorrect|impossible|invalid|excluded|ruled\s+out|too\s+\w+)\b", re.I)
-_LATER_VALUE = re.compile(r"\$[^$]+\$|\\\(.+?\\\)|\\(?:d?frac|sqrt)\s*(?:\{[^{}]*\})+|(?<![\w^_{.\\\-])-?\.?\d[\d.,]*(?![\w.]\w)")
+_LATER_VALUE = re.compile(r"\$[^$]+\$|\\\(.+?\\\)|\\(?:d?frac|sqrt)\s*(?:\{[^{}]*\})+|(?<![\w^_{.\\\-])-?\.?\d[\d.,]*(?:_\{?\d+\}?)?(?![\w.]\w)")
 _WORK = re.compile(r"(?<![<>!\\])=|[<>≤≥≠]|\\(?:le|ge|leq|geq|neq|approx|equiv)(?![A-Za-z])")
 _LATER_CHARS = 600  # the text after the answer searched for later alternatives (a footnote, a last remark)
 
@@ -200,7 +200,7 @@ def _later_values(after: str, question: str | None = None) -> list[str]:
     found: list[str] = []
     quantities = {(n, w.lower()) for n, w in re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)\s*\$?\s*([^\W\d_]+)", question or "")}
     text = after[:_LATER_CHARS]
-    text = re.sub(r"\[\^[^\]]*\]|[\^_]\s*(?:\{[^{}]*\}|-?\d)", lambda m: " " * len(m.group(0)), text)  # footnote marks, powers
+    text = re.sub(r"\[\^[^\]]*\]|(?:\^|(?<!\d)_)\s*(?:\{[^{}]*\}|-?\d)", lambda m: " " * len(m.group(0)), text)  # footnote marks, powers (`52_9` is a numeral)
     text = re.sub(r"(?m)^(\s*)(?:\d{1,2}|[a-z])[.)](?=\s)", lambda m: " " * len(m.group(0)), text)  # "1. ", "2) ": list markers
     sentences = re.split(r"(?<=[.!?])\s+|\n+", text)
     for sentence in sentences[1:] if not re.match(r"^\s*[$)}\]]*\s*(?:[.!?\n]|$)", text) else sentences:
@@ -208,9 +208,9 @@ def _later_values(after: str, question: str | None = None) -> list[str]:
         for value in _LATER_VALUE.finditer(sentence):
             word = re.match(r"\s*([^\W\d_]+)", sentence[value.end() :])
             ok = _later_accounted(sentence, value) or (word is not None and (value.group(0).strip("$"), word.group(1).lower()) in quantities) or (
-                previous_ok and re.fullmatch(r"\s*(?:,|and|,\s*and)?\s*", sentence[previous_end : value.start()]) is not None)  # "by 3 and 4"
+                previous_ok and re.fullmatch(r"\s*(?:,|and|,\s*and|[-+*/])?\s*", sentence[previous_end : value.start()]) is not None)  # "by 3 and 4", "not 6 - 6i"
             previous_end, previous_ok = value.end(), ok
-            inner = value.group(0).strip("$").removeprefix("\\(").removesuffix("\\)").strip()
+            inner = value.group(0).strip("$").removeprefix("\\(").removesuffix("\\)").strip().rstrip(".,")
             if not ok and inner not in found:
                 found.append(inner)
     return found
@@ -222,9 +222,10 @@ def _later_accounted(sentence: str, value: re.Match[str]) -> bool:
     if not re.search(r"\d", inner) or _WORK.search(re.sub(r"^\s*(?:\\[A-Za-z]+\s*)?[A-Za-z](?:_\{?\w+\}?)?\s*=", "", inner)):
         return True  # no number, or work: `3 \\cdot 4 = 12`; `x = 11` is a name and a value
     before, after = sentence[: value.start()], sentence[value.end() :]
-    clause = re.split(r"[,;:(]|\s[-–—]\s", before)[-1]
-    ahead = re.split(r"[,;:()]|\s[-–—]\s", after)[0]
-    if _WORK.search(re.sub(r"\$[^$]*\$", " ", clause + " " + ahead)):
+    clause = re.split(r"[,;:(]|\s[–—]\s|\s--\s", before)[-1]
+    ahead = re.split(r"[,;:()]|\s[–—]\s|\s--\s", after)[0]
+    named = re.sub(r"(?:\\[A-Za-z]+\s*)?[A-Za-z](?:_\{?\w+\}?)?\s*=\s*$", " ", clause)  # `x=12`: a name and its value
+    if _WORK.search(re.sub(r"\$[^$]*\$", " ", named + " " + ahead)):
         return True  # an operand of an equation written in prose: "3 + 4 = 7"
     words = [w.lower() for w in re.findall(r"[^\W\d_]+", re.sub(r"\\[A-Za-z]+|\$[^$]*\$", " ", clause))]
     ahead_words = {w.lower() for w in re.findall(r"[^\W\d_]+", re.sub(r"\\[A-Za-z]+|\$[^$]*\$", " ", ahead))}

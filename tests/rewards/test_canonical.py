@@ -186,6 +186,11 @@ def test_with_the_question(question, gold, response, reason):
         ("12", "The final answer is $\\boxed{12}$. Check: $3 \\cdot 4 = 12$.", "correct"),
         ("12", "$\\boxed{12}$. The sum of 5 and 7 is 12, divisible by 3 and 4.", "correct"),
         ("12", "$\\boxed{12}$\n\n1. We count the rows.\n2. We add them.", "correct"),  # list markers
+        # found on the held-out half of the generalisation test (session 3), fixed after: a bare
+        # `x=12` is a name and a value (not work), `52_9` a numeral, `6 - 6i` one value after "not"
+        ("x=5", "The final answer is $\\boxed{x=5}$.[^1]\n\n[^1]: Sau x=6, counting the other case.", "multiple_answers"),
+        ("52_8", "The final answer is $52_8$. The answer will also be 52_9.", "multiple_answers"),
+        ("6 - 5i", "... so the answer is 6 - 5i. Note that the answer is not 6 - 6i", "correct"),
     ],
 )
 def test_text_after_the_answer(gold, response, reason):
