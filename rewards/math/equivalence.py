@@ -257,13 +257,15 @@ def _percent(g: str, number: str, question: str | None) -> str:
 _PM = re.compile(r"\\pm(?![a-zA-Z])")
 _SET_BUILDER = re.compile(r"^\\\{\s*([A-Za-z])\s*(?:\||\\mid|:)\s*(.+?)\s*\\\}$")
 _DEGREES = re.compile(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\degree(?![a-zA-Z])")
-_INEQUALITY = re.compile(r"^\s*(?:(.+?)\s*(<|\\le|\\leq)\s*)?([A-Za-z])\s*(?:(<|\\le|\\leq)\s*(.+?))?\s*$")
+_INEQUALITY = re.compile(r"^\s*(?:(.+?)\s*(<|\\le|\\leq)\s*)?([A-Za-z]|\\[A-Za-z]+)\s*(?:(<|\\le|\\leq)\s*(.+?))?\s*$")
 _PARAMETERS = "kmnjl"  # letters conventionally naming a free integer parameter (`k\\pi`, `2n\\pi`)
 
 
 def _interval(inequality: str) -> str | None:
     """`a < x \\le b` as `(a, b]`, `x < b` as `(-\\infty, b)`; None when it is not one."""
-    m = _INEQUALITY.match(inequality.replace("\\leq", "\\le"))
+    m = _INEQUALITY.match(re.sub(r"\\leq(?:slant)?(?![A-Za-z])", r"\\le", inequality))  # `\\leqslant`, `\\leq`: `\\le`
+    if m and m.group(3).startswith("\\") and m.group(3)[1:] in {"infty", "pi", "sqrt", "frac", "le", "leq"}:
+        return None  # a constant or an operator, not the variable
     if not m or not (m.group(1) or m.group(5)):
         return None
     lo = ("(" if m.group(2) in (None, "<") else "[") + (m.group(1) or "-\\infty")

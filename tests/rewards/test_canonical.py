@@ -226,6 +226,11 @@ def test_a_quantity_of_the_question_after_the_answer_is_data():
         ("On which day?", "12", "$\\boxed{11^{\\mathrm{th}}}$", "wrong_answer"),
         ("Find the ratio.", "\\frac{1+a+b+c}c", "$\\boxed{\\dfrac{a + b + c + 1}{c}}$", "correct"),
         ("Find the ratio.", "\\frac{1+a+b+c}c", "$\\boxed{\\dfrac{a + b + c - 1}{c}}$", "wrong_answer"),
+        # an interval for an inequality whose variable is a command (`\\lambda`) or spelled `\\leqslant`
+        ("Find the range of $\\lambda$.", "(3,4]", "$\\boxed{3 < \\lambda \\leq 4}$", "correct"),
+        ("Find the range of $\\lambda$.", "(3,4]", "$\\boxed{2 < \\lambda \\leq 4}$", "wrong_answer"),
+        ("Find the range of $a$.", "a \\leqslant 2", "$\\boxed{(-\\infty, 2]}$", "correct"),
+        ("Find the range of $a$.", "a \\leqslant 2", "$\\boxed{(-\\infty, 1]}$", "wrong_answer"),
     ],
 )
 def test_hardverify_classes(question, gold, response, reason):
