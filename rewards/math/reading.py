@@ -183,12 +183,12 @@ _REJECTED = re.compile(  # a clause that rejects the value before it: "$6$ is no
     r"^\s*(?:[^\W\d_]+\s+){0,3}?(?:is|are|was|were|be|would|could|might|may|must|should|can|will|shall|does|do|did)\s+(?:not|never)\b"
     r"|^\s*(?:[^\W\d_]+\s+){0,2}?(?:isn't|aren't|wasn't|doesn't|don't|can't|cannot|won't|wouldn't|couldn't|shouldn't)\b"
     r"|^\s*(?:is|are|was|were|would\s+be|seems)\s+(?:wrong|incorrect|impossible|invalid|excluded|ruled\s+out|too\s+\w+)\b", re.I)
-_LATER_VALUE = re.compile(r"\$[^$]+\$|\\\(.+?\\\)|\\(?:d?frac|sqrt)\s*(?:\{[^{}]*\})+|(?<![\w^_{.\\\-])-?\.?\d[\d.,]*(?:_\{?\d+\}?)?(?![\w.]\w)")
+_LATER_VALUE = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\$[^$]+\$|\\\(.+?\\\)|\\(?:d?frac|sqrt)\s*(?:\{[^{}]*\})+|(?<![\w^_{.\\\-])-?\.?\d[\d.,]*(?:_\{?\d+\}?)?(?![\w.]\w)")
 _WORK = re.compile(r"(?<![<>!\\])=|[<>≤≥≠]|\\(?:le|ge|leq|geq|neq|approx|equiv)(?![A-Za-z])")
 _LATER_CHARS = 600  # the text after the answer searched for later alternatives (a footnote, a last remark)
 
 
-def _later_values(after: str, question: str | None = None) -> list[str]:
+def _later_values(after: str, question: str | None = None, answer: str = "") -> list[str]:
     """Values offered after the answer's sentence that nothing there accounts for: the completeness
     rule on the text after the final answer. A value is accounted for when it is work (an equation
     or a relation: a check such as `3 \\cdot 4 = 12`; arithmetic in words), a list marker, an
@@ -198,6 +198,7 @@ def _later_values(after: str, question: str | None = None) -> list[str]:
     sees it as an alternative, so a restated answer ("So the answer is $12$", "that is, $0.5$")
     costs nothing, and an accounted value is ignored, never read as the answer."""
     found: list[str] = []
+    letters = set(re.findall(r"(?<![\\A-Za-z])[A-Za-z](?![A-Za-z])", answer))
     quantities = {(n, w.lower()) for n, w in re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)\s*\$?\s*([^\W\d_]+)", question or "")}
     text = after[:_LATER_CHARS]
     text = re.sub(r"\[\^[^\]]*\]|(?:\^|(?<!\d)_)\s*(?:\{[^{}]*\}|-?\d)", lambda m: " " * len(m.group(0)), text)  # footnote marks, powers (`52_9` is a numeral)
@@ -207,7 +208,7 @@ def _later_values(after: str, question: str | None = None) -> list[str]:
         previous_end, previous_ok = None, False
         for value in _LATER_VALUE.finditer(sentence):
             word = re.match(r"\s*([^\W\d_]+)", sentence[value.end() :])
-            ok = _later_accounted(sentence, value) or (word is not None and (value.group(0).strip("$"), word.group(1).lower()) in quantities) or (
+            ok = _later_accounted(sentence, value, letters) or (word is not None and (value.group(0).strip("$"), word.group(1).lower()) in quantities) or (
                 previous_ok and re.fullmatch(r"\s*(?:,|and|,\s*and|[-+*/])?\s*", sentence[previous_end : value.start()]) is not None)  # "by 3 and 4", "not 6 - 6i"
             previous_end, previous_ok = value.end(), ok
             inner = value.group(0).strip("$").removeprefix("\\(").removesuffix("\\)").strip().rstrip(".,")
@@ -216,11 +217,14 @@ def _later_values(after: str, question: str | None = None) -> list[str]:
     return found
 
 
-def _later_accounted(sentence: str, value: re.Match[str]) -> bool:
+def _later_accounted(sentence: str, value: re.Match[str], letters: set[str] = frozenset()) -> bool:
     """Whether a value in a sentence after the answer is accounted for (see `_later_values`)."""
-    inner = value.group(0).strip("$").removeprefix("\\(").removesuffix("\\)").strip()
-    if not re.search(r"\d", inner) or _WORK.search(re.sub(r"^\s*(?:\\[A-Za-z]+\s*)?[A-Za-z](?:_\{?\w+\}?)?\s*=", "", inner)):
+    inner = value.group(0).strip("$").removeprefix("\\(").removesuffix("\\)").removeprefix("\\[").removesuffix("\\]").strip()
+    rhs = re.sub(r"^\s*(?:\\[A-Za-z]+\s*)?[A-Za-z](?:_\{?\w+\}?)?\s*=", "", inner)
+    if not re.search(r"\d", inner) or _WORK.search(rhs):
         return True  # no number, or work: `3 \\cdot 4 = 12`; `x = 11` is a name and a value
+    if set(re.findall(r"(?<![\\A-Za-z])[A-Za-z](?![A-Za-z])", re.sub(r"\\[A-Za-z]+", " ", rhs))) - letters - {"i", "e"}:
+        return True  # a formula in variables the answer does not have (`A = P(1 + \\frac{r}{n})^{nt}`), not a value
     before, after = sentence[: value.start()], sentence[value.end() :]
     clause = re.split(r"[,;:(]|\s[–—]\s|\s--\s", before)[-1]
     ahead = re.split(r"[,;:()]|\s[–—]\s|\s--\s", after)[0]
@@ -246,7 +250,7 @@ def _with_alternatives(answer: str, before: str, after: str, later: bool = True,
     head = _OR_BEFORE.search(re.split(r"\.\s|\n", before[-120:])[-1])
     if head:
         extra.insert(0, head.group(1))
-    later = [] if not later else [v for v in _later_values(after, question) if re.sub(r"\s", "", v) != re.sub(r"\s", "", answer)]
+    later = [] if not later else [v for v in _later_values(after, question, answer) if re.sub(r"\s", "", v) != re.sub(r"\s", "", answer)]
     if not extra and not later:
         return answer
     clean = [e.strip("$").removeprefix("\\(").removesuffix("\\)").strip() for e in extra]
@@ -312,7 +316,7 @@ def _after(anchor: re.Pattern[str], text: str, sentence: bool = False, question:
 
 def _with_later(answer: str, after: str, question: str | None = None) -> str:
     """`answer` joined with the alternatives later sentences offer (`_later_values`)."""
-    later = [v for v in _later_values(after, question) if re.sub(r"\s", "", v) != re.sub(r"\s", "", answer)]
+    later = [v for v in _later_values(after, question, answer) if re.sub(r"\s", "", v) != re.sub(r"\s", "", answer)]
     return OR.join([answer, *later]) if later else answer
 
 

@@ -191,6 +191,9 @@ def test_with_the_question(question, gold, response, reason):
         ("x=5", "The final answer is $\\boxed{x=5}$.[^1]\n\n[^1]: Sau x=6, counting the other case.", "multiple_answers"),
         ("52_8", "The final answer is $52_8$. The answer will also be 52_9.", "multiple_answers"),
         ("6 - 5i", "... so the answer is 6 - 5i. Note that the answer is not 6 - 6i", "correct"),
+        # a formula in variables the answer does not have is work, not a candidate; a display span is a span
+        ("16386.20", "$\\boxed{16386.20}$. We used \\[A = P \\left(1 + \\frac{r}{n}\\right)^{nt}\\] here.", "correct"),
+        ("16386.20", "$\\boxed{16386.20}$. Or maybe \\[A = 16000\\] instead.", "multiple_answers"),
     ],
 )
 def test_text_after_the_answer(gold, response, reason):
