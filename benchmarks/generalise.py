@@ -37,6 +37,8 @@ def grade(cases, root: Path | None) -> list[tuple[bool, bool | None, str]]:
     from ringdata.core.records import Problem
 
     def problem(c, gold):
+        if c.choices:
+            return Problem(id="g", domain="science", source="generalise", question=c.question, answer=gold, choices=c.choices)
         return Problem(id="g", domain="math", source="generalise", question=c.question, answer=gold)
 
     items = [(problem(c, c.gold), c.response) for c in cases]

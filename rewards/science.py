@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rewards.math.canonical import canonical, canonical_latex, unit_registry as _ureg
-from rewards.math.reading import UNCLOSED_THINK, _alternatives, answer_section, boxed_answer, extract_answer
+from rewards.math.reading import _LATER_SUBORDINATE, _REJECTED, UNCLOSED_THINK, _alternatives, answer_section, boxed_answer, extract_answer
 from rewards.verdict import Reason, Verdict
 
 __all__ = ["ScienceConfig", "check", "extract_letter", "is_multiple_choice", "parse_quantity"]
@@ -117,7 +117,7 @@ def _letters_in(text: str) -> tuple[list[str], bool]:
         nxt = _ONE.match(text[pos + join.end() :])
         if nxt and not join.group(0) and not nxt.group(1):
             break  # "AB" is handled as glued letters; "A" then "B" needs something between them
-        if not nxt or not (nxt.group(1) or _STANDS_ALONE.match(text[pos + join.end() + nxt.end() :])):
+        if not nxt or not (nxt.group(1) or _STANDS_ALONE.match(text[pos + join.end() + nxt.end() :])) or _REJECTED.match(text[pos + join.end() + nxt.end() :]):
             break  # "(D) A single gene": a capital that starts a word of the option's text is no letter
         pos += join.end()
     uncommitted = bool(letters) and text[pos:].lstrip(" )*.").startswith("?")
@@ -166,7 +166,8 @@ def _letter_from(section: str, choices: tuple[str, ...] | list[str]) -> tuple[st
         pair = len(bold) > 1 and not section[bold[-2].end() : last.start()].strip(" ,/;&orand")
         if pair and bold[-2].group(1) != last.group(1):
             return f"{bold[-2].group(1)},{last.group(1)}", "bold letters"
-        return last.group(1).upper(), "bold letter"
+        rest = re.split(r"\.\s|\n", section[last.end() :], maxsplit=1)[0]
+        return _after_letter(rest, last.group(1).upper(), choices) or (last.group(1).upper(), "bold letter")
     if phrases:
         last = phrases[-1]
         start = section.rfind("(", 0, last.start(1)) if last.group(1) else last.start(2)
@@ -219,7 +220,19 @@ def _after_letter(rest: str, letter: str, choices: tuple[str, ...] | list[str]) 
     other = _by_text(text.group(1), choices) if text else None
     if other and other != letter:
         return f"{letter},{other}", "answer phrase; the letter of one option with the text of another"
+    if text and own and _plain(text.group(1)).startswith(own):
+        return None  # `**D**: <D's own text>` ("Both B and C" names its letters)
+    for m in _SECOND_LETTER.finditer(rest):  # the completeness rule on the rest of the sentence
+        second = (m.group(1) or m.group(2)).upper()
+        words = {w.lower() for w in re.findall(r"[^\W\d_]+", rest[: m.start()])}
+        if second == letter or second not in LETTERS[: len(choices)] or words & _LATER_SUBORDINATE or _REJECTED.match(rest[m.end() :]):
+            continue  # "D, not C", "D, since C is even", "D; C is wrong": a check or a reason
+        return f"{letter},{second}", "answer phrase; another option later in its sentence"
     return None
+
+
+# another option's letter standing alone later in the answer's sentence ("D, otherwise C")
+_SECOND_LETTER = re.compile(r"(?<![A-Za-z0-9'])" + _LETTER)
 
 
 def _by_text(answer: str, choices: tuple[str, ...] | list[str]) -> str | None:

@@ -42,7 +42,7 @@ def check(gold: str, response: str, config: MathConfig = MathConfig(), question:
     on untrusted text in a server."""
     if not gold_check(gold, config):
         return Verdict.wrong(Reason.UNPARSABLE_GOLD, None, f"gold answer {gold[:80]!r} does not parse")
-    extracted, how = extract_answer(response, config)
+    extracted, how = extract_answer(response, config, question)
     if extracted is None:
         return Verdict.wrong(Reason.NO_ANSWER, None, how)
     if len(extracted) > config.max_answer_chars:

@@ -308,6 +308,7 @@ def normalize(answer: str, *, response_side: bool = False) -> str:
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\displaystyle", "")
     s = s.replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom")
     s = s.replace("\\left", "").replace("\\right", "")
+    s = re.sub(r"(\\frac\s*\{(?:[^{}]|\{[^{}]*\})*\})\s*([A-Za-z0-9])", r"\1{\2}", s)  # `\\frac{1+a}c`: a one-token argument
     s = re.sub(r"(?<=\d),\\!\s*(?=\d)", "", s)  # `,\!` only ever groups thousands
     s = _THIN_GROUP.sub("", s).replace("\\!", "")
     s = _drop_group(s, _HIDDEN)  # invisible or struck-out text is not part of the answer

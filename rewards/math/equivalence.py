@@ -13,6 +13,11 @@ policy has split the answer into its candidates.
 - notations (`_one_notation`): `a \\pm b` and its pair; set-builder sets, inequalities joined by
   "or" and intervals; degrees and radians when the other side has `\\pi`; one free integer
   parameter renamed (`n\\pi` for `k\\pi`); named values `x = 3, y = 4` and the tuple `(3, 4)`.
+  Labelled values for a bare list gold (`w=16, d=3`, `Minimum: 1, Maximum: 3`, each label once);
+  a column vector and its tuple; a gold that names its value (`m_{\\max} = n^2-n-1`) and the value;
+  an ordinal (`12^{\\mathrm{th}}`) for a plain number.
+- rounding (`_rounds_to`): a decimal gold with 1-4 places is a rounding, so an exact answer (no
+  decimal point: `\\frac{1587}{52}` for 30.52) that rounds to it at its last place is correct.
 - bases: `8_{9}` is not 8 (a numeral in base 9) unless the gold has a subscript; `8_{10}` is 8.
 - equations: `x = 3` matches gold `3` and the reverse (math-verify takes the right-hand side).
 - order: tuples `(a, b)`, intervals and matrices are ordered; sets `\\{a, b\\}` and bare lists
@@ -210,7 +215,31 @@ def _equal(g: str, extracted: str, config: MathConfig, question: str | None = No
         return False, "the answer does not parse"
     if _verify(gold_parsed, pred_parsed, config):
         return True, ""
+    if _rounds_to(g, p, pred_parsed):
+        return True, f"{p} rounds to the gold {g}"
     return False, f"{pred_parsed[-1]!s:.60} != {gold_parsed[-1]!s:.60}"
+
+
+def _rounds_to(g: str, p: str, pred_parsed: list) -> bool:
+    """A decimal gold is a rounding (`30.52`): an exact answer (no decimal point: `\\frac{1587}{52}`,
+    `21\\frac{13}{14}`) whose value rounds to the gold at the gold's last written place is the gold.
+    One exact value rounds to one decimal at a given place, so it cannot cover two candidates; an
+    answer written as a decimal is compared as before (0.33 is not 1/3)."""
+    gold = g.strip().lstrip("$").strip()
+    if not re.fullmatch(r"-?\d+\.\d{1,4}", gold) or "." in p or re.search(r"\\?%", p):
+        return False
+    import sympy
+    from decimal import ROUND_HALF_UP, Decimal
+
+    value = pred_parsed[0]
+    if not (isinstance(value, sympy.Expr) and value.is_number and value.is_real) or value.atoms(sympy.Float) or value.is_Integer:
+        return False
+    try:
+        exact = Decimal(str(sympy.N(value, 30)))
+    except (TypeError, ValueError, ArithmeticError):
+        return False
+    target = Decimal(gold)
+    return exact.quantize(target, rounding=ROUND_HALF_UP) == target
 
 
 def _percent(g: str, number: str, question: str | None) -> str:
@@ -233,13 +262,15 @@ def _percent(g: str, number: str, question: str | None) -> str:
 _PM = re.compile(r"\\pm(?![a-zA-Z])")
 _SET_BUILDER = re.compile(r"^\\\{\s*([A-Za-z])\s*(?:\||\\mid|:)\s*(.+?)\s*\\\}$")
 _DEGREES = re.compile(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\degree(?![a-zA-Z])")
-_INEQUALITY = re.compile(r"^\s*(?:(.+?)\s*(<|\\le|\\leq)\s*)?([A-Za-z])\s*(?:(<|\\le|\\leq)\s*(.+?))?\s*$")
+_INEQUALITY = re.compile(r"^\s*(?:(.+?)\s*(<|\\le|\\leq)\s*)?([A-Za-z]|\\[A-Za-z]+)\s*(?:(<|\\le|\\leq)\s*(.+?))?\s*$")
 _PARAMETERS = "kmnjl"  # letters conventionally naming a free integer parameter (`k\\pi`, `2n\\pi`)
 
 
 def _interval(inequality: str) -> str | None:
     """`a < x \\le b` as `(a, b]`, `x < b` as `(-\\infty, b)`; None when it is not one."""
-    m = _INEQUALITY.match(inequality.replace("\\leq", "\\le"))
+    m = _INEQUALITY.match(re.sub(r"\\leq(?:slant)?(?![A-Za-z])", r"\\le", inequality))  # `\\leqslant`, `\\leq`: `\\le`
+    if m and m.group(3).startswith("\\") and m.group(3)[1:] in {"infty", "pi", "sqrt", "frac", "le", "leq"}:
+        return None  # a constant or an operator, not the variable
     if not m or not (m.group(1) or m.group(5)):
         return None
     lo = ("(" if m.group(2) in (None, "<") else "[") + (m.group(1) or "-\\infty")
@@ -280,4 +311,32 @@ def _one_notation(g: str, p: str) -> tuple[str, str]:
     named = [re.fullmatch(r"\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=\s*(.+?)\s*", x) for x in _top_level(p, re.compile(","))]
     if len(named) > 1 and all(named) and len({m.group(1) for m in named}) == len(named) and g.strip().startswith("("):
         p = "(" + ", ".join(m.group(2) for m in named) + ")"
+    elif len(named) > 1 and len(_items(g)) == len(named) and not g.strip().startswith(("(", "[", "\\{")):
+        # labelled values for a bare list gold: `w=16, d=3` and `Maximum = 2, Minimum = 1` for
+        # `16, 3` and `1, 2`; `T(10)=2`; `Paolo: 18`. The labels name the items, each name once
+        labelled = [_LABELLED.fullmatch(x) for x in _top_level(p, re.compile(","))]
+        if all(labelled) and len({m.group(1).lower() for m in labelled}) == len(labelled):
+            p = ", ".join(m.group(2) for m in labelled)
+    gold_rhs = _NAMED_GOLD.match(g)
+    if gold_rhs and not _top_level(p, re.compile(r"(?<![<>!\\])="))[1:] and _items(g) == [g.strip()]:
+        g = g[gold_rhs.end() :]  # a gold that names its value (`m_{\max} = n^2 - n - 1`) for a bare value
+    g, p = _column_tuple(g, p), _column_tuple(p, g)
+    if _PLAIN_NUMBER.fullmatch(g.strip()):
+        p = _ORDINAL.sub(r"\1", p)  # `12^{\mathrm{th}}`, `12th` for 12
     return g, p
+
+
+_LABELLED = re.compile(r"\s*(\\?[A-Za-z]\w*(?:_\{?[\w\\]+\}?)?(?:\([^()]*\))?)\s*(?:=|:)\s*([^=:]+?)\s*")
+_NAMED_GOLD = re.compile(r"^\s*[A-Za-z](?:_\{[^{}]*\}|_\w)?\s*=\s*(?=\S)")
+_ORDINAL = re.compile(r"^\s*(-?\d+)\s*(?:\^\s*\{?\s*(?:\\(?:mathrm|text|textrm)\s*\{\s*)?(?:st|nd|rd|th)\s*\}?\s*\}?|(?:st|nd|rd|th))\s*$")
+_COLUMN = re.compile(r"^\s*\\begin\{[pb]matrix\}(.*)\\end\{[pb]matrix\}\s*$", re.S)
+
+
+def _column_tuple(side: str, other: str) -> str:
+    """A column vector (`\\begin{pmatrix} -7 \\\\ 16 \\\\ 5 \\end{pmatrix}`) as the tuple `(-7, 16, 5)` when
+    the other side is a tuple: one vector, two spellings. A matrix with columns stays a matrix."""
+    m = _COLUMN.match(side)
+    if not m or "&" in m.group(1) or not other.strip().startswith("("):
+        return side
+    rows = [r.strip() for r in m.group(1).split("\\\\") if r.strip()]
+    return "(" + ", ".join(rows) + ")" if len(rows) > 1 else side

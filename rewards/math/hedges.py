@@ -44,7 +44,7 @@ from functools import lru_cache
 
 from rewards.math.canonical import _COLOUR, _HEDGE_WORDS, _TEXT, canonical_latex, close_brace, normalize
 from rewards.math.config import MathConfig
-from rewards.math.equivalence import _PLAIN_NUMBER, _PM, _balanced, _equal, _plain
+from rewards.math.equivalence import _ORDINAL, _PLAIN_NUMBER, _PM, _balanced, _equal, _plain
 from rewards.math.reading import _ANY_RELATION, _LEADING_RELATION, _alternatives, _is_scalar, _is_value, _items, _top_level
 from rewards.verdict import Reason
 
@@ -176,7 +176,7 @@ def restates(question: str, pred: str, gold: str) -> bool:
     form ("Simplify $\\sqrt{242}$" answered `\\sqrt{242}`, "Express $\\frac{3}{20}$ as a decimal"
     answered `\\frac{3}{20}`). A plain integer or decimal is an answer whatever the question says."""
     key = _unwrapped(_latex_key(pred))
-    if not key or key == _latex_key(gold) or re.fullmatch(r"-?\d+(?:\.\d+)?", key):
+    if not key or key == _latex_key(gold) or re.fullmatch(r"-?\d+(?:\.\d+)?", key) or _ORDINAL.fullmatch(pred):
         return False
     keys = _question_keys(question)
     if key in keys:
@@ -307,6 +307,9 @@ def leftovers(answer: str, gold: str, question: str | None = None) -> list[str]:
     known = _commands(gold) | _commands(question or "")
     s = re.sub(r"\\(?:color|textcolor|begin|end)\s*\{[^{}]*\}", " ", s)  # a colour's or an environment's name
     s = re.sub(r"(?<=\d)\s*(?:\\text\s*\{\s*)?(?:percent(?:age)?|pct)\b", r"\\%", s)  # 28 percent
+    items = _top_level(s, re.compile(","))
+    if len(items) > 1 and all(_ITEM_LABEL.match(i) for i in items) and len({_ITEM_LABEL.match(i).group(0).lower() for i in items}) == len(items):
+        s = ", ".join(_ITEM_LABEL.sub(" ", i, count=1) for i in items)  # `Maximum = 2, Minimum = 1`: every item labelled, each label once
     s = re.sub(r"^\s*[^\W\d_]+\s*:", " ", s)  # "Soucis : 2,74": a label naming the value, like `x =`
     s = re.sub(r"\\(?:text|mbox|operatorname|textnormal)\s*\{([^{}]*)\}", r" \1 ", s)
     found += [f"\\{c}" for c in dict.fromkeys(re.findall(r"\\([A-Za-z]+)", s)) if c not in VALUE_COMMANDS and c not in known]
@@ -328,6 +331,9 @@ def leftovers(answer: str, gold: str, question: str | None = None) -> list[str]:
         unknown = [(w, after) for w, after in unknown if not after]
     found += [repr(w) for w, after in unknown if not (after and _is_unit_phrase([w]))]
     return found
+
+
+_ITEM_LABEL = re.compile(r"^\s*[^\W\d_]+(?:_\{?\w+\}?)?(?:\s*\([^()]*\))?\s*[:=](?![=])")
 
 
 def _commands(text: str) -> set[str]:

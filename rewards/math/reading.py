@@ -19,6 +19,11 @@ Extraction (`extract_answer`), from the answer section only:
   `$...$` span with the spans ", / and / or" join to it ("$8$ or $9$" are alternatives), else the
   rest of the sentence minus a ", not 9" clause; a "Final Answer:" sentence yields the value after
   its last "is"/"=" ("The volume of $ABCD$ is 120" is 120).
+- text after the answer's sentence (`_later_values`, within 600 characters): a value there that
+  nothing accounts for (a subordinating word of its clause, a preposition, a rejection after it,
+  an equation or arithmetic, a list marker, an exponent, a quantity of the question) is a second
+  candidate: "Answer: 4. Alternatively, 11.", a footnote "[^1]: Or 11.". Hack: an alternative
+  after the sentence ended. Restating the answer ("So the answer is $12$") costs nothing.
 - no anchor, no answer: a bare last number is not taken (rewarding the last number of a
   derivation teaches guessing).
 
@@ -119,14 +124,15 @@ def _boxed_answer(section: str, spans: list[_Box]) -> tuple[str, int]:
     return (OR if "or" in kinds else ", ").join(items), group[0].start
 
 
-def boxed_answer(text: str) -> str | None:
+def boxed_answer(text: str, later: bool = False, question: str | None = None) -> str | None:
     """The final boxed answer of `text`: the last box with the boxes a connector joins to it and an
-    alternative offered beside it (see `_boxed_answer`, `_with_alternatives`); None without a box."""
+    alternative offered beside it (see `_boxed_answer`, `_with_alternatives`; `later`: in later
+    sentences too, `_later_values`); None without a box."""
     spans = boxed_spans(text)
     if not spans:
         return None
     answer, start = _boxed_answer(text, spans)
-    return _with_alternatives(answer, text[:start], text[spans[-1].end :])
+    return _with_alternatives(answer, text[:start], text[spans[-1].end :], later, question)
 
 
 _OR_AFTER = re.compile(r"^[\s$)\]}.]*(?:\\text\s*\{\s*)?\(?\s*(?:or|alternatively|\\lor|\\vee)\b[\s}]*(?:possibly|maybe|perhaps)?\s*(\$[^$]+\$|\\\(.+?\\\)|-?\.?\d[\d.,/]*)", re.I)
@@ -160,9 +166,81 @@ def _second_value(after: str) -> re.Match[str] | None:
     return re.match(r"(\$[^$]+\$|\\\(.+?\\\)|-?\.?\d[\d.,/]*)", text)
 
 
-def _with_alternatives(answer: str, before: str, after: str) -> str:
+# Later sentences (after the answer's own): a value there is accounted for when a word of its
+# clause subordinates it (a reason, a check, a comparison, a negation: "Note that the answer is not
+# $6$", "This is because $3$ is too large"), a preposition governs it ("after 5 years"), a
+# rejection follows it ("$6$ is not possible"), or its clause is work (an equation, arithmetic).
+# Narrower than `_SUBORDINATE`: "Another possible answer is $11$" and "It could also be $11$" offer
+# a candidate; the copula and pronouns that join a value to its own sentence do not subordinate a
+# new one.
+_LATER_SUBORDINATE = frozenset("not never nor neither since because as than instead rather given where whereas which "
+                               "whose so thus hence therefore per using via".split())
+# words that make their clause work on values, not an answer: "the sum of 3 and 4 is 7"
+_ARITHMETIC = frozenset("times plus minus divided multiplied sum product difference quotient remainder squared cubed".split())
+# a preposition right before a value makes it a circumstance, not a candidate: "after 5 years", "by 3"
+_PREPOSITION = frozenset("at in by on for with from after before over under between within into among".split())
+_REJECTED = re.compile(  # a clause that rejects the value before it: "$6$ is not possible", "C might not be right", "3 is too large"
+    r"^\s*(?:[^\W\d_]+\s+){0,3}?(?:is|are|was|were|be|would|could|might|may|must|should|can|will|shall|does|do|did)\s+(?:not|never)\b"
+    r"|^\s*(?:[^\W\d_]+\s+){0,2}?(?:isn't|aren't|wasn't|doesn't|don't|can't|cannot|won't|wouldn't|couldn't|shouldn't)\b"
+    r"|^\s*(?:is|are|was|were|would\s+be|seems)\s+(?:wrong|incorrect|impossible|invalid|excluded|ruled\s+out|too\s+\w+)\b", re.I)
+_LATER_VALUE = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\$[^$]+\$|\\\(.+?\\\)|\\(?:d?frac|sqrt)\s*(?:\{[^{}]*\})+|(?<![\w^_{.\\\-])-?\.?\d[\d.,]*(?:_\{?\d+\}?)?(?![\w.]\w)")
+_WORK = re.compile(r"(?<![<>!\\])=|[<>≤≥≠]|\\(?:le|ge|leq|geq|neq|approx|equiv)(?![A-Za-z])")
+_LATER_CHARS = 600  # the text after the answer searched for later alternatives (a footnote, a last remark)
+
+
+def _later_values(after: str, question: str | None = None, answer: str = "") -> list[str]:
+    """Values offered after the answer's sentence that nothing there accounts for: the completeness
+    rule on the text after the final answer. A value is accounted for when it is work (an equation
+    or a relation: a check such as `3 \\cdot 4 = 12`; arithmetic in words), a list marker, an
+    exponent or index (`m^2`, `[^1]`), a quantity of the question (the number with the word that
+    follows it there: "the 5 years"), or held by a word of its clause (`_later_accounted`).
+    Whatever else is a second candidate ("Alternatively, $11$.", "[^1]: Or 11."): the comparison
+    sees it as an alternative, so a restated answer ("So the answer is $12$", "that is, $0.5$")
+    costs nothing, and an accounted value is ignored, never read as the answer."""
+    found: list[str] = []
+    letters = set(re.findall(r"(?<![\\A-Za-z])[A-Za-z](?![A-Za-z])", answer))
+    quantities = {(n, w.lower()) for n, w in re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)\s*\$?\s*([^\W\d_]+)", question or "")}
+    text = after[:_LATER_CHARS]
+    text = re.sub(r"\[\^[^\]]*\]|(?:\^|(?<!\d)_)\s*(?:\{[^{}]*\}|-?\d)", lambda m: " " * len(m.group(0)), text)  # footnote marks, powers (`52_9` is a numeral)
+    text = re.sub(r"(?m)^(\s*)(?:\d{1,2}|[a-z])[.)](?=\s)", lambda m: " " * len(m.group(0)), text)  # "1. ", "2) ": list markers
+    sentences = re.split(r"(?<=[.!?])\s+|\n+", text)
+    for sentence in sentences[1:] if not re.match(r"^\s*[$)}\]]*\s*(?:[.!?\n]|$)", text) else sentences:
+        previous_end, previous_ok = None, False
+        for value in _LATER_VALUE.finditer(sentence):
+            word = re.match(r"\s*([^\W\d_]+)", sentence[value.end() :])
+            ok = _later_accounted(sentence, value, letters) or (word is not None and (value.group(0).strip("$"), word.group(1).lower()) in quantities) or (
+                previous_ok and re.fullmatch(r"\s*(?:,|and|,\s*and|[-+*/])?\s*", sentence[previous_end : value.start()]) is not None)  # "by 3 and 4", "not 6 - 6i"
+            previous_end, previous_ok = value.end(), ok
+            inner = value.group(0).strip("$").removeprefix("\\(").removesuffix("\\)").strip().rstrip(".,")
+            if not ok and inner not in found:
+                found.append(inner)
+    return found
+
+
+def _later_accounted(sentence: str, value: re.Match[str], letters: set[str] = frozenset()) -> bool:
+    """Whether a value in a sentence after the answer is accounted for (see `_later_values`)."""
+    inner = value.group(0).strip("$").removeprefix("\\(").removesuffix("\\)").removeprefix("\\[").removesuffix("\\]").strip()
+    rhs = re.sub(r"^\s*(?:\\[A-Za-z]+\s*)?[A-Za-z](?:_\{?\w+\}?)?\s*=", "", inner)
+    if not re.search(r"\d", inner) or _WORK.search(rhs):
+        return True  # no number, or work: `3 \\cdot 4 = 12`; `x = 11` is a name and a value
+    if set(re.findall(r"(?<![\\A-Za-z])[A-Za-z](?![A-Za-z])", re.sub(r"\\[A-Za-z]+", " ", rhs))) - letters - {"i", "e"}:
+        return True  # a formula in variables the answer does not have (`A = P(1 + \\frac{r}{n})^{nt}`), not a value
+    before, after = sentence[: value.start()], sentence[value.end() :]
+    clause = re.split(r"[,;:(]|\s[–—]\s|\s--\s", before)[-1]
+    ahead = re.split(r"[,;:()]|\s[–—]\s|\s--\s", after)[0]
+    named = re.sub(r"(?:\\[A-Za-z]+\s*)?[A-Za-z](?:_\{?\w+\}?)?\s*=\s*$", " ", clause)  # `x=12`: a name and its value
+    if _WORK.search(re.sub(r"\$[^$]*\$", " ", named + " " + ahead)):
+        return True  # an operand of an equation written in prose: "3 + 4 = 7"
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", re.sub(r"\\[A-Za-z]+|\$[^$]*\$", " ", clause))]
+    ahead_words = {w.lower() for w in re.findall(r"[^\W\d_]+", re.sub(r"\\[A-Za-z]+|\$[^$]*\$", " ", ahead))}
+    return bool(set(words) & _LATER_SUBORDINATE or (set(words) | ahead_words) & _ARITHMETIC
+                or set(words[-2:]) & _PREPOSITION or _REJECTED.match(after) or re.match(r"\s*(?:per|each)\b", after))
+
+
+def _with_alternatives(answer: str, before: str, after: str, later: bool = True, question: str | None = None) -> str:
     """`answer` joined with an alternative offered right after it in the same sentence ("\\boxed{5}
-    (or possibly 7)") or right before it ("7 or \\boxed{5}"): a hedge the comparison must see."""
+    (or possibly 7)"), right before it ("7 or \\boxed{5}") or in a later sentence ("Alternatively,
+    $7$.", a footnote: `_later_values`): a hedge the comparison must see."""
     if re.match(r"^[\s$)}\]*(]*\?", after):
         answer += "?"  # "\\boxed{5}?", "$5$ (?)": a question, not an answer
     extra = []
@@ -172,10 +250,12 @@ def _with_alternatives(answer: str, before: str, after: str) -> str:
     head = _OR_BEFORE.search(re.split(r"\.\s|\n", before[-120:])[-1])
     if head:
         extra.insert(0, head.group(1))
-    if not extra:
+    later = [] if not later else [v for v in _later_values(after, question, answer) if re.sub(r"\s", "", v) != re.sub(r"\s", "", answer)]
+    if not extra and not later:
         return answer
     clean = [e.strip("$").removeprefix("\\(").removesuffix("\\)").strip() for e in extra]
-    return OR.join(([clean[0]] if head else []) + [answer] + ([clean[-1]] if tail else []))
+    joined = ([clean[0]] if head else []) + [answer] + ([clean[-1]] if tail else [])
+    return OR.join(joined + [v for v in later if v not in joined])
 
 
 _NOT_CLAUSE = re.compile(r",?\s*\b(?:not|rather than|instead of|since|because|given that|which)\b.*$", re.I | re.S)  # a check or a reason after the value
@@ -198,7 +278,7 @@ def _sentence_value(text: str) -> str:
     return value or text
 
 
-def _after(anchor: re.Pattern[str], text: str, sentence: bool = False) -> tuple[str | None, int]:
+def _after(anchor: re.Pattern[str], text: str, sentence: bool = False, question: str | None = None) -> tuple[str | None, int]:
     """(the answer following the last `anchor`, where the anchor starts): a `$...$` span (with the
     spans an 'and'/'or'/',' joins to it), else the rest of the sentence (`sentence`: its value)."""
     matches = list(anchor.finditer(text))
@@ -211,7 +291,7 @@ def _after(anchor: re.Pattern[str], text: str, sentence: bool = False) -> tuple[
     if rest.startswith("$$") or rest.startswith("\\["):
         close = "$$" if rest.startswith("$$") else "\\]"
         end = rest.find(close, 2)
-        return (rest[2:end].strip() if end > 0 else None), at
+        return (_with_later(rest[2:end].strip(), rest[end + 2 :], question) if end > 0 else None), at
     if rest.startswith("$"):
         inline = re.match(r"\$((?:\\.|[^$\\])*)\$", rest)  # an escaped \$ inside does not close it
         if not inline:
@@ -223,28 +303,36 @@ def _after(anchor: re.Pattern[str], text: str, sentence: bool = False) -> tuple[
             pos += more.end()
         # an alternative offered after the marker's answer ("$5$. (Alternatively $7$.)") or a "?"
         # is seen as for a box: one mechanism for both
-        return _with_alternatives(joiner.join(parts), "", rest[pos:]), at
+        return _with_alternatives(joiner.join(parts), "", rest[pos:], question=question), at
     if rest.startswith("\\("):
         end = rest.find("\\)", 2)
-        return (rest[2:end].strip() if end > 0 else None), at
+        return (_with_later(rest[2:end].strip(), rest[end + 2 :], question) if end > 0 else None), at
     stop = _SENTENCE_END.search(rest)
     answer = (rest[: stop.start()] if stop else rest).strip().rstrip(".").strip()
     answer = _NOT_CLAUSE.sub("", answer).strip() if not answer.lower().startswith("not") else answer
-    return ((_sentence_value(answer) if sentence else answer) if answer else None), at
+    answer = (_sentence_value(answer) if sentence else answer) if answer else None
+    return (_with_later(answer, rest[stop.start() :], question) if answer and stop else answer), at
+
+
+def _with_later(answer: str, after: str, question: str | None = None) -> str:
+    """`answer` joined with the alternatives later sentences offer (`_later_values`)."""
+    later = [v for v in _later_values(after, question, answer) if re.sub(r"\s", "", v) != re.sub(r"\s", "", answer)]
+    return OR.join([answer, *later]) if later else answer
 
 
 def _has_math(answer: str) -> bool:
     return bool(re.search(r"[\d\\=+\-*/^()]", answer)) or not re.search(r"[A-Za-z]{3,}", answer)
 
 
-def extract_answer(response: str, config: MathConfig = MathConfig()) -> tuple[str | None, str]:
+def extract_answer(response: str, config: MathConfig = MathConfig(), question: str | None = None) -> tuple[str | None, str]:
     """(answer, how it was found or why not) from a model response. Alternatives the response
     offers ("\\boxed{1} or \\boxed{2}", a second `</think>` with another answer) come back joined
-    by `OR`, lists of boxes joined by ", "; the comparison decides what they are worth."""
+    by `OR`, lists of boxes joined by ", "; the comparison decides what they are worth. With the
+    `question`, its quantities after the answer are data, not alternatives (`_later_values`)."""
     section = answer_section(response, config.tail_chars)
     if section is None:
         return None, UNCLOSED_THINK
-    answer, how = _extract_from(canonical(section))
+    answer, how = _extract_from(canonical(section), question)
     if answer is not None and response.count(_THINK_CLOSE) >= 2:
         earlier = response.split(_THINK_CLOSE)[1:-1]
         previous = [a for a, _ in (_extract_from(canonical(e)) for e in earlier) if a is not None]
@@ -253,17 +341,17 @@ def extract_answer(response: str, config: MathConfig = MathConfig()) -> tuple[st
     return answer, how
 
 
-def _extract_from(section: str) -> tuple[str | None, str]:
+def _extract_from(section: str, question: str | None = None) -> tuple[str | None, str]:
     spans = boxed_spans(section)
     if spans:
         for anchor in (_FINAL, _ANSWER_LINE):  # an explicit answer marker after the last box wins
-            found, at = _after(anchor, section, sentence=True)
+            found, at = _after(anchor, section, sentence=True, question=question)
             if found and at >= spans[-1].end and _has_math(found):
                 inner = last_boxed(found)
                 return (inner if inner is not None else found), "answer marker after the last box"
-        return boxed_answer(section), "boxed"
+        return boxed_answer(section, later=True, question=question), "boxed"
     for anchor, how in ((_FINAL, "final answer is"), (_HASHES, "####"), (_ANSWER_IS, "answer is")):
-        found, _ = _after(anchor, section, sentence=anchor is _FINAL)
+        found, _ = _after(anchor, section, sentence=anchor is _FINAL, question=question)
         if found:
             inner = last_boxed(found)
             return (inner if inner is not None else found), how

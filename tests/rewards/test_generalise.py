@@ -14,6 +14,8 @@ MAX_RATE = 0.02  # issue 19: at most 2% of other hedges rewarded, at most 2% of 
 
 
 def _problem(case, gold: str) -> Problem:
+    if case.choices:
+        return Problem(id="g", domain="science", source="generalise", question=case.question, answer=gold, choices=case.choices)
     return Problem(id="g", domain="math", source="generalise", question=case.question, answer=gold)
 
 

@@ -17,7 +17,15 @@ Vocabularies (each entry is one spelling; the source is a package's own data, no
 - `confusables`: non-Latin letters Unicode's confusables data (confusable_homoglyphs) says look
   like `o` or `r` (to spell "or"), and every format character (category Cf),
 - `units`: pint's unit names,
-- `joiners`: the word for "or" in every CLDR language's list patterns (babel).
+- `joiners`: the word for "or" in every CLDR language's list patterns (babel),
+- `modals`: the English modal verbs (a closed class of the grammar: "It might also be 11").
+
+Text after the final answer (issue 19, session 3): the `joiners` and `modals` halves also spell a
+second candidate offered after the answer's sentence (`after` hedges: "Answer: 4. Ou 11.", a
+footnote, "It might also be $11$.") and honest remarks there ("It might not be $11$", a reason, a
+check, the answer restated, a number of the question); for multiple choice (MMLU-STEM) a second
+letter after the answer (`Answer: D, ou C`, `D (might be C)`, `**D**: <text of C>`) against the
+letter with its own text or a rejected other letter. The positions are few: every half gets all.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from tests.rewards.cases.hedges import load_golds, question_spans
 SEED = 20261207
 KEYWORDS = ("ARROW", "EQUAL", "THAN", "TILDE", "SIMILAR", "EQUIVALENT", "PRECEDES", "SUCCEEDS", "SUBSET",
             "SUPERSET", "PROPORTIONAL", "APPROX", "ASYMPTOTIC")
+MODALS = ("can", "could", "may", "might", "must", "shall", "should", "will", "would")
 SIZES = ("tiny", "scriptsize", "footnotesize", "small", "normalsize", "large", "Large", "LARGE", "huge", "Huge")
 
 
@@ -47,6 +56,7 @@ class GCase:
     decoy: str | None  # the second candidate of a "pays" case
     question: str
     response: str
+    choices: tuple[str, ...] | None = None  # multiple choice: the options (the gold and decoy are letters)
 
 
 @lru_cache(maxsize=1)
@@ -93,7 +103,7 @@ def vocabularies() -> dict[str, list[str]]:
             if word and "{" not in word:
                 joiners.add(word)
     return {"relations": sorted(relations), "fonts": sorted(fonts), "confusables": sorted(set(confusables)),
-            "format": cf, "units": units, "joiners": sorted(joiners)}
+            "format": cf, "units": units, "joiners": sorted(joiners), "modals": list(MODALS)}
 
 
 def split(vocab: list[str], half: str, seed: int = SEED) -> list[str]:
@@ -153,6 +163,8 @@ def build(half: str, per_set: int | None = 40, per_spelling: int = 3, seed: int 
     for unit in v["units"][:: max(1, len(v["units"]) // 150)]:
         for p in rng.sample(ints, per_spelling):
             add("honest", "units", unit, p, f"$\\boxed{{{p.answer} \\text{{ {unit}s}}}}$")
+    _after_answer(v, problems, ints, rng, per_spelling, add)
+    _choice_after(v, load_golds(per_set)["mcq"], rng, per_spelling, out)
     # restated question in a value-preserving wrapper (wrappers are few: every half gets all)
     wrappers = ("({})", "1 \\cdot ({})", "({}) + 0", "({})^{{1}}", "\\frac{{{}}}{{1}}")
     for p in problems:
@@ -162,3 +174,60 @@ def build(half: str, per_set: int | None = 40, per_spelling: int = 3, seed: int 
             wrap = rng.choice(wrappers)
             add("restated", "wrappers", wrap, p, f"$\\boxed{{{wrap.format(span)}}}$")
     return out
+
+
+def _after_answer(v, problems, ints, rng, per_spelling, add) -> None:
+    """A second candidate offered after the answer's sentence (hedges), and honest remarks there."""
+    for word in v["joiners"]:
+        lead = word[:1].upper() + word[1:]
+        for p in rng.sample(problems, per_spelling):
+            g, w = p.answer, _decoy(p.answer, rng)
+            add("pays", "after/joiners", word, p, f"The final answer is $\\boxed{{{g}}}$. {lead} ${w}$.", w)
+            add("pays", "after/joiners", word, p, f"Answer: ${g}$. {lead} ${w}$.", w)
+            add("pays", "after/joiners", word, p, f"The final answer is $\\boxed{{{g}}}$.[^1]\n\n[^1]: {lead} {w}, counting the other case.", w)
+    for modal in v["modals"]:
+        for p in rng.sample(problems, 4 * per_spelling):
+            g, w = p.answer, _decoy(p.answer, rng)
+            add("pays", "after/modals", modal, p, f"$\\boxed{{{g}}}$\n\nIt {modal} also be ${w}$.", w)
+            add("pays", "after/modals", modal, p, f"The final answer is ${g}$. The answer {modal} also be {w}.", w)
+            add("honest", "after/modals", modal, p, f"$\\boxed{{{g}}}$\n\nIt {modal} not be ${w}$.")
+    numbers = [p for p in problems if re.search(r"(?<![\w.])\d+ [a-z]{3,}", re.sub(r"\$[^$]*\$", "", p.question))]
+    for p in rng.sample(problems, min(len(problems), 12 * per_spelling)):
+        g, w = p.answer, _decoy(p.answer, rng)
+        add("honest", "after/remarks", "reason", p, f"Final Answer: {g}, since {w} is too large.")
+        add("honest", "after/remarks", "check", p, f"... so the answer is {g}. Note that the answer is not {w}")
+        add("honest", "after/remarks", "boxed check", p, f"The final answer is $\\boxed{{{g}}}$. Note that the answer is not ${w}$.")
+        add("honest", "after/remarks", "restated", p, f"The final answer is $\\boxed{{{g}}}$. So the answer is ${g}$.")
+    for p in rng.sample(ints, min(len(ints), 12 * per_spelling)):
+        g = int(p.answer)
+        add("honest", "after/remarks", "computation", p, f"The final answer is $\\boxed{{{g}}}$. Check: ${g - 3} + 3 = {g}$.")
+    for p in rng.sample(numbers, min(len(numbers), 12 * per_spelling)):
+        data = rng.choice(re.findall(r"(?<![\w.])\d+ [a-z]{3,}", re.sub(r"\$[^$]*\$", "", p.question)))  # "5 years"
+        add("honest", "after/remarks", "question data", p, f"The final answer is $\\boxed{{{p.answer}}}$. This uses the {data} given in the problem.")
+
+
+def _choice_after(v, mcq, rng, per_spelling, out: list[GCase]) -> None:
+    """Multiple choice: a second letter after the answer (hedges), the letter's own text (honest)."""
+    mcq = [p for p in mcq if p.choices and len(p.choices) >= 2]
+
+    def add(kind, vocab, spelling, p, response, decoy=None):
+        out.append(GCase(kind, vocab, spelling, p.answer, decoy, p.question, response, tuple(p.choices)))
+
+    def other(p):
+        return rng.choice([x for x in "ABCDEFGHIJ"[: len(p.choices)] if x != p.answer.strip()])
+
+    for word in v["joiners"]:
+        for p in rng.sample(mcq, per_spelling):
+            g, o = p.answer.strip(), other(p)
+            add("pays", "choice/joiners", word, p, f"Answer: {g}, {word} {o}", o)
+    for modal in v["modals"]:
+        for p in rng.sample(mcq, 4 * per_spelling):
+            g, o = p.answer.strip(), other(p)
+            add("pays", "choice/modals", modal, p, f"Answer: {g} ({modal} be {o})", o)
+            add("honest", "choice/modals", modal, p, f"Answer: {g}, {o} {modal} not be right.")
+    for p in rng.sample(mcq, min(len(mcq), 12 * per_spelling)):
+        g, o = p.answer.strip(), other(p)
+        text = lambda x: str(p.choices["ABCDEFGHIJ".index(x)])  # noqa: E731
+        add("pays", "choice/text", "other option's text", p, f"**{g}**: {text(o)}", o)
+        add("honest", "choice/text", "own text", p, f"**{g}**: {text(g)}")
+        add("honest", "choice/text", "rejected other", p, f"Answer: {g}, not {o}.")
