@@ -208,7 +208,8 @@ def _equal(g: str, extracted: str, config: MathConfig, question: str | None = No
     fast = _plain_numbers_equal(g, p, config)
     if fast is not None:  # both plain decimals: no LaTeX parser needed (most GSM8K/AIME answers)
         return fast, f"{p} {'=' if fast else '!='} {g}"
-    if config.fast_paths and (known := fast_equal(g, p)) is not None:  # `rewards.math.fast`: certain without the parser
+    known = fast_equal(g, p) if config.fast_paths else None  # `rewards.math.fast`: certain without the parser
+    if known or (known is False and not _may_round_to(g, p)):  # an exact answer may still round to a decimal gold
         return known, "" if known else f"{p:.60} != {g:.60}"
     gold_parsed, pred_parsed = _parse(g), _parse(p)
     if not pred_parsed:
@@ -225,9 +226,9 @@ def _rounds_to(g: str, p: str, pred_parsed: list) -> bool:
     `21\\frac{13}{14}`) whose value rounds to the gold at the gold's last written place is the gold.
     One exact value rounds to one decimal at a given place, so it cannot cover two candidates; an
     answer written as a decimal is compared as before (0.33 is not 1/3)."""
-    gold = g.strip().lstrip("$").strip()
-    if not re.fullmatch(r"-?\d+\.\d{1,4}", gold) or "." in p or re.search(r"\\?%", p):
+    if not _may_round_to(g, p):
         return False
+    gold = g.strip().lstrip("$").strip()
     import sympy
     from decimal import ROUND_HALF_UP, Decimal
 
@@ -240,6 +241,13 @@ def _rounds_to(g: str, p: str, pred_parsed: list) -> bool:
         return False
     target = Decimal(gold)
     return exact.quantize(target, rounding=ROUND_HALF_UP) == target
+
+
+def _may_round_to(g: str, p: str) -> bool:
+    """Whether `_rounds_to` applies: a decimal gold of 1 to 4 places, an answer with no decimal
+    point and no percent sign."""
+    gold = g.strip().lstrip("$").strip()
+    return bool(re.fullmatch(r"-?\d+\.\d{1,4}", gold)) and "." not in p and not re.search(r"\\?%", p)
 
 
 def _percent(g: str, number: str, question: str | None) -> str:
