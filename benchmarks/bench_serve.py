@@ -6,8 +6,8 @@
 
 Three ways to grade the same responses (Python and C++ programs, half right, half wrong):
 - in-process: `rewards.code.CodeGrader.grade_many` on a warm Docker pool, with the backend's
-  default one `docker exec` per batch, and again with the warm runner that serve uses
-  (`DockerConfig.persistent`): both are baselines, the second the stricter;
+  default warm runner per container (`DockerConfig.persistent`, as serve uses), and again with
+  one `docker exec` per batch (`persistent=False`): both are baselines, the first the stricter;
 - batched: `POST /ringdata/grade`, one request per problem with all its responses, 16 clients;
 - one-test-per-request: SandboxFusion style, `POST /run_code` per (response, test) with the
   test's stdin, stdout compared by the client (as verl's sandbox_fusion reward does), 64 clients.
@@ -150,7 +150,7 @@ def post(url: str, body: dict) -> dict:
 
 class InProcess:
     """`CodeGrader.grade_many` on its own warm pool, kept open across rounds: with the Docker
-    backend's default one exec per batch, or (`persistent`) with serve's warm runner per container."""
+    backend's default warm runner per container (`persistent`, as serve), or one exec per batch."""
 
     def __init__(self, problems, items, args, persistent: bool) -> None:
         from dataclasses import replace
@@ -228,8 +228,8 @@ def compare(args) -> None:
     expected = [e for _, _, e in items]
     print(f"workload: {len(problems)} problems, {len(items)} responses, {n_tests} tests "
           f"(python and C++, half right); pool {args.pool_size} containers; load {os.getloadavg()[0]:.1f}")  # fmt: skip
-    local = {"in-process": InProcess(problems, items, args, persistent=False),
-             "in-process persistent": InProcess(problems, items, args, persistent=True)}  # fmt: skip
+    local = {"in-process": InProcess(problems, items, args, persistent=True),  # the Docker default
+             "in-process one exec": InProcess(problems, items, args, persistent=False)}  # fmt: skip
     proc, url = start_server(args)
     runs: dict[str, list[tuple[float, dict]]] = {}
     try:
@@ -265,12 +265,12 @@ def compare(args) -> None:
             grader.close()
     wall = {name: statistics.median(w for w, _ in rs) for name, rs in runs.items()}
     cpu = {name: statistics.median(sum(c.values()) for _, c in rs) for name, rs in runs.items()}
-    print(f"median of {args.repeat} (x: against in-process | in-process persistent):")
+    print(f"median of {args.repeat} (x: against in-process | in-process one exec):")
     for name in runs:
         print(f"{name:>22}: {wall[name]:6.2f} s {n_tests / wall[name]:7.1f} tests/s "
-              f"{wall['in-process'] / wall[name]:5.2f}x | {wall['in-process persistent'] / wall[name]:5.2f}x;  "
+              f"{wall['in-process'] / wall[name]:5.2f}x | {wall['in-process one exec'] / wall[name]:5.2f}x;  "
               f"{cpu[name]:5.2f} CPU s {n_tests / cpu[name]:6.1f} tests/CPU-s "
-              f"{cpu['in-process'] / cpu[name]:5.2f}x | {cpu['in-process persistent'] / cpu[name]:5.2f}x")  # fmt: skip
+              f"{cpu['in-process'] / cpu[name]:5.2f}x | {cpu['in-process one exec'] / cpu[name]:5.2f}x")  # fmt: skip
     print("  (CPU: the processes named and the sandbox containers' cgroups; the Docker engine's own is not counted)")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
