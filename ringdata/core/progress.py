@@ -121,7 +121,9 @@ class PlainProgress:
     def update(self, task_id: int, *, completed: float | None = None, advance: float | None = None,
                total: float | None = None, description: str | None = None, **fields: Any) -> None:
         with self._lock:
-            self._update(self.tasks[task_id], completed, advance, total, description, fields)
+            task = self.tasks.get(task_id)
+            if task is not None:  # gone: the display closed (Ctrl-C) while a worker thread still reports
+                self._update(task, completed, advance, total, description, fields)
 
     def _update(self, task: _Task, completed, advance, total, description, fields: dict[str, Any]) -> None:
         if total is not None:

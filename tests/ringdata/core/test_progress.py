@@ -84,3 +84,19 @@ def test_the_live_training_line_keeps_counts_and_times_at_80_columns():
     line = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", buf.getvalue()).splitlines()[0]
     assert len(line) <= 80 and "7/20" in line and "0:00:00" in line and "reward 0.213" in line, line
     assert isinstance(make_progress(console, info=True), Progress) and make_progress(console, info=True).expand
+
+
+def test_a_worker_reporting_after_an_interrupted_display_is_ignored():
+    """Ctrl-C closes the display while a grading thread still reports its finished work: the
+    report goes nowhere, never a traceback from that thread (seen once in a fresh-clone run)."""
+    out = io.StringIO()
+    progress = PlainProgress(Console(file=out, width=100), every_s=0, heartbeat_s=0)
+    try:
+        with progress:
+            task = progress.add_task("grade", total=4)
+            raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        pass
+    progress.advance(task, 2)
+    progress.update(task, total=8, description="grade")
+    assert "grade" not in out.getvalue()
