@@ -918,17 +918,23 @@ def _own_process_filter(machine: str, pid: int) -> bytes:
     return _assemble(prog)
 
 
+_SECCOMP: tuple | None = None  # (libc, struct sock_fprog): made by the zygote's install, inherited by every child
+
+
 def _install_filter(code: bytes) -> bool:
     """Install a seccomp filter on this process (no_new_privs first, so no privilege is needed)."""
+    global _SECCOMP
     import ctypes  # imported once, by the zygote; its children find it loaded
 
+    if _SECCOMP is None:
+
+        class Prog(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+        _SECCOMP = (ctypes.CDLL(None, use_errno=True), Prog)
+    libc, Prog = _SECCOMP
     buf = ctypes.create_string_buffer(code, len(code))
-
-    class Prog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
     prog = Prog(len(code) // 8, ctypes.addressof(buf))
-    libc = ctypes.CDLL(None, use_errno=True)
     PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
     return (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
             and libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) == 0)  # fmt: skip
