@@ -24,7 +24,8 @@ Safe by default
 - A body over `max_body_bytes` is a 413 before it is read; bad JSON, invalid UTF-8 a 400;
   bad fields a 422, each with one line saying why (`{"detail": ...}`).
 - At most `slots` requests run at once and `max_queue` wait; beyond that a 429 with Retry-After,
-  never an unbounded wait. A request waits and runs at most `request_timeout_s` (then 504).
+  never an unbounded wait. A request arrives, waits and runs within `request_timeout_s`: a body
+  still arriving then is a 408, a request still waiting or running a 504.
 - A client that disconnects (or a request past its time limit) frees its slot at once, queued or
   mid-batch: its submissions that have not reached the sandbox are dropped, and those already
   running there finish within the sandbox's limits, their results thrown away (a batch shares a
@@ -71,7 +72,7 @@ class ServeConfig:
     slots: int = 64  # requests running at once (a /run_code is one test; a grade is one problem)
     max_queue: int = 256  # requests waiting for a slot; beyond this a 429
     retry_after_s: int = 1  # the 429's Retry-After, seconds
-    request_timeout_s: float = 300.0  # longest a request may wait and run, seconds (then 504)
+    request_timeout_s: float = 300.0  # longest a request may take to arrive (then 408), wait and run (then 504), seconds
     drain_s: float = 60.0  # how long SIGTERM waits for in-flight requests, seconds
     group: int = 64  # submissions (of any requests) sent to the sandbox together at most
     wire: WireLimits = field(default_factory=WireLimits)
@@ -567,9 +568,15 @@ class _Posts:
 
     async def _answer(self, handler, scope, receive) -> tuple[int, Any, dict | None]:
         config = self.service.config
-        try:
-            body = await _read_body(scope, receive, config.max_body_bytes)
-            result = await asyncio.wait_for(handler(body, receive), config.request_timeout_s)
+        deadline = asyncio.get_running_loop().time() + config.request_timeout_s  # the body's arrival counts too:
+        try:  # a client trickling its body would hold a connection (uvicorn's limit_concurrency) for ever
+            try:
+                async with asyncio.timeout_at(deadline):
+                    body = await _read_body(scope, receive, config.max_body_bytes)
+            except TimeoutError:
+                return _error(408, f"the body did not arrive within {config.request_timeout_s:g} s")
+            async with asyncio.timeout_at(deadline):
+                result = await handler(body, receive)
         except BadRequest as exc:
             return _error(exc.status, str(exc))
         except _Full:

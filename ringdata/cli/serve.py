@@ -35,7 +35,7 @@ def serve(
     slots: Annotated[int, typer.Option("--slots", help="Requests running at once.")] = 64,
     max_queue: Annotated[int, typer.Option("--max-queue", help="Requests waiting for a slot; beyond this 429 with Retry-After.")] = 256,
     max_body: Annotated[int, typer.Option("--max-body", help="Largest request body, bytes (413 beyond).")] = 4 << 20,
-    request_timeout: Annotated[float, typer.Option("--request-timeout", help="Longest a request may wait and run, seconds (504 beyond).")] = 300.0,
+    request_timeout: Annotated[float, typer.Option("--request-timeout", help="Longest a request may take to arrive, wait and run, seconds (408 for a body still arriving, 504 beyond).")] = 300.0,
     drain: Annotated[float, typer.Option("--drain", help="Seconds SIGTERM waits for in-flight requests.")] = 60.0,
 ) -> None:
     """Serve the sandbox and the graders over HTTP until SIGTERM (which drains in-flight requests)."""

@@ -366,6 +366,33 @@ def test_token_queue_429_disconnect_and_sigterm_drain():
         s.stop()
 
 
+def test_the_time_limit_covers_a_trickled_body_and_a_long_run():
+    """`--request-timeout` bounds the whole request: a client that sends its headers and then
+    trickles its body gets a 408 when the time is up (it would otherwise hold its connection, one
+    of uvicorn's bounded few, for ever), and a program that outruns it a 504; the server goes on."""
+    s = Server("--request-timeout", "3", "--pool-size", "2")  # the second container answers while the first sleeps
+    try:
+        sock = socket.create_connection(("127.0.0.1", s.port))
+        sock.sendall(b"POST /run_code HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n{\"code\": ")  # fmt: skip
+        sock.settimeout(30)
+        started, reply = time.monotonic(), b""
+        while b"\r\n\r\n" not in reply:
+            reply += sock.recv(65536) or b"!"  # the connection closed without an answer: fails below
+            if reply.endswith(b"!"):
+                break
+        assert reply.startswith(b"HTTP/1.1 408"), reply[:200]
+        assert time.monotonic() - started < 20
+        sock.close()
+        slow = {"code": "import time\ntime.sleep(8)\nprint(1)", "language": "python", "run_timeout": 20}
+        started = time.monotonic()
+        status, text, _ = s.post("/run_code", json.dumps(slow))
+        assert status == 504 and "longer than 3 s" in text and time.monotonic() - started < 20, text
+        assert s.post("/run_code", '{"code": "print(2)", "language": "python"}')[0] == 200
+    finally:
+        s.stop()
+
+
 def _until(predicate, bound: float) -> float:
     """Seconds until `predicate()` held (polled), or fail after `bound` seconds."""
     started = time.monotonic()
