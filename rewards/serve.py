@@ -440,6 +440,7 @@ async def _respond(send, status: int, payload: Any, headers: dict | None = None)
     await send({"type": "http.response.body", "body": body})
 
 
+HEADERS_S = 10.0  # longest a connection may take to send a request line and headers (then it is closed)
 DRAIN_BYTES = 64 << 20  # an oversized body up to this is read and dropped, so the client hears the 413
 #                        (answering mid-upload resets its connection); beyond it the connection is cut
 
@@ -720,6 +721,59 @@ class _Observed:
             access_log.info("%s %s %s %d %d %.4f", client[0], scope["method"], endpoint, seen["status"], seen["bytes"], seconds)
 
 
+def _deadlined_protocol(seconds: float):
+    """uvicorn's HTTP protocol class, with a deadline for a request's headers: a connection that
+    has sent nothing, or part of a request line and headers, for `seconds` is closed. uvicorn has
+    no such bound (its keep-alive timer runs only after a response, and stops at the next byte),
+    and every connection counts towards its `limit_concurrency`: clients trickling headers could
+    hold them all, and everyone else would get its 503. A request's body and its run are bounded
+    by the request's own time limit (`_Posts`)."""
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol  # httptools when installed, else h11
+
+    class Deadlined(AutoHTTPProtocol):
+        _deadline = None
+
+        def _headers_pending(self) -> bool:
+            return self.cycle is None or self.cycle.response_complete
+
+        def _arm(self) -> None:
+            if self._deadline is None:
+                self._deadline = self.loop.call_later(seconds, self._expire)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _expire(self) -> None:
+            self._deadline = None
+            if self._headers_pending() and not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.transport.is_closing():
+                self._disarm()
+            elif self._headers_pending():
+                self._arm()  # a request begun, or more of its headers: the deadline set at its first byte holds
+            else:
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._disarm()  # idle between requests: uvicorn's keep-alive timer
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return Deadlined
+
+
 def serve(config: ServeConfig) -> None:
     """Run the service until SIGTERM or Ctrl-C (blocks). uvicorn drains, then re-raises the
     signal: the process ends as killed by it (exit status 143), after the "drained" log line."""
@@ -729,6 +783,7 @@ def serve(config: ServeConfig) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     server = uvicorn.Server(uvicorn.Config(
         create_app(config), host=config.host, port=config.port, access_log=False, log_level="warning",
+        http=_deadlined_protocol(min(HEADERS_S, config.request_timeout_s)),
         timeout_graceful_shutdown=config.drain_s, lifespan="on",
         limit_concurrency=config.slots + config.max_queue + 64,  # beyond the queue, uvicorn's own 503
     ))  # fmt: skip

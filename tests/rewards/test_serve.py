@@ -367,11 +367,18 @@ def test_token_queue_429_disconnect_and_sigterm_drain():
 
 
 def test_the_time_limit_covers_a_trickled_body_and_a_long_run():
-    """`--request-timeout` bounds the whole request: a client that sends its headers and then
-    trickles its body gets a 408 when the time is up (it would otherwise hold its connection, one
-    of uvicorn's bounded few, for ever), and a program that outruns it a 504; the server goes on."""
+    """`--request-timeout` bounds the whole request: a connection that sends nothing, or part of
+    its headers, is closed, and a client that sends its headers and then trickles its body gets a
+    408 when the time is up (each would otherwise hold its connection, one of uvicorn's bounded
+    few, for ever); a program that outruns it is a 504; the server goes on."""
     s = Server("--request-timeout", "3", "--pool-size", "2")  # the second container answers while the first sleeps
     try:
+        silent, partial = socket.create_connection(("127.0.0.1", s.port)), socket.create_connection(("127.0.0.1", s.port))
+        partial.sendall(b"POST /run_code HTTP/1.1\r\nHost: x\r\nContent-Ty")
+        for sock in (silent, partial):
+            sock.settimeout(30)
+            assert sock.recv(100) == b""  # closed, with nothing to say
+            sock.close()
         sock = socket.create_connection(("127.0.0.1", s.port))
         sock.sendall(b"POST /run_code HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 100\r\n\r\n{\"code\": ")  # fmt: skip
