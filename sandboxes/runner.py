@@ -62,7 +62,11 @@ Why a zygote: forking a warm interpreter costs ~1 ms where starting `python3` co
 the tests of one submission run sequentially, so start-up would dominate trivial programs. For the
 same reason the runner imports only builtin and C modules (no json, socket, ctypes: `_ctypes`
 serves prctl), and the zygote freezes its objects (`gc.freeze`) so that its children's garbage
-collections do not copy its memory page by page.
+collections do not copy its memory page by page. A child's cost is mostly copy-on-write faults
+(every page of the zygote it writes, refcounts included), so what every child would make alike is
+made once by the zygote before it forks any: the compiler's lazily built state, the program's
+standard streams (`_prepare_streams`), its seccomp filter (`_Filter`); and the zygote gives back
+what the runner freed before the fork (`malloc_trim`), so each fork copies fewer page tables.
 
 Compiled languages (C++, Java: the host's sandboxes/languages.py sends the compiler's and the
 program's argv, environment and limits): `build` runs the compiler as a case of its own (the same
