@@ -1163,7 +1163,12 @@ def _prepare_streams() -> tuple | None:
         r, w = os.pipe()
     except OSError:
         return None
-    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+    except OSError:
+        os.close(r)
+        os.close(w)
+        return None
     try:
         for fd, end in ((0, r), (1, w), (2, w)):
             os.dup2(end, fd)
