@@ -11,6 +11,7 @@ from sandboxes import CaseStatus, Limits, Submission, SandboxFallbackWarning, op
 from sandboxes.local import LocalSandbox, bwrap_problem
 
 DOUBLE = tuple(TestCase(input=f"{i}\n", output=f"{2 * i}\n") for i in range(3))
+QUICK = Limits(time_s=1.0, wall_factor=2.0)
 
 
 @pytest.mark.parametrize(
@@ -25,6 +26,27 @@ DOUBLE = tuple(TestCase(input=f"{i}\n", output=f"{2 * i}\n") for i in range(3))
 def test_outcomes(local_solo, program, status):
     result = local_solo.run(Submission(program, DOUBLE, Limits(time_s=1.0, wall_factor=2.0)))
     assert result.status is status, result
+
+
+# What `python3 solution.py` with its standard streams on pipes sees (the zygote makes the streams
+# once, on pipes: made on its /dev/null they would say seekable, with a position), case after case.
+STREAMS_PROGRAM = """
+import sys
+def tell(stream):
+    try:
+        return stream.tell()
+    except OSError as exc:
+        return type(exc).__name__
+print(*(s.seekable() for s in (sys.stdin, sys.stdout, sys.stderr)), sys.stdout.line_buffering,
+      sys.stderr.line_buffering, sys.stdin.encoding, tell(sys.stdin), tell(sys.stdout), sys.stdin.read())
+"""
+STREAMS_SEEN = "False False False False True utf-8 UnsupportedOperation UnsupportedOperation {}"
+
+
+def test_standard_streams_are_fresh_pipes_in_every_case(local_solo):
+    tests = tuple(TestCase(input=f"{i}\n", output=STREAMS_SEEN.format(i)) for i in range(3))
+    result = local_solo.run(Submission(STREAMS_PROGRAM, tests, QUICK))
+    assert result.passed and len(result.cases) == 3, result
 
 
 def test_auto_falls_back_to_local_with_a_warning(monkeypatch):
