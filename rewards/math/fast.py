@@ -313,8 +313,12 @@ def _varies(text: str) -> bool:
 
 
 def _drops_units(text: str) -> bool:
-    """Whether math-verify's unit rule (its own patterns) would cut the end of `text` off."""
-    from latex2sympy2_extended.math_normalization import unit_superscript_regex, units_regex
+    """Whether math-verify's unit rule (its own patterns) would cut the end of `text` off; True when
+    its patterns are not where this version keeps them (module names, not an API): then the parser decides."""
+    try:
+        from latex2sympy2_extended.math_normalization import unit_superscript_regex, units_regex
+    except ImportError:
+        return True
 
     return bool(units_regex.search(text.strip()) or unit_superscript_regex.search(text.strip()))
 
