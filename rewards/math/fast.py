@@ -14,11 +14,20 @@ otherwise:
   the parse-and-verify path decides for them (math-verify's rounding is overruled by the exactness
   rule for exact numbers); or both sides are the same string of a recognised shape, which the
   parser reads the same way twice and `verify` finds equal (a string is equal to itself); or one
-  side is an exact rational and the other a numeric expression (`numeric`: `\\sqrt`, `\\pi`, `i`,
-  fractions, powers) whose value is far from it (`_APART`), which no test of `verify` calls equal.
-  It never says "equal" from a float. Decimals stay with `_plain_numbers_equal` and the parser
-  (their rounding rules); variables stay with the parser (math-verify may drop a trailing letter
-  as a unit: `2k` can read as 2).
+  side is an exact rational and the other a numeric expression whose values (`_values`: `numeric`'s
+  `\\sqrt`, `\\pi`, `i`, fractions, powers, and every reading of a spelling with room for two:
+  degrees, a unit, a base, a mixed number) are all far from it (`_APART`), which no test of
+  `verify` calls equal; or one side is a number and the other a value no number equals
+  (`_no_number`: a tuple, an interval, a set of different values, a matrix, an expression that
+  changes with its variables), which `verify` compares as sets, matrices or symbolically and finds
+  different. It never says "equal" from a float. Decimals stay with `_plain_numbers_equal` and the
+  parser (their rounding rules); a shape the parser may read as one number (`[3, 3]` is {3},
+  `(1, 2, 3]` is 3, `1,500` is 1500, `2m` is 2 metres, `x^0` is 1) stays with it.
+
+On `bench_grade`'s mix the answers that still reach the parser are worded (`\\text{even}`),
+functions (`\\sec x`), names of several letters (`3qr`) and equal strings of shapes the recogniser
+does not know (`1:2`); a test grades generated shapes of every kind both ways
+(`test_every_fast_verdict_on_generated_shapes_is_the_parsers`), and found the `(1, 2, 3]` reading.
 
 `MathConfig.fast_paths = False` turns both off; `tests/rewards/test_fast.py` grades a fixed sample
 both ways and requires identical verdicts (the full differential is in the issue's closing note).
@@ -46,7 +55,8 @@ def gold_parses(gold: str) -> bool:
 # those is not this module's to promise.
 _INT = r"(0|[1-9]\d*)"
 _ARG = rf"(?:\{{\s*{_INT}\s*\}}|(\d))"
-_RATIONAL = re.compile(rf"\s*(-?)\s*(?:{_INT}|\\frac\s*{_ARG}\s*{_ARG}|{_INT}\s*/\s*{_INT})\s*")
+# A leading `\\$` is presentation: math-verify's normalisation deletes every `\\$` before it parses.
+_RATIONAL = re.compile(rf"\s*(?:\\\$\s*)?(-?)\s*(?:{_INT}|\\frac\s*{_ARG}\s*{_ARG}|{_INT}\s*/\s*{_INT})\s*")
 
 
 def rational(text: str) -> Fraction | None:
@@ -75,6 +85,8 @@ def equal(g: str, p: str) -> bool | None:
         return True
     if (a is not None or b is not None) and _far_apart(g, p):
         return False
+    if (_values(p) is not None and _no_number(g)) or (_values(g) is not None and _no_number(p)):
+        return False
     return None
 
 
@@ -86,12 +98,158 @@ _APART = 1e-4
 
 
 def _far_apart(g: str, p: str) -> bool:
-    """Whether both are numeric expressions (`numeric`) whose values differ by more than `_APART`,
-    absolutely and relatively: certainly not equal. False means "ask the parser"."""
-    x, y = numeric(g), numeric(p)
-    if x is None or y is None:
+    """Whether both are numeric expressions (`_values`) whose values differ by more than `_APART`,
+    absolutely and relatively, under every reading: certainly not equal. False means "ask the
+    parser"."""
+    xs, ys = _values(g), _values(p)
+    if xs is None or ys is None:
         return False
+    return all(_apart(x, y) for x in xs for y in ys)
+
+
+def _apart(x: complex, y: complex) -> bool:
+    if cmath.isinf(x) or cmath.isinf(y):
+        return x != y
     return abs(x - y) > _APART * max(1.0, abs(x), abs(y))  # complex values: the distance in the plane
+
+
+_DEGREES = re.compile(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)\s*$")
+
+
+_BASE = re.compile(r"\s*(\d+)_(?:\{\s*(\d+)\s*\}|(\d))\s*")
+_MIXED = re.compile(r"\s*(\d+)\s*\\frac\s*\{\s*(\d+)\s*\}\s*\{\s*([1-9]\d*)\s*\}\s*")
+
+
+@lru_cache(maxsize=4096)
+def _values(text: str) -> tuple[complex, ...] | None:
+    """Every number a numeric expression may be to the parser and to the notations rules, where
+    its spelling leaves room for more than one: `numeric`'s value; a number in degrees
+    (`30^\\circ`): the number and its radians; a number with a unit (`9 \\text{ multiples}`, the
+    unit set aside as `simple_gold` does): the number and its hundredth (math-verify reads
+    "percent" as `\\%`); a numeral with a base (`4210_{5}`): its digits as written and its value
+    in that base; a mixed number (`11 \\frac{2}{3}`): the sum and the product. A reading in which
+    a word stays a symbol is no number at all, so it needs no entry. None when the text is none
+    of these."""
+    degrees = _DEGREES.search(text)
+    if degrees:
+        inner = _values(text[: degrees.start()])
+        return None if inner is None else (*inner, *(v * math.pi / 180 for v in inner))
+    unit = _UNIT.fullmatch(text.strip())
+    if unit:
+        inner = _values(unit.group(1))
+        power = re.search(r"\^(\d)$", unit.group(0))  # `144 \\mbox{ m}^3`: the power kept, in case it is
+        return None if inner is None else (*inner, *(v / 100 for v in inner), *(v ** int(power.group(1)) for v in inner if power))
+    base = _BASE.fullmatch(text)
+    if base:
+        digits, radix = base.group(1), int(base.group(2) or base.group(3))
+        in_base = [complex(int(digits, radix))] if 2 <= radix <= 36 and all(int(d) < radix for d in digits) else []
+        return (complex(int(digits)), *in_base)
+    mixed = _MIXED.fullmatch(text)
+    if mixed:
+        whole, num, den = (int(x) for x in mixed.groups())
+        return (complex(whole + num / den), complex(whole * num / den))
+    value = numeric(text)
+    return None if value is None else (value,)
+
+
+# ---- values no number equals ------------------------------------------------------------------
+#
+# math-verify compares a number with a tuple, an interval, a set or a matrix as sets (`{n}` against
+# the other) or as matrices, and with an expression in variables symbolically (their difference
+# simplified to zero). So a number equals none of: a parenthesised list (`(a, b, ...)`: a Tuple or
+# an open interval, never one element), a set, list or bracketed list of pairwise different values
+# (`[3, 3]` is the set {3}), a half-open interval of two ends (with more elements, `(1, 2, 3]`,
+# the parser reads the last one), a union of intervals of distinct ends, a matrix of two or more
+# entries, or an expression whose value changes with its variables. `_no_number` recognises these
+# from the elements' values (`numeric`), so a shape counts only when every element is a number the
+# reader can place; anything else is the parser's.
+
+_GROUPS = re.compile(r"\\begin\{pmatrix\}|\\end\{pmatrix\}|\\\{|\\\}|[()\[\]{}]")
+
+
+def _no_number(text: str) -> bool:
+    """Whether no number can equal `text` (see above); False means "ask the parser"."""
+    s = text.strip()
+    if s.startswith("\\begin{pmatrix}") and s.endswith("\\end{pmatrix}") and _one_group(s):
+        entries = [e for row in s[len("\\begin{pmatrix}") : -len("\\end{pmatrix}")].split("\\\\") for e in row.split("&")]
+        return len(entries) >= 2 and all(numeric(e) is not None for e in entries)
+    unions = _split(s, "\\cup")
+    if len(unions) > 1:
+        ends = [_bracketed(u) for u in unions]
+        return all(e is not None and len(e[1]) == 2 and _distinct(e[1]) for e in ends)
+    bracketed = _bracketed(s)
+    if bracketed is not None:
+        kind, values = bracketed
+        if kind in ("(]", "[)"):  # an interval; with more than two elements the parser reads the last one
+            return len(values) == 2
+        return len(values) >= 2 and (kind == "()" or _distinct(values))
+    items = _split(s, ",")
+    if len(items) > 1:
+        values = [_element(i) for i in items]
+        return None not in values and not _thousands(items) and _distinct(values)
+    return _varies(s)
+
+
+def _one_group(s: str) -> bool:
+    """Whether the group that opens `s` closes at its very end (`(1, 2)`, not `(1)(2)`)."""
+    depth = 0
+    for m in _GROUPS.finditer(s):
+        depth += 1 if m.group(0) in ("\\begin{pmatrix}", "\\{", "(", "[", "{") else -1
+        if depth == 0 and m.end() != len(s):
+            return False
+    return depth == 0
+
+
+def _split(s: str, sep: str) -> list[str]:
+    """`s` split at `sep` outside every group."""
+    parts, depth, start, at = [], 0, 0, 0
+    while at < len(s):
+        m = _GROUPS.match(s, at)
+        if m:
+            depth += 1 if m.group(0) in ("\\begin{pmatrix}", "\\{", "(", "[", "{") else -1
+            at = m.end()
+        elif depth == 0 and s.startswith(sep, at):
+            parts.append(s[start:at])
+            at = start = at + len(sep)
+        else:
+            at += 1
+    return [*parts, s[start:]]
+
+
+def _bracketed(s: str) -> tuple[str, list[complex]] | None:
+    """(the brackets, the values) of `(a, b, ...)`, `[a, b)`, `\\{a, b\\}` ... whose elements are all
+    numbers (`\\infty` too); None otherwise."""
+    s = s.strip()
+    if s.startswith("\\{") and s.endswith("\\}"):
+        kind, inner = "{}", s[2:-2]
+    elif len(s) >= 2 and s[0] in "([" and s[-1] in ")]":
+        kind, inner = s[0] + s[-1], s[1:-1]
+    else:
+        return None
+    if not _one_group(s):
+        return None
+    items = _split(inner, ",")
+    values = [_element(i) for i in items]
+    if None in values or _thousands(items):
+        return None
+    return kind, values  # type: ignore[return-value]
+
+
+def _thousands(items: list[str]) -> bool:
+    """Whether an item after a comma is three digits: to the parser `1,500` may be one number."""
+    return any(re.fullmatch(r"\s*\d{3}(?:\.\d*)?\s*", i) for i in items[1:])
+
+
+def _element(text: str) -> complex | None:
+    """An element's value: `numeric`, or an infinity (an interval's end)."""
+    m = re.fullmatch(r"\s*([-+]?)\s*\\infty\s*", text)
+    if m:
+        return complex(-math.inf if m.group(1) == "-" else math.inf)
+    return numeric(text) if text.strip() else None
+
+
+def _distinct(values: list[complex]) -> bool:
+    return all(_apart(x, y) for i, x in enumerate(values) for y in values[i + 1 :])
 
 
 @lru_cache(maxsize=4096)
@@ -105,24 +263,73 @@ def numeric(text: str) -> complex | None:
     a rational would still not equal it: an expression constant in `i` has the same value either way,
     and one that is not constant equals no number."""
     tokens = _tokens(text.strip())
+    if tokens and tokens[0][1] == "\\$":
+        tokens = tokens[1:]  # a currency sign: math-verify deletes every `\\$`
     if not tokens or any(kind == "n" and "{" in tok or kind == "v" and tok != "i" for kind, tok in tokens):
         return None
-    reader = _Value(tokens)
+    return _evaluate(tokens)
+
+
+def _evaluate(tokens: list[tuple[str, str]], env: dict[str, complex] | None = None) -> complex | None:
+    reader = _Value(tokens, env)
     try:
         value = reader.expr()
-    except (_NotSimple, RecursionError, OverflowError, ZeroDivisionError, ValueError):
+    except (_NotSimple, RecursionError, OverflowError, ZeroDivisionError, ValueError, TypeError):
         return None
     if reader.at != len(tokens) or not cmath.isfinite(value):
         return None
     return complex(value)
 
 
+# Letters the parser does not read as variables: `e` (Euler's number), `E`, `i` and `I` (the
+# imaginary unit to one reading, a variable to another).
+_CONSTANT_LETTERS = frozenset("eEiI")
+# Two points where every variable gets a value no simple expression singles out (not 0, 1, an
+# integer or a simple fraction), so a function that changes between them is not constant by accident.
+_POINTS = (0.6180339887, 1.3247179572)
+
+
+@lru_cache(maxsize=4096)
+def _varies(text: str) -> bool:
+    """Whether `text` is an expression in variables (the `numeric` grammar, single letters as
+    variables, juxtaposition before a letter or a bracket multiplying) whose value differs at two
+    points: a non-constant function, which math-verify's symbolic test never calls equal to a
+    number. False ("ask the parser") when the parser may not see the variables the reader sees:
+    a letter math-verify's unit table would drop (`2m` is 2 metres to it: its own unit rule is
+    asked), a letter that is a constant to it (`_CONSTANT_LETTERS`), a letter before `(` (a
+    function applied, `f(x)`) or two letters side by side (a word, a name)."""
+    tokens = _tokens(text.strip())
+    if not tokens or any(kind == "n" and "{" in tok for kind, tok in tokens):
+        return False
+    letters = sorted({tok for kind, tok in tokens if kind == "v"})
+    if not letters or set(letters) & _CONSTANT_LETTERS:
+        return False
+    if any(kind == "v" and (nxt == "(" or after == "v") for (kind, _), (after, nxt) in zip(tokens, tokens[1:])):
+        return False  # `f(x)`: a function applied; `xy`: a word or a name to the parser, as to the recogniser
+    if _drops_units(text):
+        return False
+    values = [_evaluate(tokens, {v: complex(point + 0.1 * k) for k, v in enumerate(letters)}) for point in _POINTS]
+    return None not in values and _apart(values[0], values[1])  # type: ignore[arg-type]
+
+
+def _drops_units(text: str) -> bool:
+    """Whether math-verify's unit rule (its own patterns) would cut the end of `text` off; True when
+    its patterns are not where this version keeps them (module names, not an API): then the parser decides."""
+    try:
+        from latex2sympy2_extended.math_normalization import unit_superscript_regex, units_regex
+    except ImportError:
+        return True
+
+    return bool(units_regex.search(text.strip()) or unit_superscript_regex.search(text.strip()))
+
+
 class _Value:
     """`numeric`'s reader: the recogniser's grammar (`_Recogniser`) cut down to numeric values."""
 
-    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+    def __init__(self, tokens: list[tuple[str, str]], env: dict[str, complex] | None = None) -> None:
         self.toks = tokens
         self.at = 0
+        self.env = env  # variables' values (`_varies`); None: a variable is not this reader's
 
     def peek(self) -> str:
         return self.toks[self.at][1] if self.at < len(self.toks) else ""
@@ -156,7 +363,7 @@ class _Value:
     def factor(self) -> tuple[complex, bool]:
         """A power and the powers juxtaposed after it, and whether there were any."""
         value, juxtaposed = self.power(), False
-        while self.peek() in ("\\sqrt", "\\pi", "i"):
+        while self.peek() in ("\\sqrt", "\\pi", "i") or self.env is not None and (self.peek() in self.env or self.peek() == "("):
             value, juxtaposed = value * self.power(), True
         return value, juxtaposed
 
@@ -190,6 +397,12 @@ class _Value:
             return complex(math.pi)
         if text == "i":
             return 1j
+        if self.env is not None and text in self.env:
+            return self.env[text]
+        if text == "(":
+            value = self.expr()
+            self.take(")")
+            return value
         if text in _FRAC:
             nxt = self.toks[self.at] if self.at < len(self.toks) else ("", "")
             if nxt[0] == "n" and len(nxt[1]) == 2 and "." not in nxt[1]:  # \\frac34

@@ -383,6 +383,9 @@ def _top_level(s: str, sep: re.Pattern[str]) -> list[str]:
     """`s` split at the matches of `sep` that are outside brackets and environments."""
     depth, cuts = 0, []
     marks = {m.start(): m.end() for m in sep.finditer(s)}
+    if not marks:  # nothing to split at: the walk below would find no cut (most answers are one value)
+        whole = s.strip().strip(",").strip()
+        return [whole] if whole else []
     i = 0
     while i < len(s):
         if s.startswith("\\begin", i) or s.startswith("\\{", i):
