@@ -1198,7 +1198,13 @@ def _prepare_streams() -> tuple | None:
 def _run_program(req: dict, source: str) -> int:
     import builtins
 
-    scope = {"__name__": "__main__", "__builtins__": builtins, "__file__": "/work/solution.py"}
+    # The program's globals are those of a module of its own, sys.modules["__main__"], as under
+    # `python3 solution.py`: pickle (multiprocessing too) finds a function or class by looking it
+    # up there, and with the harness's module in its place an honest program's pickling failed.
+    main = type(sys)("__main__")
+    main.__builtins__, main.__file__ = builtins, "/work/solution.py"
+    sys.modules["__main__"] = main
+    scope = main.__dict__
     code = 0
     try:
         exec(compile(source, "solution.py", "exec"), scope)

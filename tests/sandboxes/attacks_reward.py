@@ -669,3 +669,10 @@ def test_stdin_lines_are_python3s(sandbox):
     result = sandbox.run(Submission(program, (case,), QUICK))
     assert result.status is CaseStatus.PASSED, why(result)
 
+
+def test_a_program_pickles_what_it_defines(sandbox):
+    """python3 runs the program as sys.modules["__main__"], where pickle looks its names up."""
+    program = "import pickle, sys\ndef f(x):\n    return 2 * x\nclass C:\n    v = 1\n" \
+        "print(pickle.loads(pickle.dumps(f))(int(input())) * pickle.loads(pickle.dumps(C())).v, sys.modules['__main__'].C.v)"
+    result = sandbox.run(Submission(program, (TestCase(input="21\n", output="42 1\n"),), QUICK))
+    assert result.status is CaseStatus.PASSED, why(result)
