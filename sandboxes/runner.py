@@ -781,6 +781,16 @@ def _zygote(sock, sandboxed: bool) -> None:
     # once here instead of in every child: ~0.6 ms and ~100 page faults per case otherwise (the
     # runner's own code arrives compiled, so nothing before the fork had used the compiler).
     compile("pass", "solution.py", "exec")
+    # exit() and quit(), which `python3 solution.py` has from the site module (the harness runs
+    # with -S): honest programs end with them. Made once here, in the builtins every child inherits.
+    try:
+        import _sitebuiltins
+        import builtins
+
+        builtins.exit = _sitebuiltins.Quitter("exit", "Ctrl-D (i.e. EOF)")
+        builtins.quit = _sitebuiltins.Quitter("quit", "Ctrl-D (i.e. EOF)")
+    except ImportError:
+        pass
     global _STREAMS
     _STREAMS = _prepare_streams()
     # What the runner freed before the fork goes back to the kernel, so every fork copies and every
@@ -1065,11 +1075,11 @@ def _child(req: dict, fds: list[int]) -> None:
         if req.get("stack_max"):  # the stack grows up to the address-space limit (threads keep glibc's 2 MiB)
             hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
             resource.setrlimit(resource.RLIMIT_STACK, (hard, hard))
-        _oom_first()
         for target, fd in enumerate(fds):
             if fd != target:
                 os.dup2(fd, target)
         os.closerange(len(fds), 1 << 16)
+        _oom_first()  # dumpable from here on: the zygote's socket is closed already
         _own_process_only()
         if req.get("argv"):
             _exec(req, len(fds) - 1 if req.get("exe") else -1)  # never returns
@@ -1141,11 +1151,14 @@ def _read_source(fd: int) -> str:
 
 
 def _streams() -> tuple:
-    """A program's sys.stdin, stdout and stderr on fds 0-2, with the standard streams' buffering."""
+    """A program's sys.stdin, stdout and stderr on fds 0-2, with the standard streams' buffering
+    and newlines: "\n" alone ends a line and nothing is translated, as python3 makes them on
+    Linux (open()'s default, universal newlines, turned an input's "\r\n" and lone "\r" into
+    "\n": input() lost the "\r" that python3 keeps, and an honest program's answer changed)."""
     return (
-        open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False),
-        open(1, "w", encoding="utf-8", errors="surrogateescape", closefd=False),
-        open(2, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False),
+        open(0, "r", encoding="utf-8", errors="surrogateescape", newline="\n", closefd=False),
+        open(1, "w", encoding="utf-8", errors="surrogateescape", newline="\n", closefd=False),
+        open(2, "w", encoding="utf-8", errors="backslashreplace", newline="\n", buffering=1, closefd=False),
     )
 
 
@@ -1185,7 +1198,13 @@ def _prepare_streams() -> tuple | None:
 def _run_program(req: dict, source: str) -> int:
     import builtins
 
-    scope = {"__name__": "__main__", "__builtins__": builtins, "__file__": "/work/solution.py"}
+    # The program's globals are those of a module of its own, sys.modules["__main__"], as under
+    # `python3 solution.py`: pickle (multiprocessing too) finds a function or class by looking it
+    # up there, and with the harness's module in its place an honest program's pickling failed.
+    main = type(sys)("__main__")
+    main.__builtins__, main.__file__ = builtins, "/work/solution.py"
+    sys.modules["__main__"] = main
+    scope = main.__dict__
     code = 0
     try:
         exec(compile(source, "solution.py", "exec"), scope)
@@ -1202,9 +1221,28 @@ def _run_program(req: dict, source: str) -> int:
     except BaseException as exc:  # noqa: BLE001 - an uncaught exception is the program's error
         _print_traceback(exc, source)
         code = EXIT_MEMORY if isinstance(exc, MemoryError) else 1
+    _finish_like_python()
     if not _flush() and code == 0:
         code = 1
     return code
+
+
+def _finish_like_python() -> None:
+    """What `python3 solution.py` does after the program and before its final flush (Py_FinalizeEx):
+    wait for the program's non-daemon threads, then run its atexit functions. Without it a program
+    that ran its `main` in a thread (the usual way to get a deep stack) or wrote its output from an
+    atexit function (a common fast-output idiom) printed nothing and failed. A failure here is
+    printed and the exit status stays the program's, as the interpreter does. Neither module is
+    imported for a program that did not import it: then there is nothing to wait for or run."""
+    for module, run in (("threading", "_shutdown"), ("atexit", "_run_exitfuncs")):
+        if module in sys.modules:
+            try:
+                getattr(sys.modules[module], run)()
+            except BaseException as exc:  # noqa: BLE001 - the program's error, reported as python does
+                try:
+                    _print_traceback(exc, "")
+                except BaseException:  # noqa: BLE001 - its stderr may be closed
+                    pass
 
 
 def _serve(scope: dict, names: tuple) -> None:
@@ -1277,10 +1315,19 @@ def _print_traceback(exc: BaseException, source: str) -> None:
 
 
 def _flush() -> bool:
+    """Flush sys.stdout and sys.stderr as the interpreter does at its end: a stream the program
+    removed, set to None or closed is skipped (python3 then exits 0: a program that closed its
+    stdout after writing its answer failed here); a flush that fails is an error."""
     ok = True
-    for stream in (sys.stdout, sys.stderr):
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name, None)
         try:
-            stream.flush()
+            closed = stream is None or bool(stream.closed)
+        except BaseException:  # noqa: BLE001 - as python: no `closed` means try the flush
+            closed = False
+        try:
+            if not closed:
+                stream.flush()
         except BaseException:  # noqa: BLE001
             ok = False
     return ok

@@ -635,3 +635,44 @@ def test_expected_values_and_assert_text_are_out_of_the_programs_reach(sandbox):
     hunt = results[1].cases[0]
     assert hunt.status is CaseStatus.WRONG_ANSWER, why(results[1])
     assert "found []" in hunt.stderr_tail and secret not in hunt.stderr_tail + hunt.stdout_tail, hunt.stderr_tail
+
+
+# --------------------------------------------------------------------------- how an honest program ends
+
+# Each ends as `python3 solution.py` would, with 0 and its answer: the interpreter waits for
+# non-daemon threads (a deep-recursion `main` run in a thread), runs atexit functions (output
+# written at exit), has exit() and quit() (from the site module), and skips a standard stream the
+# program closed or dropped when it flushes at the end. Each of these failed in the sandbox.
+ENDINGS = {
+    "thread": "import sys, threading, time\nsys.setrecursionlimit(10**5)\nthreading.stack_size(1 << 26)\n"
+    "def main():\n    time.sleep(0.05)\n    print(int(input()) * 2)\nthreading.Thread(target=main).start()\n",
+    "atexit": "import atexit, io, sys\nout = io.StringIO()\natexit.register(lambda: sys.__stdout__.write(out.getvalue()))\n"
+    "out.write(str(int(input()) * 2))\n",
+    "exit": "print(int(input()) * 2)\nexit()\n",
+    "quit": "print(int(input()) * 2)\nquit(0)\n",
+    "closed stdout": "import sys\nprint(int(input()) * 2)\nsys.stdout.close()\n",
+    "stdout None": "import sys\nprint(int(input()) * 2)\nsys.stdout.flush()\nsys.stdout = None\n",
+}
+
+
+def test_an_honest_program_ends_as_under_python3(sandbox):
+    results = sandbox.run_many([Submission(source, DOUBLE[:1], QUICK) for source in ENDINGS.values()])
+    assert [r.status for r in results] == [CaseStatus.PASSED] * len(ENDINGS), {
+        name: why(r) for name, r in zip(ENDINGS, results) if r.status is not CaseStatus.PASSED
+    }
+
+
+def test_stdin_lines_are_python3s(sandbox):
+    """python3's sys.stdin ends a line at "\\n" alone and keeps "\\r" (no universal newlines)."""
+    program = "import sys\nprint(repr(input()), repr(input()), repr(sys.stdin.read()))"
+    case = TestCase(input="a\rb\r\nc\rd\ne\r", output=r"'a\rb\r' 'c\rd' 'e\r'")
+    result = sandbox.run(Submission(program, (case,), QUICK))
+    assert result.status is CaseStatus.PASSED, why(result)
+
+
+def test_a_program_pickles_what_it_defines(sandbox):
+    """python3 runs the program as sys.modules["__main__"], where pickle looks its names up."""
+    program = "import pickle, sys\ndef f(x):\n    return 2 * x\nclass C:\n    v = 1\n" \
+        "print(pickle.loads(pickle.dumps(f))(int(input())) * pickle.loads(pickle.dumps(C())).v, sys.modules['__main__'].C.v)"
+    result = sandbox.run(Submission(program, (TestCase(input="21\n", output="42 1\n"),), QUICK))
+    assert result.status is CaseStatus.PASSED, why(result)
