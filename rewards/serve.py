@@ -689,7 +689,8 @@ def create_app(config: ServeConfig, service: Service | None = None):
     app = Starlette(routes=routes, lifespan=lifespan)
     posts = {"/run_code": run_code, "/ringdata/grade": grade, "/ringdata/run_tests": run_tests,
              "/openrlhf/reward": openrlhf}  # the last: OpenRLHF's --remote_rm_url
-    return _Observed(_Guarded(_Posts(app, service, posts), config.token), service.metrics)
+    endpoints = {route.path for route in routes} | set(posts)
+    return _Observed(_Guarded(_Posts(app, service, posts), config.token), service.metrics, endpoints)
 
 
 class _Guarded:
@@ -716,10 +717,12 @@ class _Guarded:
 
 
 class _Observed:
-    """ASGI middleware: one access-log line and the request metrics per request."""
+    """ASGI middleware: one access-log line and the request metrics per request. The metrics
+    name the service's endpoints and put every other path under "other": each label value is a
+    series kept for the process's life, and anyone who can connect chooses the path."""
 
-    def __init__(self, app, metrics: Metrics) -> None:
-        self.app, self.metrics = app, metrics
+    def __init__(self, app, metrics: Metrics, endpoints: set[str]) -> None:
+        self.app, self.metrics, self.endpoints = app, metrics, endpoints
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -738,9 +741,12 @@ class _Observed:
         finally:
             seconds = time.perf_counter() - started
             path = scope["path"]
-            endpoint = path if not path.startswith("/token/") else "/token/***/" + path[len("/token/"):].partition("/")[2]
-            self.metrics.requests.labels(endpoint, str(seen["status"])).inc()
-            self.metrics.latency.labels(endpoint).observe(seconds)
+            tokened = path.startswith("/token/")
+            route = "/" + path[len("/token/"):].partition("/")[2] if tokened else path
+            endpoint = "/token/***" + route if tokened else path  # the access log never shows the token
+            label = route if route in self.endpoints else "other"
+            self.metrics.requests.labels(label, str(seen["status"])).inc()
+            self.metrics.latency.labels(label).observe(seconds)
             client = scope.get("client") or ("-", 0)
             access_log.info("%s %s %s %d %d %.4f", client[0], scope["method"], endpoint, seen["status"], seen["bytes"], seconds)
 

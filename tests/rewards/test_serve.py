@@ -248,6 +248,17 @@ def test_bad_batched_requests(server):
         assert status == 422 and words in json.loads(text)["detail"], text
 
 
+def test_the_metrics_name_only_the_service_s_endpoints(server):
+    """A path nobody serves is counted as "other": every label value is a series for the life of
+    the process, and anyone who can connect picks the path (a scanner grew /metrics by 20 lines
+    a path, for ever)."""
+    for i in range(20):
+        assert server.get(f"/nowhere-{i}")[0] == 404
+    text = server.get("/metrics")[1]
+    assert "nowhere" not in text and '{code="404",endpoint="other"}' in text, text[-2000:]
+    assert 'endpoint="/v1/ping"' in text
+
+
 # ------------------------------------------------------------------------------ load
 
 
