@@ -195,8 +195,10 @@ class Batcher:
     """Runs submissions from many requests in groups, several per `docker exec`. Single-test
     submissions of the same program (one-test-per-request clients send every test of a response at
     once) become one submission with all those tests, so the program starts, and compiles, once:
-    test cases share nothing (sandboxes/base.py), so this changes no result. A future cancelled
-    before its group starts is dropped.
+    test cases share nothing (sandboxes/base.py), so this changes no result; a merged run one test
+    cut short (it killed the harness or the runner) is run again one test at a time, since the
+    others' cases did not run or cannot be told apart. A future cancelled before its group starts
+    is dropped.
 
     One thread gathers: whatever arrives until the queue is quiet for `LINGER_S` (up to `group`
     submissions) is sorted into parcels, one per program (tests to merge) or per submission that
