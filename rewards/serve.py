@@ -196,8 +196,8 @@ class Batcher:
     submissions of the same program (one-test-per-request clients send every test of a response at
     once) become one submission with all those tests, so the program starts, and compiles, once:
     test cases share nothing (sandboxes/base.py), so this changes no result; a merged run one test
-    cut short (it killed the harness or the runner) is run again one test at a time, since the
-    others' cases did not run or cannot be told apart. A future cancelled before its group starts
+    cut short (it killed the harness or the runner, or the runner refused it for all) is run again
+    one test at a time, since the others' cases did not run or cannot be told apart. A future cancelled before its group starts
     is dropped.
 
     One thread gathers: whatever arrives until the queue is quiet for `LINGER_S` (up to `group`
@@ -325,8 +325,9 @@ def _shared_out(result: ExecResult) -> bool:
     """Whether a merged submission's result tells each test its own: one case per test (its cases
     never stop at a failure), or a compile error. A case that kills the test harness leaves the
     later cases unrun; one that kills the runner gets one case for all, or a sandbox error (a warm
-    runner killed before its first report reads as one that was already gone): either is one
-    test's doing, not the others', who are told nothing of theirs."""
+    runner killed before its first report reads as one that was already gone); a function-call
+    test of a compiled program gets one unsupported_test case for all: each is one test's doing,
+    not the others', who are told nothing of theirs."""
     return not result.error and (len(result.cases) == result.n_tests or _compile_error(result))
 
 

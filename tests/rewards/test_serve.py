@@ -301,13 +301,13 @@ def test_load_64_clients_nothing_lost_duplicated_or_crossed(server):
 # ------------------------------------------------------------------------------ faults
 
 
-def _arrive_together(port: int, bodies: list[bytes]) -> list[dict]:
-    """POST each body to /run_code on its own connection, all but their last byte first, so the
+def _arrive_together(port: int, bodies: list[bytes], path: str = "/run_code") -> list[dict]:
+    """POST each body to `path` on its own connection, all but their last byte first, so the
     requests reach the batcher within a millisecond, in this order; their answers, in order."""
     socks = []
     for body in bodies:
         sock = socket.create_connection(("127.0.0.1", port), timeout=60)
-        sock.sendall(f"POST /run_code HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                      f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:-1])  # fmt: skip
         socks.append(sock)
     for sock, body in zip(socks, bodies):
@@ -339,6 +339,17 @@ def test_a_merged_test_that_kills_the_harness_changes_no_other_tests_answer(serv
                 assert got["status"] == "Success" and got["run_result"]["stdout"] == f"got {s}\n", (killer, s, got)
             else:  # (a warm runner killed is a SandboxError: the Docker backend reads it as gone before)
                 assert got["status"] in ("Failed", "SandboxError"), got
+
+
+def test_a_merged_function_call_test_of_a_cpp_program_changes_no_other_tests_answer(server):
+    """A function-call test makes the runner answer one unsupported_test case for a whole C++
+    submission; merged with stdin tests of the same program, those got it too (an honest
+    program's passing tests marked unsupported): each is now run on its own."""
+    program = '#include <cstdio>\nint main() { int a; scanf("%d", &a); printf("%d\\n", 2 * a); }'
+    tests = [{"assert": "assert f(1) == 2"}, {"input": "3\n", "output": "6\n"}, {"input": "4\n", "output": "8\n"}]
+    bodies = [json.dumps({"code": program, "language": "cpp", "tests": [t]}).encode() for t in tests]
+    got = _arrive_together(server.port, bodies, "/ringdata/run_tests")
+    assert [g["status"] for g in got] == ["unsupported_test", "passed", "passed"], got
 
 
 def test_sandbox_container_killed_mid_run(server):
