@@ -55,7 +55,7 @@ from typing import Any, Awaitable, Callable
 from rewards.grade import GradeConfig
 from rewards.wire import (BadRequest, WireLimits, grade_request, openrlhf_request, openrlhf_response, run_code_request,
                           run_code_response, run_tests_request, run_tests_response, verdict_row)
-from sandboxes import ExecResult, Sandbox, SandboxChoice, Submission
+from sandboxes import CaseStatus, ExecResult, Sandbox, SandboxChoice, Submission
 
 __all__ = ["ServeConfig", "Service", "create_app", "serve"]
 
@@ -195,8 +195,10 @@ class Batcher:
     """Runs submissions from many requests in groups, several per `docker exec`. Single-test
     submissions of the same program (one-test-per-request clients send every test of a response at
     once) become one submission with all those tests, so the program starts, and compiles, once:
-    test cases share nothing (sandboxes/base.py), so this changes no result. A future cancelled
-    before its group starts is dropped.
+    test cases share nothing (sandboxes/base.py), so this changes no result; a merged run one test
+    cut short (it killed the harness or the runner, or the runner refused it for all) is run again
+    one test at a time, since the others' cases did not run or cannot be told apart. A future cancelled before its group starts
+    is dropped.
 
     One thread gathers: whatever arrives until the queue is quiet for `LINGER_S` (up to `group`
     submissions) is sorted into parcels, one per program (tests to merge) or per submission that
@@ -282,16 +284,31 @@ class Batcher:
             if self.counter is not None:
                 self.counter.labels("taken").inc(sum(map(len, groups)))
                 self.counter.labels("sent").inc(len(subs))
-            try:
-                results = self.sandbox.run_many(subs)
-            except Exception as exc:  # noqa: BLE001 - the sandbox broke: every request hears it
-                for g in groups:
-                    for _, f in g:
-                        _settle(f, error=exc)
+            for item in self._send(groups, subs):  # each test again on its own, as if it had come alone
+                if item[1].done():  # its request has left
+                    continue
+                if self.counter is not None:  # (one exec each: a batch a program breaks is run again)
+                    self.counter.labels("sent").inc()
+                self._send([[item]], [item[0]])
+
+    def _send(self, groups: list, subs: list) -> list:
+        """Run `subs` (one per group, merged or not) and settle the groups' futures; returns the
+        tests of merged groups whose run cannot be shared out (`_shared_out`)."""
+        try:
+            results = self.sandbox.run_many(subs)
+        except Exception as exc:  # noqa: BLE001 - the sandbox broke: every request hears it
+            for g in groups:
+                for _, f in g:
+                    _settle(f, error=exc)
+            return []
+        short = []
+        for g, result in zip(groups, results):
+            if len(g) > 1 and not _shared_out(result):
+                short += g
                 continue
-            for g, result in zip(groups, results):
-                for j, (_, f) in enumerate(g):
-                    _settle(f, result if len(g) == 1 else _one_case(result, j))
+            for j, (_, f) in enumerate(g):
+                _settle(f, result if len(g) == 1 else _one_case(result, j))
+        return short
 
     def close(self) -> None:
         self._queue.put(None)
@@ -299,14 +316,24 @@ class Batcher:
             t.join(timeout=5)
 
 
+def _compile_error(result: ExecResult) -> bool:
+    """The program did not compile: one case, before any test ran, everyone's."""
+    return len(result.cases) == 1 and result.cases[0].status is CaseStatus.COMPILE_ERROR
+
+
+def _shared_out(result: ExecResult) -> bool:
+    """Whether a merged submission's result tells each test its own: one case per test (its cases
+    never stop at a failure), or a compile error. A case that kills the test harness leaves the
+    later cases unrun; one that kills the runner gets one case for all, or a sandbox error (a warm
+    runner killed before its first report reads as one that was already gone); a function-call
+    test of a compiled program gets one unsupported_test case for all: each is one test's doing,
+    not the others', who are told nothing of theirs."""
+    return not result.error and (len(result.cases) == result.n_tests or _compile_error(result))
+
+
 def _one_case(result: ExecResult, j: int) -> ExecResult:
-    """Test j's share of a merged submission's result; a compile error (one case for all) or a
-    sandbox error is everyone's."""
-    if result.error:
-        return ExecResult.failed(1, result.error, result.wall_s)
-    case = result.cases[j] if j < len(result.cases) else (result.cases[0] if result.cases else None)
-    if case is None:
-        return ExecResult.failed(1, "the runner reported too few tests", result.wall_s)
+    """Test j's share of a merged submission's result that `_shared_out`."""
+    case = result.cases[0] if _compile_error(result) else result.cases[j]
     return ExecResult((case,), 1, result.wall_s, compile_s=result.compile_s, compile_wall_s=result.compile_wall_s)
 
 
@@ -665,7 +692,8 @@ def create_app(config: ServeConfig, service: Service | None = None):
     app = Starlette(routes=routes, lifespan=lifespan)
     posts = {"/run_code": run_code, "/ringdata/grade": grade, "/ringdata/run_tests": run_tests,
              "/openrlhf/reward": openrlhf}  # the last: OpenRLHF's --remote_rm_url
-    return _Observed(_Guarded(_Posts(app, service, posts), config.token), service.metrics)
+    endpoints = {route.path for route in routes} | set(posts)
+    return _Observed(_Guarded(_Posts(app, service, posts), config.token), service.metrics, endpoints)
 
 
 class _Guarded:
@@ -692,10 +720,12 @@ class _Guarded:
 
 
 class _Observed:
-    """ASGI middleware: one access-log line and the request metrics per request."""
+    """ASGI middleware: one access-log line and the request metrics per request. The metrics
+    name the service's endpoints and put every other path under "other": each label value is a
+    series kept for the process's life, and anyone who can connect chooses the path."""
 
-    def __init__(self, app, metrics: Metrics) -> None:
-        self.app, self.metrics = app, metrics
+    def __init__(self, app, metrics: Metrics, endpoints: set[str]) -> None:
+        self.app, self.metrics, self.endpoints = app, metrics, endpoints
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -714,9 +744,12 @@ class _Observed:
         finally:
             seconds = time.perf_counter() - started
             path = scope["path"]
-            endpoint = path if not path.startswith("/token/") else "/token/***/" + path[len("/token/"):].partition("/")[2]
-            self.metrics.requests.labels(endpoint, str(seen["status"])).inc()
-            self.metrics.latency.labels(endpoint).observe(seconds)
+            tokened = path.startswith("/token/")
+            route = "/" + path[len("/token/"):].partition("/")[2] if tokened else path
+            endpoint = "/token/***" + route if tokened else path  # the access log never shows the token
+            label = route if route in self.endpoints else "other"
+            self.metrics.requests.labels(label, str(seen["status"])).inc()
+            self.metrics.latency.labels(label).observe(seconds)
             client = scope.get("client") or ("-", 0)
             access_log.info("%s %s %s %d %d %.4f", client[0], scope["method"], endpoint, seen["status"], seen["bytes"], seconds)
 

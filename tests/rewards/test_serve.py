@@ -248,6 +248,17 @@ def test_bad_batched_requests(server):
         assert status == 422 and words in json.loads(text)["detail"], text
 
 
+def test_the_metrics_name_only_the_service_s_endpoints(server):
+    """A path nobody serves is counted as "other": every label value is a series for the life of
+    the process, and anyone who can connect picks the path (a scanner grew /metrics by 20 lines
+    a path, for ever)."""
+    for i in range(20):
+        assert server.get(f"/nowhere-{i}")[0] == 404
+    text = server.get("/metrics")[1]
+    assert "nowhere" not in text and '{code="404",endpoint="other"}' in text, text[-2000:]
+    assert 'endpoint="/v1/ping"' in text
+
+
 # ------------------------------------------------------------------------------ load
 
 
@@ -288,6 +299,57 @@ def test_load_64_clients_nothing_lost_duplicated_or_crossed(server):
 
 
 # ------------------------------------------------------------------------------ faults
+
+
+def _arrive_together(port: int, bodies: list[bytes], path: str = "/run_code") -> list[dict]:
+    """POST each body to `path` on its own connection, all but their last byte first, so the
+    requests reach the batcher within a millisecond, in this order; their answers, in order."""
+    socks = []
+    for body in bodies:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:-1])  # fmt: skip
+        socks.append(sock)
+    for sock, body in zip(socks, bodies):
+        sock.sendall(body[-1:])
+    answers = []
+    for sock in socks:
+        raw = b""
+        while chunk := sock.recv(1 << 16):
+            raw += chunk
+        sock.close()
+        answers.append(json.loads(raw.split(b"\r\n\r\n", 1)[1]))
+    return answers
+
+
+def test_a_merged_test_that_kills_the_harness_changes_no_other_tests_answer(server):
+    """One program's single tests from many requests run as one submission; a test whose input
+    makes the program kill the test harness stops that run short (later cases never run, or a
+    killed runner reports one case for all). Every other request still gets its own test's
+    answer, as it would alone: before, those past the short run got the first test's, its output
+    included (another client's stdin echoed back)."""
+    program = ("import os, sys\ns = sys.stdin.read()\nprint('got', s)\n"
+               "if s == 'kill': os.kill(os.getppid(), 9)\nif s == 'all': os.kill(-1, 9)\n")
+    for killer in ("kill", "all"):
+        stdins = ["a", "b", killer, "c", "d", "e"]
+        bodies = [json.dumps({"code": program, "language": "python", "stdin": s}).encode() for s in stdins]
+        answers = _arrive_together(server.port, bodies)
+        for s, got in zip(stdins, answers):
+            if s != killer:
+                assert got["status"] == "Success" and got["run_result"]["stdout"] == f"got {s}\n", (killer, s, got)
+            else:  # (a warm runner killed is a SandboxError: the Docker backend reads it as gone before)
+                assert got["status"] in ("Failed", "SandboxError"), got
+
+
+def test_a_merged_function_call_test_of_a_cpp_program_changes_no_other_tests_answer(server):
+    """A function-call test makes the runner answer one unsupported_test case for a whole C++
+    submission; merged with stdin tests of the same program, those got it too (an honest
+    program's passing tests marked unsupported): each is now run on its own."""
+    program = '#include <cstdio>\nint main() { int a; scanf("%d", &a); printf("%d\\n", 2 * a); }'
+    tests = [{"assert": "assert f(1) == 2"}, {"input": "3\n", "output": "6\n"}, {"input": "4\n", "output": "8\n"}]
+    bodies = [json.dumps({"code": program, "language": "cpp", "tests": [t]}).encode() for t in tests]
+    got = _arrive_together(server.port, bodies, "/ringdata/run_tests")
+    assert [g["status"] for g in got] == ["unsupported_test", "passed", "passed"], got
 
 
 def test_sandbox_container_killed_mid_run(server):
