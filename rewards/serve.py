@@ -25,7 +25,8 @@ Safe by default
   bad fields a 422, each with one line saying why (`{"detail": ...}`).
 - At most `slots` requests run at once and `max_queue` wait; beyond that a 429 with Retry-After,
   never an unbounded wait. A request arrives, waits and runs within `request_timeout_s`: a body
-  still arriving then is a 408, a request still waiting or running a 504.
+  still arriving then (or after `HEADERS_S` plus its size at `BODY_RATE`) is a 408, a request
+  still waiting or running a 504.
 - A client that disconnects (or a request past its time limit) frees its slot at once, queued or
   mid-batch: its submissions that have not reached the sandbox are dropped, and those already
   running there finish within the sandbox's limits, their results thrown away (a batch shares a
@@ -468,6 +469,7 @@ async def _respond(send, status: int, payload: Any, headers: dict | None = None)
 
 
 HEADERS_S = 10.0  # longest a connection may take to send a request line and headers (then it is closed)
+BODY_RATE = 1 << 20  # bytes/s a request body must arrive at, at least, after HEADERS_S (then a 408)
 DRAIN_BYTES = 64 << 20  # an oversized body up to this is read and dropped, so the client hears the 413
 #                        (answering mid-upload resets its connection); beyond it the connection is cut
 
@@ -587,7 +589,8 @@ class _Posts:
         self.app, self.service, self.handlers = app, service, handlers
 
     async def __call__(self, scope, receive, send):
-        handler = self.handlers.get(scope["path"]) if scope["type"] == "http" else None
+        # "/run_code/" too, as Starlette's redirect to "/run_code" used to serve it
+        handler = self.handlers.get(scope["path"].rstrip("/")) if scope["type"] == "http" else None
         if handler is None:
             return await self.app(scope, receive, send)
         if scope["method"] != "POST":
@@ -596,13 +599,19 @@ class _Posts:
 
     async def _answer(self, handler, scope, receive) -> tuple[int, Any, dict | None]:
         config = self.service.config
-        deadline = asyncio.get_running_loop().time() + config.request_timeout_s  # the body's arrival counts too:
-        try:  # a client trickling its body would hold a connection (uvicorn's limit_concurrency) for ever
+        now = asyncio.get_running_loop().time()
+        deadline = now + config.request_timeout_s
+        # The body has a deadline of its own, from its size at BODY_RATE: a client trickling it would
+        # hold a connection, one of uvicorn's bounded few, for the whole request time limit.
+        length = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
+        size = int(length) if length.isdigit() and int(length) <= config.max_body_bytes else config.max_body_bytes
+        body_s = min(config.request_timeout_s, HEADERS_S + size / BODY_RATE)
+        try:
             try:
-                async with asyncio.timeout_at(deadline):
+                async with asyncio.timeout_at(now + body_s):
                     body = await _read_body(scope, receive, config.max_body_bytes)
             except TimeoutError:
-                return _error(408, f"the body did not arrive within {config.request_timeout_s:g} s")
+                return _error(408, f"the body ({size} bytes at most) did not arrive within {body_s:.3g} s")
             async with asyncio.timeout_at(deadline):
                 result = await handler(body, receive)
         except BadRequest as exc:
