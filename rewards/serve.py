@@ -189,7 +189,17 @@ def _settle(future: Future, result: ExecResult | None = None, error: BaseExcepti
         pass
 
 
-LINGER_S = 0.005  # how long a group waits for the next submission: requests sent together arrive a few ms apart
+LINGER_S = 0.005  # how long a program's parcel waits for its next test: requests sent together arrive a few ms apart
+LINGER_MAX_S = 0.05  # and at most, from its first
+
+
+class _Parcel:
+    """Submissions to send as one: the tests of one program (merged), or one submission alone."""
+
+    __slots__ = ("key", "items", "born", "last")
+
+    def __init__(self, key: Any, born: float) -> None:
+        self.key, self.items, self.born, self.last = key, [], born, born
 
 
 class Batcher:
@@ -201,24 +211,26 @@ class Batcher:
     one test at a time, since the others' cases did not run or cannot be told apart. A future cancelled before its group starts
     is dropped.
 
-    One thread gathers: whatever arrives until the queue is quiet for `LINGER_S` (up to `group`
-    submissions) is sorted into parcels, one per program (tests to merge) or per submission that
-    must run alone. One thread per container takes parcels, its share of those waiting (so the
-    containers split a burst instead of one taking it all), and sends them in one `run_many`.
-    Gatherers side by side split the tests of one program between them, and each part started
-    and compiled it again (bench_serve: 1,920 one-test requests became ~500 submissions, not 192)."""
+    Submissions wait in parcels, one per program (tests to merge) or per submission that must run
+    alone, until a container is free: a test that arrives while its program's parcel waits joins
+    it, so the busier the pool, the fuller the parcels. A free thread (one per container) lets the
+    oldest parcel wait until no test has joined it for `LINGER_S` (at most `LINGER_MAX_S` from its
+    first), then takes its share of the waiting parcels (the containers split a burst instead of
+    one taking it all), at most `group` submissions, and sends them in one `run_many`. Threads
+    gathering side by side from one queue split the tests of one program between them, and each
+    part started and compiled it again (bench_serve: 1,920 one-test requests became ~500
+    submissions, not 192)."""
 
     def __init__(self, sandbox: Sandbox, group: int, threads: int = 2, counter: Any = None) -> None:
         self.sandbox, self.group = sandbox, group
         self.counter = counter  # a Prometheus counter labelled "taken" / "sent": submissions in, and after merging
-        # queue.Queue, not SimpleQueue: on CPython 3.11.7 a SimpleQueue.get(timeout=...) beside other
-        # threads blocked in get() was seen never to return, holding the submissions it had taken
-        # (their requests hung to the 504; a bare producer/consumer loop shows it within a minute).
-        self._queue: queue.Queue = queue.Queue()  # (submission, future), from the requests
-        self._parcels: queue.Queue = queue.Queue()  # lists of (submission, future) to send as one, from the gatherer
+        self._ready = threading.Condition()
+        self._waiting: deque[_Parcel] = deque()  # oldest first
+        self._open: dict[Any, _Parcel] = {}  # a program's parcel still waiting, for its next test to join
+        self._serial = 0  # keys of submissions that run alone
+        self._closed = False
         self._n = max(1, threads)
-        self._threads = [threading.Thread(target=self._gather_loop, name="serve-gather", daemon=True)]
-        self._threads += [threading.Thread(target=self._loop, name=f"serve-batch-{i}", daemon=True) for i in range(self._n)]
+        self._threads = [threading.Thread(target=self._loop, name=f"serve-batch-{i}", daemon=True) for i in range(self._n)]
         for t in self._threads:
             t.start()
 
@@ -227,52 +239,43 @@ class Batcher:
         work = _request_work.get()
         if work is not None:
             work.add(future)
-        self._queue.put((submission, future))
+        s = submission
+        alone = len(s.tests) != 1 or s.files or s.fetch  # its files are its own, as is what it leaves
+        with self._ready:
+            self._serial += 1
+            key = ("alone", self._serial) if alone else (s.program, s.language, s.limits)
+            now = time.monotonic()
+            parcel = self._open.get(key)
+            if parcel is None or len(parcel.items) >= self.group:
+                parcel = self._open[key] = _Parcel(key, now)
+                self._waiting.append(parcel)
+            parcel.items.append((submission, future))
+            parcel.last = now
+            self._ready.notify()
         return future
 
-    def _gather(self) -> list | None:
-        item = self._queue.get()
-        if item is None:
-            return None
-        batch = [item]
-        while len(batch) < self.group:
-            try:  # a moment's wait: requests sent together arrive a few ms apart
-                more = self._queue.get(timeout=LINGER_S)
-            except queue.Empty:
-                break
-            if more is None:
-                self._queue.put(None)
-                break
-            batch.append(more)
-        return batch
-
-    def _gather_loop(self) -> None:
-        while (batch := self._gather()) is not None:
-            parcels: dict[tuple, list] = {}
-            for k, (s, f) in enumerate(batch):
-                alone = len(s.tests) != 1 or s.files or s.fetch  # its files are its own, as is what it leaves
-                parcels.setdefault(("alone", k) if alone else (s.program, s.language, s.limits), []).append((s, f))
-            for parcel in parcels.values():
-                self._parcels.put(parcel)
-        for _ in range(self._n):
-            self._parcels.put(None)
-
     def _take(self) -> list | None:
-        parcel = self._parcels.get()
-        if parcel is None:
-            return None
-        taken = [parcel]
-        share = -(-self._parcels.qsize() // self._n)  # this thread's share of the rest, rounded up
-        while len(taken) <= share:
-            try:
-                more = self._parcels.get_nowait()
-            except queue.Empty:
-                break
-            if more is None:
-                self._parcels.put(None)
-                break
-            taken.append(more)
-        return taken
+        with self._ready:
+            while True:
+                if self._waiting:
+                    first = self._waiting[0]
+                    early = min(first.last + LINGER_S, first.born + LINGER_MAX_S) - time.monotonic()
+                    if early <= 0 or self._closed:
+                        break
+                    self._ready.wait(early)  # the rest of a program's tests are a few ms behind
+                elif self._closed:
+                    return None
+                else:
+                    self._ready.wait()
+            share = -(-len(self._waiting) // self._n)  # this thread's share, rounded up
+            taken, size = [], 0
+            while self._waiting and len(taken) < share and (not taken or size + len(self._waiting[0].items) <= self.group):
+                parcel = self._waiting.popleft()
+                if self._open.get(parcel.key) is parcel:
+                    del self._open[parcel.key]
+                taken.append(parcel.items)
+                size += len(parcel.items)
+            return taken
 
     def _loop(self) -> None:
         while (taken := self._take()) is not None:
@@ -312,7 +315,9 @@ class Batcher:
         return short
 
     def close(self) -> None:
-        self._queue.put(None)
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
         for t in self._threads:
             t.join(timeout=5)
 
