@@ -15,9 +15,10 @@ a push < 1% of a step.
 
 OMP_WAIT_POLICY is PASSIVE unless set outside (as in bench_overlap.py, which says why): under
 libgomp's default a thread that finishes its share of a parallel region spins for its partner, and
-on a machine loaded beyond its cores the spin burns the slice the partner needs, in both backends
-but not equally (vLLM's step is more, smaller parallel regions). `--threads 1` runs both backends
-on one thread each: no barrier at all, the cleanest tokens per CPU-second on a shared machine.
+on a machine loaded beyond its cores the spin burns the slice the partner needs and is counted as
+CPU time. transformers runs first, on torch's threads; the vLLM engine then sets torch's threads
+to 1 for its own loop unless OMP_NUM_THREADS is set outside (vLLM 0.32, utils/torch_utils.py).
+`--threads 1` runs both on one thread: no barrier at all, the cleanest tokens per CPU-second.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def main() -> None:
     parser.add_argument("--seqs", type=int, default=256, help="sequences per batch")
     parser.add_argument("--tokens", type=int, default=128, help="tokens generated per sequence")
     parser.add_argument("--repeats", type=int, default=2, help="timed runs per backend (best is kept)")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads of both backends (0: torch's default)")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads of both backends (0: torch's default; vLLM's own is 1, see the docstring)")
     args = parser.parse_args()
     console = Console()
     load_before = os.getloadavg()[0]
@@ -73,9 +74,9 @@ def main() -> None:
         import torch
         from safetensors.torch import load_file
 
-        if args.threads:  # before the vLLM engine starts: it disables torch.set_num_threads in its process
+        if args.threads:  # vLLM keeps torch's threads when OMP_NUM_THREADS is set (the docstring)
+            os.environ["OMP_NUM_THREADS"] = str(args.threads)
             torch.set_num_threads(args.threads)
-        threads = torch.get_num_threads()
 
         weights = load_file(str(model_dir / "model.safetensors"))
         params = sum(t.numel() for t in weights.values())
@@ -86,10 +87,12 @@ def main() -> None:
         max_len = args.tokens + 64
 
         hf = make_backend("hf", model_dir, max_model_len=max_len)
+        threads = {"transformers": torch.get_num_threads()}
         hf_s, hf_cpu, hf_tokens = timed_generate(hf, prompts, config, args.repeats)
         hf.close()
 
         vllm = make_backend("vllm", model_dir, max_model_len=max_len)
+        threads["vLLM"] = torch.get_num_threads()
         vllm_s, vllm_cpu, vllm_tokens = timed_generate(vllm, prompts, config, args.repeats)
         pushes = []
         for i in range(args.repeats + 1):
@@ -102,7 +105,7 @@ def main() -> None:
 
     push_s = statistics.median(pushes)
     table = Table(title=f"rollout: {args.seqs} sequences x {args.tokens} tokens, {params / 1e6:.1f}M parameters, CPU, "
-                        f"{threads} threads, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
+                        f"torch threads {', '.join(f'{k} {v}' for k, v in threads.items())}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     for col in ("backend", "seconds", "tokens", "tokens/s", "vs transformers", "tokens per CPU-s", "vs transformers per CPU-s"):
         table.add_column(col, justify="right")
     table.add_row("transformers", f"{hf_s:.2f}", f"{hf_tokens}", f"{hf_tokens / hf_s:,.0f}", "1.00x",
