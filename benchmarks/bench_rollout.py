@@ -64,7 +64,8 @@ def main() -> None:
     parser.add_argument("--seqs", type=int, default=256, help="sequences per batch")
     parser.add_argument("--tokens", type=int, default=128, help="tokens generated per sequence")
     parser.add_argument("--repeats", type=int, default=2, help="timed runs per backend (best is kept)")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads of both backends (0: torch's default; vLLM's own is 1, see the docstring)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch threads of both backends (0: torch's default; vLLM's own is 1, see the docstring)")
     args = parser.parse_args()
     console = Console()
     load_before = os.getloadavg()[0]
@@ -104,8 +105,9 @@ def main() -> None:
         del torch
 
     push_s = statistics.median(pushes)
+    threads_said = ", ".join(f"{k} {v}" for k, v in threads.items())
     table = Table(title=f"rollout: {args.seqs} sequences x {args.tokens} tokens, {params / 1e6:.1f}M parameters, CPU, "
-                        f"torch threads {', '.join(f'{k} {v}' for k, v in threads.items())}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
+                        f"torch threads {threads_said}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     for col in ("backend", "seconds", "tokens", "tokens/s", "vs transformers", "tokens per CPU-s", "vs transformers per CPU-s"):
         table.add_column(col, justify="right")
     table.add_row("transformers", f"{hf_s:.2f}", f"{hf_tokens}", f"{hf_tokens / hf_s:,.0f}", "1.00x",

@@ -60,7 +60,8 @@ def kv_cache_bytes(model_dir: Path, max_model_len: int, dtype: str, most_gib: fl
     heads = config.num_attention_heads
     kv_heads = getattr(config, "num_key_value_heads", None) or heads
     head_dim = getattr(config, "head_dim", None) or config.hidden_size // heads
-    per_token = 2 * config.num_hidden_layers * kv_heads * head_dim * torch.empty((), dtype=getattr(torch, dtype)).element_size()
+    element = torch.empty((), dtype=getattr(torch, dtype)).element_size()
+    per_token = 2 * config.num_hidden_layers * kv_heads * head_dim * element  # K and V of every layer
     blocks = -(-max_model_len // KV_BLOCK)
     return min(MAX_SEQS * blocks * KV_BLOCK * per_token, int(most_gib * 2**30))
 
