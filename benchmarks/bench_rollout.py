@@ -16,9 +16,11 @@ a push < 1% of a step.
 OMP_WAIT_POLICY is PASSIVE unless set outside (as in bench_overlap.py, which says why): under
 libgomp's default a thread that finishes its share of a parallel region spins for its partner, and
 on a machine loaded beyond its cores the spin burns the slice the partner needs and is counted as
-CPU time. transformers runs first, on torch's threads; the vLLM engine then sets torch's threads
-to 1 for its own loop unless OMP_NUM_THREADS is set outside (vLLM 0.32, utils/torch_utils.py).
-`--threads 1` runs both on one thread: no barrier at all, the cleanest tokens per CPU-second.
+CPU time. Both backends run on torch's threads as set before the vLLM engine starts (vLLM 0.32
+logs "Reducing Torch threads ... to 1" at start, but its CPU worker has by then replaced
+torch.set_num_threads with a no-op, so nothing changes; the title gives the threads read after
+each start). `--threads 1` runs both on one thread: no barrier at all, the cleanest tokens per
+CPU-second.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=128, help="tokens generated per sequence")
     parser.add_argument("--repeats", type=int, default=2, help="timed runs per backend (best is kept)")
     parser.add_argument("--threads", type=int, default=0,
-                        help="torch threads of both backends (0: torch's default; vLLM's own is 1, see the docstring)")
+                        help="torch threads of both backends (0: torch's default)")
     args = parser.parse_args()
     console = Console()
     load_before = os.getloadavg()[0]
@@ -75,8 +77,7 @@ def main() -> None:
         import torch
         from safetensors.torch import load_file
 
-        if args.threads:  # vLLM keeps torch's threads when OMP_NUM_THREADS is set (the docstring)
-            os.environ["OMP_NUM_THREADS"] = str(args.threads)
+        if args.threads:  # before the vLLM engine starts: it disables torch.set_num_threads
             torch.set_num_threads(args.threads)
 
         weights = load_file(str(model_dir / "model.safetensors"))
