@@ -12,6 +12,15 @@ The weight push is `VLLMBackend.push_weights` of the full state dict (transforme
 `lm_head.weight` included, then the prefix-cache reset), timed over `--repeats` pushes and set
 against one step, taken as the time vLLM needs for the batch. Targets: vLLM >= 2x transformers;
 a push < 1% of a step.
+
+OMP_WAIT_POLICY is PASSIVE unless set outside (as in bench_overlap.py, which says why): under
+libgomp's default a thread that finishes its share of a parallel region spins for its partner, and
+on a machine loaded beyond its cores the spin burns the slice the partner needs and is counted as
+CPU time. Both backends run on torch's threads as set before the vLLM engine starts (vLLM 0.32
+logs "Reducing Torch threads ... to 1" at start, but its CPU worker has by then replaced
+torch.set_num_threads with a no-op, so nothing changes; the title gives the threads read after
+each start). `--threads 1` runs both on one thread: no barrier at all, the cleanest tokens per
+CPU-second.
 """
 
 from __future__ import annotations
@@ -23,13 +32,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
+# before torch loads libgomp, which reads it once (see the docstring)
+if __name__ == "__main__":  # run as a script, not imported by a test
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from train.prompting import format_prompt
-from train.rollout import SamplingConfig, make_backend
-from train.tiny import build_tiny_model
-from train.toy import math_problems
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from train.prompting import format_prompt  # noqa: E402
+from train.rollout import SamplingConfig, make_backend  # noqa: E402
+from train.tiny import build_tiny_model  # noqa: E402
+from train.toy import math_problems  # noqa: E402
 
 
 def timed_generate(backend, prompts: list[str], config: SamplingConfig, repeats: int) -> tuple[float, float, int]:
@@ -53,6 +66,8 @@ def main() -> None:
     parser.add_argument("--seqs", type=int, default=256, help="sequences per batch")
     parser.add_argument("--tokens", type=int, default=128, help="tokens generated per sequence")
     parser.add_argument("--repeats", type=int, default=2, help="timed runs per backend (best is kept)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch threads of both backends (0: torch's default)")
     args = parser.parse_args()
     console = Console()
     load_before = os.getloadavg()[0]
@@ -61,6 +76,9 @@ def main() -> None:
         model_dir = build_tiny_model(Path(tmp) / "model", size=args.size, steps=0)
         import torch
         from safetensors.torch import load_file
+
+        if args.threads:  # before the vLLM engine starts: it disables torch.set_num_threads
+            torch.set_num_threads(args.threads)
 
         weights = load_file(str(model_dir / "model.safetensors"))
         params = sum(t.numel() for t in weights.values())
@@ -71,10 +89,12 @@ def main() -> None:
         max_len = args.tokens + 64
 
         hf = make_backend("hf", model_dir, max_model_len=max_len)
+        threads = {"transformers": torch.get_num_threads()}
         hf_s, hf_cpu, hf_tokens = timed_generate(hf, prompts, config, args.repeats)
         hf.close()
 
         vllm = make_backend("vllm", model_dir, max_model_len=max_len)
+        threads["vLLM"] = torch.get_num_threads()
         vllm_s, vllm_cpu, vllm_tokens = timed_generate(vllm, prompts, config, args.repeats)
         pushes = []
         for i in range(args.repeats + 1):
@@ -86,7 +106,9 @@ def main() -> None:
         del torch
 
     push_s = statistics.median(pushes)
-    table = Table(title=f"rollout: {args.seqs} sequences x {args.tokens} tokens, {params / 1e6:.1f}M parameters, CPU")
+    threads_said = ", ".join(f"{k} {v}" for k, v in threads.items())
+    table = Table(title=f"rollout: {args.seqs} sequences x {args.tokens} tokens, {params / 1e6:.1f}M parameters, CPU, "
+                        f"torch threads {threads_said}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     for col in ("backend", "seconds", "tokens", "tokens/s", "vs transformers", "tokens per CPU-s", "vs transformers per CPU-s"):
         table.add_column(col, justify="right")
     table.add_row("transformers", f"{hf_s:.2f}", f"{hf_tokens}", f"{hf_tokens / hf_s:,.0f}", "1.00x",

@@ -55,14 +55,14 @@ CHUNK = 32  # problems per generate call of `sample_problems`: big enough to bat
 
 @dataclass(frozen=True)
 class VLLMSettings:
-    """Process environment the vLLM CPU engine reads at import/start. `make_backend` writes these
-    into `os.environ` right before importing vllm (they must be set before the engine starts and
-    vLLM offers no other way to pass them)."""
+    """What the vLLM engine takes beyond the trainer's options: the process environment it reads at
+    import/start (`make_backend` writes it into `os.environ` right before importing vllm; vLLM
+    offers no other way to pass it) and the bound on the CPU engine's KV cache."""
 
     multiprocessing: bool = False  # VLLM_ENABLE_V1_MULTIPROCESSING: False keeps the engine in this
     # process so `push_weights` reaches the model and logs can be inspected
-    kv_cache_gib: int = 1  # VLLM_CPU_KVCACHE_SPACE: KV cache size in GiB (the default, 4, is a lot
-    # of a shared 24 GiB machine and tiny models need far less)
+    kv_cache_gib: int = 4  # the most KV cache (GiB) the CPU engine takes; it takes what MAX_SEQS
+    # sequences of max_model_len need when that is less (train/backends/vllm.py: kv_cache_bytes)
 
 
 def vllm_available() -> bool:
@@ -107,7 +107,8 @@ def make_backend(
         from train.backends.vllm import VLLMBackend
 
         return VLLMBackend(model_dir, max_model_len=max_model_len, seed=seed, dtype=dtype, device=device,
-                           gpu_memory_utilization=gpu_memory_utilization, sleep=sleep)
+                           gpu_memory_utilization=gpu_memory_utilization, sleep=sleep,
+                           kv_cache_gib=vllm_settings.kv_cache_gib)
     from train.backends.hf import HFBackend
 
     return HFBackend(model_dir, max_model_len=max_model_len, seed=seed, dtype=dtype, device=device)
@@ -117,7 +118,6 @@ def _set_vllm_env(settings: VLLMSettings) -> None:
     import os
 
     os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = "1" if settings.multiprocessing else "0"
-    os.environ["VLLM_CPU_KVCACHE_SPACE"] = str(settings.kv_cache_gib)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Session fixtures for the trainer tests: ONE vLLM engine per test session (an engine costs
-seconds to start and a GiB of KV cache). The tiny model (`tiny_dir`) is in tests/conftest.py."""
+seconds to start and its KV cache, 256 MiB for the tiny model: train/backends/vllm.py
+kv_cache_bytes). The tiny model (`tiny_dir`) is in tests/conftest.py."""
 
 from __future__ import annotations
 

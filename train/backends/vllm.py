@@ -6,8 +6,8 @@ serve KV blocks computed with the old weights. vLLM only *logs* "Failed to load 
 layer whose weights did not arrive (e.g. a tied `lm_head.weight` left out) and keeps the stale
 tensor, so the push listens to that logger and raises instead.
 
-The environment (VLLM_ENABLE_V1_MULTIPROCESSING=0, VLLM_CPU_KVCACHE_SPACE) is set by
-`train.rollout.make_backend` before this module is imported.
+The environment (VLLM_ENABLE_V1_MULTIPROCESSING=0) is set by `train.rollout.make_backend` before
+this module is imported.
 """
 
 from __future__ import annotations
@@ -40,6 +40,30 @@ NO_WEIGHT_LAYERS = ("RotaryEmbedding",)
 # samples of ~250 tokens overran it and the last prompt of the step was cut).
 MAX_BATCHED_TOKENS = 16384  # prompt tokens per scheduler step; at least max_model_len (a whole prompt)
 MAX_SEQS = 512  # L prompts x K samples of a step run as one batch
+# Chunked prefill off costs no speed where every prompt of a call fits one step's budget (the
+# scheduler then takes all prefills in its first step either way): measured at 256 x 32 tokens,
+# one thread, 1,188 (on) against 1,236 (off) tokens per CPU-second, within the machine's noise.
+# The CPU engine's KV cache does matter: too small for the running batch and vLLM preempts sequences
+# and recomputes them later (`kv_cache_bytes`).
+KV_BLOCK = 128  # tokens per KV-cache block of vLLM's CPU attention: a sequence holds whole blocks
+
+
+def kv_cache_bytes(model_dir: Path, max_model_len: int, dtype: str, most_gib: float) -> int:
+    """KV cache for MAX_SEQS sequences of max_model_len tokens, at most `most_gib` GiB. A smaller
+    cache preempts: measured at 256 x 128 tokens on the 25.8M model (32 KiB a token), a fixed 1 GiB
+    held 256 blocks, so the 256 sequences crossing 128 tokens needed 512, half of them were
+    preempted and recomputed on every call, and vLLM made 1,271 tokens per CPU-second against
+    1,708 with room for all (one thread; benchmarks/bench_rollout.py for both backends)."""
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(str(model_dir), local_files_only=True)
+    heads = config.num_attention_heads
+    kv_heads = getattr(config, "num_key_value_heads", None) or heads
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // heads
+    element = torch.empty((), dtype=getattr(torch, dtype)).element_size()
+    per_token = 2 * config.num_hidden_layers * kv_heads * head_dim * element  # K and V of every layer
+    blocks = -(-max_model_len // KV_BLOCK)
+    return min(MAX_SEQS * blocks * KV_BLOCK * per_token, int(most_gib * 2**30))
 
 
 class _Failures(logging.Handler):
@@ -69,16 +93,20 @@ def _seeded(params, seed: int, index: int):
 
 class VLLMBackend:
     def __init__(self, model_dir: Path, *, max_model_len: int = 1024, seed: int = 0, dtype: str = "float32",
-                 device: str = "cpu", gpu_memory_utilization: float = 0.35, sleep: bool = False) -> None:
+                 device: str = "cpu", gpu_memory_utilization: float = 0.35, sleep: bool = False,
+                 kv_cache_gib: float = 4) -> None:
         from vllm import LLM
 
         self.tokenizer = generation_tokenizer(model_dir)
         self.dtype, self.device = dtype, device  # RolloutBackend's
         self.sleeps = sleep and device == "cuda"  # vLLM's sleep mode needs CUDA's memory pool
         self.asleep = False
-        gpu = {"gpu_memory_utilization": gpu_memory_utilization, "enable_sleep_mode": self.sleeps} if device == "cuda" else {}
+        if device == "cuda":  # the GPU's KV cache is its memory share's rest
+            memory = {"gpu_memory_utilization": gpu_memory_utilization, "enable_sleep_mode": self.sleeps}
+        else:  # an explicit VLLM_CPU_KVCACHE_SPACE in the environment still wins (vLLM reads it last)
+            memory = {"kv_cache_memory_bytes": kv_cache_bytes(model_dir, max_model_len, dtype, kv_cache_gib)}
         self.llm = LLM(
-            **gpu,
+            **memory,
             model=str(model_dir),
             dtype=dtype,
             max_model_len=max_model_len,
