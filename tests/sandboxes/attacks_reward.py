@@ -662,6 +662,27 @@ def test_an_honest_program_ends_as_under_python3(sandbox):
     }
 
 
+# What `python3 solution.py` with its standard streams on pipes sees (the zygote makes the streams
+# once, on pipes: made on its /dev/null they would say seekable, with a position), case after case.
+STREAMS_PROGRAM = """
+import sys
+def tell(stream):
+    try:
+        return stream.tell()
+    except OSError as exc:
+        return type(exc).__name__
+print(*(s.seekable() for s in (sys.stdin, sys.stdout, sys.stderr)), sys.stdout.line_buffering,
+      sys.stderr.line_buffering, sys.stdin.encoding, tell(sys.stdin), tell(sys.stdout), sys.stdin.read())
+"""
+STREAMS_SEEN = "False False False False True utf-8 UnsupportedOperation UnsupportedOperation {}"
+
+
+def test_standard_streams_are_fresh_pipes_in_every_case(sandbox):
+    tests = tuple(TestCase(input=f"{i}\n", output=STREAMS_SEEN.format(i)) for i in range(3))
+    result = sandbox.run(Submission(STREAMS_PROGRAM, tests, QUICK))
+    assert result.passed and len(result.cases) == 3, result
+
+
 def test_stdin_lines_are_python3s(sandbox):
     """python3's sys.stdin ends a line at "\\n" alone and keeps "\\r" (no universal newlines)."""
     program = "import sys\nprint(repr(input()), repr(input()), repr(sys.stdin.read()))"

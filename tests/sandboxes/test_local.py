@@ -28,27 +28,6 @@ def test_outcomes(local_solo, program, status):
     assert result.status is status, result
 
 
-# What `python3 solution.py` with its standard streams on pipes sees (the zygote makes the streams
-# once, on pipes: made on its /dev/null they would say seekable, with a position), case after case.
-STREAMS_PROGRAM = """
-import sys
-def tell(stream):
-    try:
-        return stream.tell()
-    except OSError as exc:
-        return type(exc).__name__
-print(*(s.seekable() for s in (sys.stdin, sys.stdout, sys.stderr)), sys.stdout.line_buffering,
-      sys.stderr.line_buffering, sys.stdin.encoding, tell(sys.stdin), tell(sys.stdout), sys.stdin.read())
-"""
-STREAMS_SEEN = "False False False False True utf-8 UnsupportedOperation UnsupportedOperation {}"
-
-
-def test_standard_streams_are_fresh_pipes_in_every_case(local_solo):
-    tests = tuple(TestCase(input=f"{i}\n", output=STREAMS_SEEN.format(i)) for i in range(3))
-    result = local_solo.run(Submission(STREAMS_PROGRAM, tests, QUICK))
-    assert result.passed and len(result.cases) == 3, result
-
-
 def test_auto_falls_back_to_local_with_a_warning(monkeypatch):
     if bwrap_problem():
         pytest.skip(f"local sandbox unavailable here: {bwrap_problem()}")
