@@ -479,8 +479,8 @@ DRAIN_BYTES = 64 << 20  # an oversized body up to this is read and dropped, so t
 #                        (answering mid-upload resets its connection); beyond it the connection is cut
 
 
-async def _read_body(scope, receive, limit: int) -> Any:
-    length = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-length"), None)
+async def _read_body(receive, length: str | None, limit: int) -> Any:
+    """The request's JSON body; `length` is its Content-Length header, if it has one."""
     too_big = BadRequest(f"the body is larger than {limit} bytes", 413)
     if length is not None and not length.isdigit():
         raise BadRequest("Content-Length is not a number", 400)
@@ -608,13 +608,14 @@ class _Posts:
         deadline = now + config.request_timeout_s
         # The body has a deadline of its own, from its size at BODY_RATE: a client trickling it would
         # hold a connection, one of uvicorn's bounded few, for the whole request time limit.
-        length = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
-        size = int(length) if length.isdigit() and int(length) <= config.max_body_bytes else config.max_body_bytes
+        length = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-length"), None)
+        declared = length is not None and length.isdigit() and int(length) <= config.max_body_bytes
+        size = int(length) if declared else config.max_body_bytes
         body_s = min(config.request_timeout_s, HEADERS_S + size / BODY_RATE)
         try:
             try:
                 async with asyncio.timeout_at(now + body_s):
-                    body = await _read_body(scope, receive, config.max_body_bytes)
+                    body = await _read_body(receive, length, config.max_body_bytes)
             except TimeoutError:
                 return _error(408, f"the body ({size} bytes at most) did not arrive within {body_s:.3g} s")
             async with asyncio.timeout_at(deadline):
