@@ -622,15 +622,15 @@ async def _held(service: Service, receive, start: Callable[[], Future]) -> Any:
             waiting.cancel()
             release()
 
+        gone.add_done_callback(lambda _: waiting.done() or waiting.set_exception(_ClientGone()))
         try:
-            await asyncio.wait({waiting, gone}, return_when=asyncio.FIRST_COMPLETED)
+            return await waiting
         except asyncio.CancelledError:  # the request's time limit
             abandon()
             raise
-        if not waiting.done():
+        except _ClientGone:
             abandon()
-            raise _ClientGone
-        return waiting.result()
+            raise
     finally:
         gone.cancel()
 
@@ -801,6 +801,7 @@ class _Observed:
 
     def __init__(self, app, metrics: Metrics, endpoints: set[str]) -> None:
         self.app, self.metrics, self.endpoints = app, metrics, endpoints
+        self._series: dict[tuple[str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -823,8 +824,12 @@ class _Observed:
             route = "/" + path[len("/token/"):].partition("/")[2] if tokened else path
             endpoint = "/token/***" + route if tokened else path  # the access log never shows the token
             label = route if route in self.endpoints else "other"
-            self.metrics.requests.labels(label, str(seen["status"])).inc()
-            self.metrics.latency.labels(label).observe(seconds)
+            series = self._series.get((label, seen["status"]))
+            if series is None:  # a few (endpoint, status) pairs: each series looked up once
+                series = self._series[label, seen["status"]] = (
+                    self.metrics.requests.labels(label, str(seen["status"])), self.metrics.latency.labels(label))
+            series[0].inc()
+            series[1].observe(seconds)
             client = scope.get("client") or ("-", 0)
             access_log.info("%s %s %s %d %d %.4f", client[0], scope["method"], endpoint, seen["status"], seen["bytes"], seconds)
 
