@@ -904,6 +904,7 @@ def serve(config: ServeConfig) -> None:
         create_app(config), host=config.host, port=config.port, access_log=False, log_level="warning",
         http=_deadlined_protocol(min(HEADERS_S, config.request_timeout_s)),
         timeout_graceful_shutdown=config.drain_s, lifespan="on",
+        proxy_headers=False,  # the access log names the peer, not what an X-Forwarded-For header claims
         limit_concurrency=config.slots + config.max_queue + 64,  # beyond the queue, uvicorn's own 503
     ))  # fmt: skip
     server.run()
