@@ -257,6 +257,10 @@ def test_the_metrics_name_only_the_service_s_endpoints(server):
     text = server.get("/metrics")[1]
     assert "nowhere" not in text and '{code="404",endpoint="other"}' in text, text[-2000:]
     assert 'endpoint="/v1/ping"' in text
+    # The access log names the peer: a header cannot put another address in it.
+    assert server.post("/run_code", '{"code": "print(5)"}', headers={"X-Forwarded-For": "6.6.6.6"})[0] == 422
+    _until(lambda: " /run_code 422 " in server.log.read_text(), 2)  # access lines are written every 0.2 s
+    assert "6.6.6.6" not in server.log.read_text()
 
 
 # ------------------------------------------------------------------------------ load
