@@ -41,6 +41,7 @@ Where ringdata differs, and why
 from __future__ import annotations
 
 import binascii
+import functools
 import json
 import math
 from dataclasses import dataclass, replace
@@ -119,6 +120,13 @@ def _limits(base: Limits, time_s: float, memory_mb: int | None) -> Limits:
     return replace(base, time_s=time_s, **({"memory_mb": memory_mb} if memory_mb else {}))
 
 
+@functools.lru_cache(maxsize=256)
+def _run_limits(base: Limits, time_s: float, memory_mb: int | None, stdout_chars: int) -> Limits:
+    """/run_code's limits: clients send a handful of distinct time and memory limits, so each
+    request reuses one object (and its hash, the key its tests are merged by in `serve`)."""
+    return replace(_limits(base, time_s, memory_mb), output_bytes=stdout_chars, report_stdout=stdout_chars, compare=False)
+
+
 def run_code_request(body: Any, wire: WireLimits, base: Limits = Limits()) -> Submission:
     """A SandboxFusion `RunCodeRequest` as a one-test submission whose stdout comes back whole."""
     body = _fields(body, RUN_CODE_FIELDS, {"code", "language"}, "/run_code")
@@ -132,8 +140,7 @@ def run_code_request(body: Any, wire: WireLimits, base: Limits = Limits()) -> Su
     files, fetch = _files(body.get("files")), _fetch(body.get("fetch_files"))
     if why := check_files(files, fetch):
         raise BadRequest(why)
-    limits = replace(_limits(base, run_s, memory if memory > 0 else None), output_bytes=wire.stdout_chars,
-                     report_stdout=wire.stdout_chars, compare=False)
+    limits = _run_limits(base, run_s, memory if memory > 0 else None, wire.stdout_chars)
     # No expected output (compare=False: run only): every finished run counts as Finished below,
     # whatever it printed.
     return Submission(code, (TestCase(input=stdin, output=None),), limits, True, language, files, fetch,
