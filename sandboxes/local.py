@@ -496,10 +496,10 @@ def build_host_javac_server(force: bool = False) -> bool:
 
 def host_jvm_archive_built() -> bool:
     """Whether JVM_ARCHIVE is there and was built for the host's JDK (the runner's own test)."""
-    from sandboxes.runner import jvm_archive
+    from sandboxes.runner import jvm_archive_current
 
     java = host_tool("java")
-    return bool(java and jvm_archive(JVM_ARCHIVE, java))
+    return bool(java) and jvm_archive_current(JVM_ARCHIVE, java)
 
 
 def build_host_jvm_archive(force: bool = False) -> bool:

@@ -2201,26 +2201,30 @@ _ARCHIVES: dict = {}  # (archive, java) -> the flags that select it: [] or [-XX:
 
 
 def jvm_archive(archive: str, java: str) -> list:
-    """`-XX:SharedArchiveFile=<archive>` when the static class-data archive was built for this
-    JVM: every file its `.jdk` stamp lists (sandboxes/image/jvm_archive.py: the JVM's library and
-    the module image) lies in `java`'s JDK and still has the recorded size and mtime. Else nothing,
-    and the JVM maps the JDK's default archive: given an archive it cannot map, JDK 17 runs with no
-    archive at all. Looked at once per runner."""
+    """`-XX:SharedArchiveFile=<archive>` when the static class-data archive was built for this JVM
+    (`jvm_archive_current`), else nothing, and the JVM maps the JDK's default archive: given an
+    archive it cannot map, JDK 17 runs with no archive at all. Looked at once per runner."""
     key = (archive, java)
     if key not in _ARCHIVES:
-        home = os.path.dirname(os.path.dirname(os.path.realpath(java))) + "/"
-        ok = False
-        try:
-            with open(archive + ".jdk") as f:
-                files = [line.rsplit(" ", 2) for line in f.read().splitlines()]
-            ok = bool(files) and os.path.isfile(archive)
-            for path, size, mtime in files:
-                st = os.stat(path)
-                ok = ok and path.startswith(home) and (st.st_size, int(st.st_mtime)) == (int(size), int(mtime))
-        except (OSError, ValueError):
-            ok = False
-        _ARCHIVES[key] = [f"-XX:SharedArchiveFile={archive}"] if ok else []
+        _ARCHIVES[key] = [f"-XX:SharedArchiveFile={archive}"] if jvm_archive_current(archive, java) else []
     return _ARCHIVES[key]
+
+
+def jvm_archive_current(archive: str, java: str) -> bool:
+    """Whether every file the archive's `.jdk` stamp lists (sandboxes/image/jvm_archive.py: the
+    JVM's library and the module image) lies in `java`'s JDK and still has its recorded size and
+    mtime: a JDK upgraded since, or another JDK, would not map it."""
+    home = os.path.dirname(os.path.dirname(os.path.realpath(java))) + "/"
+    try:
+        with open(archive + ".jdk") as f:
+            files = [line.rsplit(" ", 2) for line in f.read().splitlines()]
+        ok = bool(files) and os.path.isfile(archive)
+        for path, size, mtime in files:
+            st = os.stat(path)
+            ok = ok and path.startswith(home) and (st.st_size, int(st.st_mtime)) == (int(size), int(mtime))
+        return ok
+    except (OSError, ValueError):
+        return False
 
 
 def java_main(files: dict[str, bytes], preferred) -> str | None:
