@@ -67,6 +67,7 @@ JVM_FLAGS = (
 # map leaves it with no archive at all, so a missing or stale one means the JDK's default archive.
 # An archive holds only the JDK's classes: a program loads and runs exactly as without it.
 JVM_ARCHIVE = "/usr/local/lib/ringdata/jvm/contest.jsa"
+JVM_COMPRESSED_OOPS_MB = 31 * 1024  # below 32 GiB less the JVM's own margin, the heap uses compressed oops
 JAVAC_JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:ActiveProcessorCount=1", "-XX:-UsePerfData", "-Xshare:auto",
                    "-XX:TieredStopAtLevel=1", "-XX:+DisplayVMOutputToStderr")  # fmt: skip
 JAVAC_OPTIONS = ("-encoding", "UTF-8", "-proc:none")  # no annotation processors: compiling runs nothing the source brings
@@ -238,7 +239,10 @@ def plan(language: str, source: str, limits, tools: dict[str, str]) -> dict:
                              "jar": f"{JAVAC_SERVER_DIR}/CompileServer.jar", "env": {**ENV, "MALLOC_ARENA_MAX": "2"}})  # fmt: skip
         run.update(argv=[tools["java"], f"-Xmx{limits.memory_mb}m", *JVM_FLAGS, "-cp", "/work/classes", mains[0]],
                    mains=mains,  # the runner runs the first whose class file has main() (runner.py java_main)
-                   archive=JVM_ARCHIVE,  # added to argv by the runner where current (runner.py jvm_archive)
+                   # added to argv by the runner where current (runner.py jvm_archive); it was dumped
+                   # with compressed oops, which a heap of 32 GiB or more turns off (the JDK then
+                   # picks its own classes_nocoops.jsa, given no archive of ours)
+                   archive=JVM_ARCHIVE if limits.memory_mb < JVM_COMPRESSED_OOPS_MB else None,
                    as_mb=limits.memory_mb + JVM_RESERVE_MB, env={**ENV, "MALLOC_ARENA_MAX": "2"})  # fmt: skip
         lim["time_s"] = limits.time_s + JVM_TIME_EXTRA_S
     else:
