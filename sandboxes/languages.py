@@ -59,8 +59,8 @@ JVM_FLAGS = (
 )
 # A static class-data (CDS) archive of the JDK classes contest programs load (Scanner and its regex
 # and locale classes, streams, lambdas' invoke machinery, collections, BigInteger, ...), beside the
-# ~1,300 of the JDK's own archive: a Java test maps them instead of loading and verifying them
-# (~10% of a short test's CPU). Built by sandboxes/image/jvm_archive.py in the image (build.sh) and
+# ~1,300 of the JDK's own archive: a Java test maps them instead of loading them from the module
+# image (2-12% of a short program's CPU, ~4% of a Java test's in the pool; README). Built by sandboxes/image/jvm_archive.py in the image (build.sh) and
 # on the host (`ringdata sandbox pch`) from probe programs and the bundled Java solutions, dumped
 # with JVM_FLAGS by the JVM that runs it. The runner adds `-XX:SharedArchiveFile=` only while the
 # JDK files recorded beside it (JVM_ARCHIVE + ".jdk") are unchanged: a static archive the JVM cannot
