@@ -780,7 +780,7 @@ def _zygote(sock, sandboxed: bool) -> None:
     # The compiler's state that its first use makes (each Python child compiles its program), made
     # once here instead of in every child: ~0.6 ms and ~100 page faults per case otherwise (the
     # runner's own code arrives compiled, so nothing before the fork had used the compiler).
-    compile("pass", "solution.py", "exec")
+    compile("pass", "solution.py", "exec", dont_inherit=True)
     # exit() and quit(), which `python3 solution.py` has from the site module (the harness runs
     # with -S): honest programs end with them. Made once here, in the builtins every child inherits.
     try:
@@ -1207,7 +1207,10 @@ def _run_program(req: dict, source: str) -> int:
     scope = main.__dict__
     code = 0
     try:
-        exec(compile(source, "solution.py", "exec"), scope)
+        # dont_inherit: compile() otherwise gives the program this module's own `from __future__
+        # import annotations`, and its annotations were strings (a `def f(x: Undefined)` that
+        # python3 stops with a NameError ran).
+        exec(compile(source, "solution.py", "exec", dont_inherit=True), scope)
         if req.get("serve") is not None:
             _serve(scope, req["serve"])
     except SystemExit as exc:
@@ -2391,7 +2394,7 @@ def _run_one(c: _Case) -> dict:
         source = c.case["assert"]
         if source not in _COMPILED:  # the K samples of a problem share its tests
             try:
-                code = compile(source, "tests.py", "exec")
+                code = compile(source, "tests.py", "exec", dont_inherit=True)  # not our __future__ flags
                 free = _free_names(code)
                 own = _own_modules(source, free)
                 _COMPILED[source] = code, set(free) - own, own

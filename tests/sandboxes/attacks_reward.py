@@ -691,6 +691,14 @@ def test_stdin_lines_are_python3s(sandbox):
     assert result.status is CaseStatus.PASSED, why(result)
 
 
+def test_a_program_gets_no_future_flags_of_the_runner(sandbox):
+    """python3 evaluates annotations (3.11: no PEP 563 unless the program asks for it): the runner's
+    own `from __future__ import annotations` reached the program through compile()."""
+    program = "def f(x: int) -> int:\n    return x\nprint(f.__annotations__['x'] is int, f(int(input())))"
+    result = sandbox.run(Submission(program, (TestCase(input="7\n", output="True 7\n"),), QUICK))
+    assert result.status is CaseStatus.PASSED, why(result)
+
+
 def test_a_program_pickles_what_it_defines(sandbox):
     """python3 runs the program as sys.modules["__main__"], where pickle looks its names up."""
     program = "import pickle, sys\ndef f(x):\n    return 2 * x\nclass C:\n    v = 1\n" \
