@@ -118,6 +118,8 @@ SANDBOXED_FLAG = "--sandboxed"  # the backends pass it: a private pid namespace 
 BUILT_KEPT = 4  # compiled programs kept (least recently used goes): a persistent runner meets a program again
 PERSISTENT_FLAG = "--persistent"  # batches one after another on stdin, length-prefixed (see main)
 ZYGOTE_PID = 0  # set by main(): the runner resumes it if a program stopped it
+CHILD_FDS = 7  # the most descriptors a case's child gets: stdin, stdout, stderr, the call channel's
+#                two pipes, the pipe for its compiled code, the program (`_Child.start`)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 _SIGNAL_NAMES = {4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 11: "SIGSEGV", 13: "SIGPIPE", 15: "SIGTERM"}
 
@@ -804,7 +806,7 @@ def _zygote(sock, sandboxed: bool) -> None:
         pass
     gc.freeze()  # the children's collections skip everything the zygote holds: no copy-on-write faults
     while True:
-        req, fds = _recv(sock, maxfds=6)
+        req, fds = _recv(sock, maxfds=CHILD_FDS)
         if req is None:
             os._exit(0)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -1064,6 +1066,8 @@ def _child(req: dict, fds: list[int]) -> None:
     function-call test, the calls the runner asks for)."""
     code = 1
     try:
+        if len(fds) != req["nfds"]:  # the zygote took fewer than were sent (more than CHILD_FDS)
+            os._exit(EXIT_NO_EXEC)
         os.setsid()
         mem = (req.get("as_mb") or req["memory_mb"]) << 20
         cpu = max(1, math.ceil(req["time_s"]))
@@ -1562,6 +1566,7 @@ class _Child:
         self.kbase = None if used is None else (used, _harness_cpu())
         self.started = time.monotonic()
         self.deadline = self.started + self.limits["time_s"] * self.limits["wall_factor"] + 0.5
+        req["nfds"] = len(child_fds)
         try:
             _send(self.zsock, req, child_fds)
             msg = _recv_within(self.zsock, HARNESS_TIMEOUT)
