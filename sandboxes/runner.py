@@ -318,7 +318,20 @@ def _read_exact(fd: int, n: int) -> bytes | None:
 
 def _read_file(path: str) -> bytes:
     """A small file's whole content (the kernel's /proc and cgroup tables) through the descriptor
-    alone: a file object costs more than the read, and the runner reads about ten per case."""
+    alone: a file object costs more than the read, and the runner reads about ten per case. A
+    table the runner keeps open (`keep_open`) is read again from its start, without an open and a
+    close each time; the kernel makes its content anew at every read from offset 0."""
+    fd = _KEPT.get(path)
+    if fd is not None:
+        try:
+            chunks, at = [], 0
+            while chunk := os.pread(fd, 1 << 16, at):  # to the end of file: a table may come in pieces
+                chunks.append(chunk)
+                at += len(chunk)
+            return b"".join(chunks)
+        except OSError:  # a kernel without pread on its tables (ESPIPE): open it each time
+            del _KEPT[path]
+            os.close(fd)
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         chunks = []
@@ -327,6 +340,21 @@ def _read_file(path: str) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+_KEPT: dict[str, int] = {}  # path -> descriptor the runner keeps open on a table it reads every case
+
+
+def keep_open(paths) -> None:
+    """Keep descriptors on the tables the runner reads every case (its zygote's CPU, the sandbox's
+    cgroup, the unix socket and SysV IPC tables). The runner's own, opened after the zygote was
+    forked: no program's process ever holds one."""
+    for path in paths:
+        if path not in _KEPT:
+            try:
+                _KEPT[path] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                pass
 
 
 # --------------------------------------------------------------------------- process hygiene
@@ -561,10 +589,13 @@ def wipe(path: str) -> None:
             pass
 
 
+_SYSV_TABLES = ("shm", "msg", "sem")
+
+
 def _sysv_rows() -> list[tuple[str, int]]:
     """(table, id) of every SysV shared memory segment, message queue and semaphore set."""
     rows = []
-    for table in ("shm", "msg", "sem"):
+    for table in _SYSV_TABLES:
         try:
             rows += [(table, int(line.split()[1])) for line in _read_file(f"/proc/sysvipc/{table}").splitlines()[1:] if line.strip()]
         except (OSError, ValueError, IndexError):
@@ -2685,6 +2716,7 @@ def main() -> None:
     zygote_sock.close()
     global ZYGOTE_PID
     ZYGOTE_PID = zpid
+    keep_open([f"/proc/{zpid}/schedstat", "/proc/net/unix", *(f"/proc/sysvipc/{t}" for t in _SYSV_TABLES)])
     payload_fd = os.dup(0)  # after the fork: the zygote never holds the host's channel
     os.dup2(devnull, 0)
     harness: _Harness | None = None
@@ -2700,6 +2732,8 @@ def main() -> None:
         mode = payload.get("workdir_mode")
         global CGROUP
         CGROUP = Cgroup.find(payload.get("cgroup")) if sandboxed else None
+        if CGROUP is not None:
+            keep_open([CGROUP.cpu_path, CGROUP.procs_path])
         harness = harness or _Harness(zpid, workdir, sandboxed, mode)
         if len(_COMPILED) > 1024:  # a persistent runner's cache of test blocks stays bounded
             _COMPILED.clear()
