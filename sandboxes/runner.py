@@ -319,8 +319,8 @@ def _read_exact(fd: int, n: int) -> bytes | None:
 def _read_file(path: str) -> bytes:
     """A small file's whole content (the kernel's /proc and cgroup tables) through the descriptor
     alone: a file object costs more than the read, and the runner reads about ten per case. A
-    table the runner keeps open (`keep_open`) is read again from its start, without an open and a
-    close each time; the kernel makes its content anew at every read from offset 0."""
+    table the runner keeps open (`keep_open`: only those the kernel builds anew at every read from
+    offset 0) is read again from its start, without an open and a close each time."""
     fd = _KEPT.get(path)
     if fd is not None:
         try:
@@ -346,9 +346,12 @@ _KEPT: dict[str, int] = {}  # path -> descriptor the runner keeps open on a tabl
 
 
 def keep_open(paths) -> None:
-    """Keep descriptors on the tables the runner reads every case (its zygote's CPU, the sandbox's
-    cgroup, the unix socket and SysV IPC tables). The runner's own, opened after the zygote was
-    forked: no program's process ever holds one."""
+    """Keep descriptors on the tables the runner reads every case (its zygote's CPU, the sandbox
+    cgroup's CPU, the unix socket and SysV IPC tables): only tables the kernel builds anew at each
+    read from offset 0. Not cgroup v1's cgroup.procs, which keeps the pid list of an open file's
+    first read for a second: kept open, it missed a daemon the last case had just started
+    (test_cpp_leftovers_do_not_reach_the_next_test_case). The runner's own, opened after the
+    zygote was forked: no program's process ever holds one."""
     for path in paths:
         if path not in _KEPT:
             try:
@@ -2732,8 +2735,8 @@ def main() -> None:
         mode = payload.get("workdir_mode")
         global CGROUP
         CGROUP = Cgroup.find(payload.get("cgroup")) if sandboxed else None
-        if CGROUP is not None:
-            keep_open([CGROUP.cpu_path, CGROUP.procs_path])
+        if CGROUP is not None:  # not cgroup.procs: cgroup v1 lists the pids of an open file's first read
+            keep_open([CGROUP.cpu_path])  # for a second after (its pidlist cache); a new open lists them anew
         harness = harness or _Harness(zpid, workdir, sandboxed, mode)
         if len(_COMPILED) > 1024:  # a persistent runner's cache of test blocks stays bounded
             _COMPILED.clear()
