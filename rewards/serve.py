@@ -905,6 +905,7 @@ def serve(config: ServeConfig) -> None:
         http=_deadlined_protocol(min(HEADERS_S, config.request_timeout_s)),
         timeout_graceful_shutdown=config.drain_s, lifespan="on",
         proxy_headers=False,  # the access log names the peer, not what an X-Forwarded-For header claims
+        server_header=False,  # no "server: uvicorn" on every response (one header less for clients to parse)
         limit_concurrency=config.slots + config.max_queue + 64,  # beyond the queue, uvicorn's own 503
     ))  # fmt: skip
     server.run()

@@ -691,6 +691,35 @@ def test_stdin_lines_are_python3s(sandbox):
     assert result.status is CaseStatus.PASSED, why(result)
 
 
+def test_a_program_gets_no_future_flags_of_the_runner(sandbox):
+    """python3 evaluates annotations (3.11: no PEP 563 unless the program asks for it): the runner's
+    own `from __future__ import annotations` reached the program through compile()."""
+    program = "def f(x: int) -> int:\n    return x\nprint(f.__annotations__['x'] is int, f(int(input())))"
+    result = sandbox.run(Submission(program, (TestCase(input="7\n", output="True 7\n"),), QUICK))
+    assert result.status is CaseStatus.PASSED, why(result)
+
+
+# The first case of a submission compiles the program and sends the runner its code, which the
+# later cases load instead of compiling (sandboxes/runner.py `_compile`): they must not tell.
+def test_every_case_starts_with_the_standard_streams_alone(sandbox):
+    """The pipe the first case sends its code on is closed before the program runs: no case holds a
+    descriptor the others do not, or one that reaches the runner."""
+    program = "import os\nprint(int(input()), *sorted(os.listdir('/proc/self/fd')))\n"  # 3: listdir's own
+    tests = tuple(TestCase(input=f"{i}\n", output=f"{i} 0 1 2 3\n") for i in range(3))
+    result = sandbox.run(Submission(program, tests, QUICK))
+    assert result.passed and len(result.cases) == 3, why(result)
+
+
+def test_a_compile_warning_is_printed_in_every_case(sandbox):
+    """python3 prints a SyntaxWarning every time it compiles the program; a case that loaded the
+    first case's code would print none."""
+    program = "x = 5\nprint(int(input()) * 2 if x is 5 else 0)\n"
+    tests = tuple(TestCase(input=f"{i}\n", output=f"{2 * i}\n") for i in range(3))
+    result = sandbox.run(Submission(program, tests, QUICK))
+    assert result.passed and len(result.cases) == 3, why(result)
+    assert all("SyntaxWarning" in case.stderr_tail for case in result.cases), [c.stderr_tail for c in result.cases]
+
+
 def test_a_program_pickles_what_it_defines(sandbox):
     """python3 runs the program as sys.modules["__main__"], where pickle looks its names up."""
     program = "import pickle, sys\ndef f(x):\n    return 2 * x\nclass C:\n    v = 1\n" \

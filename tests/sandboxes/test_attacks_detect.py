@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from sandboxes.base import ExecResult, Sandbox, Submission, parse_reports, payload, result_from_report, runner_source
+from sandboxes.base import ExecResult, Sandbox, Submission, parse_reports, payload, result_from_report, runner_command
 from tests.sandboxes import attacks
 
 
@@ -24,7 +24,7 @@ class NoSandbox(Sandbox):
     def run(self, submission: Submission) -> ExecResult:
         nonce = uuid.uuid4().hex
         proc = subprocess.run(  # no --sandboxed: the runner kills nothing and deletes nothing
-            [sys.executable, "-I", "-S", "-c", runner_source()],
+            runner_command(sys.executable),  # as the backends start it (the source outgrew one argv string)
             input=payload([submission], nonce), capture_output=True, timeout=60, cwd=self.workdir,
         )  # fmt: skip
         return result_from_report(parse_reports(proc.stdout, nonce)[0], submission, 0.0)

@@ -119,3 +119,27 @@ def test_the_runner_starts_from_the_graders_bytecode_else_from_its_source(tmp_pa
     assert _run_runner([*boot, magic, code, b64(zlib.compress(b"raise SystemExit(3)"))], tmp_path)
     assert _run_runner([*boot, b64(b"\x00\x00\r\n"), b64(b"not bytecode"), source], tmp_path)
     assert not _run_runner([*boot, b64(b"\x00\x00\r\n"), code, b64(zlib.compress(b"raise SystemExit(3)"))], tmp_path)
+
+
+def test_a_persistent_runner_starts_again_without_its_long_argv():
+    """`RUNNER_BOOT`: with --persistent the interpreter starts again with the code in a memfd, so
+    the copies of the long argv it keeps (every fork of the zygote copied them) are gone; the code
+    sees the same sys.argv either way. A one-shot runner keeps its argv (one exec less)."""
+    import binascii
+    import importlib.util
+    import marshal
+    import subprocess
+    import sys
+    import zlib
+
+    from sandboxes.base import RUNNER_BOOT
+
+    def b64(data: bytes) -> str:
+        return binascii.b2a_base64(data, newline=False).decode()
+
+    code = compile("import sys\nprint(sum(map(len, sys.orig_argv)) < 8192, sys.argv)", "<string>", "exec")
+    args = [b64(importlib.util.MAGIC_NUMBER), b64(zlib.compress(marshal.dumps(code))), "x" * 100_000]  # the source: unread
+    for flags, short in (([], False), (["--persistent"], True)):
+        proc = subprocess.run([sys.executable, "-I", "-S", "-c", RUNNER_BOOT, *args, *flags], capture_output=True,
+                              text=True, timeout=60)  # fmt: skip
+        assert proc.stdout == f"{short} {['-c', *flags]}\n", proc.stderr

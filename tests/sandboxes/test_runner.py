@@ -75,7 +75,7 @@ def test_runner_outside_a_sandbox_kills_and_deletes_nothing(tmp_path):
     import uuid
 
     from ringdata.core.records import TestCase
-    from sandboxes.base import Submission, payload, result_from_report, runner_source
+    from sandboxes.base import Submission, payload, result_from_report, runner_command
     keep = tmp_path / "keep.txt"
     keep.write_text("precious")
     sleeper = subprocess.Popen(["sleep", "30"])
@@ -84,7 +84,7 @@ def test_runner_outside_a_sandbox_kills_and_deletes_nothing(tmp_path):
             nonce = uuid.uuid4().hex
             sub = Submission("print(int(input()) * 2)", (TestCase(input="2\n", output="4\n"),))
             proc = subprocess.run(
-                [sys.executable, "-I", "-S", "-c", runner_source(), *flags],
+                [*runner_command(sys.executable), *flags],  # as the backends start it (the source outgrew one argv string)
                 input=payload([sub], nonce), capture_output=True, timeout=60, cwd=tmp_path,
             )  # fmt: skip
             assert result_from_report(parse_reports(proc.stdout, nonce)[0], sub, 0.0).passed
