@@ -4,7 +4,8 @@
 
 A Java test case is a fresh JVM (sandboxes/languages.py `JVM_FLAGS`), so its start-up is most of
 what a short test costs. This runs small probe programs inside one `docker run` of the image (one
-CPU, the pool's user, read-only root, /work a tmpfs), each under `JVM_FLAGS` and under every
+CPU, the pool's user, read-only root, /work a tmpfs), each under `JVM_FLAGS` (with the JDK's own
+class-data archive; `archive` adds the image's contest archive, as the runner does) and under every
 variant asked for, alternated program by program and round by round so that load drifts hit all
 alike, and prints the median CPU (user + sys of the JVM, all its threads) per program and variant
 and its ratio to `JVM_FLAGS`. Every variant must print what `JVM_FLAGS` prints.
@@ -27,7 +28,7 @@ from rich.table import Table
 
 from sandboxes.docker_backend import UID
 from sandboxes.image import IMAGE
-from sandboxes.languages import ENV, JVM_FLAGS
+from sandboxes.languages import ENV, JVM_ARCHIVE, JVM_FLAGS
 
 _LUKEWARM_BODY = " ".join(f"x = x * {31 + k} + (x >>> {1 + k % 13}) ^ {k * 7};" for k in range(40))
 PROGRAMS = {  # class name -> source; each reads "12 30" from stdin or nothing
@@ -71,10 +72,9 @@ VARIANTS = {  # name -> (flags added, flags of JVM_FLAGS dropped)
     "c1": (("-XX:TieredStopAtLevel=1",), ()),
     "xms128": (("-Xms128m",), ()),
     "notiered": (("-XX:-TieredCompilation",), ()),
-    # a static class-data archive of the JDK's own class list plus every JDK class the probes load,
-    # dumped in the container before the runs (the static archive the JDK ships has its class list
-    # only): what a bigger archive would save
-    "archive": (("-XX:SharedArchiveFile=/work/programs.jsa",), ()),
+    # the image's contest class-data archive (languages.py JVM_ARCHIVE), which the runner adds where
+    # current; built from sandboxes/image/probes and the bundled solutions, none of these probes
+    "archive": ((f"-XX:SharedArchiveFile={JVM_ARCHIVE}",), ()),
 }
 
 # Runs inside the container: compile the probes, then time every (program, variant) in turns.
@@ -89,22 +89,6 @@ for name, source in job["programs"].items():
     with open(f"/work/src/{name}.java", "w") as f:
         f.write(source)
 subprocess.run(["javac", "-d", "/work/classes", *[f"/work/src/{n}.java" for n in job["programs"]]], check=True)
-if "archive" in job["variants"]:  # the JDK's class list, plus what each probe loads, minus the probes
-    base = job["variants"]["base"]
-    names = set()
-    home = os.path.dirname(os.path.dirname(os.path.realpath("/usr/bin/java")))
-    lists = [f"{home}/lib/classlist"]
-    for p in job["programs"]:
-        subprocess.run([*base, f"-XX:DumpLoadedClassList=/work/{p}.classlist", "-cp", "/work/classes", p],
-                       input=b"12 30\n", capture_output=True, env=job["env"], cwd="/work")
-        lists.append(f"/work/{p}.classlist")
-    for path in lists:
-        with open(path) as f:
-            names |= {line.split()[0] for line in f if line.strip() and not line.startswith(("@", "#"))}
-    with open("/work/all.classlist", "w") as f:
-        f.write("\n".join(sorted(n for n in names if n not in job["programs"] and "$$" not in n)) + "\n")
-    subprocess.run([*base, "-Xshare:dump", "-XX:SharedClassListFile=/work/all.classlist",
-                    "-XX:SharedArchiveFile=/work/programs.jsa"], capture_output=True, env=job["env"], cwd="/work", check=True)
 cpu = {f"{p} {v}": [] for p in job["programs"] for v in job["variants"]}
 out = {}
 def used():

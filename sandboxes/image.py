@@ -7,16 +7,19 @@ builds it and health.py says whether it is current.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
 from ringdata.core.errors import RingdataError
 from ringdata.core.records import LANGUAGES
-from sandboxes.languages import CPP_FLAGS, JAVAC_SERVER_DIR, JAVAC_SERVER_FLAGS, PCH_DIR
+from sandboxes.languages import (CPP_FLAGS, JAVAC_SERVER_DIR, JAVAC_SERVER_FLAGS, JVM_ARCHIVE, JVM_FLAGS, PCH_DIR,
+                                 java_main_class)
 
 IMAGE = "ringdata-sandbox"
 START_ENGINE = (
@@ -24,6 +27,9 @@ START_ENGINE = (
     "--storage-driver=overlay2 &` or run scripts/setup.sh"
 )
 BUILD_SCRIPT = Path(__file__).with_name("image") / "build.sh"
+JVM_ARCHIVE_SCRIPT = BUILD_SCRIPT.with_name("jvm_archive.py")
+PROBES = BUILD_SCRIPT.with_name("probes")  # Java programs in contest style, each with its .in
+BUNDLED = Path(__file__).parents[1] / "data" / "code_multilang" / "problems.jsonl"  # accepted Java solutions
 
 
 def client():
@@ -88,18 +94,44 @@ def build_image(image: str = IMAGE, force: bool = False, languages: Sequence[str
     for tool in ("debootstrap", "tar"):
         if shutil.which(tool) is None:
             raise RingdataError(f"{tool} is not installed: apt-get install {tool} (or run scripts/setup.sh)")
-    env = {**os.environ, "CPP_FLAGS": " ".join(CPP_FLAGS), "PCH_DIR": PCH_DIR,  # the image's precompiled header
-           "JAVAC_SERVER_DIR": JAVAC_SERVER_DIR, "JAVAC_SERVER_FLAGS": " ".join(JAVAC_SERVER_FLAGS)}  # its javac
-    proc = subprocess.Popen(["bash", str(BUILD_SCRIPT), image, ",".join(sorted(wanted))], text=True,
-                            stdout=subprocess.PIPE, env=env)
-    phases = BuildPhases()
-    for line in proc.stdout:
-        phase = phases.see(line)
-        if phase and on_phase:
-            on_phase(phase)
-    if proc.wait() != 0:
-        raise RingdataError(f"building the sandbox image failed (exit {proc.returncode}); see the output above")
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as programs:
+        json.dump(jvm_archive_programs(), programs)
+        programs.flush()
+        env = {**os.environ, "CPP_FLAGS": " ".join(CPP_FLAGS), "PCH_DIR": PCH_DIR,  # the image's precompiled header
+               "JAVAC_SERVER_DIR": JAVAC_SERVER_DIR, "JAVAC_SERVER_FLAGS": " ".join(JAVAC_SERVER_FLAGS),  # its javac
+               "JVM_ARCHIVE": JVM_ARCHIVE, "JVM_FLAGS": " ".join(JVM_FLAGS), "JVM_ARCHIVE_PROGRAMS": programs.name}
+        proc = subprocess.Popen(["bash", str(BUILD_SCRIPT), image, ",".join(sorted(wanted))], text=True,
+                                stdout=subprocess.PIPE, env=env)
+        phases = BuildPhases()
+        for line in proc.stdout:
+            phase = phases.see(line)
+            if phase and on_phase:
+                on_phase(phase)
+        if proc.wait() != 0:
+            raise RingdataError(f"building the sandbox image failed (exit {proc.returncode}); see the output above")
     return True
+
+
+def jvm_archive_programs() -> list[dict]:
+    """The programs whose loaded JDK classes go into the contest class-data archive
+    (languages.py `JVM_ARCHIVE`, built by image/jvm_archive.py): the probes (probes/*.java: Scanner,
+    BufferedReader + StringTokenizer, StreamTokenizer, PrintWriter, printf, streams, lambdas,
+    collections, BigInteger, records) and every accepted Java solution bundled in
+    data/code_multilang, each with its input. Wrong solutions are left out: a class only a wrong
+    program loads would be a guess. Each is {"source", "input", "file", "main"}."""
+    programs = [(path.read_text(), path.with_suffix(".in").read_text()) for path in sorted(PROBES.glob("*.java"))]
+    if BUNDLED.is_file():
+        for line in BUNDLED.read_text().splitlines():
+            row = json.loads(line)
+            for answer in row.get("solutions", []):
+                found = re.fullmatch(r"\s*```java\n(.*)```\s*", answer, re.S)
+                if found:
+                    programs.append((found.group(1), row["tests"][0]["input"] + "\n"))
+    out = []
+    for source, given in programs:
+        file, mains = java_main_class(source)
+        out.append({"source": source, "input": given, "file": file, "main": mains[0]})
+    return out
 
 
 class BuildPhases:

@@ -4,7 +4,7 @@
 |---|---|---|---|---|---|
 | python | solution.py | (the runner compiles it in-process) | the runner's forked child runs it | `time_s` | address space `memory_mb` |
 | cpp | solution.cpp | `g++ -O2 -std=c++17 -pipe -DONLINE_JUDGE`, <bits/stdc++.h> precompiled | the binary, from a sealed in-memory file | `time_s` | address space `memory_mb`, the stack included |
-| java | Main.java, or <Public>.java | `javac -encoding UTF-8 -proc:none`, a batch's sources by one resident javac | `java -Xmx<memory_mb>m -Xss64m ...` | `time_s` + 0.5 s | heap `memory_mb`; address space `memory_mb` + 1536 MiB |
+| java | Main.java, or <Public>.java | `javac -encoding UTF-8 -proc:none`, a batch's sources by one resident javac | `java -Xmx<memory_mb>m -Xss64m ...`, with the contest class-data archive where current | `time_s` + 0.5 s | heap `memory_mb`; address space `memory_mb` + 1536 MiB |
 
 Compilation happens inside the sandbox (a compiler reads files: `#include "/etc/passwd"` must see
 only the sandbox), once per submission, under its own limits (`COMPILE_TIME_S`, `COMPILE_MEMORY_MB`),
@@ -47,7 +47,7 @@ JVM_FLAGS = (
     "-XX:+UseSerialGC",  # one core per sandbox: no parallel GC threads
     "-XX:ActiveProcessorCount=1",  # the same JVM on both backends, whatever the host's core count
     "-XX:-UsePerfData",  # no /tmp/hsperfdata file (the root is read-only)
-    "-Xshare:auto",  # the JDK's class-data archive: start-up in ~0.05 s CPU
+    "-Xshare:auto",  # a class-data archive (JVM_ARCHIVE where current, else the JDK's): start-up in ~0.05 s CPU
     "-XX:+ExitOnOutOfMemoryError",  # an OutOfMemoryError in any thread ends the program
     "-XX:+DisplayVMOutputToStderr",  # the VM's own messages ("Terminating due to ...") stay off stdout
     "-XX:ReservedCodeCacheSize=64m",
@@ -57,6 +57,17 @@ JVM_FLAGS = (
     "-Djava.io.tmpdir=/work",
     "-Dfile.encoding=UTF-8",
 )
+# A static class-data (CDS) archive of the JDK classes contest programs load (Scanner and its regex
+# and locale classes, streams, lambdas' invoke machinery, collections, BigInteger, ...), beside the
+# ~1,300 of the JDK's own archive: a Java test maps them instead of loading them from the module
+# image (2-12% of a short program's CPU, ~4% of a Java test's in the pool; README). Built by sandboxes/image/jvm_archive.py in the image (build.sh) and
+# on the host (`ringdata sandbox pch`) from probe programs and the bundled Java solutions, dumped
+# with JVM_FLAGS by the JVM that runs it. The runner adds `-XX:SharedArchiveFile=` only while the
+# JDK files recorded beside it (JVM_ARCHIVE + ".jdk") are unchanged: a static archive the JVM cannot
+# map leaves it with no archive at all, so a missing or stale one means the JDK's default archive.
+# An archive holds only the JDK's classes: a program loads and runs exactly as without it.
+JVM_ARCHIVE = "/usr/local/lib/ringdata/jvm/contest.jsa"
+JVM_COMPRESSED_OOPS_MB = 31 * 1024  # below 32 GiB less the JVM's own margin, the heap uses compressed oops
 JAVAC_JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:ActiveProcessorCount=1", "-XX:-UsePerfData", "-Xshare:auto",
                    "-XX:TieredStopAtLevel=1", "-XX:+DisplayVMOutputToStderr")  # fmt: skip
 JAVAC_OPTIONS = ("-encoding", "UTF-8", "-proc:none")  # no annotation processors: compiling runs nothing the source brings
@@ -228,6 +239,10 @@ def plan(language: str, source: str, limits, tools: dict[str, str]) -> dict:
                              "jar": f"{JAVAC_SERVER_DIR}/CompileServer.jar", "env": {**ENV, "MALLOC_ARENA_MAX": "2"}})  # fmt: skip
         run.update(argv=[tools["java"], f"-Xmx{limits.memory_mb}m", *JVM_FLAGS, "-cp", "/work/classes", mains[0]],
                    mains=mains,  # the runner runs the first whose class file has main() (runner.py java_main)
+                   # added to argv by the runner where current (runner.py jvm_archive); it was dumped
+                   # with compressed oops, which a heap of 32 GiB or more turns off (the JDK then
+                   # picks its own classes_nocoops.jsa, given no archive of ours)
+                   archive=JVM_ARCHIVE if limits.memory_mb < JVM_COMPRESSED_OOPS_MB else None,
                    as_mb=limits.memory_mb + JVM_RESERVE_MB, env={**ENV, "MALLOC_ARENA_MAX": "2"})  # fmt: skip
         lim["time_s"] = limits.time_s + JVM_TIME_EXTRA_S
     else:

@@ -60,7 +60,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ringdata.core.errors import RingdataError
-from sandboxes.languages import CPP_FLAGS, JAVAC_SERVER_DIR, PCH_DIR, available, host_tool, javac_server_argv, tool_paths
+from sandboxes.languages import (CPP_FLAGS, JAVAC_SERVER_DIR, JVM_ARCHIVE, JVM_FLAGS, PCH_DIR, available, host_tool,
+                                 javac_server_argv, tool_paths)
 from sandboxes.runner import SANDBOXED_FLAG
 from sandboxes.base import (
     CGROUP_VIEWS,
@@ -490,4 +491,42 @@ def build_host_javac_server(force: bool = False) -> bool:
             raise RingdataError(f"the resident Java compiler did not compile its probe: {done.stderr.strip()[-300:]}")
         archive.chmod(0o644)
         os.replace(archive, target / "CompileServer.jsa")
+    return True
+
+
+def host_jvm_archive_built() -> bool:
+    """Whether JVM_ARCHIVE is there and was built for the host's JDK (the runner's own test)."""
+    from sandboxes.runner import jvm_archive_current
+
+    java = host_tool("java")
+    return bool(java) and jvm_archive_current(JVM_ARCHIVE, java)
+
+
+def build_host_jvm_archive(force: bool = False) -> bool:
+    """Build the contest class-data archive (languages.py `JVM_ARCHIVE`) for the host's JDK, as
+    sandboxes/image/build.sh does for the image, with the same script and programs. Returns False
+    when the one there was built for this JDK and `force` is not set. ~25 s of CPU (27 programs
+    compiled and run twice each)."""
+    import json
+    import sys
+    import tempfile
+
+    from sandboxes.image import JVM_ARCHIVE_SCRIPT, jvm_archive_programs
+
+    java = host_tool("java")
+    if java is None or host_tool("javac") is None:
+        raise RingdataError("the JDK is not installed: apt-get install openjdk-17-jdk-headless (or run scripts/setup.sh)")
+    if not force and host_jvm_archive_built():
+        return False
+    try:
+        Path(JVM_ARCHIVE).parent.mkdir(parents=True, exist_ok=True)
+    except PermissionError as exc:
+        raise RingdataError(f"cannot write {Path(JVM_ARCHIVE).parent}: run `ringdata sandbox pch` as root") from exc
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as programs:
+        json.dump(jvm_archive_programs(), programs)
+        programs.flush()
+        done = subprocess.run([sys.executable, str(JVM_ARCHIVE_SCRIPT), java, programs.name, JVM_ARCHIVE,
+                               "--", "-Xmx256m", *JVM_FLAGS], capture_output=True, text=True)  # fmt: skip
+    if done.returncode != 0:
+        raise RingdataError(f"building the contest class-data archive failed: {done.stderr.strip()[-300:]}")
     return True

@@ -2126,6 +2126,9 @@ class _Program:
         self.source, self.run, self.exe_fd, self.files = source, run, exe_fd, files or {}
         if main and run:  # the class the compiler's output says has main() (`java_main`)
             self.run = {**run, "argv": [*run["argv"][:-1], main]}
+        if run and run.get("archive"):  # the contest class-data archive, where built for this JVM
+            argv = self.run["argv"]
+            self.run = {**self.run, "argv": [argv[0], *jvm_archive(run["archive"], argv[0]), *argv[1:]]}
         self.markers = tuple(run["markers"]) if run else ("MemoryError",)
         self.given: dict[str, bytes] = {}  # the submission's own files (a request's `files`)
         self.code: bytes | None = None  # Python: the marshal of its code, from the first case (`_compile`)
@@ -2316,6 +2319,36 @@ def class_main(data: bytes) -> str | None:
             if table == "methods" and access & 0x9 == 0x9 and (pool.get(name), pool.get(desc)) == _JAVA_MAIN:
                 return pool[this].decode("utf-8", "replace").replace("/", ".") if this in pool else None
     return None
+
+
+_ARCHIVES: dict = {}  # (archive, java) -> the flags that select it: [] or [-XX:SharedArchiveFile=...]
+
+
+def jvm_archive(archive: str, java: str) -> list:
+    """`-XX:SharedArchiveFile=<archive>` when the static class-data archive was built for this JVM
+    (`jvm_archive_current`), else nothing, and the JVM maps the JDK's default archive: given an
+    archive it cannot map, JDK 17 runs with no archive at all. Looked at once per runner."""
+    key = (archive, java)
+    if key not in _ARCHIVES:
+        _ARCHIVES[key] = [f"-XX:SharedArchiveFile={archive}"] if jvm_archive_current(archive, java) else []
+    return _ARCHIVES[key]
+
+
+def jvm_archive_current(archive: str, java: str) -> bool:
+    """Whether every file the archive's `.jdk` stamp lists (sandboxes/image/jvm_archive.py: the
+    JVM's library and the module image) lies in `java`'s JDK and still has its recorded size and
+    mtime: a JDK upgraded since, or another JDK, would not map it."""
+    home = os.path.dirname(os.path.dirname(os.path.realpath(java))) + "/"
+    try:
+        with open(archive + ".jdk") as f:
+            files = [line.rsplit(" ", 2) for line in f.read().splitlines()]
+        ok = bool(files) and os.path.isfile(archive)
+        for path, size, mtime in files:
+            st = os.stat(path)
+            ok = ok and path.startswith(home) and (st.st_size, int(st.st_mtime)) == (int(size), int(mtime))
+        return ok
+    except (OSError, ValueError):
+        return False
 
 
 def java_main(files: dict[str, bytes], preferred) -> str | None:

@@ -56,12 +56,13 @@ def build(
              epilog="Examples:\n\n\b\nringdata sandbox pch\nringdata sandbox pch --force")
 def pch(force: Annotated[bool, typer.Option("--force", help="Rebuild even if the ones there are current.")] = False) -> None:
     """Precompile <bits/stdc++.h> for the host's g++ and build the resident Java compiler for the
-    host's JDK, both into /usr/local (needs root), for the local (bubblewrap) backend: C++ sources
-    that include it first compile in a fifth of the CPU, and a batch's Java sources share one warm
-    javac. The Docker image has its own (`ringdata sandbox build`). A missing JDK skips the second."""
+    host's JDK and its contest class-data archive, all into /usr/local (needs root), for the local
+    (bubblewrap) backend: C++ sources that include it first compile in a fifth of the CPU, a batch's
+    Java sources share one warm javac, and a Java test maps the JDK classes it needs. The Docker
+    image has its own (`ringdata sandbox build`). A missing JDK skips the last two."""
     from ringdata.core.errors import RingdataError
-    from sandboxes.languages import JAVAC_SERVER_DIR, PCH_DIR
-    from sandboxes.local import build_host_javac_server, build_host_pch
+    from sandboxes.languages import JAVAC_SERVER_DIR, JVM_ARCHIVE, PCH_DIR
+    from sandboxes.local import build_host_javac_server, build_host_jvm_archive, build_host_pch
 
     console = make_console()
     built = build_host_pch(force=force)
@@ -74,6 +75,8 @@ def pch(force: Annotated[bool, typer.Option("--force", help="Rebuild even if the
         console.print(f"{JAVAC_SERVER_DIR}: skipped ({exc})")
         return
     console.print(f"[green]built[/] {JAVAC_SERVER_DIR}" if built else f"{JAVAC_SERVER_DIR} is current (use --force to rebuild)")
+    built = build_host_jvm_archive(force=force)
+    console.print(f"[green]built[/] {JVM_ARCHIVE}" if built else f"{JVM_ARCHIVE} is current (use --force to rebuild)")
 
 
 @app.command("status", short_help="Check the engine, image and backends.", epilog="Examples:\n\n\b\nringdata sandbox status\nringdata sandbox status --no-check")

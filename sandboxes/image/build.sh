@@ -11,20 +11,22 @@
 # through `ringdata sandbox build`): g++ then reads the 100 MB .gch instead of parsing the whole
 # library (~1.2 s CPU) for every source whose first line includes it. With java, the resident
 # compiler (CompileServer.java beside this script, see sandboxes/languages.py) is built into
-# JAVAC_SERVER_DIR with a class-data archive of what javac loads. It adds the unprivileged user `sandbox`
+# JAVAC_SERVER_DIR with a class-data archive of what javac loads, and the JDK classes contest
+# programs load are dumped into JVM_ARCHIVE (jvm_archive.py beside this script). It adds the unprivileged user `sandbox`
 # (uid 10001, no other process on the host uses it) and nothing else: the runner is sent in with
 # every `docker exec`, so the image never goes stale when sandboxes/runner.py changes. The
 # interpreter is execute-only (see below).
 #
 # usage: build.sh [IMAGE_TAG] [LANGUAGES]     LANGUAGES: comma-separated, default python,cpp,java
 #        (python is always included: the runner is Python)
-#        env CPP_FLAGS, PCH_DIR (with cpp), JAVAC_SERVER_DIR, JAVAC_SERVER_FLAGS (with java):
+#        env CPP_FLAGS, PCH_DIR (with cpp), JAVAC_SERVER_DIR, JAVAC_SERVER_FLAGS, JVM_ARCHIVE, JVM_FLAGS,
+#        JVM_ARCHIVE_PROGRAMS (a JSON file of programs, with java):
 #        set by `ringdata sandbox build` from sandboxes/languages.py
 set -euo pipefail
 tag=${1:-ringdata-sandbox}
 languages=${2:-python,cpp,java}
 suite=bookworm
-recipe=6  # bump when this script changes what is in the image; `ringdata sandbox status` reads it
+recipe=7  # bump when this script changes what is in the image; `ringdata sandbox status` reads it
 
 packages=()
 wanted=python
@@ -34,7 +36,8 @@ for lang in ${languages//,/ }; do
     cpp) packages+=(g++); wanted+=,cpp
       : "${CPP_FLAGS:?set by ringdata sandbox build (sandboxes/languages.py)}" "${PCH_DIR:?set by ringdata sandbox build}" ;;
     java) packages+=(openjdk-17-jdk-headless); wanted+=,java
-      : "${JAVAC_SERVER_DIR:?set by ringdata sandbox build}" "${JAVAC_SERVER_FLAGS:?set by ringdata sandbox build}" ;;
+      : "${JAVAC_SERVER_DIR:?set by ringdata sandbox build}" "${JAVAC_SERVER_FLAGS:?set by ringdata sandbox build}"
+      : "${JVM_ARCHIVE:?set by ringdata sandbox build}" "${JVM_FLAGS:?set by ringdata sandbox build}" "${JVM_ARCHIVE_PROGRAMS:?set by ringdata sandbox build}" ;;
     *) echo "unknown language '$lang' (python, cpp, java)" >&2; exit 2 ;;
   esac
 done
@@ -104,6 +107,17 @@ if ((${#packages[@]})); then
         -cp "$JAVAC_SERVER_DIR/CompileServer.jar" CompileServer | grep -q '^0 ' \
       || { echo "the resident Java compiler did not compile its probe" >&2; exit 1; }
     chmod 0644 "$root$JAVAC_SERVER_DIR"/*
+    rm -rf "$work"
+    echo "[sandbox build] the contest class-data archive (a minute or two)"
+    # JDK classes that the probes and bundled Java solutions load (JVM_ARCHIVE_PROGRAMS), dumped by
+    # this image's JVM with the runner's JVM_FLAGS (sandboxes/languages.py JVM_ARCHIVE)
+    work=$(mktemp -d "$root/tmp/jvm-archive.XXXXXX")
+    cp "$here/jvm_archive.py" "$JVM_ARCHIVE_PROGRAMS" "$work/"
+    w=${work#"$root"}
+    mkdir -p "$root$(dirname "$JVM_ARCHIVE")"
+    # shellcheck disable=SC2086  # JVM_FLAGS is a list of flags
+    chroot "$root" python3 "$w/jvm_archive.py" /usr/bin/java "$w/$(basename "$JVM_ARCHIVE_PROGRAMS")" "$JVM_ARCHIVE" \
+      -- -Xmx256m $JVM_FLAGS
     rm -rf "$work"
   fi
   umount "$root/proc"

@@ -501,6 +501,32 @@ def test_java_source_cannot_use_another_submissions_classes_at_compile_time(sand
     assert all("Main.java:1: error: cannot find symbol" in r.cases[0].detail for r in results[::2]), results[0].cases[0].detail
 
 
+# The contest class-data archive (sandboxes/languages.py JVM_ARCHIVE): which archive a Java test maps.
+JAVA_ARCHIVE_MAPPED = """import java.nio.file.*;
+public class Main { public static void main(String[] a) throws Exception {
+    String maps = Files.readString(Path.of("/proc/self/maps"));
+    System.out.println(maps.contains("/contest.jsa") ? "contest" : maps.contains("/classes.jsa") ? "jdk" : "none");
+} }
+"""
+
+
+@pytest.mark.parametrize("absent,mapped", [(False, "contest"), (True, "jdk")])
+def test_java_maps_the_contest_archive_else_the_jdks(sandbox, monkeypatch, absent, mapped):
+    """A Java test maps the contest class-data archive where it was built for this JVM, and the
+    JDK's default archive where it is absent (never no archive: the JVM given an archive it
+    cannot map runs with none)."""
+    if sandbox.name == "local":
+        from sandboxes.local import host_jvm_archive_built
+
+        if not host_jvm_archive_built():
+            pytest.skip("the host has no contest class-data archive: run `ringdata sandbox pch` as root")
+    if absent:
+        monkeypatch.setattr("sandboxes.languages.JVM_ARCHIVE", "/usr/local/lib/ringdata/jvm/absent.jsa")
+    tests = (TestCase(input="", output=f"{mapped}\n"),)
+    result = sandbox.run(Submission(JAVA_ARCHIVE_MAPPED, tests, Limits(time_s=2.0), language="java"))
+    assert result.passed, observed(result)
+
+
 # The precompiled <bits/stdc++.h> (sandboxes/languages.py PCH_DIR): g++ alone decides when it applies.
 STDCPP_SUM = "#include <bits/stdc++.h>\nusing namespace std;\nint main(){long long n; cin >> n; vector<long long> v{n, n}; cout << accumulate(v.begin(), v.end(), 0LL) << '\\n';}\n"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sandboxes import Limits
-from sandboxes.languages import JVM_RESERVE_MB, JVM_TIME_EXTRA_S, guess_language, java_main_class, language_of_fence, plan
+from sandboxes.languages import JVM_ARCHIVE, JVM_RESERVE_MB, JVM_TIME_EXTRA_S, guess_language, java_main_class, language_of_fence, plan
 
 TOOLS = {"g++": "/usr/bin/g++", "javac": "/usr/bin/javac", "java": "/usr/bin/java"}
 
@@ -65,3 +65,11 @@ def test_limits_per_language():
     assert "-Xmx256m" in java["run"]["argv"] and java["run"]["argv"][-1] == "Main"
     assert java["run"]["as_mb"] == 256 + JVM_RESERVE_MB
     assert java["limits"]["time_s"] == 2.0 + JVM_TIME_EXTRA_S and java["limits"]["memory_mb"] == 256
+
+
+@pytest.mark.parametrize("memory_mb,archive", [(256, JVM_ARCHIVE), (31 * 1024 - 1, JVM_ARCHIVE), (32 * 1024, None)])
+def test_java_asks_for_the_contest_archive_where_the_heap_has_compressed_oops(memory_mb, archive):
+    """The archive was dumped with compressed oops; a heap of 32 GiB turns them off and the JVM
+    could not map it (then, given no archive of ours, it maps the JDK's classes_nocoops.jsa)."""
+    java = plan("java", "class Main {}", Limits(time_s=1.0, memory_mb=memory_mb), TOOLS)
+    assert java["run"]["archive"] == archive

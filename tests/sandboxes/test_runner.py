@@ -262,3 +262,29 @@ def test_the_runners_statuses_are_the_hosts():
 
     named = {v for k, v in vars(Status).items() if k.isupper()}
     assert named - {Status.STARVED} == {s.value for s in CaseStatus}
+
+
+def test_the_contest_archive_is_passed_only_for_the_jdk_it_was_built_for(tmp_path):
+    """`jvm_archive` gives the flag while every file of the archive's `.jdk` stamp is in the JVM's
+    own JDK with its recorded size and mtime; a JDK upgraded since, another JDK or no archive gets
+    nothing (the JVM then maps the JDK's default archive, not none)."""
+    from sandboxes.runner import jvm_archive
+
+    home = tmp_path / "jdk"
+    (home / "bin").mkdir(parents=True)
+    (home / "bin" / "java").write_text("")
+    (home / "lib").mkdir()
+    (home / "lib" / "modules").write_text("modules")
+    archive = tmp_path / "contest.jsa"
+    archive.write_text("")
+    st = os.stat(home / "lib" / "modules")
+    archive.with_name("contest.jsa.jdk").write_text(f"{home}/lib/modules {st.st_size} {int(st.st_mtime)}\n")
+    java = str(home / "bin" / "java")
+    assert jvm_archive(str(archive), java) == [f"-XX:SharedArchiveFile={archive}"]
+    assert jvm_archive(str(archive), str(tmp_path / "other" / "bin" / "java")) == []  # another JDK
+    assert jvm_archive(str(tmp_path / "absent.jsa"), java) == []
+    (home / "lib" / "modules").write_text("upgraded")
+    stale = tmp_path / "stale.jsa"
+    stale.write_text("")
+    stale.with_name("stale.jsa.jdk").write_text(archive.with_name("contest.jsa.jdk").read_text())
+    assert jvm_archive(str(stale), java) == []
