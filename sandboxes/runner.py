@@ -1427,7 +1427,10 @@ def _print_traceback(exc: BaseException, source: str) -> None:
 
     if source:
         linecache.cache["solution.py"] = (len(source), None, source.splitlines(True), "solution.py")
-    traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next)
+    tb = exc.__traceback__.tb_next
+    if tb is not None and tb.tb_frame.f_code is _compile.__code__:  # compile()'s SyntaxError: python3 prints
+        tb = tb.tb_next  # no frame above it (and the harness's frame is none of the program's business)
+    traceback.print_exception(type(exc), exc, tb)
 
 
 def _flush() -> bool:

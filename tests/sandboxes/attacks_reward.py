@@ -732,6 +732,16 @@ def test_a_literal_set_iterates_in_the_same_order_in_every_case(sandbox):
     assert result.passed and len(result.cases) == 3, why(result)
 
 
+def test_a_syntax_error_is_printed_as_python3_prints_it(sandbox):
+    """No frame of the runner's (`_compile`) above the error, in the first case or the later."""
+    tests = tuple(TestCase(input=f"{i}\n", output="") for i in range(3))
+    result = sandbox.run(Submission("x = (\n", tests, QUICK, stop_on_first_failure=False))
+    assert len(result.cases) == 3, why(result)
+    for case in result.cases:
+        assert case.stderr_tail.startswith('  File "solution.py", line 1\n'), case.stderr_tail
+        assert "Traceback" not in case.stderr_tail and "SyntaxError: '(' was never closed" in case.stderr_tail
+
+
 def test_a_program_pickles_what_it_defines(sandbox):
     """python3 runs the program as sys.modules["__main__"], where pickle looks its names up."""
     program = "import pickle, sys\ndef f(x):\n    return 2 * x\nclass C:\n    v = 1\n" \
