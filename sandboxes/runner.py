@@ -1234,12 +1234,33 @@ def _compile(source: str, send_fd: int):
         if not probe.wrote:
             try:
                 data = marshal.dumps(code)
-                os.write(send_fd, struct.pack("<I", len(data)) + data)  # what the pipe does not take is dropped
+                sets = _set_constants(code)
+                if not sets or _set_constants(marshal.loads(data)) == sets:
+                    os.write(send_fd, struct.pack("<I", len(data)) + data)  # what the pipe does not take is dropped
             except (OSError, ValueError):
                 pass
         return code
     finally:
         os.close(send_fd)
+
+
+def _set_constants(code) -> list[tuple]:
+    """The elements of every frozenset constant of `code` and of the code it holds, each in its
+    iteration order. compile() folds a literal set that a loop iterates or `in` tests into one;
+    marshal writes its elements sorted (3.11: deterministic output) and loads rebuild the set in
+    that order, which can iterate otherwise: `for x in {15, -20, 76}` printed -20 15 76 in the
+    first case, as python3 does, and -20 76 15 in the cases that loaded its code. So the code is
+    kept only when the loaded sets iterate as compile()'s do (NaN, unequal to itself, never)."""
+    found, todo = [], [code]
+    while todo:
+        obj = todo.pop()
+        if type(obj) is frozenset:
+            found.append(tuple(obj))
+        elif type(obj) is tuple:
+            todo += obj
+        elif type(obj) is type(code):
+            todo += obj.co_consts
+    return found
 
 
 def _streams() -> tuple:
@@ -1406,7 +1427,10 @@ def _print_traceback(exc: BaseException, source: str) -> None:
 
     if source:
         linecache.cache["solution.py"] = (len(source), None, source.splitlines(True), "solution.py")
-    traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next)
+    tb = exc.__traceback__.tb_next
+    if tb is not None and tb.tb_frame.f_code is _compile.__code__:  # compile()'s SyntaxError: python3 prints
+        tb = tb.tb_next  # no frame above it (and the harness's frame is none of the program's business)
+    traceback.print_exception(type(exc), exc, tb)
 
 
 def _flush() -> bool:

@@ -147,6 +147,45 @@ def test_message_queues_do_not_outlive_their_case(sandbox):
     assert result.status is CaseStatus.PASSED, why(result)
 
 
+
+# The runner keeps /proc/net/unix and /proc/sysvipc/* open and reads them again from offset 0 in
+# pieces of 64 KiB (`_read_file`): tables many pieces long must be read whole. 3000 connections
+# wait, unaccepted, on a listening socket with a long abstract name (each a socket of its own,
+# listed with that name, held by no descriptor: ~460 KB of /proc/net/unix), and the listener rides
+# in a cycle in flight; 2500 SysV message queues and 1500 semaphore sets (~300 KB and ~130 KB).
+MANY_PAGES = CYCLE + """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+with open("/proc/net/unix") as f:
+    left = f.read().count("ringdata-rt-pages")
+for table in ("msg", "sem"):
+    with open(f"/proc/sysvipc/{table}") as f:
+        left += len(f.read().splitlines()[1:])
+n = int(input())
+name = b"\\0ringdata-rt-pages-" + b"q" * 80 + str(n).encode()
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+listener.bind(name)
+listener.listen(4096)
+for _ in range(3000):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+        c.connect(name)
+cycle(f"ringdata-rt-pages-{n}", [listener.fileno()])
+made = sum(libc.msgget(0x5000 + i, 0o1600) >= 0 for i in range(2500))
+made += sum(libc.semget(0x9000 + i, 1, 0o1600) >= 0 for i in range(1500))
+with open("/proc/net/unix") as f:
+    size = len(f.read())
+print(f"LEAK {left}" if left else 2 * n, "made", made, "table", size)
+"""  # a wrong answer (one token expected): the case's output is what the test reads
+
+
+def test_tables_many_pages_long_are_scrubbed_whole(sandbox):
+    result = sandbox.run(Submission(MANY_PAGES, DOUBLE, Limits(time_s=3.0, wall_factor=3.0), stop_on_first_failure=False))
+    assert len(result.cases) == len(DOUBLE), why(result)
+    for i, case in zip((1, 5, 21, 50), result.cases):
+        assert case.stdout_tail.startswith(f"{2 * i} made 4000 table "), why(result)
+        assert int(case.stdout_tail.split()[-1]) > 4 << 16, case.stdout_tail  # the table was many pieces long
+
+
 # A key in the uid's user keyring (add_key), read back in the next case: keyrings belong to the
 # uid (in its user namespace), not to a process, and outlive every one. Docker's default seccomp
 # profile refuses the key calls; under bubblewrap nothing did until the zygote's filter did.

@@ -720,6 +720,79 @@ def test_a_compile_warning_is_printed_in_every_case(sandbox):
     assert all("SyntaxWarning" in case.stderr_tail for case in result.cases), [c.stderr_tail for c in result.cases]
 
 
+def test_a_literal_set_iterates_in_the_same_order_in_every_case(sandbox):
+    """compile() folds a literal set that a loop iterates into a frozenset constant; marshal writes
+    its elements sorted and loads rebuild it in that order, so the cases that loaded the first
+    case's code printed -20 76 15 where python3 (and the first case) print -20 15 76."""
+    program = "n = int(input())\nprint(*[x for x in {15, -20, 76}], *(y for y in {-24, 101, 191, 31}))\n" \
+              "for x in {60, 105, 145, 146, -50, 128, 64, 18}:\n    print(x, end=' ')\nprint(n)\n"  # fmt: skip
+    expected = "-20 15 76 -24 191 101 31\n128 64 105 -50 145 146 18 60 "  # python3 3.11, whose hashes of ints are fixed
+    tests = tuple(TestCase(input=f"{i}\n", output=f"{expected}{i}\n") for i in range(3))
+    result = sandbox.run(Submission(program, tests, QUICK))
+    assert result.passed and len(result.cases) == 3, why(result)
+
+
+def test_a_syntax_error_is_printed_as_python3_prints_it(sandbox):
+    """No frame of the runner's (`_compile`) above the error, in the first case or the later."""
+    tests = tuple(TestCase(input=f"{i}\n", output="") for i in range(3))
+    result = sandbox.run(Submission("x = (\n", tests, QUICK, stop_on_first_failure=False))
+    assert len(result.cases) == 3, why(result)
+    for case in result.cases:
+        assert case.stderr_tail.startswith('  File "solution.py", line 1\n'), case.stderr_tail
+        assert "Traceback" not in case.stderr_tail and "SyntaxError: '(' was never closed" in case.stderr_tail
+
+
+def test_future_flags_and_line_numbers_hold_in_every_case(sandbox):
+    """The code a later case loads is the first case's: its `from __future__` flags (which code the
+    program compiles at run time inherits) and the line numbers of its tracebacks included."""
+    program = (
+        "from __future__ import annotations, barry_as_FLUFL\n"
+        "n = int(input())\n"
+        "exec('def f(x: Undefined) -> Nowhere: pass')\n"  # inherits annotations: no NameError
+        "print(f.__annotations__['x'], eval('1 <> 2'), 2 * n)\n"  # inherits barry_as_FLUFL
+        "def g():\n"
+        "    return 1 / (n - n)\n"
+        "g()\n"
+    )  # fmt: skip
+    tests = tuple(TestCase(input=f"{i}\n", output=f"Undefined True {2 * i}\n") for i in range(3))
+    result = sandbox.run(Submission(program, tests, QUICK, stop_on_first_failure=False))
+    assert len(result.cases) == 3, why(result)
+    for i, case in enumerate(result.cases):
+        assert case.stdout_tail == f"Undefined True {2 * i}\n", why(result)
+        assert 'line 7, in <module>\n    g()\n' in case.stderr_tail, case.stderr_tail
+        assert 'line 6, in g\n    return 1 / (n - n)\n' in case.stderr_tail, case.stderr_tail
+
+
+# The first case's code is forged: a program whose compile() warns (so the first case sends no code)
+# writes a well-formed frame of other code to every descriptor it might have been given.
+FORGE_THE_CODE = """
+import marshal, os, struct
+x = 5
+warned = x is 5
+forged = marshal.dumps(compile("print('FORGED')", "solution.py", "exec"))
+for fd in range(3, 1024):
+    try:
+        os.write(fd, struct.pack("<I", len(forged)) + forged)
+    except OSError:
+        pass
+print(2 * int(input()))
+"""
+
+
+def test_a_case_cannot_send_the_code_the_next_case_runs(sandbox):
+    result = sandbox.run(Submission(FORGE_THE_CODE, DOUBLE, QUICK))
+    assert result.passed and len(result.cases) == 3, why(result)
+
+
+def test_a_program_too_large_for_the_code_pipe_runs_in_every_case(sandbox):
+    """Its marshal (~150 KB) does not fit the pipe it is sent on: the write is partial and the
+    runner drops it; every case compiles the program."""
+    program = "".join(f"v{i} = 'constant number {i}'\n" for i in range(3000)) + "print(2 * int(input()), v2999[-4:])\n"
+    tests = tuple(TestCase(input=f"{i}\n", output=f"{2 * i} 2999\n") for i in range(3))
+    result = sandbox.run(Submission(program, tests, QUICK))
+    assert result.passed and len(result.cases) == 3, why(result)
+
+
 def test_a_program_pickles_what_it_defines(sandbox):
     """python3 runs the program as sys.modules["__main__"], where pickle looks its names up."""
     program = "import pickle, sys\ndef f(x):\n    return 2 * x\nclass C:\n    v = 1\n" \
