@@ -103,6 +103,8 @@ class _BatchedLines(logging.Handler):
         while True:
             time.sleep(self.every)
             self.flush()
+
+
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
