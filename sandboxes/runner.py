@@ -1193,7 +1193,10 @@ def _read_program(fd: int) -> tuple[str, bytes | None]:
         data += chunk
     os.close(fd)
     (n,) = struct.unpack_from("<I", data)
-    return data[4 + n :].decode("utf-8", "surrogatepass"), (bytes(data[4 : 4 + n]) if n else None)
+    source = data[4 + n :].decode("utf-8", "surrogatepass")
+    if source.startswith("\ufeff"):  # a byte-order mark: python3 reads it as the file's encoding, not as code
+        source = source[1:]
+    return source, (bytes(data[4 : 4 + n]) if n else None)
 
 
 def _program_file(source: bytes, code: bytes | None) -> bytes:

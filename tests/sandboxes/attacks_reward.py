@@ -799,3 +799,12 @@ def test_a_program_pickles_what_it_defines(sandbox):
         "print(pickle.loads(pickle.dumps(f))(int(input())) * pickle.loads(pickle.dumps(C())).v, sys.modules['__main__'].C.v)"
     result = sandbox.run(Submission(program, (TestCase(input="21\n", output="42 1\n"),), QUICK))
     assert result.status is CaseStatus.PASSED, why(result)
+
+
+def test_a_program_that_starts_with_a_byte_order_mark_runs(sandbox):
+    """python3 reads a source file's UTF-8 byte-order mark as an encoding mark, not as code (an
+    editor on Windows writes one); compile() of the text was a SyntaxError on U+FEFF."""
+    program = "\ufeffn = int(input())\nprint(2 * n)"
+    tests = tuple(TestCase(input=f"{i}\n", output=f"{2 * i}\n") for i in range(2))
+    result = sandbox.run(Submission(program, tests, QUICK, stop_on_first_failure=False))
+    assert result.status is CaseStatus.PASSED, why(result)
