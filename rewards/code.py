@@ -38,7 +38,7 @@ from typing import Callable
 from rewards.verdict import Reason, Verdict
 from ringdata.core.records import LANGUAGES, Problem, TestCase
 from sandboxes import CaseStatus, ExecResult, Limits, Sandbox, SandboxChoice, SandboxLease, Submission
-from sandboxes.languages import guess_language, language_of_fence
+from sandboxes.languages import compile_python, guess_language, language_of_fence
 
 __all__ = ["CodeConfig", "CodeGrader", "extract_program", "required_language"]
 
@@ -91,7 +91,7 @@ def extract_program(response: str, language: str | None = None) -> tuple[str | N
     guessed = guess_language(text)
     if guessed == "python":
         try:
-            compile(text, "solution.py", "exec")
+            compile_python(text)
         except Exception:  # noqa: BLE001 - prose, not a program
             return None, "no fenced code block, and the text is not a program", None
     if language is not None and guessed != language:
@@ -109,7 +109,7 @@ def required_language(problem: Problem) -> str | None:
 
 def _syntax_error(program: str) -> str | None:
     try:
-        compile(program, "solution.py", "exec")
+        compile_python(program)
     except SyntaxError as exc:
         return f"line {exc.lineno}: {exc.msg}"
     except Exception as exc:  # noqa: BLE001 - e.g. too deeply nested for the compiler

@@ -130,6 +130,14 @@ def language_of_fence(tag: str) -> str | None:
     return FENCES.get(tag.strip().lower())
 
 
+def compile_python(source: str):
+    """compile() of a Python program as python3 compiles a file of it: a leading UTF-8 byte-order
+    mark marks the encoding and is not code (the runner drops it too), and no `from __future__` of
+    the caller's reaches it. The host's checks of a program (is it Python, does it compile) use
+    this, so they agree with what the sandbox runs."""
+    return compile(source.removeprefix("\ufeff"), "solution.py", "exec", dont_inherit=True)
+
+
 def guess_language(source: str) -> str:
     """The language of an untagged block or a bare reference solution: Python when it compiles as
     Python (untagged blocks were always Python: a comment such as `# include both ends` or a string
@@ -137,7 +145,7 @@ def guess_language(source: str) -> str:
     header or defines `main()` the C way, Java when a class declares `static void main`, else
     Python (whose syntax error is then the program's own)."""
     try:
-        compile(source, "solution.py", "exec", dont_inherit=True)
+        compile_python(source)
         return "python"
     except Exception:  # noqa: BLE001 - SyntaxError, or too deep for the compiler: not Python
         pass

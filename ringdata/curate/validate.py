@@ -38,6 +38,7 @@ import polars as pl
 from ringdata.curate.base import DROP_MATCH, DROP_REASON, StepContext
 from ringdata.core.records import TestCase
 from sandboxes import Limits, Sandbox, SandboxChoice, SandboxLease, Submission
+from sandboxes.languages import compile_python
 
 MALFORMED = "malformed_tests"
 TRUNCATED = "truncated_tests"
@@ -94,7 +95,7 @@ def usable_solutions(solutions: list[str] | None, tests: list[dict], language: s
             continue
         if lang == "python":
             try:
-                compile(program, "solution.py", "exec")
+                compile_python(program)
             except Exception:  # noqa: BLE001 - Python 2
                 continue
         found.append((program, lang))

@@ -46,6 +46,7 @@ def grader(docker_pool):  # noqa: F811
         ("print(int(input()) * 2)", Reason.CORRECT, 1.0),  # plain text that is a program
         ("<think>```python\nprint(0)\n```</think>" + fenced("print(int(input())*2)"), Reason.CORRECT, 1.0),
         (fenced("print(0)") + "Better:\n" + fenced("print(int(input()) * 2)"), Reason.CORRECT, 1.0),  # last block
+        (fenced("\ufeffprint(int(input()) * 2)"), Reason.CORRECT, 1.0),  # a byte-order mark, as python3 reads a file
         # wrong: the first test fails, nothing after it is run
         (fenced("print(int(input()) * 3)"), Reason.WRONG_ANSWER, 0.0),
         # wrong on test 3 of 4: the fraction says how far it got

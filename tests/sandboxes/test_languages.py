@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sandboxes import Limits
-from sandboxes.languages import JVM_ARCHIVE, JVM_RESERVE_MB, JVM_TIME_EXTRA_S, guess_language, java_main_class, language_of_fence, plan
+from sandboxes.languages import (JVM_ARCHIVE, JVM_RESERVE_MB, JVM_TIME_EXTRA_S, compile_python, guess_language,
+                                 java_main_class, language_of_fence, plan)
 
 TOOLS = {"g++": "/usr/bin/g++", "javac": "/usr/bin/javac", "java": "/usr/bin/java"}
 
@@ -73,3 +74,16 @@ def test_java_asks_for_the_contest_archive_where_the_heap_has_compressed_oops(me
     could not map it (then, given no archive of ours, it maps the JDK's classes_nocoops.jsa)."""
     java = plan("java", "class Main {}", Limits(time_s=1.0, memory_mb=memory_mb), TOOLS)
     assert java["run"]["archive"] == archive
+
+
+def test_the_host_compiles_a_python_program_as_python3_compiles_its_file():
+    """A leading byte-order mark is the file's encoding, not code, and the caller's `from
+    __future__ import annotations` (this module's) does not reach the program: the host's checks
+    (is it Python, does it compile) agree with what the sandbox runs."""
+    program = "\ufeffdef f(x: int):\n    return x\nprint(f.__annotations__['x'] is int)"
+    assert guess_language(program) == "python"
+    scope: dict = {}
+    exec(compile_python(program), scope)  # noqa: S102 - our own program
+    assert scope["f"].__annotations__["x"] is int
+    with pytest.raises(SyntaxError):
+        compile_python("x = \ufeff1")  # only a leading one is a mark
