@@ -694,8 +694,10 @@ class _Posts:
         return 200, result, None
 
 
-def create_app(config: ServeConfig, service: Service | None = None):
-    """The ASGI application: endpoints, token check, access log and metrics."""
+def create_app(config: ServeConfig, service: Service | None = None, *, freeze_heap: bool = False):
+    """The ASGI application: endpoints, token check, access log and metrics. `freeze_heap`
+    (`serve`'s own process only, never an application that embeds this one): once started, what
+    is loaded is moved out of the garbage collector's sight (`gc.freeze`)."""
     from contextlib import asynccontextmanager
 
     from starlette.applications import Starlette
@@ -745,11 +747,12 @@ def create_app(config: ServeConfig, service: Service | None = None):
     @asynccontextmanager
     async def lifespan(app):
         await asyncio.to_thread(service.open)
-        # What is loaded by now (the libraries, the pools) lives as long as the server: out of the
-        # collector's sight, each full collection no longer walks it (they took ~7% of the
-        # server's CPU at one request per test).
-        gc.collect()
-        gc.freeze()
+        if freeze_heap:
+            # What is loaded by now (the libraries, the pools) lives as long as the server: out of
+            # the collector's sight, each full collection no longer walks it (they took ~7% of the
+            # server's CPU at one request per test).
+            gc.collect()
+            gc.freeze()
         owner = getattr(service.sandbox, "owner", None)
         logging.getLogger("ringdata.serve").warning(
             "ringdata serve: listening on http://%s:%d (sandbox %s%s)", config.host, config.port, service.sandbox.name,
@@ -903,7 +906,7 @@ def serve(config: ServeConfig) -> None:
         access_log.addHandler(lines)
         access_log.propagate = False
     server = uvicorn.Server(uvicorn.Config(
-        create_app(config), host=config.host, port=config.port, access_log=False, log_level="warning",
+        create_app(config, freeze_heap=True), host=config.host, port=config.port, access_log=False, log_level="warning",
         http=_deadlined_protocol(min(HEADERS_S, config.request_timeout_s)),
         timeout_graceful_shutdown=config.drain_s, lifespan="on",
         proxy_headers=False,  # the access log names the peer, not what an X-Forwarded-For header claims
